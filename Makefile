@@ -1,0 +1,29 @@
+# Two commands for a fresh machine with Python 3.11:
+#   make handouts   set up .venv and write the default handouts into out/
+#   make test       set up .venv (with the test tools) and run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: handouts test install bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# A real (non-editable) install, so the tests exercise the installed package, its fonts and content.
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet ".[test]"
+
+handouts: install
+	$(BIN)/ivig-handout build --layout letter
+	$(BIN)/ivig-handout build --layout a4
+
+test: install
+	cd tests/.. && $(BIN)/python -m pytest -p no:cacheprovider
+
+bench: install
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info src/*.egg-info

@@ -1,0 +1,119 @@
+"""Layouts stage: print layouts as data (page, margins, type sizes, colours, imposition)."""
+
+from __future__ import annotations
+
+from difflib import get_close_matches
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import ContentError, NotFoundError
+from .resources import layouts_file
+from .validate import validate
+from .yamlio import Located, load
+
+MONO_SUFFIX = "-mono"
+
+
+class Colours(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ink: str
+    heading: str
+    muted: str
+    rule: str
+    box_fill: str
+    box_border: str
+    notice_fill: str
+    notice_border: str
+    strong: str
+    moderate: str
+    weak: str
+    insufficient: str
+
+
+class Layout(BaseModel):
+    """One print layout. Every number the renderer uses comes from here."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = ""
+    description: str
+    page: tuple[float, float]
+    margins: tuple[float, float, float, float]
+    body: float = Field(ge=6)
+    leading: float = Field(ge=1.0, le=3.0)
+    h1: float
+    h2: float
+    h3: float
+    small: float = Field(ge=6)
+    badge: float = Field(ge=6)
+    paragraph_space: float
+    section_space: float
+    one_pager_body: float = Field(ge=6)
+    one_pager_small: float = Field(ge=6)
+    columns: int = Field(ge=1, le=3)
+    imposition: Literal["none", "booklet", "2up"] = "none"
+    mono: bool = False
+    colours: Colours
+
+    @property
+    def frame_width(self) -> float:
+        return self.page[0] - self.margins[1] - self.margins[3]
+
+    @property
+    def frame_height(self) -> float:
+        return self.page[1] - self.margins[0] - self.margins[2]
+
+    def as_mono(self) -> Layout:
+        """The same layout in greyscale (every colour turned to its luminance)."""
+        if self.mono:
+            return self
+        grey = {k: _grey(v) for k, v in self.colours.model_dump().items()}
+        return self.model_copy(update={"mono": True, "colours": Colours(**grey), "name": self.name + MONO_SUFFIX})
+
+
+def _grey(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    y = round(0.2126 * r + 0.7152 * g + 0.0722 * b)
+    return f"#{y:02x}{y:02x}{y:02x}"
+
+
+@lru_cache(maxsize=1)
+def all_layouts() -> dict[str, Layout]:
+    located = load(layouts_file(), "layouts.yaml")
+    raw = located.data
+    if not isinstance(raw, dict):
+        raise ContentError([f"{located.where(())}: expected a mapping of layout names"])
+    out: dict[str, Layout] = {}
+    for name in raw:
+        merged = _merged(raw, name, located, ())
+        out[name] = validate(Located({**merged, "name": name}, located.source, {
+            (): located.positions.get((name,), (1, 1)),
+        }), Layout)
+    return out
+
+
+def _merged(raw: dict, name: str, located: Located, seen: tuple[str, ...]) -> dict:
+    entry = dict(raw[name])
+    parent = entry.pop("extends", None)
+    if parent is None:
+        return entry
+    if parent not in raw or parent in seen:
+        raise ContentError([f"{located.where((name, 'extends'))}: {name}.extends: unknown or circular layout '{parent}'"])
+    base = _merged(raw, parent, located, seen + (name,))
+    colours = {**base.get("colours", {}), **entry.get("colours", {})}
+    return {**base, **entry, "colours": colours}
+
+
+def get_layout(name: str, mono: bool = False) -> Layout:
+    """The layout called ``name`` (``NAME-mono`` for greyscale); unknown names suggest the closest."""
+    layouts = all_layouts()
+    key = name.strip().lower()
+    if key.endswith(MONO_SUFFIX) and key[: -len(MONO_SUFFIX)] in layouts:
+        key, mono = key[: -len(MONO_SUFFIX)], True
+    if key not in layouts:
+        close = get_close_matches(key, list(layouts), n=2, cutoff=0.4)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "known layouts:"
+        raise NotFoundError(f"unknown layout '{name}': {hint} (choose from {', '.join(layouts)})")
+    layout = layouts[key]
+    return layout.as_mono() if mono else layout

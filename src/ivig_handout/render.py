@@ -1,0 +1,115 @@
+"""Render stage: lay out flowables on the layout's pages and return the PDF bytes."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus.doctemplate import LayoutError
+
+from . import __version__
+from .errors import FitError
+from .fonts import MAIN, register_fonts
+from .markup import to_markup
+from .plan import DocumentPlan
+from .story import build_story
+from .theme import Theme, make_theme
+
+
+def render(plan: DocumentPlan, theme: Theme) -> bytes:
+    """PDF bytes of ``plan`` in ``theme``'s layout; same input gives the same bytes."""
+    register_fonts()
+    layout = theme.layout
+    buf = BytesIO()
+    doc = _doc(buf, plan, theme)
+    story = build_story(theme, plan)
+    try:
+        doc.build(story, canvasmaker=_footer_canvas(plan, theme))
+    except LayoutError as exc:
+        raise FitError(
+            f"'{plan.doc_id}' on layout '{layout.name}': a block is too tall for one page ({exc})"
+        ) from None
+    return buf.getvalue()
+
+
+def render_document(plan: DocumentPlan, layout_name_or_layout: Any) -> bytes:
+    theme = make_theme(layout_name_or_layout, compact=plan.kind == "one-pager")
+    return render(plan, theme)
+
+
+def _doc(buf: BytesIO, plan: DocumentPlan, theme: Theme) -> BaseDocTemplate:
+    layout = theme.layout
+    top, right, bottom, left = layout.margins
+    doc = BaseDocTemplate(
+        buf, pagesize=layout.page, leftMargin=left, rightMargin=right, topMargin=top,
+        bottomMargin=bottom, invariant=1, initialFontName=MAIN, initialFontSize=theme.body_size,
+        title=plan.title, author=plan.meta.get("author", ""), subject=plan.meta.get("subject", ""),
+        keywords=plan.meta.get("keywords", ""), creator=f"ivig-handout {__version__}",
+        producer=f"ivig-handout {__version__} (ReportLab)", lang=plan.meta.get("lang", "en-US"),
+        displayDocTitle=True, pageCompression=1,
+    )
+    doc.addPageTemplates([PageTemplate("page", frames=_frames(theme))])
+    return doc
+
+
+def _frames(theme: Theme) -> list[Frame]:
+    layout = theme.layout
+    top, right, bottom, left = layout.margins
+    n = layout.columns
+    gutter = theme.body_size * 1.5
+    width = (layout.frame_width - gutter * (n - 1)) / n
+    return [
+        Frame(left + i * (width + gutter), bottom, width, layout.frame_height, id=f"col{i}",
+              leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        for i in range(n)
+    ]
+
+
+def _footer_canvas(plan: DocumentPlan, theme: Theme) -> type[Canvas]:
+    """A canvas class that draws "Page X of Y" footers once the page count is known."""
+    layout = theme.layout
+    style = theme.styles["small"]
+    running = to_markup(plan.running_title, "running title")
+
+    class FooterCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._draw_footer(number, total)
+                super().showPage()
+            super().save()
+
+        def _draw_footer(self, number: int, total: int) -> None:
+            from reportlab.pdfbase.pdfmetrics import stringWidth
+            from reportlab.platypus import Paragraph
+
+            top, right, bottom, left = layout.margins
+            y = bottom - style.fontSize * 1.9
+            text = to_markup(plan.footer.format(page=number, pages=total), "page footer")
+            self.saveState()
+            self.setStrokeColor(theme.colour("rule"))
+            self.setLineWidth(0.6)
+            self.line(left, y + style.fontSize * 1.25, layout.page[0] - right, y + style.fontSize * 1.25)
+            width = layout.frame_width
+            page_para = Paragraph(text, style)
+            plain = plan.footer.format(page=number, pages=total)
+            pw = min(width * 0.4, stringWidth(plain, style.fontName, style.fontSize) * 1.1 + 2)
+            page_para.wrapOn(self, pw, style.leading * 2)
+            page_para.drawOn(self, layout.page[0] - right - pw, y)
+            title_para = Paragraph(running, style)
+            title_para.wrapOn(self, width - pw - style.fontSize, style.leading * 2)
+            title_para.drawOn(self, left, y)
+            self.restoreState()
+
+    return FooterCanvas
