@@ -84,7 +84,9 @@ class StoryBuilder:
         self._after_heading = False
 
     def para(self, text: str, style: str, field: str = "text") -> Paragraph:
-        return Paragraph(to_markup(text, field), self.st[style])
+        st = self.st[style]
+        bold = st.fontName.endswith("Bold") or st.fontName.endswith("BoldItalic")
+        return Paragraph(to_markup(text, field, bold=bold), st)
 
     def badge(self, rating: str, size: float | None = None) -> Badge:
         t = self.theme
