@@ -21,7 +21,7 @@ def test_installed_command_builds_from_any_folder(tmp_path: Path) -> None:
         [sys.executable, "-c", "import ivig_handout; print(ivig_handout.__file__)"],
         cwd=tmp_path, env=env, capture_output=True, text=True,
     )
-    if where.returncode != 0 or CHECKOUT in Path(where.stdout.strip()).resolve().parents:
+    if where.returncode != 0 or CHECKOUT / "src" in Path(where.stdout.strip()).resolve().parents:
         pytest.skip("ivig-handout is not installed as a package here (run `make test`)")
     exe = shutil.which("ivig-handout", path=str(Path(sys.executable).parent)) or "ivig-handout"
     result = subprocess.run([exe, "build", "-l", "a4"], cwd=tmp_path, env=env, capture_output=True, text=True)
