@@ -133,6 +133,7 @@ class Correction(Strict):
     original: str = Text
     corrected: str = Text
     reason: str = Text
+    typo: str | None = None  # the wrong fragment `check` looks for (default: the whole original)
 
 
 class Corrections(Strict):

@@ -51,6 +51,8 @@ def _reason(exc: OSError) -> str:
         return "the disk is full"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "permission denied"
+    if exc.errno == errno.EFBIG:
+        return "the file is larger than this disk or account allows"
     if exc.errno == errno.EROFS:
         return "the disk is read-only"
     return exc.strerror or str(exc)
