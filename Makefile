@@ -15,9 +15,10 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet ".[test]"
 
+# Every document (full sheet and one-pagers) in letter, a4, large-print, booklet and 2up, one
+# print-run file per layout, and out/manifest.json; files already up to date are not written again.
 handouts: install
-	$(BIN)/ivig-handout build --layout letter
-	$(BIN)/ivig-handout build --layout a4
+	$(BIN)/ivig-handout batch --all --layouts letter,a4,large-print,booklet,2up --out-dir out
 
 test: install
 	cd tests/.. && $(BIN)/python -m pytest -p no:cacheprovider

@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import pikepdf
 import pypdf
 
 BASE14 = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats")
@@ -79,13 +80,72 @@ def _embedded(font: object) -> bool:
 
 
 def glyph_sizes(data: bytes) -> list[tuple[int, float, str]]:
-    """(page number, effective size in pt, text) for every non-blank run of text drawn."""
+    """(page number, effective size in pt, text) for every non-blank run of text drawn.
+
+    Text inside Form XObjects (imposed booklet and 2-up sheets) is measured too, scaled by where
+    the form is placed (the CTM at its ``Do`` and the form's /Matrix): pypdf on its own reads a
+    form's text at the form's own scale.
+    """
     out: list[tuple[int, float, str]] = []
-    for number, page in enumerate(reader(data).pages, start=1):
-        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
-            if text.strip():
-                a, b, c, d = _mult(tm, cm)
-                out.append((number, size * math.sqrt(abs(a * d - b * c)), text))
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            for scale, text_only in _streams(pdf, page.obj, page.obj.get("/Resources"), 1.0):
+                for size, text in _local_sizes(text_only):
+                    out.append((number, size * scale, text))
+    return out
+
+
+Matrix = tuple[float, float, float, float, float, float]
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _streams(pdf: pikepdf.Pdf, container: pikepdf.Object, resources: pikepdf.Object | None,
+             scale: float) -> list[tuple[float, bytes]]:
+    """This stream's own text (as a one-page PDF, forms left out) and every placed form's, with scales."""
+    found: list[tuple[float, bytes]] = []
+    kept = []
+    ctm, stack = IDENTITY, []
+    for operands, operator in pikepdf.parse_content_stream(container):
+        op = str(operator)
+        if op == "q":
+            stack.append(ctm)
+        elif op == "Q" and stack:
+            ctm = stack.pop()
+        elif op == "cm":
+            ctm = _matmul(tuple(float(v) for v in operands), ctm)  # type: ignore[arg-type]
+        elif op == "Do" and resources is not None:
+            xobj = resources.XObject[operands[0]]
+            if xobj.get("/Subtype") == "/Form":
+                m = _matmul(tuple(float(v) for v in xobj.get("/Matrix", IDENTITY)), ctm)  # type: ignore[arg-type]
+                inner = xobj.get("/Resources", resources)
+                found += _streams(pdf, xobj, inner, scale * math.sqrt(abs(m[0] * m[3] - m[1] * m[2])))
+                continue
+        kept.append(pikepdf.ContentStreamInstruction(operands, operator))
+    if resources is not None and not resources.is_indirect:
+        resources = pdf.make_indirect(resources)
+    return [(scale, _one_page(kept, resources)), *found]
+
+
+def _one_page(instructions: list, resources: pikepdf.Object | None) -> bytes:  # type: ignore[type-arg]
+    tmp = pikepdf.new()
+    page = tmp.add_blank_page()
+    if resources is not None:
+        page.obj.Resources = tmp.copy_foreign(resources)
+    page.obj.Contents = tmp.make_stream(pikepdf.unparse_content_stream(instructions))
+    buf = io.BytesIO()
+    tmp.save(buf)
+    return buf.getvalue()
+
+
+def _local_sizes(data: bytes) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            a, b, c, d = _mult(tm, cm)
+            out.append((size * math.sqrt(abs(a * d - b * c)), text))
+
+    for page in reader(data).pages:
         page.extract_text(visitor_text=visit)
     return out
 
@@ -93,6 +153,13 @@ def glyph_sizes(data: bytes) -> list[tuple[int, float, str]]:
 def _mult(m: list[float], n: list[float]) -> tuple[float, float, float, float]:
     return (m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
             m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3])
+
+
+def _matmul(m: Matrix, n: Matrix) -> Matrix:
+    """m x n for PDF matrices [a b c d e f] (row vectors: apply m, then n)."""
+    return (m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
+            m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3],
+            m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5])
 
 
 def min_glyph_size(data: bytes) -> float:
@@ -126,3 +193,51 @@ def catalog(data: bytes) -> dict:  # type: ignore[type-arg]
         "display_title": bool(prefs.get_object().get("/DisplayDocTitle")) if prefs else False,
         "info": {k: str(v) for k, v in (r.metadata or {}).items()},
     }
+
+
+COLOUR_OPERATORS = {"rg", "RG", "g", "G", "k", "K", "sc", "SC", "scn", "SCN", "cs", "CS"}
+
+
+def colour_operators(data: bytes) -> list[tuple[str, tuple[str, ...]]]:
+    """Every colour-setting operator with its operands, on pages and inside Form XObjects."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+
+    def walk(container: pikepdf.Object, resources: pikepdf.Object | None, seen: set[tuple[int, int]]) -> None:
+        for operands, operator in pikepdf.parse_content_stream(container):
+            op = str(operator)
+            if op in COLOUR_OPERATORS:
+                out.append((op, tuple(str(v) for v in operands)))
+            elif op == "Do" and resources is not None:
+                xobj = resources.XObject[operands[0]]
+                if xobj.get("/Subtype") == "/Form" and xobj.objgen not in seen:
+                    walk(xobj, xobj.get("/Resources", resources), seen | {xobj.objgen})
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            walk(page.obj, page.obj.get("/Resources"), set())
+    return out
+
+
+def placed_pages(data: bytes) -> list[list[tuple[float, str]]]:
+    """For each sheet side of an imposed PDF: (x where a page was placed, that page's text), in order."""
+    sides: list[list[tuple[float, str]]] = []
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            placed: list[tuple[float, str]] = []
+            ctm, stack = IDENTITY, []
+            resources = pdf.make_indirect(page.obj.Resources)
+            for operands, operator in pikepdf.parse_content_stream(page.obj):
+                op = str(operator)
+                if op == "q":
+                    stack.append(ctm)
+                elif op == "Q":
+                    ctm = stack.pop()
+                elif op == "cm":
+                    ctm = _matmul(tuple(float(v) for v in operands), ctm)  # type: ignore[arg-type]
+                elif op == "Do":
+                    xobj = resources.XObject[operands[0]]
+                    alone = pikepdf.ContentStreamInstruction([operands[0]], pikepdf.Operator("Do"))
+                    text = "".join(t.extract_text() for t in reader(_one_page([alone], resources)).pages)
+                    placed.append((ctm[4] + float(xobj.get("/Matrix", IDENTITY)[4]), text))
+            sides.append(placed)
+    return sides

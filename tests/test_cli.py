@@ -17,8 +17,9 @@ from .pdfcheck import page_sizes
 def test_layouts_lists_every_layout() -> None:
     result = CliRunner().invoke(main, ["layouts"])
     assert result.exit_code == 0
-    names = [line.split()[0] for line in result.stdout.splitlines()]
+    names = [line.split()[0] for line in result.stdout.splitlines() if line and not line[0].isspace()]
     assert names == list(all_layouts())
+    assert "body 18 pt" in result.stdout and "2 pages a side in booklet order" in result.stdout
 
 
 def test_build_writes_requested_file(tmp_path: Path) -> None:

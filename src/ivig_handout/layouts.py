@@ -32,6 +32,18 @@ class Colours(BaseModel):
     insufficient: str
 
 
+class ClinicSizes(BaseModel):
+    """Sizes of a clinic profile's parts (points): logo area, QR code, the ruled notes box."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    logo_width: float = Field(gt=0)
+    logo_height: float = Field(gt=0)
+    qr_size: float = Field(ge=54)  # about 2 cm or more, so a phone reads it at arm's length
+    notes_lines: int = Field(ge=1, le=12)
+    notes_line_gap: float = Field(ge=14)  # room to write by hand between two ruled lines
+    one_pager_extra_pages: int = Field(default=0, ge=0, le=4)  # more pages a one-pager may take with a profile
+
+
 class Layout(BaseModel):
     """One print layout. Every number the renderer uses comes from here."""
 
@@ -53,8 +65,22 @@ class Layout(BaseModel):
     one_pager_small: float = Field(ge=6)
     columns: int = Field(ge=1, le=3)
     imposition: Literal["none", "booklet", "2up"] = "none"
+    paper: str = ""  # what one logical page is, for `ivig-handout layouts`
+    sheet: str = ""  # what the printer gets (imposed layouts), for `ivig-handout layouts`
+    one_pager_max_pages: int = Field(default=1, ge=1, le=8)  # a one-pager may run this long
+    one_pager_whole_sections: bool = False  # a long one-pager breaks only between sections
+    # One-pager spacing (None: the layout's leading / spaces scaled to one_pager_body), and how many
+    # short side-effect items sit side by side in the box.
+    one_pager_leading: float | None = Field(default=None, ge=1.0, le=3.0)
+    one_pager_paragraph_space: float | None = Field(default=None, ge=0)
+    one_pager_section_space: float | None = Field(default=None, ge=0)
+    one_pager_list_columns: int = Field(default=1, ge=1, le=4)
+    one_pager_columns: int = Field(default=1, ge=1, le=3)  # the one-pager's text in balanced columns
+    one_pager_headroom: float = Field(default=0, ge=0)  # pt a one-pager at full `body` size must leave free
+    footer_title: bool = True  # running title beside "Page X of Y" (off where it cannot fit)
     mono: bool = False
     colours: Colours
+    clinic: ClinicSizes
 
     @property
     def frame_width(self) -> float:
@@ -63,6 +89,13 @@ class Layout(BaseModel):
     @property
     def frame_height(self) -> float:
         return self.page[1] - self.margins[0] - self.margins[2]
+
+    def summary(self) -> list[str]:
+        """Two lines for `ivig-handout layouts`: type and paper, then what the layout is for."""
+        pages = "page" if self.imposition == "none" else "pages"
+        printed = f", printed on {self.sheet}" if self.sheet else ""
+        long = f"; one-pagers up to {self.one_pager_max_pages} pages" if self.one_pager_max_pages > 1 else ""
+        return [f"body {self.body:g} pt, {pages} {self.paper}{printed}", f"{self.description}{long}"]
 
     def as_mono(self) -> Layout:
         """The same layout in greyscale (every colour turned to its luminance)."""
@@ -101,8 +134,8 @@ def _merged(raw: dict, name: str, located: Located, seen: tuple[str, ...]) -> di
     if parent not in raw or parent in seen:
         raise ContentError([f"{located.where((name, 'extends'))}: {name}.extends: unknown or circular layout '{parent}'"])
     base = _merged(raw, parent, located, seen + (name,))
-    colours = {**base.get("colours", {}), **entry.get("colours", {})}
-    return {**base, **entry, "colours": colours}
+    nested = {key: {**base.get(key, {}), **entry.get(key, {})} for key in ("colours", "clinic")}
+    return {**base, **entry, **nested}
 
 
 def get_layout(name: str, mono: bool = False) -> Layout:
@@ -112,8 +145,8 @@ def get_layout(name: str, mono: bool = False) -> Layout:
     if key.endswith(MONO_SUFFIX) and key[: -len(MONO_SUFFIX)] in layouts:
         key, mono = key[: -len(MONO_SUFFIX)], True
     if key not in layouts:
-        close = get_close_matches(key, list(layouts), n=2, cutoff=0.4)
-        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "known layouts:"
-        raise NotFoundError(f"unknown layout '{name}': {hint} (choose from {', '.join(layouts)})")
+        close = get_close_matches(key, list(layouts), n=2, cutoff=0.6)
+        hint = f": did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise NotFoundError(f"unknown layout '{name}'{hint} (choose from {', '.join(layouts)})")
     layout = layouts[key]
     return layout.as_mono() if mono else layout

@@ -108,6 +108,18 @@ class RatingWords(Strict):
     insufficient: str = Text
 
 
+class ClinicLabels(Strict):
+    """Words printed around a clinic profile's details (a profile may give its own instead)."""
+
+    questions: str = Text  # used when the profile gives a phone but no questions line; {phone}
+    phone: str = Text  # the phone in the header; {phone}
+    note_heading: str = Text
+    qr_label: str = Text
+    prepared_for: str = Text
+    date: str = Text
+    notes_heading: str = Text
+
+
 class Labels(Strict):
     ratings: RatingWords
     glance_heading: str = Text
@@ -118,12 +130,14 @@ class Labels(Strict):
     source_label: str = Text
     status_label: str = Text
     page_footer: str = Text
+    continued: str | None = None  # heading of a box continued on the next page; {heading} = its own
     one_pager_title: str = Text
     one_pager_about: str = Text
     one_pager_research: str = Text
     document_author: str = Text
     document_subject: str = Text
     document_keywords: tuple[str, ...] = ()
+    clinic: ClinicLabels
 
     def rating(self, rating: Rating) -> str:
         return str(getattr(self.ratings, rating))

@@ -10,6 +10,7 @@ from .model import Disorder, Group, Handout, Rating
 @dataclass(frozen=True)
 class Title:
     text: str
+    badge: Rating | None = None  # one-pagers: the disorder's evidence badge beside the title
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class SideEffectBox:
     intro: str
     items: tuple[str, ...]
     after: tuple[str, ...]
+    continued: str | None = None  # heading of the box's continuation if it must split (large print)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,55 @@ class Disclaimer:
     text: str
 
 
-Block = Title | Heading | Para | Bullets | Glance | BigBadge | SideEffectBox | Notice | SourceLine | Disclaimer
+# Clinic profile blocks (clinic.py adds them; none replaces the trailer) ------------------------
+@dataclass(frozen=True)
+class ClinicHeader:
+    """The clinic's name and department, contact line, and logo (file path and its pixel size)."""
+
+    name: str | None
+    department: str | None
+    contact: tuple[str, ...]  # address lines, phone, website: printed as one wrapping line
+    logo: str | None = None
+    logo_pixels: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class PreparedFor:
+    """The line "Prepared for ____  Date ____": blanks to write on, or the values given."""
+
+    label: str
+    date_label: str
+    name: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class ClinicContact:
+    """The questions line, the clinic's own note in a box, and a QR code with its address beside it."""
+
+    questions: str | None
+    note_heading: str
+    note: tuple[str, ...]  # paragraphs; empty: no note box
+    qr_url: str | None
+    qr_label: str
+
+
+@dataclass(frozen=True)
+class NotesBox:
+    """A ruled box for the care team to write in (the layout sets its lines)."""
+
+    heading: str
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Blocks that may be set in balanced columns (one-pagers: the layout's one_pager_columns)."""
+
+    blocks: tuple[Block, ...]
+
+
+Block = (Title | Heading | Para | Bullets | Glance | BigBadge | SideEffectBox | Notice | SourceLine | Disclaimer
+         | ClinicHeader | PreparedFor | ClinicContact | NotesBox | Columns)
 
 
 @dataclass(frozen=True)
@@ -130,14 +180,16 @@ def _glance(handout: Handout) -> Glance:
 
 def side_effect_box(handout: Handout) -> SideEffectBox:
     se = handout.sheet.side_effects
-    return SideEffectBox(se.heading, se.intro, se.items, se.after)
+    continued = handout.labels.continued
+    return SideEffectBox(se.heading, se.intro, se.items, se.after,
+                         continued.replace("{heading}", se.heading) if continued else None)
 
 
 def trailer(handout: Handout) -> list[Block]:
     """Notice, source line and disclaimer: on every document, never optional."""
     s, labels = handout.sheet, handout.labels
     src = s.source
-    lines = (src.endorsement, f"© {src.copyright}" if not src.copyright.startswith("©") else src.copyright,
+    lines = (src.endorsement, f"©\xa0{src.copyright}" if not src.copyright.startswith("©") else src.copyright,
              src.citation, f"{labels.status_label} {src.status}")
     return [
         Notice(labels.notice_heading, handout.notice()),
@@ -159,19 +211,24 @@ def _plan(handout: Handout, kind: str, doc_id: str, title: str, blocks: list[Blo
 
 
 def one_pager(handout: Handout, disorder: Disorder, group: Group | None) -> DocumentPlan:
-    """One disorder: title and badge, what IVIg is, the source's words on it, box, trailer."""
+    """One disorder on one page: title with its badge, what IVIg is, the source's words on it
+    (its group's paragraphs, then its own, verbatim and in order; for a disorder the source only
+    lists, the source's not-enough-evidence statement and its name, nothing invented), the
+    side-effect box and the trailer."""
     s, labels = handout.sheet, handout.labels
     title = labels.one_pager_title.format(name=disorder.label)
-    blocks: list[Block] = [Title(title), BigBadge(disorder.rating)]
-    blocks.append(Heading(labels.one_pager_about, 2, bookmark=labels.one_pager_about))
-    blocks += [Para(p) for p in s.what_is_ivig.paragraphs]
-    blocks.append(Heading(labels.one_pager_research, 2, bookmark=labels.one_pager_research))
-    if group is None:
-        blocks += [Para(s.other_disorders.intro), Bullets((disorder.name,))]
-    else:
-        if len(group.disorders) > 1 or group.paragraphs:
-            blocks += [Para(p) for p in group.paragraphs]
-        blocks += [Para(p) for p in disorder.paragraphs]
-    blocks.append(side_effect_box(handout))
+    body: list[Block] = [Heading(labels.one_pager_about, 2, bookmark=labels.one_pager_about)]
+    body += [Para(p) for p in s.what_is_ivig.paragraphs]
+    body.append(Heading(labels.one_pager_research, 2, bookmark=labels.one_pager_research))
+    body += research(handout, disorder, group)
+    shown = title.replace(f" ({disorder.abbreviation})", f"\xa0({disorder.abbreviation})")  # never "(GBS)" alone
+    blocks: list[Block] = [Title(shown, badge=disorder.rating), Columns(tuple(body)), side_effect_box(handout)]
     blocks += trailer(handout)
     return _plan(handout, "one-pager", disorder.id, title, blocks)
+
+
+def research(handout: Handout, disorder: Disorder, group: Group | None) -> list[Block]:
+    """What the source says about one disorder: its group's text and its own, or the list statement."""
+    if group is None:
+        return [Para(handout.sheet.other_disorders.intro), Bullets((disorder.name,))]
+    return [Para(p) for p in (*group.paragraphs, *disorder.paragraphs)]

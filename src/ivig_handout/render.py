@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from io import BytesIO
 from typing import Any
 
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from reportlab.platypus.doctemplate import LayoutError
 
 from . import __version__
@@ -18,13 +19,16 @@ from .story import build_story
 from .theme import Theme, make_theme
 
 
-def render(plan: DocumentPlan, theme: Theme) -> bytes:
-    """PDF bytes of ``plan`` in ``theme``'s layout; same input gives the same bytes."""
+def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = ()) -> bytes:
+    """PDF bytes of ``plan`` in ``theme``'s layout; same input gives the same bytes.
+
+    ``after``: flowables laid out after the plan's (e.g. a zero-size probe measuring the room left).
+    """
     register_fonts()
     layout = theme.layout
     buf = BytesIO()
     doc = _doc(buf, plan, theme)
-    story = build_story(theme, plan)
+    story = build_story(theme, plan) + list(after)
     try:
         doc.build(story, canvasmaker=_footer_canvas(plan, theme))
     except LayoutError as exc:
@@ -69,9 +73,7 @@ def _frames(theme: Theme) -> list[Frame]:
 
 def _footer_canvas(plan: DocumentPlan, theme: Theme) -> type[Canvas]:
     """A canvas class that draws "Page X of Y" footers once the page count is known."""
-    layout = theme.layout
-    style = theme.styles["small"]
-    running = to_markup(plan.running_title, "running title")
+    running = to_markup(plan.running_title, "running title") if theme.layout.footer_title else ""
 
     class FooterCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -91,25 +93,43 @@ def _footer_canvas(plan: DocumentPlan, theme: Theme) -> type[Canvas]:
             super().save()
 
         def _draw_footer(self, number: int, total: int) -> None:
-            from reportlab.pdfbase.pdfmetrics import stringWidth
-            from reportlab.platypus import Paragraph
-
-            top, right, bottom, left = layout.margins
-            y = bottom - style.fontSize * 1.9
-            text = to_markup(plan.footer.format(page=number, pages=total), "page footer")
-            self.saveState()
-            self.setStrokeColor(theme.colour("rule"))
-            self.setLineWidth(0.6)
-            self.line(left, y + style.fontSize * 1.25, layout.page[0] - right, y + style.fontSize * 1.25)
-            width = layout.frame_width
-            page_para = Paragraph(text, style)
-            plain = plan.footer.format(page=number, pages=total)
-            pw = min(width * 0.4, stringWidth(plain, style.fontName, style.fontSize) * 1.1 + 2)
-            page_para.wrapOn(self, pw, style.leading * 2)
-            page_para.drawOn(self, layout.page[0] - right - pw, y)
-            title_para = Paragraph(running, style)
-            title_para.wrapOn(self, width - pw - style.fontSize, style.leading * 2)
-            title_para.drawOn(self, left, y)
-            self.restoreState()
+            _draw_footer(self, theme, plan.footer.format(page=number, pages=total), running)
 
     return FooterCanvas
+
+
+def _draw_footer(canvas: Canvas, theme: Theme, page_text: str, running: str) -> None:
+    """A rule, the running title (if the layout has one) at the left, "Page X of Y" at the right.
+
+    Both must fit on one line in the bottom margin: a layout where they do not is a design error,
+    reported rather than drawn overlapping.
+    """
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph
+
+    layout = theme.layout
+    style = theme.styles["small"]
+    top, right, bottom, left = layout.margins
+    y = bottom - style.fontSize * 1.9
+    width = layout.frame_width
+    pw = stringWidth(page_text, style.fontName, style.fontSize) * 1.05 + 2
+    right_aligned = ParagraphStyle("footer_page", parent=style, alignment=TA_RIGHT)
+    parts = [(Paragraph(to_markup(page_text, "page footer"), right_aligned), pw, layout.page[0] - right - pw)]
+    if running:
+        parts.append((Paragraph(running, style), width - pw - style.fontSize, left))
+    for para, avail, _ in parts:
+        para.wrap(avail, style.leading * 3)
+        if avail <= 0 or len(para.blPara.lines) > 1 or y - style.fontSize * 0.3 < 0:
+            raise FitError(
+                f"layout '{layout.name}': the page footer does not fit on one line in the bottom margin "
+                f"(set footer_title: false, or make `small` or the margins fit)"
+            )
+    canvas.saveState()
+    canvas.setStrokeColor(theme.colour("rule"))
+    canvas.setLineWidth(0.6)
+    canvas.line(left, y + style.fontSize * 1.25, layout.page[0] - right, y + style.fontSize * 1.25)
+    for para, _, x in parts:
+        para.drawOn(canvas, x, y)
+    canvas.restoreState()

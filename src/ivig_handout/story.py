@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -17,8 +19,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from . import clinic_story
 from . import plan as p
 from .badges import Badge
+from .boxes import FramedRows, explode
+from .columns import ColumnSet
 from .fonts import MAIN
 from .markup import to_markup
 from .theme import Theme
@@ -50,7 +55,8 @@ class HeadingWithBadge(Flowable):
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         bw, bh = self.badge.wrap(availWidth, availHeight)
         text_w = availWidth - bw - self.gap
-        if text_w < availWidth * 0.45:  # narrow column: badge goes under the heading
+        # Narrow column, or a word that would be cut: the badge goes under the heading.
+        if text_w < availWidth * 0.45 or self.para.minWidth() > text_w:
             self._stacked = True
             _, ph = self.para.wrap(availWidth, availHeight)
             self.width, self.height = availWidth, ph + bh + self.gap * 0.5
@@ -94,9 +100,17 @@ class StoryBuilder:
                      t.colour(rating), t.colour("ink"))
 
     def build(self) -> list[Flowable]:
+        layout = self.theme.layout
+        if self.theme.compact and layout.one_pager_whole_sections and layout.one_pager_columns == 1:
+            # A one-pager that runs long (large print) breaks between sections: each is kept on
+            # one page where it fits on one.
+            return [KeepTogether(self._blocks(section)) for section in sections(self.plan.blocks)]
+        return self._blocks(self.plan.blocks)
+
+    def _blocks(self, blocks: tuple[p.Block, ...]) -> list[Flowable]:
         out: list[Flowable] = []
         previous = None
-        for block in self.plan.blocks:
+        for block in blocks:
             self._after_heading = isinstance(previous, p.Heading)
             out += BUILDERS[type(block)](self, block)
             previous = block
@@ -108,7 +122,11 @@ class StoryBuilder:
 
     # One builder per block type ------------------------------------------------------------
     def title(self, b: p.Title) -> list[Flowable]:
-        return [self.bookmark(b.text, 0), self.para(b.text, "title")]
+        para = self.para(b.text, "title")
+        if b.badge is None:
+            return [self.bookmark(b.text, 0), para]
+        badge = self.badge(b.badge, self.st["h2"].fontSize)
+        return [self.bookmark(b.text, 0), HeadingWithBadge(para, badge, self.theme.body_size)]
 
     def heading(self, b: p.Heading) -> list[Flowable]:
         style = {1: "h1", 2: "h2", 3: "h3"}[b.level]
@@ -125,6 +143,17 @@ class StoryBuilder:
         for flowable in out[-2:]:
             flowable.keepWithNext = True
         return out
+
+    def columns(self, b: p.Columns) -> list[Flowable]:
+        """One-pagers: the blocks in balanced columns, read column by column; else one after another."""
+        inner = self._blocks(b.blocks)
+        n = self.theme.layout.one_pager_columns if self.theme.compact else 1
+        if n == 1:
+            return inner
+        columns = ColumnSet(inner, n, gutter=self.theme.body_size * 1.5)  # gutter as in render._frames
+        columns.spaceBefore = self.st["h2"].spaceBefore  # the first heading's, dropped at a column top
+        columns.spaceAfter = self.st["body"].spaceAfter
+        return [columns]
 
     def paragraph(self, b: p.Para) -> list[Flowable]:
         return [self.para(b.text, b.style)]
@@ -171,41 +200,106 @@ class StoryBuilder:
         return [badge, Spacer(1, self.theme.body_size * 0.4)]
 
     def side_effects(self, b: p.SideEffectBox) -> list[Flowable]:
-        inner: list[Flowable] = [self.para(b.heading, "box_heading"), self.para(b.intro, "body"),
-                                 self._list(b.items)]
+        columns = self.theme.layout.one_pager_list_columns if self.theme.compact else 1
+        items = self._grid(b.items, columns) if columns > 1 else self._list(b.items)
+        inner: list[Flowable] = [self.para(b.heading, "box_heading"), self.para(b.intro, "body"), *explode(items)]
         inner += [self.para(x, "body") for x in b.after]
-        return [self.bookmark(b.heading, 0), self._box(inner, "box_fill", "box_border")]
+        continued = self.para(b.continued or b.heading, "box_heading")
+        return [self.bookmark(b.heading, 0), self._box(inner, "box_fill", "box_border", continued)]
+
+    def _grid(self, items: tuple[str, ...], columns: int) -> Table:
+        """Short items side by side, row by row in their order; a longer item gets a row of its own."""
+        t = self.theme
+        width = t.layout.frame_width - 2 * self._box_pad()
+        cell = width / columns
+        bullet = self.st["bullet"]
+        indent = bullet.fontSize * 1.2
+        rows: list[list[str]] = []
+        wide: list[int] = []
+        for item in items:
+            if stringWidth(item, bullet.fontName, bullet.fontSize) + indent * 2 > cell:
+                wide.append(len(rows))
+                rows.append([item])
+            elif rows and len(rows[-1]) < columns and len(rows) - 1 not in wide:
+                rows[-1].append(item)
+            else:
+                rows.append([item])
+        style = ParagraphStyle("grid_bullet", parent=bullet, leftIndent=indent, bulletIndent=0,
+                               bulletFontName=MAIN, bulletFontSize=bullet.fontSize,
+                               bulletColor=t.colour("heading"))
+        data = [[Paragraph(to_markup(x, "side effect"), style, bulletText="•") for x in row]
+                + [""] * (columns - len(row)) for row in rows]
+        table = Table(data, colWidths=[cell] * columns, hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), MAIN),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), indent),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), bullet.spaceAfter),
+            *(("SPAN", (0, r), (-1, r)) for r in wide),
+        ]))
+        return table
+
+    def _box_pad(self) -> float:
+        return self.theme.body_size * 0.7
 
     def notice(self, b: p.Notice) -> list[Flowable]:
+        if self.theme.compact:  # one-pagers: the heading beside the text, not above it
+            return [self._box([self._beside(b.heading, b.text)], "notice_fill", "notice_border")]
         inner = [self.para(b.heading, "box_heading"), self.para(b.text, "body")]
         return [self._box(inner, "notice_fill", "notice_border")]
 
-    def _box(self, inner: list[Flowable], fill: str, border: str) -> Flowable:
+    def _beside(self, heading: str, text: str) -> Table:
+        """A bold label in a narrow first column, the text beside it (both in body size)."""
         t = self.theme
-        pad = t.body_size * 0.7
-        table = Table([[inner]], colWidths=[t.layout.frame_width], hAlign="LEFT")
+        style = ParagraphStyle("label", parent=self.st["body"], fontName=self.st["box_heading"].fontName)
+        label = Paragraph(to_markup(heading, "text", bold=True), style)  # body size, so `first` is its width
+        width = t.layout.frame_width - 2 * self._box_pad()
+        first = stringWidth(heading, label.style.fontName, label.style.fontSize) + t.body_size
+        table = Table([[label, self.para(text, "cell")]], colWidths=[first, width - first], hAlign="LEFT")
         table.setStyle(TableStyle([
             ("FONTNAME", (0, 0), (-1, -1), MAIN),
-            ("BACKGROUND", (0, 0), (-1, -1), t.colour(fill)),
-            ("BOX", (0, 0), (-1, -1), 1.5, t.colour(border)),
-            ("LEFTPADDING", (0, 0), (-1, -1), pad),
-            ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-            ("TOPPADDING", (0, 0), (-1, -1), pad * 0.7),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.4),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            *((side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING")),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), self.st["body"].spaceAfter),
         ]))
-        box = KeepTogether([Spacer(1, t.body_size * 0.4), table, Spacer(1, t.body_size * 0.5)])
-        return box
+        return table
+
+    def _box(self, inner: list[Flowable], fill: str, border: str, continued: Flowable | None = None) -> Flowable:
+        """Kept on one page where it fits on one; a box taller than a page splits between rows (boxes.py)."""
+        t = self.theme
+        return FramedRows(inner, t.colour(fill), t.colour(border), self._box_pad(), continued=continued,
+                          space=(t.body_size * 0.4, t.body_size * 0.5))
 
     def source(self, b: p.SourceLine) -> list[Flowable]:
         first = f"{b.label} {b.lines[0]}"
+        if self.theme.compact:  # one-pagers: one paragraph, the lines parted by a middle dot
+            return [Spacer(1, self.theme.body_size * 0.5), self.para("\xa0· ".join((first, *b.lines[1:])), "small")]
         paras = [self.para(first, "small")] + [self.para(x, "small") for x in b.lines[1:]]
-        return [Spacer(1, self.theme.body_size * 0.5), KeepTogether(paras)]
+        for para in paras:  # kept together, and with the disclaimer: it never stands alone on a page
+            para.keepWithNext = True
+        return [Spacer(1, self.theme.body_size * 0.5), *paras]
 
     def disclaimer(self, b: p.Disclaimer) -> list[Flowable]:
         return [self.para(b.text, "small")]
 
+    # Clinic profile blocks: the flowables live in clinic_story.py -------------------------------
+    def clinic_header(self, b: p.ClinicHeader) -> list[Flowable]:
+        return clinic_story.header(self, b)
+
+    def prepared_for(self, b: p.PreparedFor) -> list[Flowable]:
+        return clinic_story.prepared_for(self, b)
+
+    def clinic_contact(self, b: p.ClinicContact) -> list[Flowable]:
+        return clinic_story.contact(self, b)
+
+    def notes_box(self, b: p.NotesBox) -> list[Flowable]:
+        return clinic_story.notes_box(self, b)
+
 
 BUILDERS: dict[type, Callable[[StoryBuilder, Any], list[Flowable]]] = {
+    p.Columns: StoryBuilder.columns,
     p.Title: StoryBuilder.title,
     p.Heading: StoryBuilder.heading,
     p.Para: StoryBuilder.paragraph,
@@ -216,7 +310,26 @@ BUILDERS: dict[type, Callable[[StoryBuilder, Any], list[Flowable]]] = {
     p.Notice: StoryBuilder.notice,
     p.SourceLine: StoryBuilder.source,
     p.Disclaimer: StoryBuilder.disclaimer,
+    p.ClinicHeader: StoryBuilder.clinic_header,
+    p.PreparedFor: StoryBuilder.prepared_for,
+    p.ClinicContact: StoryBuilder.clinic_contact,
+    p.NotesBox: StoryBuilder.notes_box,
 }
+
+
+def sections(blocks: tuple[p.Block, ...]) -> list[tuple[p.Block, ...]]:
+    """Blocks in sections: a heading (or run of headings) with the paragraphs and lists after it;
+    any other block (title, box, notice, source, disclaimer) on its own. Columns are opened up."""
+    flat = [inner for b in blocks for inner in (b.blocks if isinstance(b, p.Columns) else (b,))]
+    out: list[list[p.Block]] = []
+    for block in flat:
+        joins = isinstance(block, (p.Para, p.Bullets)) or (
+            isinstance(block, p.Heading) and bool(out) and isinstance(out[-1][-1], p.Heading))
+        if joins and out and isinstance(out[-1][0], p.Heading):
+            out[-1].append(block)
+        else:
+            out.append([block])
+    return [tuple(section) for section in out]
 
 
 def build_story(theme: Theme, plan: p.DocumentPlan) -> list[Flowable]:

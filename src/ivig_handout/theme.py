@@ -20,6 +20,7 @@ class Theme:
     styles: dict[str, ParagraphStyle]
     body_size: float
     small_size: float
+    compact: bool = False  # a one-pager: its compact variants of boxes, lists and source line
 
     def colour(self, name: str) -> Color:
         return HexColor(getattr(self.layout.colours, name))
@@ -31,7 +32,7 @@ def make_theme(layout: Layout, compact: bool = False) -> Theme:
     small = layout.one_pager_small if compact else layout.small
     scale = body / layout.body
     c = layout.colours
-    lead = layout.leading
+    lead = (layout.one_pager_leading if compact else None) or layout.leading
 
     def style(name: str, size: float, font: str = MAIN, colour: str = c.ink, **kw: float) -> ParagraphStyle:
         return ParagraphStyle(
@@ -41,6 +42,9 @@ def make_theme(layout: Layout, compact: bool = False) -> Theme:
 
     space = layout.paragraph_space * scale
     section = layout.section_space * scale
+    if compact:
+        space = _first(layout.one_pager_paragraph_space, space)
+        section = _first(layout.one_pager_section_space, section)
     h1, h2, h3 = (max(body, h * scale) for h in (layout.h1, layout.h2, layout.h3))
     styles = {
         "title": style("title", h1, BOLD, c.heading, spaceAfter=space),
@@ -56,4 +60,8 @@ def make_theme(layout: Layout, compact: bool = False) -> Theme:
         "badge": style("badge", layout.badge * (scale if compact else 1), BOLD, c.ink),
         "cell": style("cell", body, spaceAfter=0),
     }
-    return Theme(layout, styles, body, small)
+    return Theme(layout, styles, body, small, compact)
+
+
+def _first(value: float | None, default: float) -> float:
+    return default if value is None else value

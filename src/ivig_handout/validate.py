@@ -45,6 +45,8 @@ def _message(err: Any, path: PathKey, model: type[BaseModel]) -> str:
         return f"must be one of {err['ctx']['expected']}, not '{err.get('input')}'"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"expected a whole number, got {_describe(err.get('input'))}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false, got {_describe(err.get('input'))}"
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
         return f"expected a date like 2026-01-31, got {_describe(err.get('input'))}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):

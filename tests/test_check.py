@@ -1,0 +1,84 @@
+"""`ivig-handout check`: what it finds in good and broken content packs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivig_handout.cli import main
+from ivig_handout.resources import default_content_dir
+
+
+@pytest.fixture()
+def pack(tmp_path: Path) -> Path:
+    folder = tmp_path / "pack"
+    shutil.copytree(default_content_dir(), folder)
+    return folder
+
+
+def edit(pack: Path, name: str, old: str, new: str) -> None:
+    path = pack / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def run(*args: str) -> tuple[int, dict[str, dict]]:  # type: ignore[type-arg]
+    result = CliRunner().invoke(main, ["check", "--json", *args])
+    assert "Traceback" not in result.stderr
+    findings = {f["check"]: f for f in json.loads(result.stdout)}
+    return result.exit_code, findings
+
+
+def test_shipped_content_is_fit_to_print() -> None:
+    code, findings = run()
+    assert code == 0, [f for f in findings.values() if f["status"] == "fail"]
+    assert findings["one-pagers fit one page"]["status"] == "ok"
+    assert "12 disorders" in findings["one-pagers fit one page"]["detail"]
+    assert findings["recorded typos fixed"]["status"] == "ok"
+    assert findings["source status"]["status"] == "note" and "2012" in findings["source status"]["detail"]
+    grade = findings["reading level"]["data"]["flesch_kincaid_grade"]
+    assert 6 < grade < 14  # the 2012 text reads at about grade 9-10
+
+
+def test_human_table(pack: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--skip-fit", "--content", str(pack)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("OK    content schema")
+    assert any(line.startswith("NOTE  reading level") and "Flesch-Kincaid grade" in line for line in lines)
+
+
+def test_typo_back_in_content_fails(pack: Path) -> None:
+    edit(pack, "sheet.yaml", "the leg muscles", "the lag muscles")
+    code, findings = run("--skip-fit", "--content", str(pack))
+    assert code == 1
+    f = findings["recorded typos fixed"]
+    assert f["status"] == "fail" and any("lag muscles" in item for item in f["items"])
+
+
+def test_uncovered_character_fails_naming_field(pack: Path) -> None:
+    edit(pack, "sheet.yaml", "name: Polymyositis", "name: Polymyositis 中")
+    code, findings = run("--skip-fit", "--content", str(pack))
+    assert code == 1
+    (item,) = findings["fonts cover every character"]["items"]
+    assert "sheet.yaml: other_disorders.disorders[4].name" in item and "U+4E2D" in item
+
+
+def test_old_review_date_warns_but_passes(pack: Path) -> None:
+    edit(pack, "sheet.yaml", 'review_date: "2026-11-25"', 'review_date: "2019-01-02"')
+    code, findings = run("--skip-fit", "--content", str(pack))
+    assert code == 0
+    assert findings["review date"]["status"] == "warn" and "2019-01-02" in findings["review date"]["detail"]
+
+
+def test_schema_problem_fails_with_location(pack: Path) -> None:
+    edit(pack, "sheet.yaml", "          rating: strong\n", "          rating: stronk\n")
+    code, findings = run("--content", str(pack))
+    assert code == 1
+    (item,) = findings["content schema"]["items"]
+    assert "sheet.yaml:" in item and "rating: must be one of" in item and "'stronk'" in item

@@ -1,0 +1,474 @@
+"""Clinic profiles: located errors, text read back verbatim, the logo as an image, the QR code read
+back by a real decoder, one-pager fit, and any text in any field (hypothesis)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from ivig_handout.cli import main
+from ivig_handout.clinic import LIMITS, ClinicProfile, apply, for_patient, load_clinic, load_profile
+from ivig_handout.documents import build_pdf, plan_for, render_pages
+from ivig_handout.errors import ContentError, FitError
+from ivig_handout.layouts import get_layout
+from ivig_handout.markup import normalise
+
+from .pdfcheck import BASE14, fonts, page_texts, reader, squash
+from .test_markup import _printable_alphabet
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLE = EXAMPLES / "clinic.yaml"
+PATIENT, DATE = "Nguyễn Thị Minh Khai", "2 March 2026"
+URL = "https://clinica-saojose.example/ivig/{id}"
+TEXT_FIELDS = ("name", "department", "address", "phone", "website", "questions", "note_heading", "note",
+               "qr_label")
+
+
+def canon(text: str) -> str:
+    """Text as compared with the PDF: no whitespace (lines wrap anywhere), no hyphens (a soft hyphen
+    prints as one where a line breaks), NFC."""
+    text = unicodedata.normalize("NFC", text)
+    return re.sub(r"[\s\xa0\xad-]", "", text)
+
+
+def flat(data: bytes) -> str:
+    """Every page's text, whitespace squashed and no-break spaces as spaces."""
+    return squash(" ".join(page_texts(data)).replace("\xa0", " "))
+
+
+def write_profile(folder: Path, data: dict, name: str = "clinic.yaml") -> Path:  # type: ignore[type-arg]
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, default_style='"', width=10**6), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def example():  # type: ignore[no-untyped-def]
+    return load_clinic(EXAMPLE, PATIENT, DATE)
+
+
+@pytest.fixture(scope="module")
+def full_pdf(handout, example) -> bytes:  # type: ignore[no-untyped-def]
+    return build_pdf(handout, "full", get_layout("letter"), example)
+
+
+# --- the example profile, read back -----------------------------------------------------------
+
+def test_example_profile_text_is_printed_verbatim(full_pdf: bytes) -> None:
+    text = flat(full_pdf)
+    expected = [
+        "Clínica São José", "Neurology and Infusion Centre", "Rua Nguyễn Thị Minh Khai 123, Suite 4",
+        "Springfield, IL 62704", "Phone: (217) 555-0142", "www.clinica-saojose.example",
+        "Questions about your treatment? Call (217) 555-0142, Monday to Friday, 8 am to 5 pm.",
+        "After your infusion",
+        "Call us the same day if you have a bad headache, a fever, chest pain or trouble breathing. "
+        "In an emergency, call 911.",
+        "Read this handout online:", "Prepared for", PATIENT, DATE, "Notes from your care team",
+    ]
+    for words in expected:
+        assert words in text, words
+    assert canon(URL.format(id="full")) in canon(text)  # the address may wrap anywhere
+    used = fonts(full_pdf)
+    assert all(f.embedded for f in used) and not any(f.name.lstrip("/").startswith(BASE14) for f in used), used
+    assert any("DejaVuSans" in f.name for f in used)  # "ễ" and "ị" come from the fallback font
+
+
+def test_profile_blocks_are_where_they_belong(full_pdf: bytes, handout) -> None:  # type: ignore[no-untyped-def]
+    pages = [squash(p) for p in page_texts(full_pdf)]
+    first, last = pages[0], " ".join(pages[-2:])
+    assert first.index("Clínica São José") < first.index("Prepared for") < first.index(handout.sheet.title[:20])
+    labels = handout.labels
+    side, questions = last.index(handout.sheet.side_effects.after[-1][:30]), last.index("Questions about")
+    notes, notice = last.index("Notes from your care team"), last.index(labels.notice_heading)
+    assert side < questions < notes < notice < last.index(handout.sheet.disclaimer[:40])
+
+
+def test_nothing_changes_without_a_profile(handout) -> None:  # type: ignore[no-untyped-def]
+    plan = plan_for(handout, "gbs")
+    assert apply(plan, None, handout.labels.clinic) is plan
+    assert build_pdf(handout, "full", get_layout("a4"), None) == build_pdf(handout, "full", get_layout("a4"))
+
+
+def test_same_profile_same_bytes(handout, example, full_pdf: bytes) -> None:  # type: ignore[no-untyped-def]
+    assert build_pdf(handout, "full", get_layout("letter"), example) == full_pdf
+
+
+# --- the logo --------------------------------------------------------------------------------
+
+def _images(data: bytes, page: int = 0) -> list[tuple[str, object]]:
+    xobjects = reader(data).pages[page]["/Resources"].get("/XObject", {})
+    return [(str(k), v.get_object()) for k, v in xobjects.items() if v.get_object()["/Subtype"] == "/Image"]
+
+
+def test_logo_is_an_image_with_its_pixels_and_shape(full_pdf: bytes) -> None:
+    with Image.open(EXAMPLES / "clinic-logo.png") as img:
+        width, height = img.size
+    [(name, image)] = _images(full_pdf)
+    assert (image["/Width"], image["/Height"]) == (width, height)
+    assert "/SMask" in image  # its transparency is kept
+    content = reader(full_pdf).pages[0].get_contents().get_data().decode("latin-1")
+    w, h = map(float, re.search(rf"([\d.]+) 0 0 ([\d.]+) [-\d.]+ [-\d.]+ cm\s*{re.escape(name)} Do", content).groups())
+    area = get_layout("letter").clinic
+    assert w / h == pytest.approx(width / height, rel=0.01)  # shape kept
+    assert w <= area.logo_width + 0.01 and h <= area.logo_height + 0.01
+    assert w == pytest.approx(area.logo_width) or h == pytest.approx(area.logo_height)  # fills the area
+    assert all(len(_images(full_pdf, page)) == 0 for page in range(1, len(reader(full_pdf).pages)))
+
+
+def test_mono_layout_prints_the_logo_grey(handout, example) -> None:  # type: ignore[no-untyped-def]
+    data = build_pdf(handout, "full", get_layout("letter", mono=True), example)
+    [(_, image)] = _images(data)
+    assert image["/ColorSpace"] == "/DeviceGray"
+
+
+def test_jpeg_logo(tmp_path: Path, handout) -> None:  # type: ignore[no-untyped-def]
+    Image.new("RGB", (300, 100), (20, 90, 160)).save(tmp_path / "logo.jpg", quality=90)
+    clinic = load_profile(write_profile(tmp_path, {"name": "X", "logo": "logo.jpg"}))
+    data = build_pdf(handout, "full", get_layout("a4"), clinic)
+    [(_, image)] = _images(data)
+    assert (image["/Width"], image["/Height"]) == (300, 100)
+    assert "/DCTDecode" in image["/Filter"]  # the JPEG data itself, not decoded and re-encoded
+
+
+# --- the QR code, read back by a real decoder from a rendering of the page --------------------
+
+def decode_qr(data: bytes, page: int, tmp_path: Path) -> list[str]:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed; .ci/run installs it")
+    import zxingcpp
+
+    (tmp_path / "doc.pdf").write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", str(page), "-l", str(page), "-singlefile",
+                    str(tmp_path / "doc.pdf"), str(tmp_path / "page")], check=True)
+    with Image.open(tmp_path / "page.png") as img:
+        return [code.text for code in zxingcpp.read_barcodes(img) if code.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def test_qr_code_decodes_to_the_printed_address(full_pdf: bytes, tmp_path: Path) -> None:
+    pages = page_texts(full_pdf)
+    page = next(i for i, text in enumerate(pages, 1) if "Read this handout online" in text)
+    assert decode_qr(full_pdf, page, tmp_path) == [URL.format(id="full")]
+
+
+def test_smallest_qr_code_still_decodes(handout, example, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    layout = min((get_layout(n) for n in ("letter", "booklet", "large-print")), key=lambda x: x.clinic.qr_size)
+    data = render_pages(handout, "full", layout, example)
+    page = next(i for i, text in enumerate(page_texts(data), 1) if "Read this handout" in text)
+    assert decode_qr(data, page, tmp_path) == [URL.format(id="full")]
+
+
+def test_qr_code_on_a_one_pager_names_the_document(handout, example, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = build_pdf(handout, "postpolio", get_layout("a4", mono=True), example)
+    assert decode_qr(data, 1, tmp_path) == [URL.format(id="postpolio")]
+    assert canon(URL.format(id="postpolio")) in canon(flat(data))
+
+
+# --- fitting one-pagers -------------------------------------------------------------------------
+
+def _words(n: int) -> str:
+    """``n`` characters of the widest letters, in words, so text wraps as much as it ever can."""
+    return ("WWWWWWW " * n)[:n].rstrip().ljust(n, "W")
+
+
+def fullest_profile(folder: Path) -> Path:
+    """Every field switched on and filled to its limit with the widest letters."""
+    Image.new("RGB", (400, 400), (20, 60, 110)).save(folder / "logo.png")
+    data = {key: _words(LIMITS[key]) for key in ("name", "department", "phone", "website", "questions",
+                                                   "note_heading", "qr_label")}
+    data["address"] = [_words(LIMITS["address"] // 3 - 1)] * 3
+    data["note"] = "\n\n".join([_words(LIMITS["note"] // 3 - 2)] * 3)
+    data["qr_url"] = "https://example.org/" + "w" * (LIMITS["qr_url"] - 20)
+    data.update(logo="logo.png", prepared_for="yes", notes_box="yes")
+    return write_profile(folder, data)
+
+
+def test_notes_box_gives_way_before_the_type_shrinks(handout, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Over every one-pager: the box is kept where it fits at full size; else it goes first (said on
+    stderr), and only then may the type step down from the layout's body size to the one-pager size."""
+    clinic = load_profile(write_profile(tmp_path, {"notes_box": "yes"}))
+    seen = set()
+    for layout in ("letter", "a4"):
+        full_size = get_layout(layout).body
+        for disorder, _ in handout.disorders():
+            notices: list[str] = []
+            data = build_pdf(handout, disorder.id, get_layout(layout), clinic, notices)
+            assert len(reader(data).pages) == 1
+            kept, size = "Notes from your care team" in flat(data), _body_size(data)
+            assert notices == ([] if kept else [f"the notes box was left out of {disorder.id} on {layout} to keep one page"])
+            if size < full_size:
+                assert not kept, (disorder.id, layout)  # never a smaller type while the box is still there
+            seen.add((kept, size == full_size))
+    assert {(True, True), (False, True)} <= seen  # both happen: kept, and left out to keep the full size
+
+
+def _body_size(data: bytes) -> float:
+    """The size most words on the page are set in."""
+    from collections import Counter
+
+    from .pdfcheck import glyph_sizes
+
+    sizes = Counter(round(size, 1) for _, size, text in glyph_sizes(data) for _ in text.split())
+    return sizes.most_common(1)[0][0]
+
+
+@pytest.mark.parametrize("layout", ["letter", "a4"])
+def test_every_one_pager_with_the_example_profile_is_one_page_or_a_clear_error(handout, example, layout: str) -> None:  # type: ignore[no-untyped-def]
+    for disorder, _ in handout.disorders():
+        notices: list[str] = []
+        try:
+            data = build_pdf(handout, disorder.id, get_layout(layout), example, notices)
+        except FitError as exc:
+            message = str(exc)
+            assert f"'{disorder.id}'" in message and f"'{layout}'" in message and "clinic profile" in message
+            assert "\n" not in message
+            continue
+        assert len(reader(data).pages) == 1
+        assert notices == [f"the notes box was left out of {disorder.id} on {layout} to keep one page"]
+        text = flat(data)
+        for kept in ("Clínica São José", PATIENT, handout.labels.notice_heading, handout.sheet.disclaimer[-60:]):
+            assert kept in text
+
+
+@pytest.mark.xfail(strict=True, reason="open: with every field of examples/clinic.yaml set (about 157 pt without "
+                   "its notes box), GBS, CIDP, MG and MMN (and LEMS on Letter) do not fit: at 11 pt they leave "
+                   "42-147 pt; see the README's clinic profile section")
+@pytest.mark.parametrize("layout", ["letter", "a4"])
+def test_example_profile_fits_every_one_pager(handout, example, layout: str) -> None:  # type: ignore[no-untyped-def]
+    for disorder, _ in handout.disorders():
+        assert len(reader(build_pdf(handout, disorder.id, get_layout(layout), example)).pages) == 1
+
+
+@pytest.mark.parametrize("layout", ["large-print", "large-print-a4", "booklet", "booklet-a4", "2up", "2up-a4"])
+def test_longer_layouts_take_the_profile_within_their_limit(handout, example, layout: str) -> None:  # type: ignore[no-untyped-def]
+    chosen = get_layout(layout)
+    full = render_pages(handout, "full", chosen, example)
+    assert "Clínica São José" in flat(full) and "Read this handout online:" in flat(full)
+    limit = chosen.one_pager_max_pages + chosen.clinic.one_pager_extra_pages
+    for doc in ("gbs", "postpolio"):  # the longest one-pager and a short one
+        data = render_pages(handout, doc, chosen, example)
+        assert 1 <= len(reader(data).pages) <= limit
+        assert PATIENT in flat(data) and handout.sheet.disclaimer[-60:] in flat(data)
+
+
+def test_fullest_profile_full_sheet_keeps_the_trailer(handout, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clinic = for_patient(load_profile(fullest_profile(tmp_path)), _words(LIMITS["patient_name"]),
+                         _words(LIMITS["date"]))
+    for layout in ("letter", "a4"):
+        text = flat(build_pdf(handout, "full", get_layout(layout), clinic))
+        for kept in (handout.labels.notice_heading, handout.labels.source_label, handout.sheet.disclaimer[-60:],
+                     handout.notice()[:50]):
+            assert kept in text
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+def _cli_error(args: list[str]) -> str:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    return result.stderr
+
+
+@pytest.mark.parametrize(("make", "words"), [
+    (lambda p: None, "logo.png was not found"),
+    (lambda p: p.write_text("this is not a picture"), "logo.png is not a PNG or JPEG image"),
+    (lambda p: Image.new("L", (5000, 4000)).save(p), "logo.png is 5000 x 4000 pixels; a logo must be under 16 megapixels"),
+    (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 6_000_000), "logo.png is 6.0 MB; a logo must be under 5 MB"),
+    (lambda p: p.write_bytes((EXAMPLES / "clinic-logo.png").read_bytes()[:300]), "cannot be read as a PNG image"),
+    (lambda p: p.mkdir(), "logo.png is a folder"),
+], ids=["missing", "not-an-image", "huge-pixels", "huge-file", "truncated", "folder"])
+def test_bad_logo_is_one_clear_line(tmp_path: Path, make, words: str) -> None:  # type: ignore[no-untyped-def]
+    make(tmp_path / "logo.png")
+    profile = tmp_path / "clinic.yaml"
+    profile.write_text("name: Clinic\nlogo: logo.png\n")
+    err = _cli_error(["build", "--clinic", str(profile), "-o", str(tmp_path / "out.pdf")])
+    assert err.count("\n") == 1 and err.startswith(f"error: {profile}:2:1: logo: {tmp_path / 'logo.png'}")
+    assert words in err
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_located_errors_all_at_once(tmp_path: Path) -> None:
+    profile = tmp_path / "clinic.yaml"
+    profile.write_text("name: Clinic\nprepared_for: maybe\nqr_url: www.example.org\nfooter: x\n"
+                       f"note: {'x' * 400}\ndisclaimer: no\nquestions: Call {{phone}}\n")
+    err = _cli_error(["build", "--clinic", str(profile), "-o", str(tmp_path / "out.pdf")])
+    lines = err.splitlines()
+    assert f"error: {profile}:2:1: prepared_for: must be yes or no, not 'maybe'" in lines
+    assert any(x.startswith(f"error: {profile}:3:1: qr_url: must be a web address starting with https://") for x in lines)
+    assert any(x.startswith(f"error: {profile}:4:1: footer: unknown field 'footer'") for x in lines)
+    assert f"error: {profile}:5:1: note: is 400 characters long; at most 360 fit, shorten it" in lines
+    assert any(x.startswith(f"error: {profile}:6:1: disclaimer: unknown field") for x in lines)  # cannot be removed
+    assert len(lines) == 5  # questions' {phone} is checked once the fields are valid
+    profile.write_text("questions: Call {phone}\n")
+    assert _cli_error(["build", "--clinic", str(profile)]) == (
+        f"error: {profile}:1:1: questions: uses {{phone}} but the profile has no phone\n")
+
+
+def test_uncovered_character_names_file_field_and_character(tmp_path: Path) -> None:
+    profile = write_profile(tmp_path, {"name": "Clinic", "address": ["Main St 1", "Unit \U0001d11e"]})
+    err = _cli_error(["build", "--clinic", str(profile)])
+    assert re.fullmatch(rf"error: {re.escape(str(profile))}:\d+:\d+: address\[1\]: the character '\U0001d11e' "
+                        r"\(U\+1D11E\) is not in any bundled font; replace it\n", err), err
+
+
+def test_patient_name_and_date_are_checked(tmp_path: Path) -> None:
+    err = _cli_error(["build", "--patient-name", "Ann\u202eB", "--date", "x" * 31, "-o", str(tmp_path / "x.pdf")])
+    assert err.splitlines() == [
+        "error: --patient-name: the character U+202E RIGHT-TO-LEFT OVERRIDE is an invisible formatting "
+        "character the PDF cannot honour; remove it",
+        "error: --date: is 31 characters long; at most 30 fit, shorten it",
+    ]
+
+
+def test_missing_profile_file(tmp_path: Path) -> None:
+    assert _cli_error(["build", "--clinic", str(tmp_path / "nope.yaml")]) == f"error: {tmp_path / 'nope.yaml'}: file not found\n"
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+def test_fields_take_text_or_lists() -> None:
+    p = ClinicProfile.model_validate({
+        "address": "  Rua A  1\n\n  Springfield \n", "note": "One\nline.\n\n  Second  paragraph. ",
+        "prepared_for": "Yes", "notes_box": "off", "name": "  ", "phone": None,
+    })
+    assert p.address == ("Rua A 1", "Springfield") and p.note == ("One line.", "Second paragraph.")
+    assert (p.prepared_for, p.notes_box, p.name, p.phone) == (True, False, None, None)
+    assert ClinicProfile.model_validate({"address": ["a", "b"], "note": ["x", "y"]}).note == ("x", "y")
+
+
+def test_patient_line_without_a_profile(handout) -> None:  # type: ignore[no-untyped-def]
+    clinic = for_patient(None, PATIENT, None)
+    data = build_pdf(handout, "full", get_layout("letter"), clinic)
+    first = squash(page_texts(data)[0])
+    assert first.startswith(f"Prepared for {PATIENT} Date")
+    assert for_patient(None, None, None) is None and for_patient(None, "  ", "") is None
+
+
+# --- any text, in every field -----------------------------------------------------------------
+
+MARKUP = ['<b>Smith & Jones</b>', '<img src="/etc/passwd"/>', '<a href="http://example.com">link</a>',
+          '&amp; &#65; &lt; <font face="Courier">x</font>', "<br/> <para>", "{name} {phone} %s"]
+
+
+def test_markup_looking_text_prints_literally(tmp_path: Path, handout) -> None:  # type: ignore[no-untyped-def]
+    fields = dict(zip(("name", "department", "website", "note_heading", "note", "qr_label"), MARKUP))
+    profile = write_profile(tmp_path, {**fields, "qr_url": "https://example.org/a?b=1&c=2"})
+    clinic = for_patient(load_profile(profile), MARKUP[0], "<i>1 & 2</i>")
+    data = build_pdf(handout, "full", get_layout("letter"), clinic)
+    text = flat(data)
+    for words in [*MARKUP, "<i>1 & 2</i>"]:
+        assert words in text, words
+    assert canon("https://example.org/a?b=1&c=2") in canon(text)
+    assert _images(data) == []  # nothing loaded from a path inside text
+    assert all(f.embedded and "Courier" not in f.name for f in fonts(data))
+
+
+def _profile_for(field: str, text: str) -> dict[str, str]:
+    data = {field: text}
+    if field == "note_heading":
+        data["note"] = "Note."
+    if field == "qr_label":
+        data["qr_url"] = "https://example.org/"
+    return data
+
+
+def _expect(field: str, text: str) -> list[str]:
+    """The parts of ``text`` as printed (address and note are split into lines/paragraphs first)."""
+    if field == "address":
+        parts = text.splitlines()
+    elif field == "note":
+        parts = re.split(r"\n[ \t]*\n", text)
+    else:
+        parts = [text]
+    return [canon(normalise(p)) for p in parts if normalise(p)]
+
+
+ANY_TEXT = st.one_of(
+    st.sampled_from("<>&;\"'/=#{}ab \n\n\t\xa0"),
+    st.characters(min_codepoint=0, max_codepoint=0x24F),
+    st.characters(min_codepoint=0x300, max_codepoint=0x4FF),
+    st.characters(min_codepoint=0x1EA0, max_codepoint=0x1EFF),
+    st.characters(min_codepoint=0x2000, max_codepoint=0x2BFF),
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80),
+    st.sampled_from("\u05d0\u0627\ue000\ufeff\ufe0f\u200b\xad"),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from((*TEXT_FIELDS, "patient_name", "date")), text=st.text(ANY_TEXT, max_size=50))
+def test_any_text_in_any_field_prints_or_names_the_field(tmp_path: Path, handout, field: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    marked = f"QZX {text} XZQ"  # unique marks around the text, so it is found where it was printed
+    try:
+        if field in ("patient_name", "date"):
+            clinic = for_patient(None, *((marked, None) if field == "patient_name" else (None, marked)))
+        else:
+            clinic = load_profile(write_profile(tmp_path, _profile_for(field, marked)))
+    except ContentError as exc:
+        event("refused")
+        name = {"patient_name": "--patient-name", "date": "--date"}.get(field, field)
+        for problem in exc.problems:
+            assert "\n" not in problem
+            assert f": {name}" in problem or problem.startswith(f"{name}:"), problem
+            assert re.search(r"the character .* (is|has)|characters long|uses \{phone\}", problem), problem
+        return
+    event("printed")
+    text_in_pdf = canon(flat(build_pdf(handout, "full", get_layout("letter"), clinic)))
+    parts = _expect(field, marked)
+    assume(parts)
+    for part in parts:
+        assert part in text_in_pdf
+
+
+PRINTABLE = st.text(st.sampled_from(_printable_alphabet()), min_size=1, max_size=20)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(values=st.fixed_dictionaries({f: PRINTABLE for f in (*TEXT_FIELDS, "patient_name", "date")}))
+def test_printable_text_in_every_field_at_once_prints_verbatim(tmp_path: Path, handout, values: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    marked = {f: f"Q{i}Z {v} Z{i}Q" for i, (f, v) in enumerate(sorted(values.items()))}
+    assume("{phone}" not in marked["questions"])
+    profile = {f: marked[f] for f in TEXT_FIELDS} | {"qr_url": "https://example.org/x"}
+    clinic = for_patient(load_profile(write_profile(tmp_path, profile)), marked["patient_name"], marked["date"])
+    text_in_pdf = canon(flat(build_pdf(handout, "full", get_layout("a4"), clinic)))
+    for field, value in marked.items():
+        for part in _expect(field, value):
+            assert part in text_in_pdf, field
+
+
+# --- the commands -------------------------------------------------------------------------------
+
+def test_build_with_clinic_patient_and_date(tmp_path: Path) -> None:
+    out = tmp_path / "sheet.pdf"
+    result = CliRunner().invoke(main, ["build", "--layout", "a4", "--clinic", str(EXAMPLE), "--patient-name", PATIENT,
+                                       "--date", DATE, "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"wrote {out} (") and result.stderr == ""
+    first = squash(page_texts(out.read_bytes())[0])
+    assert f"Prepared for {PATIENT} Date {DATE}" in first and "Clínica São José" in first
+
+
+def test_one_pager_says_when_the_notes_box_is_left_out(tmp_path: Path) -> None:
+    out = tmp_path / "pp.pdf"
+    result = CliRunner().invoke(main, ["one-pager", "postpolio", "--clinic", str(EXAMPLE), "--patient-name", PATIENT,
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "note: the notes box was left out of postpolio on letter to keep one page\n"
+    assert result.stdout == f"wrote {out} (1 page, letter)\n"
+    assert PATIENT in flat(out.read_bytes())
+
+
+def test_one_pager_too_full_is_one_clear_line(tmp_path: Path) -> None:
+    err = _cli_error(["one-pager", "gbs", "--clinic", str(fullest_profile(tmp_path)), "-o", str(tmp_path / "x.pdf")])
+    assert err.count("\n") == 1 and "'gbs'" in err and "'letter'" in err
+    assert "with the clinic profile (even without its notes box); shorten the profile's note" in err
+    assert not (tmp_path / "x.pdf").exists()
