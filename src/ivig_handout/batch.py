@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import signal
 import threading
@@ -121,8 +122,12 @@ def run(spec: Spec, force: bool = False, progress: Progress | None = None) -> Ou
         if manifest is not None:
             files = [e["file"] for e in manifest["files"]]
             return Outcome(spec.out_dir, len(files), kept=files, up_to_date=True)
-    job, handout = _resolve(spec)
-    return Batch(job, handout, spec, digest, force, progress).run()
+    gc.disable()  # imports and loading make many objects and no garbage; workers.make_executor re-enables
+    try:
+        job, handout = _resolve(spec)
+        return Batch(job, handout, spec, digest, force, progress).run()
+    finally:
+        gc.enable()
 
 
 def _resolve(spec: Spec) -> tuple[Job, Handout]:

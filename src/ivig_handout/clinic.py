@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from .errors import ContentError
 from .markup import UncoveredCharacterError, check_text, normalise
 from .model import ClinicLabels
-from .plan import Block, ClinicContact, ClinicHeader, DocumentPlan, Notice, NotesBox, PreparedFor
+from .plan import (Block, ClinicBand, ClinicContact, ClinicHeader, ClinicNote, DocumentPlan, NotesBox, Notice,
+                   PreparedFor)
 from .validate import validate
 from .yamlio import Located, PathKey, format_path, load
 
@@ -29,6 +30,10 @@ LONGEST_ID = 32  # {id} in qr_url is counted this long (the longest disorder id 
 URL = re.compile(r"https?://[!-~]+")
 YES, NO = ("yes", "true", "on"), ("no", "false", "off")
 PLACEHOLDER = "{phone}"
+PROFILE_BLOCKS = (ClinicHeader, PreparedFor, ClinicContact, NotesBox, ClinicBand, ClinicNote)
+# What a one-pager too full for its profile leaves out, tried in this order (each set in full):
+# nothing; the notes box; also the "Prepared for" line; the note instead; both.
+DROP_ORDER = ((), ("box",), ("box", "prepared"), ("box", "note"), ("box", "prepared", "note"))
 
 LOGO_MAGIC = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
 MAX_LOGO_BYTES = 5_000_000
@@ -290,24 +295,88 @@ def _unbroken(phone: str) -> str:
 
 
 def has_profile(plan: DocumentPlan) -> bool:
-    return any(isinstance(b, (ClinicHeader, PreparedFor, ClinicContact, NotesBox)) for b in plan.blocks)
+    return any(isinstance(b, PROFILE_BLOCKS) for b in plan.blocks)
 
 
-def with_profile_pages(plan: DocumentPlan, theme: Any) -> Any:
-    """``theme`` whose layout lets a one-pager with a clinic profile run the layout's
-    ``clinic.one_pager_extra_pages`` longer (large print, booklet; never Letter or A4)."""
+def profile_theme(plan: DocumentPlan, theme: Any) -> Any:
+    """``theme`` for a one-pager printed with a clinic profile: its layout's ``clinic.one_pager_extra_pages``
+    more pages (large print, booklet; never Letter or A4), and on a band layout the ``band_margins``."""
     layout = theme.layout
-    extra = layout.clinic.one_pager_extra_pages
-    if not extra or not has_profile(plan):
+    sizes = layout.clinic
+    if not has_profile(plan):
         return theme
-    longer = layout.model_copy(update={"one_pager_max_pages": layout.one_pager_max_pages + extra})
-    return replace(theme, layout=longer)
+    update: dict[str, Any] = {}
+    if sizes.one_pager_extra_pages:
+        update["one_pager_max_pages"] = layout.one_pager_max_pages + sizes.one_pager_extra_pages
+    if sizes.one_pager_band and sizes.band_margins:
+        update["margins"] = sizes.band_margins
+    return replace(theme, layout=layout.model_copy(update=update)) if update else theme
 
 
-def without_notes_box(plan: DocumentPlan) -> DocumentPlan | None:
-    """``plan`` without its ruled notes box, or None if it has none (the first thing to give way)."""
-    kept = tuple(b for b in plan.blocks if not isinstance(b, NotesBox))
-    return replace(plan, blocks=kept) if len(kept) < len(plan.blocks) else None
+def as_band(plan: DocumentPlan, layout: Any) -> DocumentPlan:
+    """On a layout with ``clinic.one_pager_band``: the header, questions line and QR code as one band at
+    the top, and the clinic's note in a strip where the contact was. Nothing is left out here."""
+    header = next((b for b in plan.blocks if isinstance(b, ClinicHeader)), None)
+    contact = next((b for b in plan.blocks if isinstance(b, ClinicContact)), None)
+    if not layout.clinic.one_pager_band or (header is None and contact is None):
+        return plan
+    band = None
+    if header or (contact and (contact.questions or contact.qr_url)):
+        head = header or ClinicHeader(None, None, ())
+        band = ClinicBand(head.name, head.department, head.contact, head.logo, head.logo_pixels,
+                          contact.questions if contact else None, contact.qr_url if contact else None,
+                          contact.qr_label if contact else "")
+    blocks: list[Block] = [band] if band else []
+    for b in plan.blocks:
+        if isinstance(b, ClinicContact) and b.note:
+            blocks.append(ClinicNote(b.note_heading, b.note))
+        elif not isinstance(b, (ClinicHeader, ClinicContact)):
+            blocks.append(b)
+    return replace(plan, blocks=tuple(blocks))
+
+
+def variants(plan: DocumentPlan) -> list[tuple[tuple[str, ...], DocumentPlan]]:
+    """``plan`` and lighter versions of it, in the order they are tried, each with what it leaves out
+    (as a note names it): first the ruled notes box, then the "Prepared for" line, then (last) the
+    clinic's note. Never the name, phone, questions line or QR code, nor the notice, source or disclaimer."""
+    parts = _droppable(plan)
+    present = {kind for _, kind in parts}
+    out: list[tuple[tuple[str, ...], DocumentPlan]] = []
+    seen: set[frozenset[str]] = set()
+    for wanted in DROP_ORDER:
+        kinds = frozenset(wanted) & present
+        if kinds not in seen:
+            seen.add(kinds)
+            out.append((tuple(name for name, kind in parts if kind in kinds), _without(plan, kinds)))
+    return out
+
+
+def _droppable(plan: DocumentPlan) -> list[tuple[str, str]]:
+    """The parts of a profile that may give way, each with how a note names it, in the order they go."""
+    out = []
+    for b in plan.blocks:
+        if isinstance(b, NotesBox):
+            out.append(("the notes box", "box"))
+        elif isinstance(b, PreparedFor):
+            out.append((f'the "{b.label}" line', "prepared"))
+        elif isinstance(b, ClinicNote) or (isinstance(b, ClinicContact) and b.note):
+            out.append((f'the clinic\'s note "{b.note_heading if isinstance(b, ClinicContact) else b.heading}"',
+                        "note"))
+    return sorted(out, key=lambda part: DROP_ORDER[-1].index(part[1]))
+
+
+def _without(plan: DocumentPlan, kinds: frozenset[str]) -> DocumentPlan:
+    blocks: list[Block] = []
+    for b in plan.blocks:
+        if ("box" in kinds and isinstance(b, NotesBox)) or ("prepared" in kinds and isinstance(b, PreparedFor)) \
+                or ("note" in kinds and isinstance(b, ClinicNote)):
+            continue
+        if "note" in kinds and isinstance(b, ClinicContact):
+            if not (b.questions or b.qr_url):
+                continue
+            b = replace(b, note=())
+        blocks.append(b)
+    return replace(plan, blocks=tuple(blocks))
 
 
 def fit_advice(plan: DocumentPlan, message: str) -> str:
@@ -315,7 +384,12 @@ def fit_advice(plan: DocumentPlan, message: str) -> str:
     if not has_profile(plan):
         return message
     head = message.split("; shorten its text", 1)[0]
-    boxed = " (even without its notes box)" if any(isinstance(b, NotesBox) for b in plan.blocks) else ""
-    return (f"{head} with the clinic profile{boxed}; shorten the profile's "
-            f"note, questions or address, switch off prepared_for or the QR code (qr_url), "
+    parts = [name.removeprefix("the ") for name, _ in _droppable(plan)]
+    without = f" (even without its {_join(parts)})" if parts else ""
+    return (f"{head} with the clinic profile{without}; shorten the profile's "
+            f"name, address or questions line, switch off the QR code (qr_url), "
             f"or choose a layout that allows more pages (see `ivig-handout layouts`)")
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} or {parts[-1]}"

@@ -3,6 +3,7 @@ strip with the clinic's note and a QR code, ruled notes box)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -86,16 +87,7 @@ def header(sb: StoryBuilder, b: p.ClinicHeader) -> list[Flowable]:
     line with the address, phone and website; a rule below."""
     t = sb.theme
     sizes = t.layout.clinic
-    text: list[Flowable] = []
-    if b.name or b.department:
-        style = _style(sb, "box_heading", "clinic_name", textColor=t.colour("heading"))
-        parts = [to_markup(b.name, "name", bold=True)] if b.name else []
-        if b.department:  # regular weight: <font face> sets the face and drops the style's bold
-            parts.append(f'<font face="{fonts.MAIN}">{to_markup(b.department, "department")}</font>')
-        text.append(Paragraph(SEPARATOR.join(parts), style))
-    if b.contact:
-        style = _style(sb, "small", "clinic_contact", textColor=t.colour("ink"), spaceBefore=t.small_size * 0.2)
-        text.append(Paragraph(SEPARATOR.join(to_markup(part, "contact") for part in b.contact), style))
+    text = _letterhead(sb, b, "box_heading")
     gap = t.body_size
     rule = [("LINEBELOW", (0, 0), (-1, -1), 0.8, t.colour("rule")), ("BOTTOMPADDING", (0, 0), (-1, -1), gap * 0.35),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
@@ -105,6 +97,104 @@ def header(sb: StoryBuilder, b: p.ClinicHeader) -> list[Flowable]:
     else:
         table = _grid([[text]], ["*"], rule)
     return [table, Spacer(1, gap * 0.5)]
+
+
+def _letterhead(sb: StoryBuilder, b: p.ClinicHeader | p.ClinicBand, name_style: str, size: float | None = None,
+                width: float | None = None) -> list[Flowable]:
+    """The name (bold) and department on one line, then the address, phone and website in small type.
+    ``size``: the name line's type size (else the style's); ``width``: the column, so a part that
+    fits on one line is never broken inside (a line breaks between the parts)."""
+    t = sb.theme
+    text: list[Flowable] = []
+    if b.name or b.department:
+        sized = _sized(sb, name_style, size) if size else {}
+        style = _style(sb, name_style, "clinic_name", fontName=BOLD, textColor=t.colour("heading"), **sized)
+        parts = [to_markup(b.name, "name", bold=True)] if b.name else []
+        if b.department:  # regular weight: <font face> sets the face and drops the style's bold
+            parts.append(f'<font face="{fonts.MAIN}">{to_markup(b.department, "department")}</font>')
+        text.append(Paragraph(SEPARATOR.join(parts), style))
+    if b.contact:
+        style = _style(sb, "small", "clinic_contact", textColor=t.colour("ink"), spaceBefore=t.small_size * 0.2)
+        contact = [_unbroken(part, width, style.fontSize) for part in b.contact]
+        text.append(Paragraph(SEPARATOR.join(to_markup(part, "contact") for part in contact), style))
+    return text
+
+
+def _sized(sb: StoryBuilder, base: str, size: float) -> dict[str, float]:
+    """``fontSize`` and ``leading`` for ``size`` with the base style's line spacing."""
+    style = sb.st[base]
+    return {"fontSize": size, "leading": round(size * style.leading / style.fontSize, 2)}
+
+
+def _unbroken(part: str, width: float | None, size: float) -> str:
+    """``part`` with no-break spaces if it takes at most half a line of ``width`` (so "IL 62704" stays
+    together); a longer part may break anywhere, so the line stays full."""
+    if width is None or text_width(part, size) > width / 2:
+        return part
+    return normalise(part).replace(" ", "\u00a0")
+
+
+def band(sb: StoryBuilder, b: p.ClinicBand) -> list[Flowable]:
+    """One-page layouts: the clinic as one letterhead band. The logo, then the name and department and
+    the address, phone and website in small type, then the QR code's label and address; under them
+    the questions line; the QR code at the right, the band's full height; a rule below. Its type
+    sizes are the layout's (``band_text``, ``one_pager_small``), the same on every one-pager."""
+    t = sb.theme
+    sizes = t.layout.clinic
+    size = sizes.band_text or t.body_size
+    left: list[Flowable] = [_band_top(sb, b, size)] if b.name or b.department or b.contact or b.logo or b.qr_url else []
+    if b.questions:
+        style = _style(sb, "body", "band_questions", fontName=BOLD, textColor=t.colour("heading"),
+                       spaceBefore=size * 0.3 if left else 0, **_sized(sb, "body", size))
+        left.append(_para(b.questions, style, "questions"))
+    rule = [("LINEBELOW", (0, 0), (-1, -1), 0.8, t.colour("rule")), ("BOTTOMPADDING", (0, 0), (-1, -1), size * 0.3)]
+    if b.qr_url:
+        qr = qr_drawing(b.qr_url, sizes.band_qr_size or 0, t.colour("ink"))
+        table = _grid([[left, qr]], ["*", sizes.band_qr_size], rule)
+    else:
+        table = _grid([[left]], ["*"], rule)
+    return [table, Spacer(1, size * 0.5)]
+
+
+def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float) -> Table:
+    """The band's first row: logo, letterhead text, and the QR code's label and address (beside the code)."""
+    t = sb.theme
+    sizes = t.layout.clinic
+    cells: list[Any] = []
+    widths: list[Any] = []
+    if b.logo and b.logo_pixels:
+        area = (sizes.band_logo_width or 0, sizes.band_logo_height or 0)
+        logo = LogoImage(b.logo, b.logo_pixels, area, t.layout.mono)
+        cells.append(logo)
+        widths.append(logo.width + size)
+    caption = (sizes.band_caption_width or 0) + size if b.qr_url else 0
+    text_w = t.layout.frame_width - sum(widths) - caption - ((sizes.band_qr_size or 0) if b.qr_url else 0)
+    cells.append(_letterhead(sb, b, "body", size, text_w) or "")
+    widths.append("*")
+    if b.qr_url:
+        cells.append(_caption(sb, b.qr_label, b.qr_url, caption - size))
+        widths.append(caption)
+    return _grid([cells], widths, [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                   ("LEFTPADDING", (len(cells) - 1, 0), (-1, -1), size if b.qr_url else 0)])
+
+
+def _caption(sb: StoryBuilder, label: str, url: str, width: float) -> list[Flowable]:
+    """The QR code's label, and its address broken after a "/" or "." where it must wrap."""
+    t = sb.theme
+    style = _style(sb, "small", "qr_url", textColor=t.colour("ink"))
+    lines = "<br/>".join(to_markup(line, "qr_url") for line in url_lines(url, width, style.fontSize))
+    return [_para(label, _style(sb, "small_bold", "qr_label"), "qr_label"), Paragraph(lines, style)]
+
+
+def url_lines(url: str, width: float, size: float) -> list[str]:
+    """``url`` in lines no wider than ``width`` where it can be, broken after "/", ".", "-", "?", "&"."""
+    pieces = re.findall(r"[^/.?&-]*[/.?&-]*", url)
+    lines = [""]
+    for piece in filter(None, pieces):
+        if lines[-1] and text_width(lines[-1] + piece, size) > width:
+            lines.append("")
+        lines[-1] += piece
+    return lines
 
 
 def prepared_for(sb: StoryBuilder, b: p.PreparedFor) -> list[Flowable]:
@@ -118,15 +208,20 @@ def prepared_for(sb: StoryBuilder, b: p.PreparedFor) -> list[Flowable]:
     widths = [text_width(b.label, size) + pad, "*", text_width(b.date_label, size) + pad + size * 1.5,
               t.layout.frame_width * 0.26]
     line = t.colour("ink")
+    tight = _on_band(sb)  # under a letterhead band: no extra space above
     table = _grid([cells], widths, [
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("LEFTPADDING", (2, 0), (2, 0), size * 1.5),
-        ("TOPPADDING", (0, 0), (-1, -1), size * 0.3),
+        ("TOPPADDING", (0, 0), (-1, -1), 0 if tight else size * 0.3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ("LINEBELOW", (1, 0), (1, 0), 0.8, line),
         ("LINEBELOW", (3, 0), (3, 0), 0.8, line),
     ])
     return [table, Spacer(1, size * 0.5)]
+
+
+def _on_band(sb: StoryBuilder) -> bool:
+    return sb.theme.compact and sb.theme.layout.clinic.one_pager_band
 
 
 def contact(sb: StoryBuilder, b: p.ClinicContact) -> list[Flowable]:
@@ -154,6 +249,25 @@ def contact(sb: StoryBuilder, b: p.ClinicContact) -> list[Flowable]:
     return [Spacer(1, gap * 0.3), KeepTogether(out), Spacer(1, gap * 0.5)]
 
 
+def note_strip(sb: StoryBuilder, b: p.ClinicNote) -> list[Flowable]:
+    """One-page layouts: the clinic's note in a lightly ruled box, its heading in bold beside the text
+    (as in the notice under it)."""
+    t = sb.theme
+    size, pad = t.body_size, t.body_size * 0.6
+    inner = t.layout.frame_width - 2 * pad
+    label = _para(b.heading, _style(sb, "body", "note_label", fontName=BOLD, textColor=t.colour("heading")),
+                  "note_heading")
+    first = min(text_width(b.heading, size, bold=True) + size, inner * 0.3)  # a long heading wraps
+    texts = [_para(x, _style(sb, "body", "note", spaceBefore=size * 0.25 if i else 0), "note")
+             for i, x in enumerate(b.note)]
+    table = _grid([[label, texts]], [first + pad, inner - first + pad], [
+        ("BOX", (0, 0), (-1, -1), 0.8, t.colour("rule")),
+        ("LEFTPADDING", (0, 0), (0, 0), pad), ("RIGHTPADDING", (1, 0), (1, 0), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.7),
+    ])
+    return [Spacer(1, size * 0.2), KeepTogether([table]), Spacer(1, size * 0.5)]
+
+
 def _note_box(sb: StoryBuilder, b: p.ClinicContact) -> Table:
     t = sb.theme
     pad = t.body_size * 0.6
@@ -179,9 +293,8 @@ def qr_drawing(url: str, size: float, colour: Any) -> Drawing:
 def _qr_block(sb: StoryBuilder, b: p.ClinicContact) -> Table:
     t = sb.theme
     size = t.layout.clinic.qr_size
-    words = [_para(b.qr_label, _style(sb, "small_bold", "qr_label"), "qr_label"),
-             _para(b.qr_url or "", _style(sb, "small", "qr_url", textColor=t.colour("ink")), "qr_url")]
     text_w = max(size * 2, t.body_size * 11)  # the label and address beside the code, about 20 characters
+    words = _caption(sb, b.qr_label, b.qr_url or "", text_w)
     table = _grid([[qr_drawing(b.qr_url or "", size, t.colour("ink")), words]], [size, text_w],
                   [("VALIGN", (1, 0), (1, 0), "MIDDLE")])
     table._width = size + text_w

@@ -53,27 +53,35 @@ def render_pages(handout: Handout, doc: str, layout: Layout, clinic: Clinic | No
 def fit_one_pager(plan: DocumentPlan, theme: Theme, notices: list[str] | None = None) -> Rendered:
     """Render a one-pager at the largest type that keeps it within the layout's page limit.
 
-    A clinic profile's ruled notes box is the first thing to give way, before the type ever shrinks
-    (the ladder: full type with the box, full type without it, one-pager type without it); leaving
-    it out is reported in ``notices``. FitError (naming the disorder and layout) if nothing fits.
+    With a clinic profile (on a band layout: one letterhead band, the page's band margins), the ruled
+    notes box gives way before the type steps down from the layout's body size to the one-pager size;
+    at that size the "Prepared for" line, then the clinic's note give way where still needed
+    (clinic.variants). They never give way only to keep the larger type: that would leave the
+    full-size page's headroom empty instead. Each part left out is reported in ``notices``.
+    FitError (naming the disorder and layout) if nothing fits.
     """
-    from .clinic import fit_advice, with_profile_pages, without_notes_box
+    from .clinic import as_band, fit_advice, profile_theme, variants
     from .onepager import _render, _sizes, _too_long, fits
+    from .plan import NotesBox
 
-    theme = with_profile_pages(plan, theme)
-    lighter = without_notes_box(plan)
+    theme = profile_theme(plan, theme)
+    plan = as_band(plan, theme.layout)
+    tries = variants(plan)
     sizes = _sizes(theme)
-    ladder = [(sizes[0], plan)] + ([(sizes[0], lighter)] if lighter else [])
-    ladder += [(size, lighter or plan) for size in sizes[1:]]
+    # The larger type with everything, or without the notes box only; the smaller never with the box.
+    boxed = [t for t in tries if any(isinstance(b, NotesBox) for b in t[1].blocks)]  # the first, if any
+    ladder = [(sizes[0], t) for t in (tries if len(sizes) == 1 else tries[:len(boxed) + 1])]
+    ladder += [(size, t) for size in sizes[1:] for t in tries[len(boxed):]]
     limit = theme.layout.one_pager_max_pages
-    for size, candidate in ladder:
+    for size, (dropped, candidate) in ladder:
         rendered = _render(candidate, size)
         if fits(rendered, size, theme):  # within the limit; full size also with headroom
-            if candidate is lighter and notices is not None:
-                keep = "one page" if limit == 1 else f"{limit} pages"
-                notices.append(f"the notes box was left out of {plan.doc_id} on {theme.layout.name} to keep {keep}")
+            keep = "one page" if limit == 1 else f"{limit} pages"
+            if notices is not None:
+                notices += [f"{part} was left out of {plan.doc_id} on {theme.layout.name} to keep {keep}"
+                            for part in dropped]
             return rendered
-    error = _too_long(lighter or plan, theme)
+    error = _too_long(tries[-1][1], theme)
     raise type(error)(fit_advice(plan, str(error)))
 
 

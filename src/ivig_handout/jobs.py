@@ -92,6 +92,8 @@ def job_for_all(layout_names: Sequence[str], out_dir: Path, copies: int, mono: b
     """Every document (the full sheet and every one-pager) in the given layouts."""
     problems: list[str] = []
     layouts = _layouts(layout_names, mono, lambda i, m: f"--layouts: {m}", problems)
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        problems.append(f"--out-dir: '{out_dir}' is a file; give a folder for the handouts")
     clinic = _clinic(clinic_file, problems) if clinic_file else None
     if problems:
         raise ContentError(problems)

@@ -6,7 +6,7 @@ from difflib import get_close_matches
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import ContentError, NotFoundError
 from .resources import layouts_file
@@ -14,6 +14,9 @@ from .validate import validate
 from .yamlio import Located, load
 
 MONO_SUFFIX = "-mono"
+MIN_PRINT_MARGIN = 29  # pt (0.4 in): what most printers print to
+BAND_FIELDS = ("band_margins", "band_logo_width", "band_logo_height", "band_qr_size", "band_caption_width",
+               "band_text")
 
 
 class Colours(BaseModel):
@@ -42,6 +45,29 @@ class ClinicSizes(BaseModel):
     notes_lines: int = Field(ge=1, le=12)
     notes_line_gap: float = Field(ge=14)  # room to write by hand between two ruled lines
     one_pager_extra_pages: int = Field(default=0, ge=0, le=4)  # more pages a one-pager may take with a profile
+    # One-page layouts: the profile as one letterhead band (logo, name, contact, questions line, QR code)
+    # with the band_* sizes, on a page with band_margins (each 29 pt = 0.4 in or more, for printers).
+    one_pager_band: bool = False
+    band_margins: tuple[float, float, float, float] | None = None
+    band_logo_width: float | None = Field(default=None, gt=0)
+    band_logo_height: float | None = Field(default=None, gt=0)
+    band_qr_size: float | None = Field(default=None, ge=54)
+    band_caption_width: float | None = Field(default=None, gt=0)  # the QR code's label and address
+    band_text: float | None = Field(default=None, ge=11)  # the band's name and questions line (body text)
+
+    @field_validator("band_margins")
+    @classmethod
+    def _printable(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None and min(value) < MIN_PRINT_MARGIN:
+            raise ValueError(f"each margin must be {MIN_PRINT_MARGIN} pt (0.4 in) or more, so printers print it all")
+        return value
+
+    @model_validator(mode="after")
+    def _band_sizes(self) -> ClinicSizes:
+        missing = [name for name in BAND_FIELDS if getattr(self, name) is None]
+        if self.one_pager_band and missing:
+            raise ValueError(f"one_pager_band needs {', '.join(missing)}")
+        return self
 
 
 class Layout(BaseModel):

@@ -104,6 +104,29 @@ class ClinicContact:
 
 
 @dataclass(frozen=True)
+class ClinicBand:
+    """One-page layouts: the clinic as one letterhead band: logo, name and department, contact line,
+    the questions line, and the QR code with its label and address (clinic.as_band builds it)."""
+
+    name: str | None
+    department: str | None
+    contact: tuple[str, ...]
+    logo: str | None = None
+    logo_pixels: tuple[int, int] | None = None
+    questions: str | None = None
+    qr_url: str | None = None
+    qr_label: str = ""
+
+
+@dataclass(frozen=True)
+class ClinicNote:
+    """One-page layouts: the clinic's own note in a light strip, its heading beside the text."""
+
+    heading: str
+    note: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class NotesBox:
     """A ruled box for the care team to write in (the layout sets its lines)."""
 
@@ -118,7 +141,7 @@ class Columns:
 
 
 Block = (Title | Heading | Para | Bullets | Glance | BigBadge | SideEffectBox | Notice | SourceLine | Disclaimer
-         | ClinicHeader | PreparedFor | ClinicContact | NotesBox | Columns)
+         | ClinicHeader | PreparedFor | ClinicContact | NotesBox | ClinicBand | ClinicNote | Columns)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ class StoryBuilder:
         self.st = theme.styles
         self._marks = 0
         self._after_heading = False
+        self._before_heading = False
 
     def para(self, text: str, style: str, field: str = "text") -> Paragraph:
         st = self.st[style]
@@ -105,13 +106,14 @@ class StoryBuilder:
             # A one-pager that runs long (large print) breaks between sections: each is kept on
             # one page where it fits on one.
             return [KeepTogether(self._blocks(section)) for section in sections(self.plan.blocks)]
-        return self._blocks(self.plan.blocks)
+        return _release_headings(self._blocks(self.plan.blocks))
 
     def _blocks(self, blocks: tuple[p.Block, ...]) -> list[Flowable]:
         out: list[Flowable] = []
         previous = None
-        for block in blocks:
+        for i, block in enumerate(blocks):
             self._after_heading = isinstance(previous, p.Heading)
+            self._before_heading = i + 1 < len(blocks) and isinstance(blocks[i + 1], p.Heading)
             out += BUILDERS[type(block)](self, block)
             previous = block
         return out
@@ -136,12 +138,14 @@ class StoryBuilder:
             head = HeadingWithBadge(para, self.badge(b.badge), self.theme.body_size)
         # A heading never ends a page: it keeps with what follows, and a run of headings
         # (section heading, then group heading) is kept together as one.
-        out: list[Flowable] = [] if self._after_heading else [CondPageBreak(self.theme.body_size * 8)]
+        lines = 11 if self._before_heading else 8  # room for the heading(s) and a few lines after
+        out: list[Flowable] = [] if self._after_heading else [CondPageBreak(self.theme.body_size * lines)]
         if b.bookmark:
             out.append(self.bookmark(b.bookmark, 0 if b.level == 1 else 1))
         out.append(head)
         for flowable in out[-2:]:
             flowable.keepWithNext = True
+        head.is_heading = True  # type: ignore[attr-defined]  # see _release_headings
         return out
 
     def columns(self, b: p.Columns) -> list[Flowable]:
@@ -297,6 +301,12 @@ class StoryBuilder:
     def notes_box(self, b: p.NotesBox) -> list[Flowable]:
         return clinic_story.notes_box(self, b)
 
+    def clinic_band(self, b: p.ClinicBand) -> list[Flowable]:
+        return clinic_story.band(self, b)
+
+    def clinic_note(self, b: p.ClinicNote) -> list[Flowable]:
+        return clinic_story.note_strip(self, b)
+
 
 BUILDERS: dict[type, Callable[[StoryBuilder, Any], list[Flowable]]] = {
     p.Columns: StoryBuilder.columns,
@@ -314,6 +324,8 @@ BUILDERS: dict[type, Callable[[StoryBuilder, Any], list[Flowable]]] = {
     p.PreparedFor: StoryBuilder.prepared_for,
     p.ClinicContact: StoryBuilder.clinic_contact,
     p.NotesBox: StoryBuilder.notes_box,
+    p.ClinicBand: StoryBuilder.clinic_band,
+    p.ClinicNote: StoryBuilder.clinic_note,
 }
 
 
@@ -330,6 +342,16 @@ def sections(blocks: tuple[p.Block, ...]) -> list[tuple[p.Block, ...]]:
         else:
             out.append([block])
     return [tuple(section) for section in out]
+
+
+def _release_headings(flows: list[Flowable]) -> list[Flowable]:
+    """On the page (not in columns), a heading followed by a paragraph need not drag the whole
+    paragraph to the next page: the CondPageBreak before it leaves room for its first lines, and
+    the paragraph may then continue overleaf. Other keep-with-next pairs stay."""
+    for head, following in zip(flows, flows[1:]):
+        if getattr(head, "is_heading", False) and isinstance(following, Paragraph):
+            head.keepWithNext = False
+    return flows
 
 
 def build_story(theme: Theme, plan: p.DocumentPlan) -> list[Flowable]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -119,6 +120,7 @@ class InlineExecutor(Executor):
 def make_executor(handout: Handout, clinic: Any, tasks: int) -> tuple[Executor, int]:
     """A pool of up to one worker per core (fork start method: workers inherit imports and fonts)."""
     preload(handout, clinic)
+    gc.enable()  # batch.run turned it off for the imports
     workers = min(cpu_count(), tasks)
     if workers <= 1:
         return InlineExecutor(), 1
