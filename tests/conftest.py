@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from ivig_handout.content import load_handout
 from ivig_handout.documents import build_pdf
 from ivig_handout.layouts import get_layout
 from ivig_handout.model import Handout
+from ivig_handout.resources import default_content_dir
 
 SHARED_SOURCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "source" / "aan-ivig-neuromuscular-2012.txt"
 FIXTURE_SOURCE = Path(__file__).resolve().parent / "data" / "aan-ivig-neuromuscular-2012.txt"
@@ -48,3 +50,19 @@ def footer_patterns(handout: Handout) -> tuple[str, ...]:
     page = re.escape(handout.labels.page_footer).replace(r"\{page\}", r"\d+").replace(r"\{pages\}", r"\d+")
     title = re.escape(handout.sheet.title)
     return (page + r"\s*" + title, title + r"\s*" + page, page)
+
+
+@pytest.fixture()
+def pack(tmp_path: Path) -> Path:
+    """A copy of the bundled content pack to break."""
+    folder = tmp_path / "pack"
+    shutil.copytree(default_content_dir(), folder)
+    return folder
+
+
+def edit(pack: Path, name: str, old: str, new: str) -> None:
+    """Replace the first ``old`` in one file of a pack (which must contain it)."""
+    path = pack / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from ivig_handout.cli import main
-from ivig_handout.resources import default_content_dir
 
-
-@pytest.fixture()
-def pack(tmp_path: Path) -> Path:
-    folder = tmp_path / "pack"
-    shutil.copytree(default_content_dir(), folder)
-    return folder
-
-
-def edit(pack: Path, name: str, old: str, new: str) -> None:
-    path = pack / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+from .conftest import edit
 
 
 def run(*args: str) -> tuple[int, dict[str, dict]]:  # type: ignore[type-arg]

@@ -19,7 +19,7 @@ from PIL import Image
 from ivig_handout.cli import main
 from ivig_handout.clinic import LIMITS, ClinicProfile, apply, for_patient, load_clinic, load_profile
 from ivig_handout.documents import build_pdf, plan_for, render_pages
-from ivig_handout.errors import ContentError, FitError
+from ivig_handout.errors import ContentError
 from ivig_handout.content import load_handout
 from ivig_handout.layouts import MIN_PRINT_MARGIN, get_layout
 from ivig_handout.markup import normalise

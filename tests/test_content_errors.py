@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,8 @@ from click.testing import CliRunner
 from ivig_handout.cli import main
 from ivig_handout.content import load_handout
 from ivig_handout.errors import ContentError
-from ivig_handout.resources import default_content_dir
 
-
-@pytest.fixture()
-def pack(tmp_path: Path) -> Path:
-    folder = tmp_path / "pack"
-    shutil.copytree(default_content_dir(), folder)
-    return folder
-
-
-def edit(pack: Path, name: str, old: str, new: str) -> None:
-    path = pack / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+from .conftest import edit
 
 
 def line_of(pack: Path, name: str, needle: str) -> int:

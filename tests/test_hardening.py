@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,6 @@ from ivig_handout.cli import main
 from ivig_handout.content import load_handout
 from ivig_handout.errors import ContentError
 from ivig_handout.model import Sheet
-from ivig_handout.resources import default_content_dir
 from ivig_handout.validate import validate
 from ivig_handout.yamlio import MAX_BYTES, loads
 
@@ -46,13 +44,6 @@ def mounted_tmpfs(where: Path, options: str) -> Iterator[Path]:
         yield where
     finally:
         subprocess.run(["umount", str(where)], check=False)
-
-
-@pytest.fixture()
-def pack(tmp_path: Path) -> Path:
-    folder = tmp_path / "pack"
-    shutil.copytree(default_content_dir(), folder)
-    return folder
 
 
 def test_oversized_file_refused(pack: Path, tmp_path: Path) -> None:
