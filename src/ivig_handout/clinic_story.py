@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -18,6 +16,8 @@ from . import plan as p
 from .markup import normalise, to_markup
 
 if TYPE_CHECKING:
+    from reportlab.graphics.shapes import Drawing
+
     from .story import StoryBuilder
 
 SEPARATOR = "\u00a0\u00b7 "  # between the parts of the contact line (the dot never starts a line)
@@ -38,7 +38,7 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     main = fonts.coverage(fonts.MAIN)
     width = 0.0
     for ch in normalise(text):
-        family = fonts.MAIN if ord(ch) in main else fonts.FALLBACK
+        family = fonts.MAIN if ord(ch) in main else fonts.fallback()
         width += stringWidth(ch, fonts.face_name(family, bold), size)
     return width
 
@@ -282,6 +282,9 @@ def _note_box(sb: StoryBuilder, b: p.ClinicContact) -> Table:
 
 def qr_drawing(url: str, size: float, colour: Any) -> Drawing:
     """A QR code (ReportLab's own widget, error correction M, 4-module quiet zone) ``size`` pt square."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget  # imported here: 11 ms, only for a QR code
+    from reportlab.graphics.shapes import Drawing
+
     widget = QrCodeWidget(url, barLevel="M", barBorder=4, barFillColor=colour, barStrokeColor=colour)
     x0, y0, x1, y1 = widget.getBounds()
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0],

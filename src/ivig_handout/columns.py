@@ -61,6 +61,7 @@ class _Measure:
     def __init__(self, canv: object, width: float) -> None:
         self.canv, self.width = canv, width
         self._heights: dict[Flowable, float] = {}  # each flowable wrapped once (the search re-measures)
+        self._splits: dict[tuple[Paragraph, int], list[Flowable]] = {}  # see split()
 
     def height(self, column: list[Flowable]) -> float:
         """Stacked height, as ColumnSet.draw stacks them (no space above the first visible flowable),
@@ -75,8 +76,20 @@ class _Measure:
         return total
 
     def split(self, para: Paragraph, height: float) -> list[Flowable]:
+        """``para`` split to ``height``. Paragraph.split depends on the height only through the number
+        of whole lines that fit (with fixed leading), so the parts are made once per line count: the
+        search asks again and again, and the same parts are then measured once."""
+        key = None
+        if getattr(para, "autoLeading", getattr(para.style, "autoLeading", "")) in ("", "off"):
+            key = (para, int(height / float(para.style.leading)))  # as Paragraph.split counts lines
+            parts = self._splits.get(key)
+            if parts is not None:
+                return parts
         para.wrapOn(self.canv, self.width, BIG)
-        return list(para.split(self.width, height))
+        parts = list(para.split(self.width, height))
+        if key is not None:
+            self._splits[key] = parts
+        return parts
 
 
 def _fill(units: list[Unit], height: float, m: _Measure) -> tuple[list[Flowable], list[Unit]]:

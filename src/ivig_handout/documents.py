@@ -74,7 +74,7 @@ def fit_one_pager(plan: DocumentPlan, theme: Theme, notices: list[str] | None = 
     ladder += [(size, t) for size in sizes[1:] for t in tries[len(boxed):]]
     limit = theme.layout.one_pager_max_pages
     for size, (dropped, candidate) in ladder:
-        rendered = _render(candidate, size)
+        rendered = _render(candidate, size, lambda r, size=size: fits(r, size, theme))  # too long: not written
         if fits(rendered, size, theme):  # within the limit; full size also with headroom
             keep = "one page" if limit == 1 else f"{limit} pages"
             if notices is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from .resources import fonts_dir
 
@@ -31,38 +32,74 @@ def face_name(family: str, bold: bool = False, italic: bool = False) -> str:
     return family + SUFFIXES[(1 if bold else 0) + (2 if italic else 0)]
 
 
-@lru_cache(maxsize=None)
 def register_fonts() -> tuple[str, ...]:
     """Register every bundled face and family; return the registered font names. Idempotent."""
+    return tuple(name for family in FAMILIES for name in register_family(family))
+
+
+def register_main() -> tuple[str, ...]:
+    """Register the main family only. The fallback's faces (2.7 MB, about 30 ms to read) are
+    registered the first time a text needs them: by coverage(), which markup consults before it
+    writes a fallback run, or fallback()."""
+    return register_family(MAIN)
+
+
+def fallback() -> str:
+    """The fallback family's name, its faces registered first if they are not yet."""
+    register_family(FALLBACK)
+    return FALLBACK
+
+
+@lru_cache(maxsize=None)
+def register_family(family: str) -> tuple[str, ...]:
+    """Register the four faces of one bundled family and its bold/italic mapping. Idempotent."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
     names: list[str] = []
     folder = fonts_dir()
-    for family, files in FAMILIES.items():
-        for suffix, filename in zip(SUFFIXES, files):
-            name = family + suffix
-            pdfmetrics.registerFont(TTFont(name, str(folder / filename)))
-            names.append(name)
-        pdfmetrics.registerFontFamily(
-            family,
-            normal=family,
-            bold=family + "-Bold",
-            italic=family + "-Italic",
-            boldItalic=family + "-BoldItalic",
-        )
-        for bold in (0, 1):
-            for italic in (0, 1):
-                addMapping(family, bold, italic, face_name(family, bool(bold), bool(italic)))
+    for suffix, filename in zip(SUFFIXES, FAMILIES[family]):
+        name = family + suffix
+        font = TTFont(name, str(folder / filename))
+        _subsets_once(font.face)
+        pdfmetrics.registerFont(font)
+        names.append(name)
+    pdfmetrics.registerFontFamily(
+        family,
+        normal=family,
+        bold=family + "-Bold",
+        italic=family + "-Italic",
+        boldItalic=family + "-BoldItalic",
+    )
+    for bold in (0, 1):
+        for italic in (0, 1):
+            addMapping(family, bold, italic, face_name(family, bool(bold), bool(italic)))
     return tuple(names)
+
+
+def _subsets_once(face: Any) -> None:
+    """Make each subset font program of ``face`` once per process, not once per PDF.
+
+    ReportLab embeds glyphs in subsets of up to 256 (the first keeps printable ASCII at its own
+    codes), so handout after handout embeds the same few subsets; making one (TTFontFile.makeSubset,
+    a pure function of the glyph list) costs about 0.3 ms. The bytes are the same either way. The
+    most recent 64 are kept (a long-lived process printing many different texts stays small).
+    """
+    make = face.makeSubset
+
+    @lru_cache(maxsize=64)
+    def made(subset: tuple[int, ...]) -> bytes:
+        return make(list(subset))
+
+    face.makeSubset = lambda subset: made(tuple(subset))
 
 
 @lru_cache(maxsize=None)
 def coverage(family: str) -> frozenset[int]:
-    """Code points the regular face of ``family`` has a glyph for."""
+    """Code points the face ``family`` (a family or face name, e.g. ``DejaVu-Bold``) has a glyph for."""
     from reportlab.pdfbase import pdfmetrics
 
-    register_fonts()
+    register_family(family.split("-")[0])
     face = pdfmetrics.getFont(family).face
     return frozenset(cp for cp, gid in face.charToGlyph.items() if gid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from reportlab.platypus import Flowable
@@ -44,7 +45,7 @@ def render_one_pager(plan: DocumentPlan, theme: Theme) -> Rendered:
     ``one_pager_headroom`` to spare, else at ``theme``'s (the compact one-pager size); FitError naming
     the disorder and layout if that does not fit either."""
     for candidate in _sizes(theme):
-        rendered = _render(plan, candidate)
+        rendered = _render(plan, candidate, lambda r: fits(r, candidate, theme))
         if fits(rendered, candidate, theme):
             return rendered
     raise _too_long(plan, theme)
@@ -68,14 +69,19 @@ def _sizes(theme: Theme) -> list[Theme]:
     return [make_theme(layout.model_copy(update={"one_pager_body": layout.body}), compact=True), theme]
 
 
-def _render(plan: DocumentPlan, theme: Theme) -> Rendered:
+def _render(plan: DocumentPlan, theme: Theme, wanted: Callable[[Rendered], bool] | None = None) -> Rendered:
     """Render with a RoomProbe last. A block taller than a whole page (e.g. the text columns) does
-    not fit either: that gives a Rendered past the page limit, with no data."""
+    not fit either: that gives a Rendered past the page limit, with no data. With ``wanted``, a
+    rendering it refuses once laid out (pages, room) is not written out: its data is b""."""
     from .render import render
 
     probe = RoomProbe()
+
+    def discard() -> bool:
+        return wanted is not None and not wanted(Rendered(b"", probe.page, round(probe.room, 1), theme.body_size))
+
     try:
-        data = render(plan, theme, after=[probe])
+        data = render(plan, theme, after=[probe], discard=discard)
     except FitError:
         return Rendered(b"", theme.layout.one_pager_max_pages + 1, 0.0, theme.body_size)
     return Rendered(data, probe.page, round(probe.room, 1), theme.body_size)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from io import BytesIO
 from typing import Any
 
@@ -12,25 +12,28 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from . import __version__
 from .errors import FitError
-from .fonts import MAIN, register_fonts
+from .fonts import MAIN, register_main
 from .markup import to_markup
 from .plan import DocumentPlan
 from .story import build_story
 from .theme import Theme, make_theme
 
 
-def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = ()) -> bytes:
+def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = (),
+           discard: Callable[[], bool] | None = None) -> bytes:
     """PDF bytes of ``plan`` in ``theme``'s layout; same input gives the same bytes.
 
     ``after``: flowables laid out after the plan's (e.g. a zero-size probe measuring the room left).
+    ``discard``: asked once every page is laid out; True skips writing the PDF (about a third of
+    the work) and returns b"" (a one-pager attempt that turned out too long).
     """
-    register_fonts()
+    register_main()  # the fallback faces: when markup first needs them
     layout = theme.layout
     buf = BytesIO()
     doc = _doc(buf, plan, theme)
     story = build_story(theme, plan) + list(after)
     try:
-        doc.build(story, canvasmaker=_footer_canvas(plan, theme))
+        doc.build(story, canvasmaker=_footer_canvas(plan, theme, discard))
     except LayoutError as exc:
         raise FitError(
             f"'{plan.doc_id}' on layout '{layout.name}': a block is too tall for one page ({exc})"
@@ -71,8 +74,9 @@ def _frames(theme: Theme) -> list[Frame]:
     ]
 
 
-def _footer_canvas(plan: DocumentPlan, theme: Theme) -> type[Canvas]:
-    """A canvas class that draws "Page X of Y" footers once the page count is known."""
+def _footer_canvas(plan: DocumentPlan, theme: Theme, discard: Callable[[], bool] | None = None) -> type[Canvas]:
+    """A canvas class that draws "Page X of Y" footers once the page count is known (and writes
+    nothing if ``discard()`` says so then)."""
     running = to_markup(plan.running_title, "running title") if theme.layout.footer_title else ""
 
     class FooterCanvas(Canvas):
@@ -85,6 +89,8 @@ def _footer_canvas(plan: DocumentPlan, theme: Theme) -> type[Canvas]:
             self._startPage()
 
         def save(self) -> None:
+            if discard is not None and discard():
+                return
             total = len(self._pages)
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)

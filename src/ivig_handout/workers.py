@@ -38,9 +38,9 @@ def preload(handout: Handout, clinic: Any = None) -> None:
     """Import the render pipeline and register fonts, so forked workers start ready to render."""
     global _HANDOUT, _CLINIC
     from . import clinic as _clinic, documents, impose, onepager, pdfinfo, render, story, theme  # noqa: F401
-    from .fonts import register_fonts
+    from .fonts import register_main
 
-    register_fonts()
+    register_main()  # the fallback faces are registered when a text first needs them
     _HANDOUT, _CLINIC = handout, clinic
 
 
@@ -120,6 +120,10 @@ class InlineExecutor(Executor):
 def make_executor(handout: Handout, clinic: Any, tasks: int) -> tuple[Executor, int]:
     """A pool of up to one worker per core (fork start method: workers inherit imports and fonts)."""
     preload(handout, clinic)
+    # Everything so far (modules, content, fonts) lives as long as the process: freezing it keeps the
+    # collector from walking it again, in the workers too, where that walk would also un-share
+    # (copy) the memory pages they inherit from this process.
+    gc.freeze()
     gc.enable()  # batch.run turned it off for the imports
     workers = min(cpu_count(), tasks)
     if workers <= 1:
@@ -139,6 +143,7 @@ def shut_down(executor: Executor, now: bool) -> None:
     """
     procs = list((getattr(executor, "_processes", None) or {}).values())  # ProcessPoolExecutor's workers
     executor.shutdown(wait=not now, cancel_futures=True)
+    gc.unfreeze()  # make_executor froze what was there: collectable again (a long-lived caller)
     if now:
         for process in procs:
             process.terminate()
