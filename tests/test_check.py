@@ -67,3 +67,22 @@ def test_schema_problem_fails_with_location(pack: Path) -> None:
     assert code == 1
     (item,) = findings["content schema"]["items"]
     assert "sheet.yaml:" in item and "rating: must be one of" in item and "'stronk'" in item
+
+
+def test_build_warns_about_old_review_date_but_prints(pack: Path, tmp_path: Path) -> None:
+    from .pdfcheck import page_sizes
+
+    edit(pack, "sheet.yaml", 'review_date: "2026-11-25"', 'review_date: "2019-01-02"')
+    out = tmp_path / "gbs.pdf"
+    result = CliRunner().invoke(main, ["one-pager", "gbs", "--content", str(pack), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("note: the content was last reviewed on 2019-01-02 (")
+    assert len(page_sizes(out.read_bytes())) == 1
+
+
+def test_build_says_nothing_about_a_recent_review(pack: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    edit(pack, "sheet.yaml", 'review_date: "2026-11-25"', f'review_date: "{date.today().isoformat()}"')
+    result = CliRunner().invoke(main, ["build", "--content", str(pack), "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 0 and "reviewed" not in result.stderr

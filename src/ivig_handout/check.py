@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from .errors import IvigError
 
 OK, NOTE, WARN, FAIL = "ok", "note", "warn", "fail"
-REVIEW_AFTER_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -162,6 +161,8 @@ def _readability(handout: Any) -> list[Finding]:
 
 
 def _review(handout: Any, today: date) -> Finding:
+    from .documents import REVIEW_AFTER_DAYS
+
     reviewed = handout.sheet.meta.review_date
     age = (today - reviewed).days
     detail = f"content last reviewed {reviewed.isoformat()} ({age} days ago)"

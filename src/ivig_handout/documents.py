@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,7 @@ def build(doc: str = FULL, layout: str = "letter", mono: bool = False,
           notices: list[str] | None = None) -> tuple[bytes, Layout]:
     handout = load_handout(content_dir)
     chosen = get_layout(layout, mono=mono)
+    review_notice(handout, notices)
     return build_pdf(handout, doc, chosen, clinic, notices), chosen
 
 
@@ -115,6 +117,19 @@ def build_one_pagers(docs: list[str] | None = None, layout: str = "letter", mono
     not fit (FitError) leaves no files behind."""
     handout = load_handout(content_dir)
     chosen = get_layout(layout, mono=mono)
+    review_notice(handout, notices)
     every = [d.id for d, _group in handout.disorders()]
     ids = every if docs is None else [find_disorder(handout, doc)[0].id for doc in docs]
     return [(i, build_pdf(handout, i, chosen, clinic, notices)) for i in ids], chosen
+
+
+REVIEW_AFTER_DAYS = 365
+
+
+def review_notice(handout: Handout, notices: list[str] | None, today: date | None = None) -> None:
+    """Add a notice when the content's review date is over a year old (printing still goes ahead)."""
+    reviewed = handout.sheet.meta.review_date
+    age = ((today or date.today()) - reviewed).days
+    if notices is not None and age > REVIEW_AFTER_DAYS:
+        notices.append(f"the content was last reviewed on {reviewed.isoformat()} ({age} days ago); "
+                       "check it against current guidance (`ivig-handout check`)")
