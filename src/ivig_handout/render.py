@@ -16,7 +16,7 @@ from .fonts import MAIN, register_main
 from .markup import to_markup
 from .plan import DocumentPlan
 from .story import build_story
-from .theme import Theme, make_theme
+from .theme import Theme
 
 
 def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = (),
@@ -40,10 +40,6 @@ def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = (),
         ) from None
     return buf.getvalue()
 
-
-def render_document(plan: DocumentPlan, layout_name_or_layout: Any) -> bytes:
-    theme = make_theme(layout_name_or_layout, compact=plan.kind == "one-pager")
-    return render(plan, theme)
 
 
 def _doc(buf: BytesIO, plan: DocumentPlan, theme: Theme) -> BaseDocTemplate:
