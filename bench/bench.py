@@ -24,7 +24,7 @@ LAYOUTS = ("letter", "a4", "large-print", "booklet", "2up")
 def command() -> list[str]:
     """The installed console script next to this Python, else the module."""
     exe = shutil.which("ivig-handout", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "ivig_handout.cli"]
+    return [exe] if exe else [sys.executable, "-m", "ivig_handout"]
 
 
 CPU: list[float] = []  # CPU seconds (user + system, the process and its workers) of each timed run

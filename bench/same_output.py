@@ -23,7 +23,7 @@ def shas() -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         for extra in ([], ["--mono"]):
             out = Path(tmp) / ("mono" if extra else "colour")
-            subprocess.run([sys.executable, "-m", "ivig_handout.cli", "batch", "--all", "--layouts", LAYOUTS,
+            subprocess.run([sys.executable, "-m", "ivig_handout", "batch", "--all", "--layouts", LAYOUTS,
                             "--out-dir", str(out), *extra], check=True, stdout=subprocess.DEVNULL)
             manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
             found |= {f"{out.name}/{e['file']}": e["sha256"] for e in manifest["files"]}

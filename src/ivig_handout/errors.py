@@ -1,6 +1,8 @@
-"""Errors: every failure a user can fix, with a message that says what to fix."""
+"""Errors: one hierarchy; every failure a user can fix ends as one ``error:`` line and exit code 1."""
 
 from __future__ import annotations
+
+import unicodedata
 
 
 class IvigError(Exception):
@@ -14,6 +16,9 @@ class ContentError(IvigError):
         self.problems = problems
         super().__init__("\n".join(problems))
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[list[str]]]:  # picklable (batch workers)
+        return type(self), (self.problems,)
+
 
 class NotFoundError(IvigError):
     """An unknown disorder id or layout name; the message suggests the closest."""
@@ -25,3 +30,26 @@ class FitError(IvigError):
 
 class OutputError(IvigError):
     """An output path that cannot be written."""
+
+
+NOT_IN_FONTS = "is not in any bundled font; replace it"
+
+
+class UncoveredCharacterError(IvigError):
+    """A character that cannot be printed with the bundled fonts (or must not be printed at all)."""
+
+    def __init__(self, char: str, field: str, reason: str = NOT_IN_FONTS) -> None:
+        self.char, self.field, self.reason = char, field, reason
+        super().__init__(f"{field}: the character {describe(char)} {reason}")
+
+    def __reduce__(self) -> tuple[type[UncoveredCharacterError], tuple[str, str, str]]:  # picklable
+        return type(self), (self.char, self.field, self.reason)
+
+
+def describe(char: str) -> str:
+    """``'ꙮ' (U+A66E)``; non-printable characters (controls, ...) are never echoed raw."""
+    code = f"U+{ord(char):04X}"
+    if char.isprintable():
+        return f"'{char}' ({code})"
+    name = unicodedata.name(char, "")
+    return f"{code} {name}" if name else code

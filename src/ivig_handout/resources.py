@@ -1,4 +1,4 @@
-"""Resources stage: find the bundled content pack, fonts and layouts inside the installed package."""
+"""Resources: find the bundled content pack, fonts and layouts inside the installed package."""
 
 from __future__ import annotations
 
@@ -20,4 +20,4 @@ def fonts_dir() -> Path:
 
 
 def layouts_file() -> Path:
-    return package_dir() / "layouts.yaml"
+    return package_dir() / "design" / "layouts.yaml"

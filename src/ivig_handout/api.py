@@ -1,0 +1,138 @@
+"""The library API: the one door every front end uses (the command line and the batch runner today;
+the web page and the printer next). A Request names what to make; build() returns a Result with the
+PDF and the notes for the user as values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .design.layouts import Layout, get_layout
+from .export.impose import impose_for
+from .export.pdfinfo import page_count
+from .export.sinks import Artifact
+from .inputs.content import load_handout
+from .inputs.model import Handout
+from .inputs.patient import Patient
+from .inputs.profile import Clinic, load_clinic
+from .plan.kinds import Kind, all_documents, get_kind, resolve
+from .plan.profile import apply
+from .render.fit import fit
+
+REVIEW_AFTER_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to make: a document (``full``, a disorder id or alias; ``kind`` limits the lookup to one
+    document kind), a layout (``NAME-mono`` or ``mono`` for greyscale), a content pack folder (None:
+    the bundled AAN sheet), a clinic profile file, and the patient it is prepared for."""
+
+    document: str = "full"
+    layout: str = "letter"
+    mono: bool = False
+    content: Path | None = None
+    clinic: Path | None = None
+    patient: Patient | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What was made: the PDF, its page count, the layout used, the document's kind and canonical id,
+    its default file name, the body type size it was set in, the profile parts that gave way, and
+    one-line notes for the user (a part left out, content due for review)."""
+
+    data: bytes
+    pages: int
+    layout: Layout
+    kind: str
+    document: str
+    file_name: str
+    body: float
+    left_out: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    personal: bool = False  # prints a patient's name
+
+    def artifact(self) -> Artifact:
+        """The PDF as a sink takes it."""
+        return Artifact(self.data, self.document, self.kind, self.layout.name, self.pages, self.file_name,
+                        self.personal)
+
+
+def build(request: Request) -> Result:
+    """Make one document: planned, fitted, rendered and imposed on print sheets if the layout says so.
+
+    Raises an IvigError subclass (one line each: ContentError, NotFoundError, FitError) for anything
+    the user can fix.
+    """
+    pages = render_pages(request)
+    if pages.layout.imposition == "none":
+        return pages
+    data = impose_for(pages.layout, pages.data)
+    return _with(pages, data, page_count(data))
+
+
+def build_all(requests: Sequence[Request]) -> list[Result]:
+    """Several documents, every one made before any is returned (so a caller writes all or none)."""
+    return [build(r) for r in requests]
+
+
+def render_pages(request: Request) -> Result:
+    """The document's logical pages on the layout's page size, before any imposition (layouts that
+    differ only in imposition, such as booklet and 2-up, share one rendering)."""
+    handout = load_handout(request.content)
+    layout = get_layout(request.layout, mono=request.mono)
+    kind, doc_id = resolve(handout, request.document, request.kind)
+    clinic = load_clinic(request.clinic) if request.clinic is not None else None
+    return _render(handout, kind, doc_id, layout, clinic, request.patient)
+
+
+def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
+            patient: Patient | None) -> Result:
+    plan = apply(kind.plan(handout, doc_id), clinic, patient, handout.labels.clinic)
+    fitted = fit(plan, kind, layout)
+    keep = "one page" if fitted.limit == 1 else f"{fitted.limit} pages"
+    notes = review_notes(handout)
+    notes += [f"{part} was left out of {doc_id} on {layout.name} to keep {keep}" for part in fitted.left_out]
+    personal = patient is not None and patient.name is not None
+    return Result(fitted.data, fitted.pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
+                  fitted.body, fitted.left_out, tuple(notes), personal)
+
+
+def warm_up(request: Request) -> None:
+    """Import the render pipeline, register the main fonts, and load the request's content pack and
+    clinic profile into their caches (a batch does this once before its workers fork)."""
+    from .export import impose  # noqa: F401
+    from .render import document, fit as _fit, story  # noqa: F401
+    from .render.fonts import register_main
+
+    register_main()  # the fallback faces are registered when a text first needs them
+    load_handout(request.content)
+    if request.clinic is not None:
+        load_clinic(request.clinic)
+
+
+def _with(result: Result, data: bytes, pages: int) -> Result:
+    from dataclasses import replace
+
+    return replace(result, data=data, pages=pages)
+
+
+def documents(content: Path | None = None, kind: str | None = None) -> list[str]:
+    """Every document of a content pack, in order (``full``, then each disorder's id), or those of
+    one document kind."""
+    handout = load_handout(content)
+    return get_kind(kind).ids(handout) if kind else all_documents(handout)
+
+
+def review_notes(handout: Handout, today: date | None = None) -> list[str]:
+    """A note when the content's review date is over a year old (printing still goes ahead)."""
+    reviewed = handout.sheet.meta.review_date
+    age = ((today or date.today()) - reviewed).days
+    if age <= REVIEW_AFTER_DAYS:
+        return []
+    return [f"the content was last reviewed on {reviewed.isoformat()} ({age} days ago); "
+            "check it against current guidance (`ivig-handout check`)"]

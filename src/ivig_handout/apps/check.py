@@ -1,0 +1,201 @@
+"""Apps stage, check: is a content pack (and clinic profile) fit to print? Findings, not PDFs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..errors import IvigError
+
+OK, NOTE, WARN, FAIL = "ok", "note", "warn", "fail"
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    status: str  # ok | note | warn | fail; only fail makes `check` exit 1
+    detail: str
+    items: tuple[str, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def run_checks(content_dir: Path | None = None, clinic: Path | None = None,
+               today: date | None = None, fit: bool = True) -> list[Finding]:
+    """Every check, in the order a person would fix things. Schema failure stops the rest."""
+    from ..errors import ContentError
+    from ..inputs.content import load_handout
+
+    label = "content" if content_dir is None else str(content_dir)
+    try:
+        handout = load_handout(content_dir)
+    except ContentError as exc:
+        return [Finding("content schema", FAIL, f"{len(exc.problems)} problem(s) in {label}", tuple(exc.problems))]
+    findings = [Finding("content schema", OK, f"{label}: sheet, labels and corrections are valid")]
+    findings.append(_fonts(handout, label))
+    if clinic is not None:
+        findings.append(_clinic(clinic))
+    if fit:
+        findings.append(_fit(handout, content_dir, clinic))
+    findings += _readability(handout)
+    findings.append(_review(handout, today or date.today()))
+    findings.append(_status(handout))
+    findings.append(_corrections(handout))
+    return findings
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every text inside a model, with its dotted path."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _strings(getattr(value, name), f"{path}.{name}" if path else name)
+    elif isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{path}[{i}]")
+    elif isinstance(value, str):
+        yield path, value
+
+
+def _fonts(handout: Any, label: str) -> Finding:
+    from ..errors import UncoveredCharacterError
+    from ..inputs.text import check_text
+
+    problems, count = [], 0
+    for file, model in (("sheet.yaml", handout.sheet), ("labels.yaml", handout.labels)):
+        for path, text in _strings(model, ""):
+            count += len(text)
+            try:
+                check_text(text, f"{label}/{file}: {path}")
+            except UncoveredCharacterError as exc:
+                problems.append(str(exc))
+    if problems:
+        return Finding("fonts cover every character", FAIL, f"{len(problems)} field(s) cannot print", tuple(problems))
+    return Finding("fonts cover every character", OK, f"{count:,} characters, all in Atkinson Hyperlegible or DejaVu Sans")
+
+
+def _clinic(path: Path) -> Finding:
+    from ..inputs.profile import load_profile
+
+    try:
+        load_profile(path)
+    except IvigError as exc:
+        return Finding("clinic profile", FAIL, f"{path} cannot be used", tuple(str(exc).splitlines()))
+    return Finding("clinic profile", OK, f"{path}: valid, every character printable, logo readable")
+
+
+ONE_PAGER = "one-pager"
+
+
+def one_page_layouts() -> list[str]:
+    from ..design.layouts import all_layouts
+    from ..plan.kinds import get_kind
+
+    section = get_kind(ONE_PAGER).section
+    return [name for name, layout in all_layouts().items() if layout.kind(section).max_pages == 1]
+
+
+def _fit(handout: Any, content_dir: Path | None, clinic: Path | None) -> Finding:
+    from ..api import Request, build
+
+    names = one_page_layouts()
+    problems, total = [], 0
+    profile = _profile_or_none(clinic)  # with the clinic's blocks on the page, as it would print
+    for disorder, _group in handout.disorders():
+        for name in names:
+            total += 1
+            try:
+                pages = build(Request(disorder.id, name, content=content_dir, clinic=profile, kind=ONE_PAGER)).pages
+            except IvigError as exc:
+                problems.append(str(exc))
+                continue
+            if pages != 1:
+                problems.append(f"'{disorder.id}' on {name}: {pages} pages, must be 1")
+    detail = f"{total} one-pagers ({len(handout.disorders())} disorders x {', '.join(names)})"
+    if problems:
+        return Finding("one-pagers fit one page", FAIL, detail, tuple(problems))
+    return Finding("one-pagers fit one page", OK, detail)
+
+
+def _profile_or_none(clinic: Path | None) -> Path | None:
+    """The clinic profile if it loads, or None (none given, or broken: the clinic check reports that)."""
+    if clinic is None:
+        return None
+    from ..inputs.profile import load_clinic
+
+    try:
+        load_clinic(clinic)
+    except IvigError:
+        return None
+    return clinic
+
+
+def _sections(handout: Any) -> list[tuple[str, str]]:
+    s = handout.sheet
+    out = [("Introduction", " ".join(s.introduction)),
+           (s.what_is_ivig.heading, " ".join(s.what_is_ivig.paragraphs))]
+    for group in s.helpful.groups:
+        texts = [*group.paragraphs, *(p for d in group.disorders for p in d.paragraphs)]
+        out.append((group.heading, " ".join(texts)))
+    se = s.side_effects
+    out.append((se.heading, " ".join([se.intro, *(i + "." for i in se.items), *se.after])))
+    out.append(("Closing remarks", " ".join(s.closing)))
+    out.append(("AAN disclaimer", s.disclaimer))
+    return out
+
+
+def _readability(handout: Any) -> list[Finding]:
+    from .readability import measure
+
+    sections = _sections(handout)
+    whole = measure("\n".join(text for _, text in sections))
+    rows = []
+    for name, text in sections:
+        m = measure(text)
+        rows.append(f"{name}: grade {m.flesch_kincaid_grade:.1f} (FK), {m.smog_index:.1f} (SMOG), {m.verdict}")
+    detail = (f"whole sheet: Flesch-Kincaid grade {whole.flesch_kincaid_grade:.1f}, SMOG {whole.smog_index:.1f}; "
+              f"target grade 8 at most, 6 preferred ({whole.verdict})")
+    status = OK if whole.verdict != "above target" else NOTE
+    data = {"flesch_kincaid_grade": round(whole.flesch_kincaid_grade, 2), "smog_index": round(whole.smog_index, 2)}
+    return [Finding("reading level", status, detail, tuple(rows), data)]
+
+
+def _review(handout: Any, today: date) -> Finding:
+    from ..api import REVIEW_AFTER_DAYS
+
+    reviewed = handout.sheet.meta.review_date
+    age = (today - reviewed).days
+    detail = f"content last reviewed {reviewed.isoformat()} ({age} days ago)"
+    if age > REVIEW_AFTER_DAYS:
+        return Finding("review date", WARN, detail + "; review it against current guidance (over a year old)")
+    if age < 0:
+        return Finding("review date", WARN, detail.replace(f"({age} days ago)", "(in the future)"))
+    return Finding("review date", OK, detail)
+
+
+def _status(handout: Any) -> Finding:
+    src = handout.sheet.source
+    return Finding("source status", NOTE, f"{src.year} guideline: {src.status} Every handout prints this and the notice.")
+
+
+def _corrections(handout: Any) -> Finding:
+    text = "\n".join(t for _, t in _strings(handout.sheet, ""))
+    cleaned = text
+    for fix in handout.corrections:  # a fix may contain its original ("... treatment" + ".")
+        cleaned = cleaned.replace(fix.corrected, "\n")
+    left = [c.typo or c.original for c in handout.corrections
+            if (c.typo in text if c.typo else c.original in cleaned)]
+    if left:
+        return Finding("recorded typos fixed", FAIL, f"{len(left)} recorded typo(s) still in the content", tuple(left))
+    return Finding("recorded typos fixed", OK, f"{len(handout.corrections)} corrections recorded; none of the originals remains")
+
+
+def exit_code(findings: list[Finding]) -> int:
+    return 1 if any(f.status == FAIL for f in findings) else 0
+
+
+def as_json(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [{**asdict(f), "items": list(f.items)} for f in findings]

@@ -1,0 +1,290 @@
+"""Apps stage, command line: a thin Click layer over the library API; errors become one line and exit 1."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ..version import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_OUT = Path("out")
+
+
+def friendly(func: F) -> F:
+    """Turn library errors into one clear line on stderr and exit code 1 (no traceback)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..errors import IvigError
+
+        try:
+            return func(*args, **kwargs)
+        except IvigError as exc:
+            for line in str(exc).splitlines() or ["error"]:
+                click.echo(f"error: {line}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+content_option = click.option(
+    "--content", "content_dir", type=click.Path(path_type=Path), default=None,
+    help="Content pack folder (default: the bundled AAN sheet).",
+)
+layout_option = click.option("--layout", "-l", default="letter", show_default=True,
+                             help="Print layout; see `ivig-handout layouts`.")
+mono_option = click.option("--mono", is_flag=True, help="Print in greyscale.")
+
+
+def clinic_options(func: F) -> F:
+    """``--clinic FILE``, ``--patient-name``, ``--date``: shared by every command that prints handouts."""
+    options = [
+        click.option("--clinic", "clinic_file", type=click.Path(path_type=Path), default=None,
+                     help="Clinic profile (YAML): name, logo, phone, note, QR code; see examples/clinic.yaml."),
+        click.option("--patient-name", default=None, help='Fills in "Prepared for" (and prints that line).'),
+        click.option("--date", default=None, help='Fills in "Date" on the "Prepared for" line.'),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def request(document: str, layout: str, mono: bool, content_dir: Path | None, clinic_file: Path | None,
+            patient_name: str | None, date: str | None, kind: str | None = None) -> Any:
+    """The API request for the options; the patient's name and date are checked here, so an error
+    names the option."""
+    from ..api import Request
+    from ..inputs.patient import patient
+
+    return Request(document, layout, mono, content_dir, clinic_file, patient(patient_name, date), kind)
+
+
+def echo_notices(notices: Sequence[str]) -> None:
+    for line in notices:
+        click.echo(f"note: {line}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ivig-handout")
+def main() -> None:
+    """Print patient handouts of the AAN sheet "IV Immunoglobulin for Treating Neuromuscular
+    Disorders": the full sheet, one page per disorder, in several print layouts."""
+    import atexit
+    import gc
+
+    # When the command is done, Python's final collections would walk every object the imports and
+    # the rendering made (50-90 ms after a batch) only to free memory the process is giving back.
+    atexit.unregister(gc.freeze)  # once, however often main runs in one process (tests)
+    atexit.register(gc.freeze)
+
+
+@main.command()
+@layout_option
+@mono_option
+@content_option
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="PDF file to write (default: out/ivig-information-sheet-LAYOUT.pdf).")
+@clinic_options
+@friendly
+def build(layout: str, mono: bool, content_dir: Path | None, output: Path | None, clinic_file: Path | None,
+          patient_name: str | None, date: str | None) -> None:
+    """Write the full information sheet."""
+    from ..api import build as build_doc
+    from ..export.sinks.file import FileSink
+
+    sink = FileSink(output, DEFAULT_OUT)
+    sink.check()
+    result = build_doc(request("full", layout, mono, content_dir, clinic_file, patient_name, date, "full-sheet"))
+    echo_notices(result.notes)
+    click.echo(f"wrote {sink.send(result.artifact())} ({result.pages} pages, {result.layout.name})")
+
+
+@main.command()
+def layouts() -> None:
+    """List the print layouts (add --mono to any of them for greyscale)."""
+    from ..design.layouts import all_layouts
+
+    for name, layout in all_layouts().items():
+        first, second = layout.summary()
+        click.echo(f"{name:<15} {first}\n{'':<15} {second}")
+
+
+@main.command("one-pager")
+@click.argument("disorder", required=False)
+@click.option("--all", "all_disorders", is_flag=True, help="Every disorder, one file each, into --out-dir.")
+@layout_option
+@mono_option
+@content_option
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="PDF file to write (one disorder; default: OUT-DIR/ivig-ID-LAYOUT.pdf).")
+@click.option("--out-dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Folder for files named ivig-ID-LAYOUT.pdf.")
+@clinic_options
+@friendly
+def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool, content_dir: Path | None,
+              output: Path | None, out_dir: Path, clinic_file: Path | None, patient_name: str | None,
+              date: str | None) -> None:
+    """Write the one-page handout for DISORDER (an id or alias; see `ivig-handout list`), or --all."""
+    from ..api import build_all, documents
+    from ..export.sinks.file import FileSink
+
+    if bool(disorder) == all_disorders:
+        raise click.UsageError("give one disorder id (see `ivig-handout list`) or --all")
+    if all_disorders and output:
+        raise click.UsageError("-o/--output names one file; with --all use --out-dir")
+    sink = FileSink(output, out_dir)
+    sink.check()
+    base = request(str(disorder or ""), layout, mono, content_dir, clinic_file, patient_name, date, "one-pager")
+    wanted = documents(content_dir, "one-pager") if all_disorders else [str(disorder)]
+    made = build_all([replace(base, document=doc) for doc in wanted])
+    for line in dict.fromkeys(note for result in made for note in result.notes):
+        echo_notices([line])
+    for result in made:  # every one rendered (and fitted) before the first is written
+        pages = result.pages
+        click.echo(f"wrote {sink.send(result.artifact())} ({pages} page{'s' if pages != 1 else ''}, "
+                   f"{result.layout.name})")
+
+
+@main.command("list")
+@content_option
+@click.option("--json", "as_json", is_flag=True, help="Print the disorders as JSON (for scripts).")
+@friendly
+def list_disorders(content_dir: Path | None, as_json: bool) -> None:
+    """List the disorders: id, abbreviation, evidence rating, name and aliases (for `one-pager`)."""
+    from ..inputs.content import load_handout
+    from .listing import as_text, disorder_rows
+
+    rows = disorder_rows(load_handout(content_dir))
+    if as_json:
+        import json
+
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for line in as_text(rows):
+            click.echo(line)
+
+
+@main.command()
+@content_option
+@click.option("--clinic", type=click.Path(path_type=Path), default=None, help="Clinic profile to check too.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--skip-fit", is_flag=True, help="Do not render the one-pagers to check they fit (faster).")
+@friendly
+def check(content_dir: Path | None, clinic: Path | None, as_json: bool, skip_fit: bool) -> None:
+    """Check content (and a clinic profile) is fit to print; exit 1 if anything would print wrong."""
+    from .check import as_json as findings_json, exit_code, run_checks
+
+    findings = run_checks(content_dir, clinic, fit=not skip_fit)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(findings_json(findings), indent=2, ensure_ascii=False))
+    else:
+        width = max(len(f.check) for f in findings)
+        for f in findings:
+            click.echo(f"{f.status.upper():<5} {f.check:<{width}}  {f.detail}")
+            for item in f.items:
+                click.echo(f"{'':<5} {'':<{width}}    - {item}")
+    sys.exit(exit_code(findings))
+
+
+BATCH_LAYOUTS = "letter,a4,large-print,booklet,2up"
+_ALL_ONLY = {"layout_list": "--layouts", "out_dir": "--out-dir", "copies": "--copies", "mono": "--mono",
+             "content_dir": "--content", "clinic_file": "--clinic"}
+
+
+@main.command()
+@click.argument("job_file", required=False, type=click.Path(path_type=Path))
+@click.option("--all", "all_docs", is_flag=True, help="Every document: the full sheet and every one-pager.")
+@click.option("--layouts", "layout_list", default=BATCH_LAYOUTS, show_default=True,
+              help="Comma-separated layouts (with --all).")
+@click.option("--out-dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Folder for the handouts (with --all).")
+@click.option("--copies", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="Copies of each handout in the print-run files (with --all).")
+@mono_option
+@content_option
+@click.option("--clinic", "clinic_file", type=click.Path(path_type=Path), default=None,
+              help="Clinic profile printed on every handout (with --all).")
+@click.option("--force", is_flag=True, help="Remake every file, even those already up to date.")
+@friendly
+def batch(job_file: Path | None, all_docs: bool, layout_list: str, out_dir: Path, copies: int, mono: bool,
+          content_dir: Path | None, clinic_file: Path | None, force: bool) -> None:
+    """Write many handouts at once, from JOB_FILE (YAML) or --all: each PDF, one print-run PDF per
+    layout (every handout x copies, each starting on a front side) and manifest.json. Files already
+    up to date are not written again."""
+    from ..batch.runner import run, spec_for_all, spec_from_file
+
+    ctx = click.get_current_context()
+    given = [flag for name, flag in _ALL_ONLY.items()
+             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
+    if bool(job_file) == all_docs:
+        raise click.UsageError("give a job file (ivig-handout batch JOB.yaml) or --all, not both")
+    if job_file and given:
+        raise click.UsageError(f"{', '.join(given)} only go with --all; set them in the job file instead")
+    try:
+        if job_file:
+            spec = spec_from_file(job_file)
+        else:
+            names = [n.strip() for n in layout_list.split(",") if n.strip()]
+            spec = spec_for_all(names, out_dir, copies, mono, content_dir, clinic_file)
+        with _Progress() as progress:
+            outcome = run(spec, force=force, progress=progress)
+    except KeyboardInterrupt:
+        click.echo("interrupted before any file was written", err=True)
+        sys.exit(130)
+    sys.exit(_batch_report(outcome))
+
+
+def _batch_report(outcome: Any) -> int:
+    """Summary on stdout, problems on stderr; the exit code."""
+    where = f"{outcome.out_dir}/"
+    if outcome.up_to_date:
+        click.echo(f"up to date: {where} ({len(outcome.kept)} files; nothing written)")
+        return 0
+    if outcome.interrupted:
+        click.echo(f"interrupted: {len(outcome.written)} complete files written to {where} and listed in its "
+                   "manifest.json; run the same command again to finish", err=True)
+        return 130
+    echo_notices(outcome.notices)
+    for file, reason in outcome.failed:
+        click.echo(f"error: {file}: {reason}", err=True)
+    kept = f", {len(outcome.kept)} already up to date" if outcome.kept else ""
+    click.echo(f"wrote {len(outcome.written)} files to {where}{kept}; list in {where}manifest.json")
+    if outcome.failed:
+        click.echo(f"error: {len(outcome.failed)} of {outcome.total} files could not be made (see above)", err=True)
+        return 1
+    return 0
+
+
+class _Progress:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.done = 0
+
+    def __enter__(self) -> _Progress | None:
+        return self if sys.stderr.isatty() else None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="batch", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

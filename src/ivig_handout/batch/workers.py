@@ -1,0 +1,145 @@
+"""Batch stage, workers: the process pool of a batch; render one document's page design, impose it, combine
+print runs. Every rendering goes through the library API."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..api import Request
+    from ..design.layouts import Layout
+
+
+@dataclass(frozen=True)
+class Made:
+    """One finished PDF (or the one-line reason it could not be made)."""
+
+    layout: str
+    data: bytes = b""
+    pages: int = 0
+    sha256: str = ""
+    error: str = ""
+    notices: tuple[str, ...] = ()  # one-line notes for the user (e.g. a notes box left out)
+
+
+def preload(request: Request) -> None:
+    """Import the render pipeline, register fonts and load the content and clinic profile (cached), so
+    forked workers start ready to render."""
+    from ..api import warm_up
+
+    warm_up(request)
+
+
+def _init_worker(request: Request) -> None:
+    """Pool initializer: Ctrl-C is the parent's business (it stops the run between files)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    preload(request)  # forked: already done, nothing to do; spawned: imports, fonts, content
+
+
+def render_group(request: Request, layouts: Sequence[Layout]) -> list[Made]:
+    """Render the request once on the page design the layouts share, then impose it for each layout."""
+    from ..api import render_pages
+    from ..export.impose import impose_for
+
+    try:
+        pages = render_pages(replace(request, layout=layouts[0].name))
+    except Exception as exc:  # noqa: BLE001 - one failing document must not stop the batch
+        if len(layouts) > 1:  # let each layout report its own failure (messages name the layout)
+            return [m for layout in layouts for m in render_group(request, [layout])]
+        return [Made(layouts[0].name, error=_reason(exc))]
+    notices = pages.notes
+    out = []
+    for layout in layouts:
+        try:
+            out.append(_made(layout.name, impose_for(layout, pages.data), notices))
+        except Exception as exc:  # noqa: BLE001
+            out.append(Made(layout.name, error=_reason(exc)))
+        notices = ()  # shared pages: said once
+    return out
+
+
+def combine_run(layout: str, members: Sequence[bytes], copies: int) -> Made:
+    """One print-ready file: every member ``copies`` times, each copy starting on a front side."""
+    from ..export.impose import combine
+
+    try:
+        data, _starts = combine([m for m in members for _ in range(copies)], pad_to_even=True)
+    except Exception as exc:  # noqa: BLE001
+        return Made(layout, error=_reason(exc))
+    return _made(layout, data)
+
+
+def _made(layout: str, data: bytes, notices: tuple[str, ...] = ()) -> Made:
+    from ..export.pdfinfo import page_count
+
+    return Made(layout, data, page_count(data), hashlib.sha256(data).hexdigest(), notices=notices)
+
+
+def _reason(exc: Exception) -> str:
+    from ..errors import IvigError
+
+    if isinstance(exc, IvigError):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"unexpected {type(exc).__name__}: {exc} (please report this)"
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class InlineExecutor(Executor):
+    """Runs each task at submit time, in this process (one core, or a single task)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+
+def make_executor(request: Request, tasks: int) -> tuple[Executor, int]:
+    """A pool of up to one worker per core (fork start method: workers inherit imports, fonts and the
+    loaded content and profile of ``request``)."""
+    preload(request)
+    # Everything so far (modules, content, fonts) lives as long as the process: freezing it keeps the
+    # collector from walking it again, in the workers too, where that walk would also un-share
+    # (copy) the memory pages they inherit from this process.
+    gc.freeze()
+    gc.enable()  # batch.run turned it off for the imports
+    workers = min(cpu_count(), tasks)
+    if workers <= 1:
+        return InlineExecutor(), 1
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover - no fork on this platform
+        context = multiprocessing.get_context()
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(request,))
+    return pool, workers
+
+
+def shut_down(executor: Executor, now: bool) -> None:
+    """Close the pool; ``now`` (Ctrl-C) drops queued tasks and stops the workers at once.
+
+    Workers only compute (the parent writes every file), so stopping one mid-task loses nothing.
+    """
+    procs = list((getattr(executor, "_processes", None) or {}).values())  # ProcessPoolExecutor's workers
+    executor.shutdown(wait=not now, cancel_futures=True)
+    gc.unfreeze()  # make_executor froze what was there: collectable again (a long-lived caller)
+    if now:
+        for process in procs:
+            process.terminate()
+        for process in procs:
+            process.join(timeout=5)

@@ -1,0 +1,1 @@
+"""Inputs stage: content pack, clinic profile, patient, YAML reading and text safety, as frozen values."""

@@ -1,0 +1,95 @@
+"""Inputs stage, fonts: the bundled font families as facts (files, face names, which characters each
+face covers), read straight from the TrueType cmap tables: no ReportLab, so any stage may ask."""
+
+from __future__ import annotations
+
+import struct
+from functools import lru_cache
+
+from ..resources import fonts_dir
+
+# Family name -> (regular, bold, italic, bold italic) file names in fonts/.
+FAMILIES: dict[str, tuple[str, str, str, str]] = {
+    "Atkinson": (
+        "AtkinsonHyperlegible-Regular.ttf",
+        "AtkinsonHyperlegible-Bold.ttf",
+        "AtkinsonHyperlegible-Italic.ttf",
+        "AtkinsonHyperlegible-BoldItalic.ttf",
+    ),
+    "DejaVu": (
+        "DejaVuSans.ttf",
+        "DejaVuSans-Bold.ttf",
+        "DejaVuSans-Oblique.ttf",
+        "DejaVuSans-BoldOblique.ttf",
+    ),
+}
+MAIN = "Atkinson"
+FALLBACK = "DejaVu"
+SUFFIXES = ("", "-Bold", "-Italic", "-BoldItalic")
+
+
+def face_name(family: str, bold: bool = False, italic: bool = False) -> str:
+    """Font name of one face, e.g. ``Atkinson-Bold``."""
+    return family + SUFFIXES[(1 if bold else 0) + (2 if italic else 0)]
+
+
+def face_file(face: str) -> str:
+    """The file name of a face name such as ``DejaVu-BoldItalic``."""
+    family, _, style = face.partition("-")
+    return FAMILIES[family][SUFFIXES.index(f"-{style}" if style else "")]
+
+
+@lru_cache(maxsize=None)
+def coverage(face: str) -> frozenset[int]:
+    """Code points the face (a family or face name, e.g. ``DejaVu-Bold``) has a glyph for."""
+    data = (fonts_dir() / face_file(face)).read_bytes()
+    return frozenset(cp for cp, glyph in _cmap(data).items() if glyph)
+
+
+def _cmap(font: bytes) -> dict[int, int]:
+    """Code point -> glyph id from the font's Unicode cmap subtable (format 12 preferred, else 4)."""
+    tables = {font[12 + 16 * i: 16 + 16 * i]: struct.unpack(">II", font[20 + 16 * i: 28 + 16 * i])
+              for i in range(struct.unpack(">H", font[4:6])[0])}
+    start = tables[b"cmap"][0]
+    count = struct.unpack(">H", font[start + 2: start + 4])[0]
+    subtables: dict[tuple[int, int], int] = {}
+    for i in range(count):
+        platform, encoding, offset = struct.unpack(">HHI", font[start + 4 + 8 * i: start + 12 + 8 * i])
+        subtables[platform, encoding] = start + offset
+    for key in ((3, 10), (0, 4), (3, 1), (0, 3)):
+        if key in subtables:
+            at = subtables[key]
+            kind = struct.unpack(">H", font[at: at + 2])[0]
+            return _format12(font, at) if kind == 12 else _format4(font, at)
+    return {}
+
+
+def _format4(font: bytes, at: int) -> dict[int, int]:
+    segments = struct.unpack(">H", font[at + 6: at + 8])[0] // 2
+    arrays = [struct.unpack(f">{segments}H", font[at + 14 + k * 2 * segments + (2 if k else 0):
+                                                   at + 14 + (k + 1) * 2 * segments + (2 if k else 0)])
+              for k in range(4)]
+    ends, starts, deltas, range_offsets = arrays
+    offsets_at = at + 16 + 6 * segments
+    out: dict[int, int] = {}
+    for seg, (first, last, delta, range_offset) in enumerate(zip(starts, ends, deltas, range_offsets)):
+        for cp in range(first, last + 1):
+            if cp == 0xFFFF:
+                continue
+            if range_offset == 0:
+                glyph = (cp + delta) & 0xFFFF
+            else:
+                where = offsets_at + 2 * seg + range_offset + 2 * (cp - first)
+                glyph = struct.unpack(">H", font[where: where + 2])[0]
+                glyph = (glyph + delta) & 0xFFFF if glyph else 0
+            out[cp] = glyph
+    return out
+
+
+def _format12(font: bytes, at: int) -> dict[int, int]:
+    groups = struct.unpack(">I", font[at + 12: at + 16])[0]
+    out: dict[int, int] = {}
+    for g in range(groups):
+        first, last, glyph = struct.unpack(">III", font[at + 16 + 12 * g: at + 28 + 12 * g])
+        out.update((cp, glyph + cp - first) for cp in range(first, last + 1))
+    return out

@@ -1,0 +1,87 @@
+"""Render stage, boxes: a filled, bordered box of rows that stays whole, or splits between rows when it must.
+
+A box that fits on a page is never split: if it does not fit in the room left, it moves whole to the
+next page. Only a box taller than a whole page (large print with long edited content) splits, and
+then it starts where it is: between its rows (heading, intro, each side effect, each closing
+paragraph), never through a line; each part is drawn as a complete box, and every part after the
+first opens with the "continued" heading.
+"""
+
+from __future__ import annotations
+
+from reportlab.lib.colors import Color
+from reportlab.platypus import Flowable, ListFlowable
+
+# Wrap height used to measure rows: taller than any page.
+_TALL = 1e6
+
+
+def explode(flowable: Flowable) -> list[Flowable]:
+    """A bullet list as its bulleted items (so a box may split between items); others unchanged."""
+    if isinstance(flowable, ListFlowable):
+        return list(flowable._content)  # noqa: SLF001  (what ListFlowable.split returns)
+    return [flowable]
+
+
+class FramedRows(Flowable):
+    """Rows of flowables on a filled background inside a border, ``pad`` points in from it."""
+
+    def __init__(self, rows: list[Flowable], fill: Color, border: Color, pad: float, line: float = 1.5,
+                 continued: Flowable | None = None, space: tuple[float, float] = (0.0, 0.0)) -> None:
+        super().__init__()
+        self.rows, self.fill, self.border, self.pad, self.line = rows, fill, border, pad, line
+        self.continued = continued  # heading for the part after a split (None: no heading)
+        self.spaceBefore, self.spaceAfter = space
+        self._heights: list[float] = []
+
+    def _pads(self) -> tuple[float, float]:
+        return self.pad * 0.7, self.pad * 0.55  # top, bottom
+
+    def _gap(self, i: int) -> float:
+        """Space between row ``i`` and row ``i + 1``."""
+        return max(float(self.rows[i].getSpaceAfter()), float(self.rows[i + 1].getSpaceBefore()))
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.width = availWidth
+        inner = availWidth - 2 * self.pad
+        self._heights = [row.wrap(inner, _TALL)[1] for row in self.rows]
+        top, bottom = self._pads()
+        gaps = sum(self._gap(i) for i in range(len(self.rows) - 1))
+        self.height = top + sum(self._heights) + gaps + bottom
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        c.saveState()
+        c.setFillColor(self.fill)
+        c.setStrokeColor(self.border)
+        c.setLineWidth(self.line)
+        c.rect(0, 0, self.width, self.height, stroke=1, fill=1)
+        c.restoreState()
+        y = self.height - self._pads()[0]
+        for i, (row, height) in enumerate(zip(self.rows, self._heights)):
+            y -= height
+            row.drawOn(c, self.pad, y)
+            if i + 1 < len(self.rows):
+                y -= self._gap(i)
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        """[] (move whole to the next page) if the box fits on a page; else two complete boxes."""
+        self.wrap(availWidth, availHeight)
+        frame = getattr(self, "_frame", None)
+        page = frame._height - frame._topPadding - frame._bottomPadding if frame else availHeight  # noqa: SLF001
+        if self.height <= page:
+            return []
+        top, bottom = self._pads()
+        used, fits = top + bottom, 0
+        for i, height in enumerate(self._heights):
+            gap = self._gap(i - 1) if i else 0.0
+            if used + gap + height > availHeight:
+                break
+            used, fits = used + gap + height, i + 1
+        if fits < 2 or fits == len(self.rows):
+            return []
+        rest = ([self.continued] if self.continued is not None else []) + self.rows[fits:]
+        look = (self.fill, self.border, self.pad, self.line)
+        return [FramedRows(self.rows[:fits], *look, space=(self.spaceBefore, 0.0)),
+                FramedRows(rest, *look, continued=self.continued, space=(0.0, self.spaceAfter))]

@@ -1,0 +1,149 @@
+"""Render stage, documents: lay out a plan's flowables on the layout's pages and return the PDF bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+from reportlab.lib.colors import HexColor
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.platypus.doctemplate import LayoutError
+
+from ..design.theme import Theme
+from ..errors import FitError
+from ..plan.blocks import DocumentPlan
+from ..version import __version__
+from .fonts import MAIN, register_main
+from .markup import to_markup
+from .story import build_story, paragraph_style
+
+
+@dataclass
+class Drawn:
+    """A finished rendering: the PDF bytes (b"" when discarded) and its page count."""
+
+    data: bytes = b""
+    pages: int = 0
+
+
+def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = (),
+           discard: Callable[[], bool] | None = None) -> Drawn:
+    """PDF of ``plan`` in ``theme``'s layout, and its page count; same input gives the same bytes.
+
+    ``after``: flowables laid out after the plan's (e.g. a zero-size probe measuring the room left).
+    ``discard``: asked once every page is laid out; True skips writing the PDF (about a third of
+    the work) and returns b"" (a one-pager attempt that turned out too long).
+    """
+    register_main()  # the fallback faces: when markup first needs them
+    layout = theme.layout
+    buf = BytesIO()
+    doc = _doc(buf, plan, theme)
+    story = build_story(theme, plan) + list(after)
+    drawn = Drawn()
+    try:
+        doc.build(story, canvasmaker=_footer_canvas(plan, theme, drawn, discard))
+    except LayoutError as exc:
+        raise FitError(
+            f"'{plan.doc_id}' on layout '{layout.name}': a block is too tall for one page ({exc})"
+        ) from None
+    drawn.data = buf.getvalue()
+    return drawn
+
+
+def _doc(buf: BytesIO, plan: DocumentPlan, theme: Theme) -> BaseDocTemplate:
+    layout = theme.layout
+    top, right, bottom, left = layout.margins
+    doc = BaseDocTemplate(
+        buf, pagesize=layout.page, leftMargin=left, rightMargin=right, topMargin=top,
+        bottomMargin=bottom, invariant=1, initialFontName=MAIN, initialFontSize=theme.body_size,
+        title=plan.title, author=plan.meta.get("author", ""), subject=plan.meta.get("subject", ""),
+        keywords=plan.meta.get("keywords", ""), creator=f"ivig-handout {__version__}",
+        producer=f"ivig-handout {__version__} (ReportLab)", lang=plan.meta.get("lang", "en-US"),
+        displayDocTitle=True, pageCompression=1,
+    )
+    doc.addPageTemplates([PageTemplate("page", frames=_frames(theme))])
+    return doc
+
+
+def _frames(theme: Theme) -> list[Frame]:
+    layout = theme.layout
+    top, right, bottom, left = layout.margins
+    n = layout.columns
+    gutter = theme.body_size * 1.5
+    width = (layout.frame_width - gutter * (n - 1)) / n
+    return [
+        Frame(left + i * (width + gutter), bottom, width, layout.frame_height, id=f"col{i}",
+              leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        for i in range(n)
+    ]
+
+
+def _footer_canvas(plan: DocumentPlan, theme: Theme, drawn: Drawn,
+                   discard: Callable[[], bool] | None = None) -> type[Canvas]:
+    """A canvas class that draws "Page X of Y" footers once the page count is known, and records the
+    count in ``drawn`` (and writes nothing if ``discard()`` says so then)."""
+    running = to_markup(plan.running_title, "running title") if theme.layout.footer_title else ""
+
+    class FooterCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            drawn.pages = total = len(self._pages)
+            if discard is not None and discard():
+                return
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._draw_footer(number, total)
+                super().showPage()
+            super().save()
+
+        def _draw_footer(self, number: int, total: int) -> None:
+            _draw_footer(self, theme, plan.footer.format(page=number, pages=total), running)
+
+    return FooterCanvas
+
+
+def _draw_footer(canvas: Canvas, theme: Theme, page_text: str, running: str) -> None:
+    """A rule, the running title (if the layout has one) at the left, "Page X of Y" at the right.
+
+    Both must fit on one line in the bottom margin: a layout where they do not is a design error,
+    reported rather than drawn overlapping.
+    """
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph
+
+    layout = theme.layout
+    style = paragraph_style(theme.styles["small"])
+    top, right, bottom, left = layout.margins
+    y = bottom - style.fontSize * 1.9
+    width = layout.frame_width
+    pw = stringWidth(page_text, style.fontName, style.fontSize) * 1.05 + 2
+    right_aligned = ParagraphStyle("footer_page", parent=style, alignment=TA_RIGHT)
+    parts = [(Paragraph(to_markup(page_text, "page footer"), right_aligned), pw, layout.page[0] - right - pw)]
+    if running:
+        parts.append((Paragraph(running, style), width - pw - style.fontSize, left))
+    for para, avail, _ in parts:
+        para.wrap(avail, style.leading * 3)
+        if avail <= 0 or len(para.blPara.lines) > 1 or y - style.fontSize * 0.3 < 0:
+            raise FitError(
+                f"layout '{layout.name}': the page footer does not fit on one line in the bottom margin "
+                f"(set footer_title: false, or make `small` or the margins fit)"
+            )
+    canvas.saveState()
+    canvas.setStrokeColor(HexColor(theme.colour("rule")))
+    canvas.setLineWidth(0.6)
+    canvas.line(left, y + style.fontSize * 1.25, layout.page[0] - right, y + style.fontSize * 1.25)
+    for para, _, x in parts:
+        para.drawOn(canvas, x, y)
+    canvas.restoreState()

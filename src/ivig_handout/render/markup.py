@@ -1,0 +1,38 @@
+"""Render stage, markup: plain text as safe ReportLab Paragraph markup, with per-run font fallback."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ..inputs.text import main_safe, normalise, runs
+from . import fonts
+
+
+def escape(text: str) -> str:
+    """NFC-normalise ``text`` and escape it so a Paragraph prints it literally (no tags, no entities)."""
+    return _escape(unicodedata.normalize("NFC", text))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def to_markup(text: str, field: str = "text", *, bold: bool = False, italic: bool = False) -> str:
+    """Paragraph markup for plain ``text``: escaped, whitespace collapsed, fallback runs in DejaVu.
+
+    ``bold``/``italic`` must match the surrounding style or tags: ReportLab's ``<font face=...>``
+    resets bold and italic to those of the face it names, so inside ``<b>`` (or a bold style) a plain
+    ``<font face="DejaVu">`` would print regular; the run is therefore tagged with the exact face.
+    Raises UncoveredCharacterError (naming ``field``) for the first character that cannot be printed.
+    """
+    text = normalise(text)
+    if main_safe().issuperset(text):  # fast path: everything in the main font
+        return _escape(text)
+    parts = runs(text, field)
+    if any(family != fonts.MAIN for family, _ in parts):
+        fonts.fallback()  # its faces registered before the first run that needs them
+    face = fonts.face_name(fonts.FALLBACK, bold, italic)
+    return "".join(
+        _escape(run) if family == fonts.MAIN else f'<font face="{face}">{_escape(run)}</font>'
+        for family, run in parts
+    )

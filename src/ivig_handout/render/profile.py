@@ -1,0 +1,344 @@
+"""Render stage, clinic profile: flowables for a clinic profile's blocks (header, patient line, contact
+strip with the clinic's note and a QR code, ruled notes box)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from ..inputs.fonts import coverage
+from ..inputs.text import normalise
+from ..plan import blocks as p
+from . import fonts
+from .markup import to_markup
+
+if TYPE_CHECKING:
+    from reportlab.graphics.shapes import Drawing
+
+    from .story import StoryBuilder
+
+SEPARATOR = "\u00a0\u00b7 "  # between the parts of the contact line (the dot never starts a line)
+BOLD = fonts.face_name(fonts.MAIN, bold=True)
+
+
+def _style(sb: StoryBuilder, base: str, name: str, **kw: Any) -> ParagraphStyle:
+    return ParagraphStyle(name, parent=sb.st[base], **{"spaceBefore": 0, "spaceAfter": 0, **kw})
+
+
+def _para(text: str, style: ParagraphStyle, field: str) -> Paragraph:
+    bold = style.fontName in (BOLD, fonts.face_name(fonts.MAIN, True, True))
+    return Paragraph(to_markup(text, field, bold=bold), style)
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width of ``text`` as printed, each character in the font markup.py would choose for it."""
+    main = coverage(fonts.MAIN)
+    width = 0.0
+    for ch in normalise(text):
+        family = fonts.MAIN if ord(ch) in main else fonts.fallback()
+        width += stringWidth(ch, fonts.face_name(family, bold), size)
+    return width
+
+
+def _grid(rows: list[list[Any]], widths: list[Any], extra: list[tuple[Any, ...]] = (), **kw: Any) -> Table:
+    """A borderless table with no padding (and a FONTNAME, like every table)."""
+    table = Table(rows, colWidths=widths, hAlign="LEFT", **kw)
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), fonts.MAIN),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        *(((side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING"))),
+        *extra,
+    ]))
+    return table
+
+
+class LogoImage(Flowable):
+    """The clinic's logo scaled into a fixed area with its shape kept (greyscale in a mono layout)."""
+
+    def __init__(self, path: str, pixels: tuple[int, int], area: tuple[float, float], mono: bool) -> None:
+        super().__init__()
+        scale = min(area[0] / pixels[0], area[1] / pixels[1])
+        self.path, self.mono = path, mono
+        self.width, self.height = pixels[0] * scale, pixels[1] * scale
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(self._image(), 0, 0, self.width, self.height, mask="auto")
+
+    def _image(self) -> ImageReader:
+        if not self.mono:
+            return ImageReader(self.path)
+        from PIL import Image
+
+        with Image.open(self.path) as img:
+            rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return ImageReader(Image.alpha_composite(white, rgba).convert("L"))
+
+
+# Builders ------------------------------------------------------------------------------------
+def header(sb: StoryBuilder, b: p.ClinicHeader) -> list[Flowable]:
+    """Logo at the left; beside it the name (bold) and department on one line, then one wrapping
+    line with the address, phone and website; a rule below."""
+    t = sb.theme
+    sizes = t.layout.clinic
+    text = _letterhead(sb, b, "box_heading")
+    gap = t.body_size
+    rule = [("LINEBELOW", (0, 0), (-1, -1), 0.8, sb.colour("rule")), ("BOTTOMPADDING", (0, 0), (-1, -1), gap * 0.35),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+    if b.logo and b.logo_pixels:
+        logo = LogoImage(b.logo, b.logo_pixels, (sizes.logo_width, sizes.logo_height), t.layout.mono)
+        table = _grid([[logo, text]], [sizes.logo_width + gap, "*"], rule)
+    else:
+        table = _grid([[text]], ["*"], rule)
+    return [table, Spacer(1, gap * 0.5)]
+
+
+def _letterhead(sb: StoryBuilder, b: p.ClinicHeader | p.ClinicBand, name_style: str, size: float | None = None,
+                width: float | None = None) -> list[Flowable]:
+    """The name (bold) and department on one line, then the address, phone and website in small type.
+    ``size``: the name line's type size (else the style's); ``width``: the column, so a part that
+    fits on one line is never broken inside (a line breaks between the parts)."""
+    t = sb.theme
+    text: list[Flowable] = []
+    if b.name or b.department:
+        sized = _sized(sb, name_style, size) if size else {}
+        style = _style(sb, name_style, "clinic_name", fontName=BOLD, textColor=sb.colour("heading"), **sized)
+        parts = [to_markup(b.name, "name", bold=True)] if b.name else []
+        if b.department:  # regular weight: <font face> sets the face and drops the style's bold
+            parts.append(f'<font face="{fonts.MAIN}">{to_markup(b.department, "department")}</font>')
+        text.append(Paragraph(SEPARATOR.join(parts), style))
+    if b.contact:
+        style = _style(sb, "small", "clinic_contact", textColor=sb.colour("ink"), spaceBefore=t.small_size * 0.2)
+        contact = [_unbroken(part, width, style.fontSize) for part in b.contact]
+        text.append(Paragraph(SEPARATOR.join(to_markup(part, "contact") for part in contact), style))
+    return text
+
+
+def _sized(sb: StoryBuilder, base: str, size: float) -> dict[str, float]:
+    """``fontSize`` and ``leading`` for ``size`` with the base style's line spacing."""
+    style = sb.st[base]
+    return {"fontSize": size, "leading": round(size * style.leading / style.fontSize, 2)}
+
+
+def _unbroken(part: str, width: float | None, size: float) -> str:
+    """``part`` with no-break spaces if it takes at most half a line of ``width`` (so "IL 62704" stays
+    together); a longer part may break anywhere, so the line stays full."""
+    if width is None or text_width(part, size) > width / 2:
+        return part
+    return normalise(part).replace(" ", "\u00a0")
+
+
+def band(sb: StoryBuilder, b: p.ClinicBand) -> list[Flowable]:
+    """One-page layouts: the clinic as one letterhead band. The logo, then the name and department and
+    the address, phone and website in small type, then the QR code's label and address; under them
+    the questions line; the QR code at the right, the band's full height; a rule below. Its type
+    sizes are the layout's (``band_text``, ``one_pager_small``), the same on every one-pager."""
+    t = sb.theme
+    sizes = t.layout.clinic
+    size = sizes.band_text or t.body_size
+    left: list[Flowable] = [_band_top(sb, b, size)] if b.name or b.department or b.contact or b.logo or b.qr_url else []
+    if b.questions:
+        style = _style(sb, "body", "band_questions", fontName=BOLD, textColor=sb.colour("heading"),
+                       spaceBefore=size * 0.3 if left else 0, **_sized(sb, "body", size))
+        left.append(_para(b.questions, style, "questions"))
+    rule = [("LINEBELOW", (0, 0), (-1, -1), 0.8, sb.colour("rule")), ("BOTTOMPADDING", (0, 0), (-1, -1), size * 0.3)]
+    if b.qr_url:
+        qr = qr_drawing(b.qr_url, sizes.band_qr_size or 0, sb.colour("ink"))
+        table = _grid([[left, qr]], ["*", sizes.band_qr_size], rule)
+    else:
+        table = _grid([[left]], ["*"], rule)
+    return [table, Spacer(1, size * 0.5)]
+
+
+def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float) -> Table:
+    """The band's first row: logo, letterhead text, and the QR code's label and address (beside the code)."""
+    t = sb.theme
+    sizes = t.layout.clinic
+    cells: list[Any] = []
+    widths: list[Any] = []
+    if b.logo and b.logo_pixels:
+        area = (sizes.band_logo_width or 0, sizes.band_logo_height or 0)
+        logo = LogoImage(b.logo, b.logo_pixels, area, t.layout.mono)
+        cells.append(logo)
+        widths.append(logo.width + size)
+    caption = (sizes.band_caption_width or 0) + size if b.qr_url else 0
+    text_w = t.layout.frame_width - sum(widths) - caption - ((sizes.band_qr_size or 0) if b.qr_url else 0)
+    cells.append(_letterhead(sb, b, "body", size, text_w) or "")
+    widths.append("*")
+    if b.qr_url:
+        cells.append(_caption(sb, b.qr_label, b.qr_url, caption - size))
+        widths.append(caption)
+    return _grid([cells], widths, [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                   ("LEFTPADDING", (len(cells) - 1, 0), (-1, -1), size if b.qr_url else 0)])
+
+
+def _caption(sb: StoryBuilder, label: str, url: str, width: float) -> list[Flowable]:
+    """The QR code's label, and its address broken after a "/" or "." where it must wrap."""
+    t = sb.theme
+    style = _style(sb, "small", "qr_url", textColor=sb.colour("ink"))
+    lines = "<br/>".join(to_markup(line, "qr_url") for line in url_lines(url, width, style.fontSize))
+    return [_para(label, _style(sb, "small_bold", "qr_label"), "qr_label"), Paragraph(lines, style)]
+
+
+def url_lines(url: str, width: float, size: float) -> list[str]:
+    """``url`` in lines no wider than ``width`` where it can be, broken after "/", ".", "-", "?", "&"."""
+    pieces = re.findall(r"[^/.?&-]*[/.?&-]*", url)
+    lines = [""]
+    for piece in filter(None, pieces):
+        if lines[-1] and text_width(lines[-1] + piece, size) > width:
+            lines.append("")
+        lines[-1] += piece
+    return lines
+
+
+def prepared_for(sb: StoryBuilder, b: p.PreparedFor) -> list[Flowable]:
+    """The line "Prepared for ____  Date ____": lines to write on, or the name and date printed on them."""
+    t = sb.theme
+    size = t.body_size
+    label, value = _style(sb, "cell", "prepared_label"), _style(sb, "cell", "prepared_value", fontName=BOLD)
+    cells = [_para(b.label, label, "prepared for label"), _para(b.name or "", value, "patient name"),
+             _para(b.date_label, label, "date label"), _para(b.date or "", value, "date")]
+    pad = size * 0.5
+    widths = [text_width(b.label, size) + pad, "*", text_width(b.date_label, size) + pad + size * 1.5,
+              t.layout.frame_width * 0.26]
+    line = sb.colour("ink")
+    tight = _on_band(sb)  # under a letterhead band: no extra space above
+    table = _grid([cells], widths, [
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("LEFTPADDING", (2, 0), (2, 0), size * 1.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 0 if tight else size * 0.3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LINEBELOW", (1, 0), (1, 0), 0.8, line),
+        ("LINEBELOW", (3, 0), (3, 0), 0.8, line),
+    ])
+    return [table, Spacer(1, size * 0.5)]
+
+
+def _on_band(sb: StoryBuilder) -> bool:
+    return sb.kind.clinic_band
+
+
+def contact(sb: StoryBuilder, b: p.ClinicContact) -> list[Flowable]:
+    """The questions line across the page; under it the clinic's note in a box, with the QR code and
+    its address beside it (stacked on a narrow page). Without a note, the QR code sits beside the
+    questions line."""
+    t = sb.theme
+    gap = t.body_size
+    questions = None
+    if b.questions:
+        style = _style(sb, "body", "clinic_questions", fontName=BOLD, textColor=sb.colour("heading"))
+        questions = _para(b.questions, style, "questions")
+    note = _note_box(sb, b) if b.note else None
+    qr = _qr_block(sb, b) if b.qr_url else None
+    beside = note or questions
+    out: list[Flowable] = [questions] if questions and note else []
+    if questions and note:
+        out.append(Spacer(1, gap * 0.35))
+    if qr is None:
+        out += [beside] if beside else []
+    elif beside is None or t.layout.frame_width - qr._width - gap < t.layout.frame_width * 0.55:
+        out += ([beside, Spacer(1, gap * 0.5)] if beside else []) + [qr]  # a narrow page: one under the other
+    else:
+        out.append(_grid([[beside, qr]], ["*", qr._width + gap], [("LEFTPADDING", (1, 0), (1, 0), gap)]))
+    return [Spacer(1, gap * 0.3), KeepTogether(out), Spacer(1, gap * 0.5)]
+
+
+def note_strip(sb: StoryBuilder, b: p.ClinicNote) -> list[Flowable]:
+    """One-page layouts: the clinic's note in a lightly ruled box, its heading in bold beside the text
+    (as in the notice under it)."""
+    t = sb.theme
+    size, pad = t.body_size, t.body_size * 0.6
+    inner = t.layout.frame_width - 2 * pad
+    label = _para(b.heading, _style(sb, "body", "note_label", fontName=BOLD, textColor=sb.colour("heading")),
+                  "note_heading")
+    first = min(text_width(b.heading, size, bold=True) + size, inner * 0.3)  # a long heading wraps
+    texts = [_para(x, _style(sb, "body", "note", spaceBefore=size * 0.25 if i else 0), "note")
+             for i, x in enumerate(b.note)]
+    table = _grid([[label, texts]], [first + pad, inner - first + pad], [
+        ("BOX", (0, 0), (-1, -1), 0.8, sb.colour("rule")),
+        ("LEFTPADDING", (0, 0), (0, 0), pad), ("RIGHTPADDING", (1, 0), (1, 0), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.7),
+    ])
+    return [Spacer(1, size * 0.2), KeepTogether([table]), Spacer(1, size * 0.5)]
+
+
+def _note_box(sb: StoryBuilder, b: p.ClinicContact) -> Table:
+    t = sb.theme
+    pad = t.body_size * 0.6
+    inner: list[Flowable] = [_para(b.note_heading, _style(sb, "small_bold", "note_heading"), "note_heading")]
+    inner += [_para(x, _style(sb, "body", "note", spaceBefore=t.body_size * 0.25), "note") for x in b.note]
+    return _grid([[inner]], ["*"], [
+        ("BOX", (0, 0), (-1, -1), 1.2, sb.colour("heading")),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.7), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.8),
+    ])
+
+
+def qr_drawing(url: str, size: float, colour: Any) -> Drawing:
+    """A QR code (ReportLab's own widget, error correction M, 4-module quiet zone) ``size`` pt square."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget  # imported here: 11 ms, only for a QR code
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(url, barLevel="M", barBorder=4, barFillColor=colour, barStrokeColor=colour)
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0],
+                      initialFontName=fonts.MAIN)  # no text, but a Drawing would set Helvetica otherwise
+    drawing.add(widget)
+    return drawing
+
+
+def _qr_block(sb: StoryBuilder, b: p.ClinicContact) -> Table:
+    t = sb.theme
+    size = t.layout.clinic.qr_size
+    text_w = max(size * 2, t.body_size * 11)  # the label and address beside the code, about 20 characters
+    words = _caption(sb, b.qr_label, b.qr_url or "", text_w)
+    table = _grid([[qr_drawing(b.qr_url or "", size, sb.colour("ink")), words]], [size, text_w],
+                  [("VALIGN", (1, 0), (1, 0), "MIDDLE")])
+    table._width = size + text_w
+    return table
+
+
+class RuledBox(Flowable):
+    """A box with a heading and ruled lines to write on by hand."""
+
+    def __init__(self, heading: Paragraph, lines: int, gap: float, pad: float, border: Any, rule: Any) -> None:
+        super().__init__()
+        self.heading, self.lines, self.gap, self.pad = heading, lines, gap, pad
+        self.border, self.rule = border, rule
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        _, self._hh = self.heading.wrap(availWidth - 2 * self.pad, availHeight)
+        self.width = availWidth
+        self.height = self.pad * 0.8 + self._hh + self.lines * self.gap + self.pad * 0.9
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c, pad = self.canv, self.pad
+        c.saveState()
+        c.setStrokeColor(self.border)
+        c.setLineWidth(1.2)
+        c.rect(0, 0, self.width, self.height)
+        self.heading.drawOn(c, pad, self.height - pad * 0.8 - self._hh)
+        c.setStrokeColor(self.rule)
+        c.setLineWidth(0.7)
+        for i in range(self.lines):
+            y = pad * 0.9 + i * self.gap
+            c.line(pad, y, self.width - pad, y)
+        c.restoreState()
+
+
+def notes_box(sb: StoryBuilder, b: p.NotesBox) -> list[Flowable]:
+    t = sb.theme
+    sizes = t.layout.clinic
+    heading = _para(b.heading, _style(sb, "small_bold", "notes_heading"), "notes heading")
+    box = RuledBox(heading, sizes.notes_lines, sizes.notes_line_gap, t.body_size * 0.6, sb.colour("heading"),
+                   sb.colour("rule"))
+    return [Spacer(1, t.body_size * 0.2), box, Spacer(1, t.body_size * 0.6)]

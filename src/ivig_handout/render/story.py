@@ -1,0 +1,366 @@
+"""Render stage, story: turn a DocumentPlan's blocks into ReportLab flowables, one small builder each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from ..design.theme import TextStyle, Theme
+from ..plan import blocks as p
+from . import profile as clinic_story
+from .badges import Badge
+from .boxes import FramedRows, explode
+from .columns import ColumnSet
+from .fonts import MAIN
+from .markup import to_markup
+
+
+def paragraph_style(style: TextStyle) -> ParagraphStyle:
+    """The ReportLab style of a theme's text style (left-aligned, no widows or orphans)."""
+    return ParagraphStyle(
+        style.name, fontName=style.font, fontSize=style.size, leading=style.leading,
+        textColor=HexColor(style.colour), alignment=TA_LEFT, allowWidows=0, allowOrphans=0,
+        spaceBefore=style.space_before, spaceAfter=style.space_after,
+    )
+
+
+class Bookmark(Flowable):
+    """Zero-size flowable that adds a PDF outline entry where it lands."""
+
+    def __init__(self, title: str, level: int, key: str) -> None:
+        super().__init__()
+        self.title, self.level, self.key = title, level, key
+        self.width = self.height = 0
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv.bookmarkHorizontal(self.key, 0, 0)
+        self.canv.addOutlineEntry(self.title, self.key, level=self.level, closed=False)
+
+
+class HeadingWithBadge(Flowable):
+    """A heading paragraph with its evidence badge to the right, top-aligned."""
+
+    def __init__(self, para: Paragraph, badge: Badge, gap: float) -> None:
+        super().__init__()
+        self.para, self.badge, self.gap = para, badge, gap
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        bw, bh = self.badge.wrap(availWidth, availHeight)
+        text_w = availWidth - bw - self.gap
+        # Narrow column, or a word that would be cut: the badge goes under the heading.
+        if text_w < availWidth * 0.45 or self.para.minWidth() > text_w:
+            self._stacked = True
+            _, ph = self.para.wrap(availWidth, availHeight)
+            self.width, self.height = availWidth, ph + bh + self.gap * 0.5
+        else:
+            self._stacked = False
+            _, ph = self.para.wrap(text_w, availHeight)
+            self.width, self.height = availWidth, max(ph, bh)
+        self._ph, self._bh, self._bw = ph, bh, bw
+        return self.width, self.height
+
+    def getSpaceBefore(self) -> float:  # noqa: N802
+        return float(self.para.getSpaceBefore())
+
+    def getSpaceAfter(self) -> float:  # noqa: N802
+        return float(self.para.getSpaceAfter())
+
+    def draw(self) -> None:
+        if self._stacked:
+            self.para.drawOn(self.canv, 0, self.height - self._ph)
+            self.badge.drawOn(self.canv, 0, 0)
+            return
+        self.para.drawOn(self.canv, 0, self.height - self._ph)
+        self.badge.drawOn(self.canv, self.width - self._bw, self.height - self._bh)
+
+
+class StoryBuilder:
+    def __init__(self, theme: Theme, plan: p.DocumentPlan) -> None:
+        self.theme, self.plan = theme, plan
+        self.kind = theme.kind
+        self.st = {name: paragraph_style(style) for name, style in theme.styles.items()}
+        self._marks = 0
+        self._after_heading = False
+        self._before_heading = False
+
+    def para(self, text: str, style: str, field: str = "text") -> Paragraph:
+        st = self.st[style]
+        bold = st.fontName.endswith("Bold") or st.fontName.endswith("BoldItalic")
+        return Paragraph(to_markup(text, field, bold=bold), st)
+
+    def colour(self, name: str) -> Color:
+        """A colour of the layout by name, as ReportLab draws it."""
+        return HexColor(self.theme.colour(name))
+
+    def badge(self, rating: str, size: float | None = None) -> Badge:
+        return Badge(rating, self.plan.ratings[rating], size or self.st["badge"].fontSize,
+                     self.colour(rating), self.colour("ink"))
+
+    def build(self) -> list[Flowable]:
+        if self.kind.whole_sections and self.kind.columns == 1:
+            # A one-pager that runs long (large print) breaks between sections: each is kept on
+            # one page where it fits on one.
+            return [KeepTogether(self._blocks(section)) for section in sections(self.plan.blocks)]
+        return _release_headings(self._blocks(self.plan.blocks))
+
+    def _blocks(self, blocks: tuple[p.Block, ...]) -> list[Flowable]:
+        out: list[Flowable] = []
+        previous = None
+        for i, block in enumerate(blocks):
+            self._after_heading = isinstance(previous, p.Heading)
+            self._before_heading = i + 1 < len(blocks) and isinstance(blocks[i + 1], p.Heading)
+            out += BUILDERS[type(block)](self, block)
+            previous = block
+        return out
+
+    def bookmark(self, title: str, level: int) -> Bookmark:
+        self._marks += 1
+        return Bookmark(title, level, f"s{self._marks}")
+
+    # One builder per block type ------------------------------------------------------------
+    def title(self, b: p.Title) -> list[Flowable]:
+        para = self.para(b.text, "title")
+        if b.badge is None:
+            return [self.bookmark(b.text, 0), para]
+        badge = self.badge(b.badge, self.st["h2"].fontSize)
+        return [self.bookmark(b.text, 0), HeadingWithBadge(para, badge, self.theme.body_size)]
+
+    def heading(self, b: p.Heading) -> list[Flowable]:
+        style = {1: "h1", 2: "h2", 3: "h3"}[b.level]
+        para = self.para(b.text, style)
+        head: Flowable = para
+        if b.badge:
+            head = HeadingWithBadge(para, self.badge(b.badge), self.theme.body_size)
+        # A heading never ends a page: it keeps with what follows, and a run of headings
+        # (section heading, then group heading) is kept together as one.
+        lines = 11 if self._before_heading else 8  # room for the heading(s) and a few lines after
+        out: list[Flowable] = [] if self._after_heading else [CondPageBreak(self.theme.body_size * lines)]
+        if b.bookmark:
+            out.append(self.bookmark(b.bookmark, 0 if b.level == 1 else 1))
+        out.append(head)
+        for flowable in out[-2:]:
+            flowable.keepWithNext = True
+        head.is_heading = True  # type: ignore[attr-defined]  # see _release_headings
+        return out
+
+    def columns(self, b: p.Columns) -> list[Flowable]:
+        """One-pagers: the blocks in balanced columns, read column by column; else one after another."""
+        inner = self._blocks(b.blocks)
+        n = self.kind.columns
+        if n == 1:
+            return inner
+        columns = ColumnSet(inner, n, gutter=self.theme.body_size * 1.5)  # gutter as in render._frames
+        columns.spaceBefore = self.st["h2"].spaceBefore  # the first heading's, dropped at a column top
+        columns.spaceAfter = self.st["body"].spaceAfter
+        return [columns]
+
+    def paragraph(self, b: p.Para) -> list[Flowable]:
+        return [self.para(b.text, b.style)]
+
+    def bullets(self, b: p.Bullets) -> list[Flowable]:
+        return [self._list(b.items)]
+
+    def _list(self, items: tuple[str, ...]) -> ListFlowable:
+        size = self.theme.body_size
+        return ListFlowable(
+            [ListItem(self.para(item, "bullet"), value="•") for item in items],
+            bulletType="bullet", start="•", bulletFontName=MAIN, bulletFontSize=size,
+            leftIndent=size * 1.2, bulletColor=self.colour("heading"),
+        )
+
+    def glance(self, b: p.Glance) -> list[Flowable]:
+        rows = [[self.para(label, "cell"), self.badge(rating)] for label, rating in b.rows]
+        badge_w = max(r[1].width for r in rows)
+        layout = self.theme.layout
+        table = Table(rows, colWidths=[layout.frame_width - badge_w - 12, badge_w + 12], hAlign="LEFT")
+        table.setStyle(self._table_style(len(rows)))
+        head = self.para(b.heading, "h1")
+        head.keepWithNext = True
+        return [self.bookmark(b.heading, 0), head, self.para(b.intro, "body"), table]
+
+    def _table_style(self, n: int) -> TableStyle:
+        t = self.theme
+        pad = t.body_size * 0.25
+        return TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), MAIN),
+            ("FONTSIZE", (0, 0), (-1, -1), t.body_size),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+            ("LINEBELOW", (0, 0), (-1, n - 2), 0.5, self.colour("rule")),
+            ("TOPPADDING", (0, 0), (-1, -1), pad),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ])
+
+    def side_effects(self, b: p.SideEffectBox) -> list[Flowable]:
+        columns = self.kind.list_columns
+        items = self._grid(b.items, columns) if columns > 1 else self._list(b.items)
+        inner: list[Flowable] = [self.para(b.heading, "box_heading"), self.para(b.intro, "body"), *explode(items)]
+        inner += [self.para(x, "body") for x in b.after]
+        continued = self.para(b.continued or b.heading, "box_heading")
+        return [self.bookmark(b.heading, 0), self._box(inner, "box_fill", "box_border", continued)]
+
+    def _grid(self, items: tuple[str, ...], columns: int) -> Table:
+        """Short items side by side, row by row in their order; a longer item gets a row of its own."""
+        t = self.theme
+        width = t.layout.frame_width - 2 * self._box_pad()
+        cell = width / columns
+        bullet = self.st["bullet"]
+        indent = bullet.fontSize * 1.2
+        rows: list[list[str]] = []
+        wide: list[int] = []
+        for item in items:
+            if stringWidth(item, bullet.fontName, bullet.fontSize) + indent * 2 > cell:
+                wide.append(len(rows))
+                rows.append([item])
+            elif rows and len(rows[-1]) < columns and len(rows) - 1 not in wide:
+                rows[-1].append(item)
+            else:
+                rows.append([item])
+        style = ParagraphStyle("grid_bullet", parent=bullet, leftIndent=indent, bulletIndent=0,
+                               bulletFontName=MAIN, bulletFontSize=bullet.fontSize,
+                               bulletColor=self.colour("heading"))
+        data = [[Paragraph(to_markup(x, "side effect"), style, bulletText="•") for x in row]
+                + [""] * (columns - len(row)) for row in rows]
+        table = Table(data, colWidths=[cell] * columns, hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), MAIN),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), indent),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), bullet.spaceAfter),
+            *(("SPAN", (0, r), (-1, r)) for r in wide),
+        ]))
+        return table
+
+    def _box_pad(self) -> float:
+        return self.theme.body_size * 0.7
+
+    def notice(self, b: p.Notice) -> list[Flowable]:
+        if self.kind.compact:  # one-pagers: the heading beside the text, not above it
+            return [self._box([self._beside(b.heading, b.text)], "notice_fill", "notice_border")]
+        inner = [self.para(b.heading, "box_heading"), self.para(b.text, "body")]
+        return [self._box(inner, "notice_fill", "notice_border")]
+
+    def _beside(self, heading: str, text: str) -> Table:
+        """A bold label in a narrow first column, the text beside it (both in body size)."""
+        t = self.theme
+        style = ParagraphStyle("label", parent=self.st["body"], fontName=self.st["box_heading"].fontName)
+        label = Paragraph(to_markup(heading, "text", bold=True), style)  # body size, so `first` is its width
+        width = t.layout.frame_width - 2 * self._box_pad()
+        first = stringWidth(heading, label.style.fontName, label.style.fontSize) + t.body_size
+        table = Table([[label, self.para(text, "cell")]], colWidths=[first, width - first], hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), MAIN),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            *((side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING")),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), self.st["body"].spaceAfter),
+        ]))
+        return table
+
+    def _box(self, inner: list[Flowable], fill: str, border: str, continued: Flowable | None = None) -> Flowable:
+        """Kept on one page where it fits on one; a box taller than a page splits between rows (boxes.py)."""
+        t = self.theme
+        return FramedRows(inner, self.colour(fill), self.colour(border), self._box_pad(), continued=continued,
+                          space=(t.body_size * 0.4, t.body_size * 0.5))
+
+    def source(self, b: p.SourceLine) -> list[Flowable]:
+        first = f"{b.label} {b.lines[0]}"
+        if self.kind.compact:  # one-pagers: one paragraph, the lines parted by a middle dot
+            return [Spacer(1, self.theme.body_size * 0.5), self.para("\xa0· ".join((first, *b.lines[1:])), "small")]
+        paras = [self.para(first, "small")] + [self.para(x, "small") for x in b.lines[1:]]
+        for para in paras:  # kept together, and with the disclaimer: it never stands alone on a page
+            para.keepWithNext = True
+        return [Spacer(1, self.theme.body_size * 0.5), *paras]
+
+    def disclaimer(self, b: p.Disclaimer) -> list[Flowable]:
+        return [self.para(b.text, "small")]
+
+    # Clinic profile blocks: the flowables live in render/profile.py -------------------------------
+    def clinic_header(self, b: p.ClinicHeader) -> list[Flowable]:
+        return clinic_story.header(self, b)
+
+    def prepared_for(self, b: p.PreparedFor) -> list[Flowable]:
+        return clinic_story.prepared_for(self, b)
+
+    def clinic_contact(self, b: p.ClinicContact) -> list[Flowable]:
+        return clinic_story.contact(self, b)
+
+    def notes_box(self, b: p.NotesBox) -> list[Flowable]:
+        return clinic_story.notes_box(self, b)
+
+    def clinic_band(self, b: p.ClinicBand) -> list[Flowable]:
+        return clinic_story.band(self, b)
+
+    def clinic_note(self, b: p.ClinicNote) -> list[Flowable]:
+        return clinic_story.note_strip(self, b)
+
+
+BUILDERS: dict[type, Callable[[StoryBuilder, Any], list[Flowable]]] = {
+    p.Columns: StoryBuilder.columns,
+    p.Title: StoryBuilder.title,
+    p.Heading: StoryBuilder.heading,
+    p.Para: StoryBuilder.paragraph,
+    p.Bullets: StoryBuilder.bullets,
+    p.Glance: StoryBuilder.glance,
+    p.SideEffectBox: StoryBuilder.side_effects,
+    p.Notice: StoryBuilder.notice,
+    p.SourceLine: StoryBuilder.source,
+    p.Disclaimer: StoryBuilder.disclaimer,
+    p.ClinicHeader: StoryBuilder.clinic_header,
+    p.PreparedFor: StoryBuilder.prepared_for,
+    p.ClinicContact: StoryBuilder.clinic_contact,
+    p.NotesBox: StoryBuilder.notes_box,
+    p.ClinicBand: StoryBuilder.clinic_band,
+    p.ClinicNote: StoryBuilder.clinic_note,
+}
+
+
+def sections(blocks: tuple[p.Block, ...]) -> list[tuple[p.Block, ...]]:
+    """Blocks in sections: a heading (or run of headings) with the paragraphs and lists after it;
+    any other block (title, box, notice, source, disclaimer) on its own. Columns are opened up."""
+    flat = [inner for b in blocks for inner in (b.blocks if isinstance(b, p.Columns) else (b,))]
+    out: list[list[p.Block]] = []
+    for block in flat:
+        joins = isinstance(block, (p.Para, p.Bullets)) or (
+            isinstance(block, p.Heading) and bool(out) and isinstance(out[-1][-1], p.Heading))
+        if joins and out and isinstance(out[-1][0], p.Heading):
+            out[-1].append(block)
+        else:
+            out.append([block])
+    return [tuple(section) for section in out]
+
+
+def _release_headings(flows: list[Flowable]) -> list[Flowable]:
+    """On the page (not in columns), a heading followed by a paragraph need not drag the whole
+    paragraph to the next page: the CondPageBreak before it leaves room for its first lines, and
+    the paragraph may then continue overleaf. Other keep-with-next pairs stay."""
+    for head, following in zip(flows, flows[1:]):
+        if getattr(head, "is_heading", False) and isinstance(following, Paragraph):
+            head.keepWithNext = False
+    return flows
+
+
+def build_story(theme: Theme, plan: p.DocumentPlan) -> list[Flowable]:
+    return StoryBuilder(theme, plan).build()
