@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: handouts test install bench clean
+.PHONY: handouts test install install-lint lint golden bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,21 @@ handouts: install
 
 test: install
 	cd tests/.. && $(BIN)/python -m pytest -p no:cacheprovider
+
+install-lint: $(BIN)/python
+	$(BIN)/python -m pip install --quiet ".[test,lint]"
+
+# ruff (style and bugs), mypy --strict (types), import-linter (stages depend one way; only render/
+# imports ReportLab, only export/ imports pikepdf). PYTHONPATH=src: the checkout is what is checked.
+lint: install-lint
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	PYTHONPATH=src $(BIN)/lint-imports
+
+# Refresh the golden record of the default batch (sha256 of every PDF, colour and mono) on purpose;
+# the diff of tests/golden/default-batch.json then shows in review which files changed.
+golden: install
+	$(BIN)/python -m tests.golden record
 
 bench: install
 	$(BIN)/python bench/bench.py

@@ -63,27 +63,22 @@ FRESH_CPU: list[float] = []
 
 def warm_per_document() -> tuple[float, int, dict[str, float]]:
     """Every document in every layout, one after another in one warm process (after a first pass)."""
-    from ivig_handout.content import load_handout
-    from ivig_handout.documents import build_pdf
-    from ivig_handout.jobs import all_documents
-    from ivig_handout.layouts import get_layout
-    from ivig_handout.workers import preload
+    from ivig_handout import Request, build, documents
+    from ivig_handout.api import warm_up
 
-    handout = load_handout()
-    preload(handout)
-    docs = all_documents(handout)
-    layouts = [get_layout(name) for name in LAYOUTS]
-    for layout in layouts:  # first pass: caches, lazily loaded glyph tables
+    warm_up(Request())
+    docs = documents()
+    for layout in LAYOUTS:  # first pass: caches, lazily loaded glyph tables
         for doc in docs:
-            build_pdf(handout, doc, layout)
+            build(Request(doc, layout))
     per_layout = {}
     start = time.perf_counter()
-    for layout in layouts:
+    for layout in LAYOUTS:
         t = time.perf_counter()
         for doc in docs:
-            build_pdf(handout, doc, layout)
-        per_layout[layout.name] = (time.perf_counter() - t) / len(docs)
-    return time.perf_counter() - start, len(docs) * len(layouts), per_layout
+            build(Request(doc, layout))
+        per_layout[layout] = (time.perf_counter() - t) / len(docs)
+    return time.perf_counter() - start, len(docs) * len(LAYOUTS), per_layout
 
 
 def main() -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ivig_handout.content import load_handout
-from ivig_handout.documents import build_pdf
-from ivig_handout.layouts import get_layout
-from ivig_handout.model import Handout
+from ivig_handout.api import Result, make
+from ivig_handout.design.layouts import Layout, get_layout
+from ivig_handout.inputs.content import load_handout
+from ivig_handout.inputs.model import Handout
+from ivig_handout.inputs.patient import Patient
+from ivig_handout.inputs.profile import Clinic
 from ivig_handout.resources import default_content_dir
 
 SHARED_SOURCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "source" / "aan-ivig-neuromuscular-2012.txt"
@@ -30,6 +32,18 @@ def source_text() -> str:
     return path.read_text(encoding="utf-8")
 
 
+def build_pdf(handout: Handout, doc: str, layout: Layout, clinic: Clinic | None = None,
+              patient: Patient | None = None) -> bytes:
+    """The PDF of one document through the library API (api.make: the same stages as build())."""
+    return make(handout, doc, layout, clinic, patient).data
+
+
+def build_result(handout: Handout, doc: str, layout: Layout, clinic: Clinic | None = None,
+                 patient: Patient | None = None) -> Result:
+    """The whole Result (PDF, pages, body size, what gave way, notes) of one document."""
+    return make(handout, doc, layout, clinic, patient)
+
+
 _cache: dict[tuple[str, str], bytes] = {}
 
 
@@ -37,13 +51,13 @@ _cache: dict[tuple[str, str], bytes] = {}
 def pdf_of(handout: Handout):  # type: ignore[no-untyped-def]
     """``pdf_of(doc, layout)`` -> PDF bytes, built once per session."""
 
-    def make(doc: str, layout: str) -> bytes:
+    def made(doc: str, layout: str) -> bytes:
         key = (doc, layout)
         if key not in _cache:
             _cache[key] = build_pdf(handout, doc, get_layout(layout))
         return _cache[key]
 
-    return make
+    return made
 
 
 def footer_patterns(handout: Handout) -> tuple[str, ...]:

@@ -68,7 +68,19 @@ def build(request: Request) -> Result:
     Raises an IvigError subclass (one line each: ContentError, NotFoundError, FitError) for anything
     the user can fix.
     """
-    pages = render_pages(request)
+    return impose(render_pages(request))
+
+
+def make(handout: Handout, document: str, layout: Layout, clinic: Clinic | None = None,
+         patient: Patient | None = None, kind: str | None = None) -> Result:
+    """build() for a caller that already holds the loaded values (a content pack, a layout, a clinic
+    profile): the same stages, nothing read from disk."""
+    found, doc_id = resolve(handout, document, kind)
+    return impose(_render(handout, found, doc_id, layout, clinic, patient))
+
+
+def impose(pages: Result) -> Result:
+    """Logical pages (render_pages) placed on print sheets, if their layout imposes them."""
     if pages.layout.imposition == "none":
         return pages
     data = impose_for(pages.layout, pages.data)
@@ -106,7 +118,7 @@ def warm_up(request: Request) -> None:
     """Import the render pipeline, register the main fonts, and load the request's content pack and
     clinic profile into their caches (a batch does this once before its workers fork)."""
     from .export import impose  # noqa: F401
-    from .render import document, fit as _fit, story  # noqa: F401
+    from .render import document, story  # noqa: F401
     from .render.fonts import register_main
 
     register_main()  # the fallback faces are registered when a text first needs them
@@ -134,5 +146,6 @@ def review_notes(handout: Handout, today: date | None = None) -> list[str]:
     age = ((today or date.today()) - reviewed).days
     if age <= REVIEW_AFTER_DAYS:
         return []
-    return [f"the content was last reviewed on {reviewed.isoformat()} ({age} days ago); "
-            "check it against current guidance (`ivig-handout check`)"]
+    note = (f"the content was last reviewed on {reviewed.isoformat()} ({age} days ago); "
+            "check it against current guidance (`ivig-handout check`)")
+    return [note]

@@ -74,7 +74,8 @@ def _fonts(handout: Any, label: str) -> Finding:
                 problems.append(str(exc))
     if problems:
         return Finding("fonts cover every character", FAIL, f"{len(problems)} field(s) cannot print", tuple(problems))
-    return Finding("fonts cover every character", OK, f"{count:,} characters, all in Atkinson Hyperlegible or DejaVu Sans")
+    detail = f"{count:,} characters, all in Atkinson Hyperlegible or DejaVu Sans"
+    return Finding("fonts cover every character", OK, detail)
 
 
 def _clinic(path: Path) -> Finding:
@@ -178,7 +179,8 @@ def _review(handout: Any, today: date) -> Finding:
 
 def _status(handout: Any) -> Finding:
     src = handout.sheet.source
-    return Finding("source status", NOTE, f"{src.year} guideline: {src.status} Every handout prints this and the notice.")
+    detail = f"{src.year} guideline: {src.status} Every handout prints this and the notice."
+    return Finding("source status", NOTE, detail)
 
 
 def _corrections(handout: Any) -> Finding:
@@ -190,7 +192,8 @@ def _corrections(handout: Any) -> Finding:
             if (c.typo in text if c.typo else c.original in cleaned)]
     if left:
         return Finding("recorded typos fixed", FAIL, f"{len(left)} recorded typo(s) still in the content", tuple(left))
-    return Finding("recorded typos fixed", OK, f"{len(handout.corrections)} corrections recorded; none of the originals remains")
+    detail = f"{len(handout.corrections)} corrections recorded; none of the originals remains"
+    return Finding("recorded typos fixed", OK, detail)
 
 
 def exit_code(findings: list[Finding]) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from functools import wraps
 from dataclasses import replace
+from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -179,7 +179,8 @@ def list_disorders(content_dir: Path | None, as_json: bool) -> None:
 @friendly
 def check(content_dir: Path | None, clinic: Path | None, as_json: bool, skip_fit: bool) -> None:
     """Check content (and a clinic profile) is fit to print; exit 1 if anything would print wrong."""
-    from .check import as_json as findings_json, exit_code, run_checks
+    from .check import as_json as findings_json
+    from .check import exit_code, run_checks
 
     findings = run_checks(content_dir, clinic, fit=not skip_fit)
     if as_json:

@@ -25,10 +25,11 @@ def disorder_rows(handout: Handout) -> list[dict[str, Any]]:
 
 def as_text(rows: list[dict[str, Any]]) -> list[str]:
     """Aligned lines: id, abbreviation, rating word, name, then any aliases."""
-    widths = [max(len(str(r[key] or "")) for r in rows) for key in ("id", "abbreviation", "rating_word")]
+    keys = ("id", "abbreviation", "rating_word")
+    widths = [max(len(str(r[key] or "")) for r in rows) for key in keys]
     lines = []
     for r in rows:
-        cells = [str(r[key] or "-").ljust(w) for key, w in zip(("id", "abbreviation", "rating_word"), widths)]
+        cells = [str(r[key] or "-").ljust(w) for key, w in zip(keys, widths, strict=True)]
         also = f"  (also: {', '.join(r['aliases'])})" if r["aliases"] else ""
         lines.append("  ".join([*cells, r["name"]]) + also)
     return lines

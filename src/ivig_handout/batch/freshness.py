@@ -1,4 +1,5 @@
-"""Batch stage, freshness: hash a batch's inputs and check its outputs against manifest.json (no ReportLab, no pydantic)."""
+"""Batch stage, freshness: hash a batch's inputs and check its outputs against manifest.json (no ReportLab,
+no pydantic)."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def file_matches(out_dir: Path, entry: Any) -> bool:
         path = Path(out_dir) / entry["file"]
         if path.stat().st_size != entry["bytes"]:
             return False
-        return sha256_bytes(path.read_bytes()) == entry["sha256"]
+        return bool(sha256_bytes(path.read_bytes()) == entry["sha256"])
     except (OSError, KeyError, TypeError):
         return False
 

@@ -167,7 +167,8 @@ class Batch:
 
         self.job, self.handout, self.digest, self.progress = job, handout, digest, progress
         old = {} if force else (read_manifest(job.out_dir) or {})
-        self.old = {e["file"]: e for e in old.get("files", []) if isinstance(e, dict) and isinstance(e.get("file"), str)}
+        self.old = {e["file"]: e for e in old.get("files", [])
+                    if isinstance(e, dict) and isinstance(e.get("file"), str)}
         # What every document is made from, besides its id and layout: program, fonts, content, clinic.
         made_from = [program_digest(), content_digest(job.content_dir or default_content_dir()),
                      files_digest(spec.extra)]

@@ -123,7 +123,7 @@ def make_executor(request: Request, tasks: int) -> tuple[Executor, int]:
     if workers <= 1:
         return InlineExecutor(), 1
     try:
-        context = multiprocessing.get_context("fork")
+        context: multiprocessing.context.BaseContext = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover - no fork on this platform
         context = multiprocessing.get_context()
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(request,))

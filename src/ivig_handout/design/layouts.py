@@ -172,7 +172,8 @@ def _merged(raw: dict[str, Any], name: str, located: Located, seen: tuple[str, .
     if parent is None:
         return entry
     if parent not in raw or parent in seen:
-        raise ContentError([f"{located.where((name, 'extends'))}: {name}.extends: unknown or circular layout '{parent}'"])
+        where = located.where((name, "extends"))
+        raise ContentError([f"{where}: {name}.extends: unknown or circular layout '{parent}'"])
     base = _merged(raw, parent, located, seen + (name,))
     return _deep_merge(base, entry)
 

@@ -7,8 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import ContentError, NotFoundError
-from .model import Corrections, Disorder, Group, Handout, Labels, Sheet
 from ..resources import default_content_dir
+from .model import Corrections, Disorder, Group, Handout, Labels, Sheet
 from .validate import validate
 from .yamlio import load
 
@@ -76,11 +76,13 @@ def _check_placeholders(labels: Labels, where: str) -> None:
         for field, token in needed.items()
         if token not in getattr(labels, field)
     ]
-    for field, text in (("notice", labels.notice), ("page_footer", labels.page_footer), ("one_pager_title", labels.one_pager_title)):
+    for field in needed:
+        text = getattr(labels, field)
         try:
             text.format(year=0, page=0, pages=0, name="")
         except (KeyError, IndexError, ValueError) as exc:
-            problems.append(f"{where}: {field}: unknown or broken placeholder {exc}; use {{year}}, {{page}}, {{pages}} or {{name}}")
+            problems.append(f"{where}: {field}: unknown or broken placeholder {exc}; "
+                            "use {year}, {page}, {pages} or {name}")
     if problems:
         raise ContentError(problems)
 

@@ -4,7 +4,7 @@ face covers), read straight from the TrueType cmap tables: no ReportLab, so any 
 from __future__ import annotations
 
 import struct
-from functools import lru_cache
+from functools import cache
 
 from ..resources import fonts_dir
 
@@ -39,7 +39,7 @@ def face_file(face: str) -> str:
     return FAMILIES[family][SUFFIXES.index(f"-{style}" if style else "")]
 
 
-@lru_cache(maxsize=None)
+@cache
 def coverage(face: str) -> frozenset[int]:
     """Code points the face (a family or face name, e.g. ``DejaVu-Bold``) has a glyph for."""
     data = (fonts_dir() / face_file(face)).read_bytes()
@@ -72,7 +72,7 @@ def _format4(font: bytes, at: int) -> dict[int, int]:
     ends, starts, deltas, range_offsets = arrays
     offsets_at = at + 16 + 6 * segments
     out: dict[int, int] = {}
-    for seg, (first, last, delta, range_offset) in enumerate(zip(starts, ends, deltas, range_offsets)):
+    for seg, (first, last, delta, range_offset) in enumerate(zip(starts, ends, deltas, range_offsets, strict=True)):
         for cp in range(first, last + 1):
             if cp == 0xFFFF:
                 continue

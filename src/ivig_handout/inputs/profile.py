@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -120,7 +120,7 @@ class Logo:
 class Clinic:
     """A loaded profile and its checked logo."""
 
-    profile: ClinicProfile = ClinicProfile()
+    profile: ClinicProfile = field(default_factory=ClinicProfile)
     logo: Logo | None = None
 
 
@@ -223,8 +223,8 @@ def _decode(path: Path, kind: str, fail: Any) -> tuple[int, int]:
     grey, RGB or CMYK), refusing one with too many pixels before decoding it."""
     from PIL import Image
 
-    too_big = f"has too many pixels; a logo must be under {MAX_LOGO_PIXELS // 1_000_000} megapixels " \
-              f"(a few hundred pixels wide is plenty)"
+    too_big = (f"has too many pixels; a logo must be under {MAX_LOGO_PIXELS // 1_000_000} megapixels "
+               "(a few hundred pixels wide is plenty)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import groupby
 from operator import itemgetter
 
@@ -106,7 +106,7 @@ def _refusal(ch: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def family_coverage(family: str) -> frozenset[str]:
     """Characters that all four faces of ``family`` have, so <b>/<i> around a run never lose a glyph.
 
@@ -116,7 +116,7 @@ def family_coverage(family: str) -> frozenset[str]:
     return frozenset(map(chr, frozenset.intersection(*map(fonts.coverage, faces))))
 
 
-@lru_cache(maxsize=None)
+@cache
 def main_safe() -> frozenset[str]:
     """Main-font characters that are never refused: text made only of these needs no per-char work."""
     return frozenset(ch for ch in family_coverage(fonts.MAIN) if _refusal(ch) is None)

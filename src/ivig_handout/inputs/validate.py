@@ -26,7 +26,7 @@ def problems(located: Located, exc: ValidationError, model: type[BaseModel]) -> 
     out = []
     errors = exc.errors(include_url=False)
     paths = [tuple(p for p in err["loc"] if isinstance(p, (str, int))) for err in errors]
-    for err, path in zip(errors, paths):
+    for err, path in zip(errors, paths, strict=True):
         if err["type"] == "too_short" and any(len(o) > len(path) and o[: len(path)] == path for o in paths):
             continue  # a list emptied by its own bad items: the items' errors say it better
         out.append(f"{located.where(path)}: {format_path(path)}: {_message(err, path, model)}")

@@ -132,6 +132,6 @@ def _convert(node: yaml.Node, path: PathKey, out: Located, problems: list[str], 
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, path + (i,), out, problems) for i, item in enumerate(node.value)]
-    if node.tag == "tag:yaml.org,2002:null" or (node.value in ("", "~", "null") and not node.style):
+    if node.tag == "tag:yaml.org,2002:null" or (node.value in ("", "~", "null") and not getattr(node, "style", None)):
         return None
     return node.value

@@ -32,7 +32,7 @@ def trailer(handout: Handout) -> list[Block]:
 def make_plan(handout: Handout, kind: str, doc_id: str, title: str, blocks: Sequence[Block]) -> DocumentPlan:
     """The plan with the words for badges and the PDF metadata every document carries."""
     labels = handout.labels
-    words = {r: labels.rating(r) for r in RATINGS}
+    words: dict[str, str] = {r: labels.rating(r) for r in RATINGS}
     meta = {
         "author": labels.document_author,
         "subject": labels.document_subject,

@@ -8,8 +8,17 @@ from dataclasses import replace
 from ..inputs.model import ClinicLabels
 from ..inputs.patient import Patient
 from ..inputs.profile import PLACEHOLDER, Clinic
-from .blocks import (Block, ClinicBand, ClinicContact, ClinicHeader, ClinicNote, DocumentPlan, NotesBox, Notice,
-                     PreparedFor)
+from .blocks import (
+    Block,
+    ClinicBand,
+    ClinicContact,
+    ClinicHeader,
+    ClinicNote,
+    DocumentPlan,
+    NotesBox,
+    Notice,
+    PreparedFor,
+)
 
 PROFILE_BLOCKS = (ClinicHeader, PreparedFor, ClinicContact, NotesBox, ClinicBand, ClinicNote)
 # What a one-pager too full for its profile leaves out, tried in this order (each set in full):
@@ -37,7 +46,8 @@ def _top(clinic: Clinic, patient: Patient | None, labels: ClinicLabels) -> list[
     out: list[Block] = []
     if pr.name or pr.department or contact or clinic.logo:
         logo = clinic.logo
-        out.append(ClinicHeader(pr.name, pr.department, contact, logo and logo.path, logo and logo.pixels))
+        out.append(ClinicHeader(pr.name, pr.department, contact, logo.path if logo else None,
+                                logo.pixels if logo else None))
     if pr.prepared_for or patient is not None:
         name, date = (patient.name, patient.date) if patient else (None, None)
         out.append(PreparedFor(labels.prepared_for, labels.date, name, date))
@@ -129,6 +139,7 @@ def _without(plan: DocumentPlan, kinds: frozenset[str]) -> DocumentPlan:
         if "note" in kinds and isinstance(b, ClinicContact):
             if not (b.questions or b.qr_url):
                 continue
-            b = replace(b, note=())
+            blocks.append(replace(b, note=()))
+            continue
         blocks.append(b)
     return replace(plan, blocks=tuple(blocks))

@@ -19,7 +19,7 @@ _TALL = 1e6
 def explode(flowable: Flowable) -> list[Flowable]:
     """A bullet list as its bulleted items (so a box may split between items); others unchanged."""
     if isinstance(flowable, ListFlowable):
-        return list(flowable._content)  # noqa: SLF001  (what ListFlowable.split returns)
+        return list(flowable._content)
     return [flowable]
 
 
@@ -59,7 +59,7 @@ class FramedRows(Flowable):
         c.rect(0, 0, self.width, self.height, stroke=1, fill=1)
         c.restoreState()
         y = self.height - self._pads()[0]
-        for i, (row, height) in enumerate(zip(self.rows, self._heights)):
+        for i, (row, height) in enumerate(zip(self.rows, self._heights, strict=True)):
             y -= height
             row.drawOn(c, self.pad, y)
             if i + 1 < len(self.rows):
@@ -69,7 +69,7 @@ class FramedRows(Flowable):
         """[] (move whole to the next page) if the box fits on a page; else two complete boxes."""
         self.wrap(availWidth, availHeight)
         frame = getattr(self, "_frame", None)
-        page = frame._height - frame._topPadding - frame._bottomPadding if frame else availHeight  # noqa: SLF001
+        page = frame._height - frame._topPadding - frame._bottomPadding if frame else availHeight
         if self.height <= page:
             return []
         top, bottom = self._pads()

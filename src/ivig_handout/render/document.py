@@ -70,7 +70,7 @@ def _doc(buf: BytesIO, plan: DocumentPlan, theme: Theme) -> BaseDocTemplate:
 
 def _frames(theme: Theme) -> list[Frame]:
     layout = theme.layout
-    top, right, bottom, left = layout.margins
+    _top, _right, bottom, left = layout.margins
     n = layout.columns
     gutter = theme.body_size * 1.5
     width = (layout.frame_width - gutter * (n - 1)) / n
@@ -125,7 +125,7 @@ def _draw_footer(canvas: Canvas, theme: Theme, page_text: str, running: str) -> 
 
     layout = theme.layout
     style = paragraph_style(theme.styles["small"])
-    top, right, bottom, left = layout.margins
+    _top, right, bottom, left = layout.margins
     y = bottom - style.fontSize * 1.9
     width = layout.frame_width
     pw = stringWidth(page_text, style.fontName, style.fontSize) * 1.05 + 2

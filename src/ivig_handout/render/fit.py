@@ -18,7 +18,7 @@ from ..plan.profile import as_band, droppable, has_profile, variants
 from .document import render
 
 
-class RoomProbe(Flowable):  # type: ignore[misc]  # ReportLab has no type hints
+class RoomProbe(Flowable):
     """Zero-size flowable placed last: records the page it lands on and the frame height left there."""
 
     def __init__(self) -> None:
@@ -91,10 +91,14 @@ def _page_limited(plan: DocumentPlan, kind: Kind, theme: Theme) -> Fitted:
     ladder = [(sizes[0], t) for t in (tries if len(sizes) == 1 else tries[:len(boxed) + 1])]
     ladder += [(size, t) for size in sizes[1:] for t in tries[len(boxed):]]
     for size, (dropped, candidate) in ladder:
-        rendered = _render(candidate, size, lambda r, size=size: fits(r, size, theme))  # too long: not written
+        rendered = _render(candidate, size, _wanted(size, theme))  # too long: not written
         if fits(rendered, size, theme):  # within the limit; full size also with headroom
             return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, dropped, theme.max_pages)
     raise _too_long(tries[-1][1], kind, theme, plan)
+
+
+def _wanted(candidate: Theme, theme: Theme) -> Callable[[Rendered], bool]:
+    return lambda rendered: fits(rendered, candidate, theme)
 
 
 def fits(rendered: Rendered, candidate: Theme, theme: Theme) -> bool:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-from ..inputs.fonts import FAMILIES, FALLBACK, MAIN, SUFFIXES, face_name
+from ..inputs.fonts import FALLBACK, FAMILIES, MAIN, SUFFIXES, face_name
 from ..resources import fonts_dir
 
 __all__ = ["FALLBACK", "MAIN", "face_name", "fallback", "register_family", "register_fonts", "register_main"]
@@ -28,7 +28,7 @@ def fallback() -> str:
     return FALLBACK
 
 
-@lru_cache(maxsize=None)
+@cache
 def register_family(family: str) -> tuple[str, ...]:
     """Register the four faces of one bundled family and its bold/italic mapping. Idempotent."""
     from reportlab.lib.fonts import addMapping
@@ -37,7 +37,7 @@ def register_family(family: str) -> tuple[str, ...]:
 
     names: list[str] = []
     folder = fonts_dir()
-    for suffix, filename in zip(SUFFIXES, FAMILIES[family]):
+    for suffix, filename in zip(SUFFIXES, FAMILIES[family], strict=True):
         name = family + suffix
         font = TTFont(name, str(folder / filename))
         _subsets_once(font.face)

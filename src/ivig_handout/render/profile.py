@@ -4,6 +4,7 @@ strip with the clinic's note and a QR code, ruled notes box)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.styles import ParagraphStyle
@@ -45,13 +46,13 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return width
 
 
-def _grid(rows: list[list[Any]], widths: list[Any], extra: list[tuple[Any, ...]] = (), **kw: Any) -> Table:
+def _grid(rows: list[list[Any]], widths: list[Any], extra: Sequence[tuple[Any, ...]] = (), **kw: Any) -> Table:
     """A borderless table with no padding (and a FONTNAME, like every table)."""
     table = Table(rows, colWidths=widths, hAlign="LEFT", **kw)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), fonts.MAIN),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        *(((side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING"))),
+        *((side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")),
         *extra,
     ]))
     return table
@@ -182,7 +183,6 @@ def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float) -> Table:
 
 def _caption(sb: StoryBuilder, label: str, url: str, width: float) -> list[Flowable]:
     """The QR code's label, and its address broken after a "/" or "." where it must wrap."""
-    t = sb.theme
     style = _style(sb, "small", "qr_url", textColor=sb.colour("ink"))
     lines = "<br/>".join(to_markup(line, "qr_url") for line in url_lines(url, width, style.fontSize))
     return [_para(label, _style(sb, "small_bold", "qr_label"), "qr_label"), Paragraph(lines, style)]

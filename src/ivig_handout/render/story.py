@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from reportlab.lib.colors import Color, HexColor
@@ -159,7 +160,7 @@ class StoryBuilder:
         out.append(head)
         for flowable in out[-2:]:
             flowable.keepWithNext = True
-        head.is_heading = True  # type: ignore[attr-defined]  # see _release_headings
+        head.is_heading = True  # see _release_headings
         return out
 
     def columns(self, b: p.Columns) -> list[Flowable]:
@@ -356,7 +357,7 @@ def _release_headings(flows: list[Flowable]) -> list[Flowable]:
     """On the page (not in columns), a heading followed by a paragraph need not drag the whole
     paragraph to the next page: the CondPageBreak before it leaves room for its first lines, and
     the paragraph may then continue overleaf. Other keep-with-next pairs stay."""
-    for head, following in zip(flows, flows[1:]):
+    for head, following in pairwise(flows):
         if getattr(head, "is_heading", False) and isinstance(following, Paragraph):
             head.keepWithNext = False
     return flows

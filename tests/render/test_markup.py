@@ -14,10 +14,13 @@ from pypdf import PdfReader
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-from ivig_handout import fonts
-from ivig_handout.markup import IGNORED, UncoveredCharacterError, check_text, escape, to_markup
+from ivig_handout.errors import UncoveredCharacterError
+from ivig_handout.inputs import fonts
+from ivig_handout.inputs.text import IGNORED, check_text
+from ivig_handout.render.fonts import register_fonts
+from ivig_handout.render.markup import escape, to_markup
 
-fonts.register_fonts()
+register_fonts()
 STYLE = ParagraphStyle("body", fontName="Atkinson", fontSize=10, leading=13)
 BASE14 = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats")
 

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivig_handout import yamlio
+from ivig_handout.inputs import yamlio
 from ivig_handout.errors import ContentError
 from ivig_handout.resources import default_content_dir, layouts_file
 

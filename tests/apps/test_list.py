@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ivig_handout.cli import main
-from ivig_handout.model import Handout
+from ivig_handout.apps.cli import main
+from ivig_handout.inputs.model import Handout
 from ivig_handout.resources import default_content_dir
 
 

@@ -6,12 +6,11 @@ import re
 
 import pytest
 
-from ivig_handout.documents import build_pdf
-from ivig_handout.layouts import get_layout
-from ivig_handout.model import Handout
+from ivig_handout.design.layouts import get_layout
+from ivig_handout.inputs.model import Handout
 
-from .conftest import footer_patterns
-from .pdfcheck import BASE14, body_text, catalog, fonts, min_glyph_size, outline_titles, page_sizes, squash
+from ..conftest import build_pdf, footer_patterns
+from ..pdfcheck import BASE14, body_text, catalog, fonts, min_glyph_size, outline_titles, page_sizes, squash
 
 LAYOUTS = {"letter": (612.0, 792.0), "a4": (595.28, 841.89)}
 PAGES = {"letter": 4, "a4": 4}
@@ -84,7 +83,7 @@ def test_pages_and_size(sheet: tuple[str, bytes]) -> None:
 
 
 def test_page_footer_numbers(sheet: tuple[str, bytes]) -> None:
-    from .pdfcheck import page_texts
+    from ..pdfcheck import page_texts
 
     texts = page_texts(sheet[1])
     for number, text in enumerate(texts, start=1):
@@ -100,7 +99,7 @@ def test_fonts_embedded_no_base14(sheet: tuple[str, bytes]) -> None:
 
 
 def test_body_text_at_least_12pt(sheet: tuple[str, bytes]) -> None:
-    from .pdfcheck import glyph_sizes
+    from ..pdfcheck import glyph_sizes
 
     sizes = glyph_sizes(sheet[1])
     body = [s for _, s, t in sizes if "Antibodies are blood proteins" in t or "Blood clotting" in t]

@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .pdfcheck import body_text, fonts
+from ..pdfcheck import body_text, fonts
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:
@@ -24,9 +24,9 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
 def test_shipped_handouts_need_no_fallback_faces() -> None:
     done = run_python(
         "from reportlab.pdfbase import pdfmetrics\n"
-        "from ivig_handout.documents import build\n"
+        "from ivig_handout import Request, build\n"
         "for layout in ('letter', 'booklet'):\n"
-        "    build('full', layout); build('gbs', layout)\n"
+        "    build(Request('full', layout)); build(Request('gbs', layout))\n"
         "print(sorted(n for n in pdfmetrics.getRegisteredFontNames() if n.startswith('DejaVu')))\n"
     )
     assert done.returncode == 0, done.stderr
@@ -41,8 +41,8 @@ def test_text_needing_a_fallback_face_registers_and_embeds_it(pack: Path, tmp_pa
     done = run_python(
         "import sys\n"
         "from pathlib import Path\n"
-        "from ivig_handout.documents import build\n"
-        f"data, _ = build('polymyositis', 'letter', content_dir=Path({str(pack)!r}))\n"
+        "from ivig_handout import Request, build\n"
+        f"data = build(Request('polymyositis', 'letter', content=Path({str(pack)!r}))).data\n"
         f"Path({str(out)!r}).write_bytes(data)\n"
     )
     assert done.returncode == 0, done.stderr

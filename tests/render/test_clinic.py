@@ -24,11 +24,11 @@ from ivig_handout.content import load_handout
 from ivig_handout.layouts import MIN_PRINT_MARGIN, get_layout
 from ivig_handout.markup import normalise
 
-from .pdfcheck import BASE14, fonts, min_glyph_size, page_sizes, page_texts, reader, squash
+from ..pdfcheck import BASE14, fonts, min_glyph_size, page_sizes, page_texts, reader, squash
 from .test_full_sheet import source_sentences
 from .test_markup import _printable_alphabet
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE = EXAMPLES / "clinic.yaml"
 PATIENT, DATE = "Nguyễn Thị Minh Khai", "2 March 2026"
 URL = "https://clinica-saojose.example/ivig/{id}"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from .pdfcheck import fonts, page_sizes
+from ..pdfcheck import fonts, page_sizes
 
-CHECKOUT = Path(__file__).resolve().parents[1]
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def test_installed_command_builds_from_any_folder(tmp_path: Path) -> None:

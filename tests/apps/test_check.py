@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ivig_handout.cli import main
+from ivig_handout.apps.cli import main
 
-from .conftest import edit
+from ..conftest import edit
 
 
 def run(*args: str) -> tuple[int, dict[str, dict]]:  # type: ignore[type-arg]
@@ -70,7 +70,7 @@ def test_schema_problem_fails_with_location(pack: Path) -> None:
 
 
 def test_build_warns_about_old_review_date_but_prints(pack: Path, tmp_path: Path) -> None:
-    from .pdfcheck import page_sizes
+    from ..pdfcheck import page_sizes
 
     edit(pack, "sheet.yaml", 'review_date: "2026-11-25"', 'review_date: "2019-01-02"')
     out = tmp_path / "gbs.pdf"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivig_handout.cli import main
-from ivig_handout.content import load_handout
+from ivig_handout.apps.cli import main
+from ivig_handout.inputs.content import load_handout
 from ivig_handout.errors import ContentError
 
-from .conftest import edit
+from ..conftest import edit
 
 
 def line_of(pack: Path, name: str, needle: str) -> int:

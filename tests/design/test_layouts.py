@@ -8,16 +8,18 @@ from collections import defaultdict
 
 import pytest
 
-from ivig_handout.documents import build_pdf, render_pages
+from ivig_handout.design.layouts import Layout, all_layouts, get_layout
+from ivig_handout.design.theme import make_theme
 from ivig_handout.errors import FitError
-from ivig_handout.impose import booklet_order
-from ivig_handout.layouts import Layout, all_layouts, get_layout
-from ivig_handout.model import Handout
-from ivig_handout.pdfinfo import page_count
-from ivig_handout.theme import make_theme
+from ivig_handout.export.impose import booklet_order
+from ivig_handout.export.pdfinfo import page_count
+from ivig_handout.inputs.model import Handout
+from ivig_handout.plan.kinds import resolve
+from ivig_handout.render.fit import fit
+from ivig_handout.render.story import paragraph_style
 
-from .conftest import footer_patterns
-from .pdfcheck import (
+from ..conftest import build_pdf, footer_patterns
+from ..pdfcheck import (
     BASE14,
     body_text,
     colour_operators,
@@ -28,7 +30,7 @@ from .pdfcheck import (
     placed_pages,
     squash,
 )
-from .test_full_sheet import corrected_source, source_sentences
+from ..render.test_full_sheet import corrected_source, source_sentences
 
 LARGE = ("large-print", "large-print-a4")
 IMPOSED = ("booklet", "booklet-a4", "2up", "2up-a4")
@@ -47,7 +49,8 @@ _pages: dict[tuple[str, str], bytes] = {}
 def logical(handout: Handout, doc: str, name: str) -> bytes:
     """The logical (un-imposed) pages of ``doc`` in layout ``name``, built once per session."""
     if (doc, name) not in _pages:
-        _pages[doc, name] = render_pages(handout, doc, get_layout(name))
+        kind, doc_id = resolve(handout, doc)  # the production fitting, before any imposition
+        _pages[doc, name] = fit(kind.plan(handout, doc_id), kind, get_layout(name)).data
     return _pages[doc, name]
 
 
@@ -73,7 +76,7 @@ def check_large_print(data: bytes, name: str, doc: str) -> None:
     headings = [s for _, s, t in sizes if "What is IV immunoglobulin" in t or "About IVIg" in t]
     assert body and min(body) >= 18 and headings and min(headings) > max(body)
     if doc != "full":
-        assert pages <= get_layout(name).one_pager_max_pages
+        assert pages <= get_layout(name).kind("one_pager").max_pages
 
 
 @pytest.mark.parametrize("name", (*LARGE, "booklet", "booklet-a4"))
@@ -88,11 +91,11 @@ def test_one_pager_titles_wrap_between_words(name: str, handout: Handout) -> Non
 def test_large_print_rules(name: str, pdf_of) -> None:  # type: ignore[no-untyped-def]
     layout = get_layout(name)
     assert layout.columns == 1 and layout.imposition == "none"
-    for compact in (False, True):
-        for style in make_theme(layout, compact).styles.values():
-            assert style.fontSize >= 18, style.name
-            assert style.leading >= 1.4 * style.fontSize - 0.01, style.name
-            assert style.alignment == 0, style.name  # TA_LEFT
+    for section in ("full_sheet", "one_pager"):
+        for style in make_theme(layout, layout.kind(section)).styles.values():
+            assert style.size >= 18, style.name
+            assert style.leading >= 1.4 * style.size - 0.01, style.name
+            assert paragraph_style(style).alignment == 0, style.name  # TA_LEFT, as render sets it
     for doc in ("full", "mg"):
         used = fonts(pdf_of(doc, name))
         assert not any("Italic" in f.name or "Oblique" in f.name for f in used), used
@@ -118,7 +121,7 @@ def test_large_print_keeps_the_side_effect_box_on_one_page(name: str, doc: str, 
 @pytest.mark.parametrize("name", LARGE)
 def test_large_print_one_pagers_break_only_between_sections(name: str, handout: Handout, pdf_of) -> None:  # type: ignore[no-untyped-def]
     """Each section (heading and its paragraphs), the source line and the disclaimer on one page."""
-    from ivig_handout.plan import research
+    from ivig_handout.plan.kinds.one_pager import research
 
     s, labels = handout.sheet, handout.labels
     for disorder, group in handout.disorders():
@@ -172,7 +175,7 @@ def test_imposed_sheets(name: str, doc: str, handout: Handout, pdf_of) -> None: 
     assert set(sides) == {SHEET[name]}
     assert len(sides) == (math.ceil(n / 4) * 2 if name.startswith("booklet") else n)
     if doc != "full":
-        assert n <= get_layout(name).one_pager_max_pages
+        assert n <= get_layout(name).kind("one_pager").max_pages
 
 
 @pytest.mark.parametrize("name", IMPOSED)
@@ -190,7 +193,7 @@ def test_glyph_sizes_measure_text_inside_scaled_forms() -> None:
 
     import pikepdf
 
-    from .test_impose import pages_pdf
+    from ..export.test_impose import pages_pdf
 
     with pikepdf.open(io.BytesIO(pages_pdf(1))) as src:
         out = pikepdf.new()
@@ -259,9 +262,9 @@ def test_footer_and_running_title_share_one_line_on_half_size_pages(name: str, h
     """On every narrow page: the whole running title on one line, left of "Page X of Y", no overlap."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from ivig_handout.fonts import MAIN, register_fonts
+    from ivig_handout.render.fonts import MAIN, register_fonts
 
-    from .pdfcheck import reader
+    from ..pdfcheck import reader
 
     register_fonts()
     layout = get_layout(name)
@@ -340,8 +343,9 @@ def test_every_layout_says_what_it_prints_on() -> None:
         assert layout.paper, name
         assert bool(layout.sheet) == (layout.imposition != "none"), name
         if layout.imposition != "none":
-            assert layout.body >= 11 and layout.one_pager_body >= 11, name
-            assert min(layout.small, layout.one_pager_small, layout.badge) >= 8, name
+            one_pager = layout.kind("one_pager")  # a size left out (None) is the layout's own
+            assert layout.body >= 11 and (one_pager.body or layout.body) >= 11, name
+            assert min(layout.small, one_pager.small or layout.small, layout.badge) >= 8, name
 
 
 def assert_sentences_in_order(text: str, handout: Handout, source_text: str) -> None:

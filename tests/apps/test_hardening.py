@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivig_handout.cli import main
-from ivig_handout.content import load_handout
+from ivig_handout.apps.cli import main
+from ivig_handout.inputs.content import load_handout
 from ivig_handout.errors import ContentError
-from ivig_handout.model import Sheet
-from ivig_handout.validate import validate
-from ivig_handout.yamlio import MAX_BYTES, loads
+from ivig_handout.inputs.model import Sheet
+from ivig_handout.inputs.validate import validate
+from ivig_handout.inputs.yamlio import MAX_BYTES, loads
 
 
 def build(*args: str) -> tuple[int, str]:
@@ -109,7 +109,7 @@ def test_existing_output_replaced_whole(tmp_path: Path) -> None:
 
 
 def test_markup_in_content_prints_literally(pack: Path, tmp_path: Path) -> None:
-    from .pdfcheck import body_text, fonts
+    from ..pdfcheck import body_text, fonts
 
     nasty = 'Polymyositis <b>bold</b> <img src="/etc/passwd"/> <a href="http://x.invalid">x</a> & &amp;'
     text = (pack / "sheet.yaml").read_text(encoding="utf-8")

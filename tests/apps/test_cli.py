@@ -8,10 +8,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ivig_handout.cli import main
-from ivig_handout.layouts import all_layouts
+from ivig_handout.apps.cli import main
+from ivig_handout.design.layouts import all_layouts
 
-from .pdfcheck import page_sizes
+from ..pdfcheck import page_sizes
 
 
 def test_layouts_lists_every_layout() -> None:
@@ -58,7 +58,7 @@ def test_usage_error_exit_2() -> None:
 
 def test_help_does_not_import_reportlab() -> None:
     code = (
-        "import sys; from ivig_handout.cli import main\n"
+        "import sys; from ivig_handout.apps.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print('reportlab' in sys.modules, 'pydantic' in sys.modules)"
     )

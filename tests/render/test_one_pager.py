@@ -9,18 +9,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivig_handout.cli import main
-from ivig_handout.content import load_handout
-from ivig_handout.documents import build_pdf, plan_for
+from ivig_handout.apps.cli import main
+from ivig_handout.design.layouts import get_layout
 from ivig_handout.errors import FitError
-from ivig_handout.layouts import get_layout
-from ivig_handout.model import Handout
-from ivig_handout.onepager import render_one_pager
-from ivig_handout.plan import SourceLine, trailer
+from ivig_handout.inputs.content import load_handout
+from ivig_handout.inputs.model import Handout
+from ivig_handout.plan.blocks import SourceLine
+from ivig_handout.plan.common import trailer
+from ivig_handout.plan.kinds import get_kind
+from ivig_handout.render.fit import fit
 from ivig_handout.resources import default_content_dir
-from ivig_handout.theme import make_theme
 
-from .pdfcheck import BASE14, body_text, fonts, glyph_sizes, min_glyph_size, page_sizes, page_texts, squash
+from ..conftest import build_pdf
+from ..pdfcheck import BASE14, body_text, fonts, glyph_sizes, min_glyph_size, page_sizes, page_texts, squash
 from .test_full_sheet import corrected_source, source_sentences
 
 HANDOUT = load_handout()
@@ -143,12 +144,14 @@ def test_byte_identical(handout: Handout, pdf_of) -> None:  # type: ignore[no-un
     assert build_pdf(handout, "mg", get_layout("a4")) == pdf_of("mg", "a4")
 
 
-def test_room_left_is_measured(handout: Handout) -> None:
+def test_room_left_is_measured(handout: Handout, pdf_of) -> None:  # type: ignore[no-untyped-def]
     layout = get_layout("letter")
-    rendered = render_one_pager(plan_for(handout, "mg"), make_theme(layout, compact=True))
-    assert rendered.pages == 1
-    assert 0 < rendered.room < layout.frame_height
-    assert rendered.body in (layout.body, layout.one_pager_body)
+    kind = get_kind("one-pager")
+    fitted = fit(kind.plan(handout, "mg"), kind, layout)  # the fitting production runs
+    assert fitted.data == pdf_of("mg", "letter")
+    assert fitted.pages == 1
+    assert 0 < fitted.room < layout.frame_height
+    assert fitted.body in (layout.body, layout.kind("one_pager").body)
 
 
 # The command ---------------------------------------------------------------------------------------

@@ -16,16 +16,17 @@ import pytest
 from click.testing import CliRunner
 
 import ivig_handout
-from ivig_handout.cli import main
-from ivig_handout.documents import build_pdf
-from ivig_handout.layouts import get_layout
-from ivig_handout.model import Handout
+from ivig_handout.api import review_notes
+from ivig_handout.apps.cli import main
+from ivig_handout.design.layouts import get_layout
+from ivig_handout.inputs.model import Handout
 from ivig_handout.resources import default_content_dir
 
-from .pdfcheck import page_sizes, page_texts, reader
+from ..conftest import build_pdf
+from ..pdfcheck import page_sizes, page_texts, reader
 
 # The command in a fresh process, from wherever ivig_handout is imported (checkout or installed).
-COMMAND = [sys.executable, "-m", "ivig_handout.cli"]
+COMMAND = [sys.executable, "-m", "ivig_handout"]
 ENV = {**os.environ, "PYTHONPATH": str(Path(ivig_handout.__file__).parents[1])}
 DOCS = ["full", "gbs"]
 LAYOUTS = ["letter", "a4"]
@@ -165,6 +166,7 @@ def test_small_batch_writes_every_pdf(small, handout: Handout) -> None:  # type:
     job, out, (code, stdout, stderr) = small
     assert code == 0, stderr
     assert stdout.strip() == f"wrote 6 files to {out}/; list in {out}/manifest.json"
+    assert stderr.splitlines() == [f"note: {n}" for n in review_notes(handout)]  # none while the content is recent
     for layout in LAYOUTS:
         chosen = get_layout(layout)
         for doc in DOCS:
@@ -215,7 +217,7 @@ def test_unchanged_rerun_writes_nothing(small) -> None:  # type: ignore[no-untyp
 def test_unchanged_rerun_needs_no_reportlab_or_pydantic(small) -> None:  # type: ignore[no-untyped-def]
     job, _, _ = small
     code = (
-        "import sys\nfrom ivig_handout.cli import main\n"
+        "import sys\nfrom ivig_handout.apps.cli import main\n"
         f"try:\n    main(['batch', {str(job)!r}])\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
         "print('reportlab' in sys.modules, 'pydantic' in sys.modules)"
     )
@@ -287,6 +289,20 @@ def test_booklet_and_2up_share_their_pages_yet_match_single_builds(tmp_path: Pat
         for doc, stem in (("full", "ivig-information-sheet"), ("postpolio", "ivig-postpolio")):
             assert (out / f"{stem}-{layout}.pdf").read_bytes() == build_pdf(handout, doc, get_layout(layout))
     assert_manifest_matches(out)
+
+
+def test_old_review_date_is_noted_once_and_everything_is_made(tmp_path: Path) -> None:
+    """Content reviewed over a year ago: one note for the whole run (not one per file); printing goes ahead."""
+    pack = pack_copy(tmp_path)
+    edit(pack, 'review_date: "2026-11-25"', 'review_date: "2019-01-02"')
+    job = write_job(tmp_path, documents=["full", "gbs"], layouts=["letter", "booklet", "2up"], output="o",
+                    content="pack")
+    code, stdout, err = batch(str(job))
+    assert code == 0, err
+    assert stdout.startswith("wrote 9 files")
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("note: the content was last reviewed on 2019-01-02 ("), err
+    assert assert_manifest_matches(tmp_path / "o")["complete"] is True
 
 
 def test_clinic_profile_on_every_handout(tmp_path: Path) -> None:

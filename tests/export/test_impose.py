@@ -15,9 +15,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from ivig_handout.impose import booklet_order, combine, impose_2up, impose_booklet
+from ivig_handout.export.impose import booklet_order, combine, impose_2up, impose_booklet
 
-FONT_FILE = Path(__file__).parents[1] / "src/ivig_handout/fonts/AtkinsonHyperlegible-Regular.ttf"
+FONT_FILE = Path(__file__).parents[2] / "src/ivig_handout/fonts/AtkinsonHyperlegible-Regular.ttf"
 FONT = "ImposeTestAtkinson"
 pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
 
