@@ -15,11 +15,14 @@ from .export.pdfinfo import page_count
 from .export.sinks import Artifact
 from .inputs.content import load_handout
 from .inputs.model import Handout
-from .inputs.patient import Patient
+from .inputs.patient import Patient, patient
 from .inputs.profile import Clinic, load_clinic
 from .plan.kinds import Kind, all_documents, get_kind, resolve
 from .plan.profile import apply
 from .render.fit import fit
+
+__all__ = ["REVIEW_AFTER_DAYS", "Patient", "Request", "Result", "build", "build_all", "content", "documents",
+           "impose", "layouts", "make", "patient", "render_pages", "review_notes", "warm_up"]
 
 REVIEW_AFTER_DAYS = 365
 
@@ -131,6 +134,18 @@ def _with(result: Result, data: bytes, pages: int) -> Result:
     from dataclasses import replace
 
     return replace(result, data=data, pages=pages)
+
+
+def content(folder: Path | None = None) -> Handout:
+    """The content pack at ``folder`` (None: the bundled AAN sheet), loaded once while unchanged."""
+    return load_handout(folder)
+
+
+def layouts() -> dict[str, Layout]:
+    """Every print layout by name, in the order of layouts.yaml."""
+    from .design.layouts import all_layouts
+
+    return all_layouts()
 
 
 def documents(content: Path | None = None, kind: str | None = None) -> list[str]:

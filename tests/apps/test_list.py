@@ -19,9 +19,9 @@ def test_list_text(handout: Handout) -> None:
     lines = result.stdout.splitlines()
     disorders = handout.disorders()
     assert len(lines) == len(disorders) == 12
-    columns = {line.index(handout.labels.rating(d.rating)) for line, (d, _) in zip(lines, disorders)}
+    columns = {line.index(handout.labels.rating(d.rating)) for line, (d, _) in zip(lines, disorders, strict=True)}
     assert len(columns) == 1, "rating words are not aligned"
-    for line, (d, _) in zip(lines, disorders):
+    for line, (d, _) in zip(lines, disorders, strict=True):
         assert line.split()[0] == d.id
         assert line.split()[1] == (d.abbreviation or "-")
         assert handout.labels.rating(d.rating) in line and d.name in line

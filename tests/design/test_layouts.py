@@ -273,7 +273,8 @@ def test_footer_and_running_title_share_one_line_on_half_size_pages(name: str, h
     for number, page in enumerate(pages, start=1):
         runs: list[tuple[str, float, float]] = []
 
-        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float,
+                  runs: list[tuple[str, float, float]] = runs) -> None:
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
             y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
             runs.append((text.strip(), round(x, 2), round(y, 2)))
@@ -343,9 +344,9 @@ def test_every_layout_says_what_it_prints_on() -> None:
         assert layout.paper, name
         assert bool(layout.sheet) == (layout.imposition != "none"), name
         if layout.imposition != "none":
-            one_pager = layout.kind("one_pager")  # a size left out (None) is the layout's own
-            assert layout.body >= 11 and (one_pager.body or layout.body) >= 11, name
-            assert min(layout.small, one_pager.small or layout.small, layout.badge) >= 8, name
+            one_pager = make_theme(layout, layout.kind("one_pager"))  # the sizes it prints at
+            assert layout.body >= 11 and one_pager.body_size >= 11, name
+            assert min(layout.small, one_pager.small_size, layout.badge) >= 8, name
 
 
 def assert_sentences_in_order(text: str, handout: Handout, source_text: str) -> None:

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from ivig_handout.apps.cli import main
-from ivig_handout.inputs.content import load_handout
 from ivig_handout.errors import ContentError
+from ivig_handout.inputs.content import load_handout
 
 from ..conftest import edit
 

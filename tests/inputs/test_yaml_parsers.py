@@ -9,8 +9,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivig_handout.inputs import yamlio
 from ivig_handout.errors import ContentError
+from ivig_handout.inputs import yamlio
 from ivig_handout.resources import default_content_dir, layouts_file
 
 pytestmark = pytest.mark.skipif(yamlio._FAST_LOADER is None, reason="PyYAML built without libyaml")

@@ -131,8 +131,9 @@ def test_byte_identical(handout: Handout, layout: str, pdf_of) -> None:  # type:
 def test_mono_has_no_colour(handout: Handout) -> None:
 
 
-    import pypdf
     from io import BytesIO
+
+    import pypdf
 
     data = build_pdf(handout, "full", get_layout("letter", mono=True))
     reader = pypdf.PdfReader(BytesIO(data))

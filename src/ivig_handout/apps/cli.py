@@ -60,8 +60,7 @@ def request(document: str, layout: str, mono: bool, content_dir: Path | None, cl
             patient_name: str | None, date: str | None, kind: str | None = None) -> Any:
     """The API request for the options; the patient's name and date are checked here, so an error
     names the option."""
-    from ..api import Request
-    from ..inputs.patient import patient
+    from ..api import Request, patient
 
     return Request(document, layout, mono, content_dir, clinic_file, patient(patient_name, date), kind)
 
@@ -109,7 +108,7 @@ def build(layout: str, mono: bool, content_dir: Path | None, output: Path | None
 @main.command()
 def layouts() -> None:
     """List the print layouts (add --mono to any of them for greyscale)."""
-    from ..design.layouts import all_layouts
+    from ..api import layouts as all_layouts
 
     for name, layout in all_layouts().items():
         first, second = layout.summary()
@@ -158,10 +157,10 @@ def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool
 @friendly
 def list_disorders(content_dir: Path | None, as_json: bool) -> None:
     """List the disorders: id, abbreviation, evidence rating, name and aliases (for `one-pager`)."""
-    from ..inputs.content import load_handout
+    from ..api import content
     from .listing import as_text, disorder_rows
 
-    rows = disorder_rows(load_handout(content_dir))
+    rows = disorder_rows(content(content_dir))
     if as_json:
         import json
 
