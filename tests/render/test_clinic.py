@@ -3,6 +3,7 @@ back by a real decoder, one-pager fit, and any text in any field (hypothesis).""
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -16,15 +17,20 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from ivig_handout.cli import main
-from ivig_handout.clinic import LIMITS, ClinicProfile, apply, for_patient, load_clinic, load_profile
-from ivig_handout.documents import build_pdf, plan_for, render_pages
+from ivig_handout.api import Request, Result, render_pages, review_notes
+from ivig_handout.apps.cli import main
+from ivig_handout.design.layouts import MIN_PRINT_MARGIN, Layout, get_layout
 from ivig_handout.errors import ContentError
-from ivig_handout.content import load_handout
-from ivig_handout.layouts import MIN_PRINT_MARGIN, get_layout
-from ivig_handout.markup import normalise
+from ivig_handout.inputs.content import load_handout
+from ivig_handout.inputs.patient import Patient
+from ivig_handout.inputs.patient import patient as checked_patient
+from ivig_handout.inputs.profile import LIMITS, Clinic, ClinicProfile, load_clinic, load_profile
+from ivig_handout.inputs.text import normalise
+from ivig_handout.plan.kinds import resolve
+from ivig_handout.plan.profile import apply
 
-from ..pdfcheck import BASE14, fonts, min_glyph_size, page_sizes, page_texts, reader, squash
+from ..conftest import build_pdf, build_result
+from ..pdfcheck import BASE14, fonts, glyph_sizes, page_sizes, page_texts, reader, squash
 from .test_full_sheet import source_sentences
 from .test_markup import _printable_alphabet
 
@@ -44,9 +50,15 @@ def canon(text: str) -> str:
     return re.sub(r"[\s\xa0\xad-]", "", text)
 
 
+@functools.lru_cache(maxsize=32)
+def texts(data: bytes) -> tuple[str, ...]:
+    """page_texts(data), read once per PDF: several tests read the same shared PDF back."""
+    return tuple(page_texts(data))
+
+
 def flat(data: bytes) -> str:
     """Every page's text, whitespace squashed and no-break spaces as spaces."""
-    return squash(" ".join(page_texts(data)).replace("\xa0", " "))
+    return squash(" ".join(texts(data)).replace("\xa0", " "))
 
 
 def write_profile(folder: Path, data: dict, name: str = "clinic.yaml") -> Path:  # type: ignore[type-arg]
@@ -55,14 +67,58 @@ def write_profile(folder: Path, data: dict, name: str = "clinic.yaml") -> Path: 
     return path
 
 
-@pytest.fixture(scope="module")
-def example():  # type: ignore[no-untyped-def]
-    return load_clinic(EXAMPLE, PATIENT, DATE)
+def left_out_notes(result: Result, handout) -> list[str]:  # type: ignore[no-untyped-def]
+    """The notes of ``result`` after the content's review-date note (which every build adds when the
+    content is due for review, and which is none of these tests' business)."""
+    review = review_notes(handout)
+    assert list(result.notes[:len(review)]) == review, result.notes
+    return list(result.notes[len(review):])
 
 
 @pytest.fixture(scope="module")
-def full_pdf(handout, example) -> bytes:  # type: ignore[no-untyped-def]
-    return build_pdf(handout, "full", get_layout("letter"), example)
+def example() -> Clinic:
+    return load_clinic(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def prepared() -> Patient:
+    """The example's patient, checked as the command line checks --patient-name and --date."""
+    who = checked_patient(PATIENT, DATE)
+    assert who == Patient(PATIENT, DATE)
+    return who
+
+
+@pytest.fixture(scope="module")
+def with_example(handout, example: Clinic, prepared: Patient):  # type: ignore[no-untyped-def]
+    """``with_example(doc, layout, mono=False)`` -> the Result of ``doc`` on ``layout`` with the example
+    profile and patient, made once per module (several tests read the same PDF back)."""
+    made: dict[tuple[str, str, bool], Result] = {}
+
+    def result(doc: str, layout: str, mono: bool = False) -> Result:
+        if (doc, layout, mono) not in made:
+            made[doc, layout, mono] = build_result(handout, doc, get_layout(layout, mono=mono), example, prepared)
+        return made[doc, layout, mono]
+
+    return result
+
+
+@pytest.fixture(scope="module")
+def example_pages(prepared: Patient):  # type: ignore[no-untyped-def]
+    """``example_pages(doc, layout)`` -> the logical pages (before imposition) of ``doc`` on ``layout``
+    with the example profile and patient, through api.render_pages, made once per module."""
+    made: dict[tuple[str, str], bytes] = {}
+
+    def pages(doc: str, layout: str) -> bytes:
+        if (doc, layout) not in made:
+            made[doc, layout] = render_pages(Request(doc, layout, clinic=EXAMPLE, patient=prepared)).data
+        return made[doc, layout]
+
+    return pages
+
+
+@pytest.fixture(scope="module")
+def full_pdf(with_example) -> bytes:  # type: ignore[no-untyped-def]
+    return with_example("full", "letter").data
 
 
 # --- the example profile, read back -----------------------------------------------------------
@@ -74,8 +130,8 @@ def test_example_profile_text_is_printed_verbatim(full_pdf: bytes) -> None:
         "Springfield, IL 62704", "Phone: (217) 555-0142", "www.clinica-saojose.example",
         "Questions about your treatment? Call (217) 555-0142, Monday to Friday, 8 am to 5 pm.",
         "After your infusion",
-        "Call us the same day if you have a bad headache, a fever, chest pain or trouble breathing. "
-        "In an emergency, call 911.",
+        ("Call us the same day if you have a bad headache, a fever, chest pain or trouble breathing. "
+         "In an emergency, call 911."),
         "Read this handout online:", "Prepared for", PATIENT, DATE, "Notes from your care team",
     ]
     for words in expected:
@@ -87,7 +143,7 @@ def test_example_profile_text_is_printed_verbatim(full_pdf: bytes) -> None:
 
 
 def test_profile_blocks_are_where_they_belong(full_pdf: bytes, handout) -> None:  # type: ignore[no-untyped-def]
-    pages = [squash(p) for p in page_texts(full_pdf)]
+    pages = [squash(p) for p in texts(full_pdf)]
     first, last = pages[0], " ".join(pages[-2:])
     assert first.index("Clínica São José") < first.index("Prepared for") < first.index(handout.sheet.title[:20])
     labels = handout.labels
@@ -96,14 +152,16 @@ def test_profile_blocks_are_where_they_belong(full_pdf: bytes, handout) -> None:
     assert side < questions < notes < notice < last.index(handout.sheet.disclaimer[:40])
 
 
-def test_nothing_changes_without_a_profile(handout) -> None:  # type: ignore[no-untyped-def]
-    plan = plan_for(handout, "gbs")
-    assert apply(plan, None, handout.labels.clinic) is plan
-    assert build_pdf(handout, "full", get_layout("a4"), None) == build_pdf(handout, "full", get_layout("a4"))
+def test_nothing_changes_without_a_profile(handout, pdf_of) -> None:  # type: ignore[no-untyped-def]
+    kind, doc_id = resolve(handout, "gbs")
+    plan = kind.plan(handout, doc_id)
+    assert apply(plan, None, None, handout.labels.clinic) is plan
+    # pdf_of: the plain A4 sheet, built once per session without a profile (test_full_sheet reads it too)
+    assert build_pdf(handout, "full", get_layout("a4"), None, None) == pdf_of("full", "a4")
 
 
-def test_same_profile_same_bytes(handout, example, full_pdf: bytes) -> None:  # type: ignore[no-untyped-def]
-    assert build_pdf(handout, "full", get_layout("letter"), example) == full_pdf
+def test_same_profile_same_bytes(handout, example, prepared, full_pdf: bytes) -> None:  # type: ignore[no-untyped-def]
+    assert build_pdf(handout, "full", get_layout("letter"), example, prepared) == full_pdf  # a second, fresh build
 
 
 # --- the logo --------------------------------------------------------------------------------
@@ -128,8 +186,8 @@ def test_logo_is_an_image_with_its_pixels_and_shape(full_pdf: bytes) -> None:
     assert all(len(_images(full_pdf, page)) == 0 for page in range(1, len(reader(full_pdf).pages)))
 
 
-def test_mono_layout_prints_the_logo_grey(handout, example) -> None:  # type: ignore[no-untyped-def]
-    data = build_pdf(handout, "full", get_layout("letter", mono=True), example)
+def test_mono_layout_prints_the_logo_grey(with_example) -> None:  # type: ignore[no-untyped-def]
+    data = with_example("full", "letter", mono=True).data
     [(_, image)] = _images(data)
     assert image["/ColorSpace"] == "/DeviceGray"
 
@@ -149,13 +207,14 @@ DPI = 200
 
 
 def page_image(data: bytes, page: int, tmp_path: Path) -> Image.Image:
-    """Page ``page`` rendered by poppler at 200 dpi, in grey."""
+    """Page ``page`` rendered by poppler at 200 dpi, in grey. Written as a plain PPM, not a PNG: the same
+    pixels (both are lossless), without the PNG compression that took most of poppler's time."""
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) is not installed; .ci/run installs it")
     (tmp_path / "doc.pdf").write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", str(DPI), "-png", "-f", str(page), "-l", str(page), "-singlefile",
+    subprocess.run(["pdftoppm", "-r", str(DPI), "-f", str(page), "-l", str(page), "-singlefile",
                     str(tmp_path / "doc.pdf"), str(tmp_path / "page")], check=True)
-    with Image.open(tmp_path / "page.png") as img:
+    with Image.open(tmp_path / "page.ppm") as img:
         return img.convert("L")
 
 
@@ -167,20 +226,20 @@ def decode_qr(data: bytes, page: int, tmp_path: Path, image: Image.Image | None 
 
 
 def test_qr_code_decodes_to_the_printed_address(full_pdf: bytes, tmp_path: Path) -> None:
-    pages = page_texts(full_pdf)
+    pages = texts(full_pdf)
     page = next(i for i, text in enumerate(pages, 1) if "Read this handout online" in text)
     assert decode_qr(full_pdf, page, tmp_path) == [URL.format(id="full")]
 
 
-def test_smallest_qr_code_still_decodes(handout, example, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_smallest_qr_code_still_decodes(example_pages, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     layout = min((get_layout(n) for n in ("letter", "booklet", "large-print")), key=lambda x: x.clinic.qr_size)
-    data = render_pages(handout, "full", layout, example)
-    page = next(i for i, text in enumerate(page_texts(data), 1) if "Read this handout" in text)
+    data = example_pages("full", layout.name)  # unimposed, as printed on its own page size
+    page = next(i for i, text in enumerate(texts(data), 1) if "Read this handout" in text)
     assert decode_qr(data, page, tmp_path) == [URL.format(id="full")]
 
 
-def test_qr_code_on_a_one_pager_names_the_document(handout, example, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    data = build_pdf(handout, "postpolio", get_layout("a4", mono=True), example)
+def test_qr_code_on_a_one_pager_names_the_document(with_example, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = with_example("postpolio", "a4", mono=True).data
     assert decode_qr(data, 1, tmp_path) == [URL.format(id="postpolio")]
     assert canon(URL.format(id="postpolio")) in canon(flat(data))
 
@@ -212,10 +271,11 @@ def test_notes_box_gives_way_before_the_type_shrinks(handout, tmp_path: Path) ->
     for layout in ("letter", "a4"):
         full_size = get_layout(layout).body
         for disorder, _ in handout.disorders():
-            notices: list[str] = []
-            data = build_pdf(handout, disorder.id, get_layout(layout), clinic, notices)
+            result = build_result(handout, disorder.id, get_layout(layout), clinic)
+            data = result.data
             assert len(reader(data).pages) == 1
             kept, size = "Notes from your care team" in flat(data), _body_size(data)
+            notices = left_out_notes(result, handout)
             assert notices == ([] if kept else [f"the notes box was left out of {disorder.id} on {layout} to keep one page"])
             if size < full_size:
                 assert not kept, (disorder.id, layout)  # never a smaller type while the box is still there
@@ -223,13 +283,11 @@ def test_notes_box_gives_way_before_the_type_shrinks(handout, tmp_path: Path) ->
     assert {(True, True), (False, True)} <= seen  # both happen: kept, and left out to keep the full size
 
 
-def _body_size(data: bytes) -> float:
-    """The size most words on the page are set in."""
+def _body_size(data: bytes, glyphs: list[tuple[int, float, str]] | None = None) -> float:
+    """The size most words on the page are set in (``glyphs``: glyph_sizes(data), when already read)."""
     from collections import Counter
 
-    from .pdfcheck import glyph_sizes
-
-    sizes = Counter(round(size, 1) for _, size, text in glyph_sizes(data) for _ in text.split())
+    sizes = Counter(round(size, 1) for _, size, text in (glyphs or glyph_sizes(data)) for _ in text.split())
     return sizes.most_common(1)[0][0]
 
 
@@ -251,14 +309,14 @@ def _always_printed(example) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("layout", ["letter", "a4"])
 @pytest.mark.parametrize("doc", [d.id for d, _ in load_handout().disorders()])
-def test_example_profile_fits_every_one_pager(handout, example, source_text: str, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                              doc: str, layout: str) -> None:
+def test_example_profile_fits_every_one_pager(handout, example, with_example, source_text: str,  # type: ignore[no-untyped-def]
+                                              tmp_path: Path, doc: str, layout: str) -> None:
     """examples/clinic.yaml (every field set) with a patient and date, on every one-pager, Letter and A4:
     one page; the profile's parts give way in order, each said in a note, and all the rest is printed;
     the QR code still decodes; the one-pager's own text is all there; body 11 pt or more, nothing
     under 8 pt; nothing inked within 0.4 in of the paper's edge."""
-    notices: list[str] = []
-    data = build_pdf(handout, doc, get_layout(layout), example, notices)
+    result = with_example(doc, layout)
+    data, notices = result.data, left_out_notes(result, handout)
     assert page_sizes(data) == [PAPER[layout]]
     parts = _parts(handout, example)
     allowed = [[LEFT_OUT.format(part=parts[k], doc=doc, layout=layout) for k in kinds]
@@ -274,10 +332,12 @@ def test_example_profile_fits_every_one_pager(handout, example, source_text: str
     for kind, words in optional.items():
         for w in words:
             assert (w in text) == (kind not in left_out), (kind, w)
-    _one_pager_text_is_all_there(handout, source_text, doc, squash(page_texts(data)[0]))
-    assert min_glyph_size(data) >= 8 and _body_size(data) >= 11
+    _one_pager_text_is_all_there(handout, source_text, doc, squash(texts(data)[0]))
+    glyphs = glyph_sizes(data)  # read once: the smallest glyph and the body size both come from it
+    body = _body_size(data, glyphs)
+    assert min(size for _, size, _ in glyphs) >= 8 and body >= 11
     if left_out - {"box"}:  # the line and the note give way only at the one-pager size, never to keep 12 pt
-        assert _body_size(data) == get_layout(layout).one_pager_body
+        assert body == get_layout(layout).kind("one_pager").body
     image = page_image(data, 1, tmp_path)
     assert decode_qr(data, 1, tmp_path, image) == [URL.format(id=doc)]
     edge = round(MIN_PRINT_MARGIN / 72 * DPI) - 1
@@ -302,11 +362,11 @@ def _one_pager_text_is_all_there(handout, source_text: str, doc: str, text: str)
                              src.status, handout.sheet.disclaimer], cursor)
 
 
-def test_the_band_is_one_letterhead_at_the_top(handout, example) -> None:  # type: ignore[no-untyped-def]
+def test_the_band_is_one_letterhead_at_the_top(handout, with_example) -> None:  # type: ignore[no-untyped-def]
     """On Letter and A4 one-pagers the profile is one band above the title: name, contact, the questions
     line and the QR code's address; the note (when kept) sits after the side effects, before the notice."""
-    data = build_pdf(handout, "mmn", get_layout("letter"), example)  # keeps everything but the notes box
-    text = squash(page_texts(data)[0]).replace("\xa0", " ")
+    data = with_example("mmn", "letter").data  # keeps everything but the notes box
+    text = squash(texts(data)[0]).replace("\xa0", " ")
     title = text.index("IVIg for Multifocal")
     for words in ("Clínica São José", "Phone: (217) 555-0142", "Read this handout online:", "Questions about",
                   "Prepared for"):
@@ -317,16 +377,18 @@ def test_the_band_is_one_letterhead_at_the_top(handout, example) -> None:  # typ
 
 @pytest.mark.parametrize(("change", "words"), [
     ({"band_margins": [20, 40, 48, 40]}, ["band_margins", "each margin must be 29 pt (0.4 in) or more"]),
-    ({"band_text": None}, ["one_pager_band needs band_text"]),
+    ({"band_text": None}, ["kinds.one_pager.clinic_band needs clinic.band_text"]),
 ])
 def test_band_sizes_are_checked(change: dict[str, object], words: list[str]) -> None:
+    """Letter's own sizes with one change, checked as layouts.yaml is (a banded kind section needs
+    every band size: a check across the layout, not within its clinic sizes)."""
     from pydantic import ValidationError
 
-    from ivig_handout.layouts import ClinicSizes
-
-    data = {**get_layout("letter").clinic.model_dump(), **change}
+    letter = get_layout("letter")
+    clinic = {**letter.clinic.model_dump(), **change}
+    data = {**letter.model_dump(), "clinic": {k: v for k, v in clinic.items() if v is not None}}
     with pytest.raises(ValidationError) as exc:
-        ClinicSizes.model_validate({k: v for k, v in data.items() if v is not None})
+        Layout.model_validate(data)
     assert all(w in str(exc.value) for w in words), str(exc.value)
 
 
@@ -335,29 +397,30 @@ def test_note_goes_last_and_only_when_needed(handout, tmp_path: Path) -> None:  
     (the notes box gives way first), and the page is still one page."""
     clinic = load_profile(write_profile(tmp_path, {"note": "Call us if you feel unwell.", "notes_box": "yes"}))
     for disorder, _ in handout.disorders():
-        notices: list[str] = []
-        data = build_pdf(handout, disorder.id, get_layout("letter"), clinic, notices)
+        result = build_result(handout, disorder.id, get_layout("letter"), clinic)
+        data = result.data
         assert len(reader(data).pages) == 1 and "Call us if you feel unwell." in flat(data)
-        assert all(n.startswith("the notes box was left out") for n in notices)
+        assert all(n.startswith("the notes box was left out") for n in left_out_notes(result, handout))
 
 
 @pytest.mark.parametrize("layout", ["large-print", "large-print-a4", "booklet", "booklet-a4", "2up", "2up-a4"])
-def test_longer_layouts_take_the_profile_within_their_limit(handout, example, layout: str) -> None:  # type: ignore[no-untyped-def]
-    chosen = get_layout(layout)
-    full = render_pages(handout, "full", chosen, example)
-    assert "Clínica São José" in flat(full) and "Read this handout online:" in flat(full)
-    limit = chosen.one_pager_max_pages + chosen.clinic.one_pager_extra_pages
+def test_longer_layouts_take_the_profile_within_their_limit(handout, example_pages, layout: str) -> None:  # type: ignore[no-untyped-def]
+    sizes = get_layout(layout).kind("one_pager")
+    full = flat(example_pages("full", layout))
+    assert "Clínica São José" in full and "Read this handout online:" in full
+    limit = sizes.max_pages + sizes.clinic_extra_pages
     for doc in ("gbs", "postpolio"):  # the longest one-pager and a short one
-        data = render_pages(handout, doc, chosen, example)
+        data = example_pages(doc, layout)
         assert 1 <= len(reader(data).pages) <= limit
-        assert PATIENT in flat(data) and handout.sheet.disclaimer[-60:] in flat(data)
+        text = flat(data)
+        assert PATIENT in text and handout.sheet.disclaimer[-60:] in text
 
 
 def test_fullest_profile_full_sheet_keeps_the_trailer(handout, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    clinic = for_patient(load_profile(fullest_profile(tmp_path)), _words(LIMITS["patient_name"]),
-                         _words(LIMITS["date"]))
+    clinic = load_profile(fullest_profile(tmp_path))
+    who = checked_patient(_words(LIMITS["patient_name"]), _words(LIMITS["date"]))
     for layout in ("letter", "a4"):
-        text = flat(build_pdf(handout, "full", get_layout(layout), clinic))
+        text = flat(build_pdf(handout, "full", get_layout(layout), clinic, who))
         for kept in (handout.labels.notice_heading, handout.labels.source_label, handout.sheet.disclaimer[-60:],
                      handout.notice()[:50]):
             assert kept in text
@@ -417,8 +480,8 @@ def test_uncovered_character_names_file_field_and_character(tmp_path: Path) -> N
 def test_patient_name_and_date_are_checked(tmp_path: Path) -> None:
     err = _cli_error(["build", "--patient-name", "Ann\u202eB", "--date", "x" * 31, "-o", str(tmp_path / "x.pdf")])
     assert err.splitlines() == [
-        "error: --patient-name: the character U+202E RIGHT-TO-LEFT OVERRIDE is an invisible formatting "
-        "character the PDF cannot honour; remove it",
+        ("error: --patient-name: the character U+202E RIGHT-TO-LEFT OVERRIDE is an invisible formatting "
+         "character the PDF cannot honour; remove it"),
         "error: --date: is 31 characters long; at most 30 fit, shorten it",
     ]
 
@@ -440,11 +503,10 @@ def test_fields_take_text_or_lists() -> None:
 
 
 def test_patient_line_without_a_profile(handout) -> None:  # type: ignore[no-untyped-def]
-    clinic = for_patient(None, PATIENT, None)
-    data = build_pdf(handout, "full", get_layout("letter"), clinic)
-    first = squash(page_texts(data)[0])
+    data = build_pdf(handout, "full", get_layout("letter"), None, checked_patient(PATIENT, None))
+    first = squash(texts(data)[0])
     assert first.startswith(f"Prepared for {PATIENT} Date")
-    assert for_patient(None, None, None) is None and for_patient(None, "  ", "") is None
+    assert checked_patient(None, None) is None and checked_patient("  ", "") is None
 
 
 # --- any text, in every field -----------------------------------------------------------------
@@ -454,10 +516,10 @@ MARKUP = ['<b>Smith & Jones</b>', '<img src="/etc/passwd"/>', '<a href="http://e
 
 
 def test_markup_looking_text_prints_literally(tmp_path: Path, handout) -> None:  # type: ignore[no-untyped-def]
-    fields = dict(zip(("name", "department", "website", "note_heading", "note", "qr_label"), MARKUP))
+    fields = dict(zip(("name", "department", "website", "note_heading", "note", "qr_label"), MARKUP, strict=True))
     profile = write_profile(tmp_path, {**fields, "qr_url": "https://example.org/a?b=1&c=2"})
-    clinic = for_patient(load_profile(profile), MARKUP[0], "<i>1 & 2</i>")
-    data = build_pdf(handout, "full", get_layout("letter"), clinic)
+    clinic, who = load_profile(profile), checked_patient(MARKUP[0], "<i>1 & 2</i>")
+    data = build_pdf(handout, "full", get_layout("letter"), clinic, who)
     text = flat(data)
     for words in [*MARKUP, "<i>1 & 2</i>"]:
         assert words in text, words
@@ -502,8 +564,9 @@ ANY_TEXT = st.one_of(
 def test_any_text_in_any_field_prints_or_names_the_field(tmp_path: Path, handout, field: str, text: str) -> None:  # type: ignore[no-untyped-def]
     marked = f"QZX {text} XZQ"  # unique marks around the text, so it is found where it was printed
     try:
+        clinic, who = None, None
         if field in ("patient_name", "date"):
-            clinic = for_patient(None, *((marked, None) if field == "patient_name" else (None, marked)))
+            who = checked_patient(*((marked, None) if field == "patient_name" else (None, marked)))
         else:
             clinic = load_profile(write_profile(tmp_path, _profile_for(field, marked)))
     except ContentError as exc:
@@ -515,7 +578,7 @@ def test_any_text_in_any_field_prints_or_names_the_field(tmp_path: Path, handout
             assert re.search(r"the character .* (is|has)|characters long|uses \{phone\}|lines; at most \d+ fit", problem), problem
         return
     event("printed")
-    text_in_pdf = canon(flat(build_pdf(handout, "full", get_layout("letter"), clinic)))
+    text_in_pdf = canon(flat(build_pdf(handout, "full", get_layout("letter"), clinic, who)))
     parts = _expect(field, marked)
     assume(parts)
     for part in parts:
@@ -531,8 +594,9 @@ def test_printable_text_in_every_field_at_once_prints_verbatim(tmp_path: Path, h
     marked = {f: f"Q{i}Z {v} Z{i}Q" for i, (f, v) in enumerate(sorted(values.items()))}
     assume("{phone}" not in marked["questions"])
     profile = {f: marked[f] for f in TEXT_FIELDS} | {"qr_url": "https://example.org/x"}
-    clinic = for_patient(load_profile(write_profile(tmp_path, profile)), marked["patient_name"], marked["date"])
-    text_in_pdf = canon(flat(build_pdf(handout, "full", get_layout("a4"), clinic)))
+    clinic = load_profile(write_profile(tmp_path, profile))
+    who = checked_patient(marked["patient_name"], marked["date"])
+    text_in_pdf = canon(flat(build_pdf(handout, "full", get_layout("a4"), clinic, who)))
     for field, value in marked.items():
         for part in _expect(field, value):
             assert part in text_in_pdf, field
@@ -546,8 +610,13 @@ def test_build_with_clinic_patient_and_date(tmp_path: Path) -> None:
                                        "--date", DATE, "-o", str(out)])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(f"wrote {out} (") and result.stderr == ""
-    first = squash(page_texts(out.read_bytes())[0])
+    first = squash(texts(out.read_bytes())[0])
     assert f"Prepared for {PATIENT} Date {DATE}" in first and "Clínica São José" in first
+
+
+def _review_lines() -> str:
+    """The review-date note the CLI prints first once the bundled content is over a year old."""
+    return "".join(f"note: {line}\n" for line in review_notes(load_handout()))
 
 
 def test_one_pager_says_when_the_notes_box_is_left_out(tmp_path: Path) -> None:
@@ -555,7 +624,7 @@ def test_one_pager_says_when_the_notes_box_is_left_out(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["one-pager", "mmn", "--clinic", str(EXAMPLE), "--patient-name", PATIENT,
                                        "-o", str(out)])
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == "note: the notes box was left out of mmn on letter to keep one page\n"
+    assert result.stderr == _review_lines() + "note: the notes box was left out of mmn on letter to keep one page\n"
     assert result.stdout == f"wrote {out} (1 page, letter)\n"
     assert f"Prepared for {PATIENT}" in flat(out.read_bytes())
 
@@ -567,7 +636,7 @@ def test_one_pager_says_each_part_left_out_in_order(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["one-pager", "gbs", "--clinic", str(EXAMPLE), "--patient-name", PATIENT,
                                        "-o", str(out)])
     assert result.exit_code == 0, result.stderr
-    assert result.stderr.splitlines() == [
+    assert result.stderr.splitlines() == [*_review_lines().splitlines(),
         "note: the notes box was left out of gbs on letter to keep one page",
         'note: the "Prepared for" line was left out of gbs on letter to keep one page',
         'note: the clinic\'s note "After your infusion" was left out of gbs on letter to keep one page',
