@@ -22,8 +22,9 @@ def run(*args: str) -> tuple[int, dict[str, dict]]:  # type: ignore[type-arg]
 def test_shipped_content_is_fit_to_print() -> None:
     code, findings = run()
     assert code == 0, [f for f in findings.values() if f["status"] == "fail"]
-    assert findings["one-pagers fit one page"]["status"] == "ok"
-    assert "12 disorders" in findings["one-pagers fit one page"]["detail"]
+    assert findings["documents fit their pages"]["status"] == "ok"
+    assert findings["documents fit their pages"]["detail"].startswith("13 documents (12 disorders and the full sheet) x 6 page designs")
+    assert "longest patient's name" not in findings  # only with a clinic profile
     assert findings["recorded typos fixed"]["status"] == "ok"
     assert findings["source status"]["status"] == "note" and "2012" in findings["source status"]["detail"]
     grade = findings["reading level"]["data"]["flesch_kincaid_grade"]
@@ -86,3 +87,41 @@ def test_build_says_nothing_about_a_recent_review(pack: Path, tmp_path: Path) ->
     edit(pack, "sheet.yaml", 'review_date: "2026-11-25"', f'review_date: "{date.today().isoformat()}"')
     result = CliRunner().invoke(main, ["build", "--content", str(pack), "-o", str(tmp_path / "x.pdf")])
     assert result.exit_code == 0 and "reviewed" not in result.stderr
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "clinic.yaml"
+
+
+def test_example_profile_fits_and_the_longest_name_is_said_in_advance() -> None:
+    """With the example profile every document fits every page design (nothing left out but the blank
+    notes box); a 60-character patient's name is refused on the two fullest one-pagers on Letter, and
+    check says which, as a warning (build refuses such a name there with an error, it never drops it)."""
+    code, findings = run("--clinic", str(EXAMPLE))
+    assert code == 0
+    assert findings["clinic profile"]["status"] == "ok"
+    assert findings["documents fit their pages"]["status"] == "ok"
+    longest = findings["longest patient's name"]
+    assert longest["status"] == "warn" and longest["items"] == ["gbs on letter", "mg on letter"]
+    from ivig_handout.apps.check import LONG_DATE, LONG_NAME
+
+    refused = CliRunner().invoke(main, ["one-pager", "mg", "--clinic", str(EXAMPLE), "--patient-name", LONG_NAME,
+                                        "--date", LONG_DATE, "-o", "/nonexistent/never-written.pdf"])
+    assert refused.exit_code == 1 and "the patient's name" in refused.stderr
+
+
+def test_a_profile_that_cannot_fit_fails_check_naming_each_document(tmp_path: Path) -> None:
+    """A profile whose note (and everything else) is as long as allowed: check fails in advance, listing
+    every document and layout where build would refuse it."""
+    profile = tmp_path / "clinic.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    long_note = " ".join(["Call us the same day if you have a bad headache or a fever."] * 6)[:360]
+    old_note = "Call us the same day if you have a bad headache, a fever, chest pain or trouble breathing.\n  In an emergency, call 911."
+    assert old_note in text
+    profile.write_text(text.replace(old_note, long_note), encoding="utf-8")
+    (tmp_path / "clinic-logo.png").write_bytes((EXAMPLE.parent / "clinic-logo.png").read_bytes())
+    code, findings = run("--clinic", str(profile))
+    assert code == 1
+    fit = findings["documents fit their pages"]
+    assert fit["status"] == "fail" and fit["items"]
+    assert all("with the clinic profile" in item and "shorten" in item for item in fit["items"])
+    assert any("'gbs'" in item and "'letter'" in item for item in fit["items"])

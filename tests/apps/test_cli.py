@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ivig_handout.apps.cli import main
@@ -38,11 +39,13 @@ def test_build_default_name_in_out(tmp_path: Path, monkeypatch) -> None:  # type
     assert (tmp_path / "out" / "ivig-information-sheet-letter.pdf").stat().st_size > 10_000
 
 
-def test_unknown_layout_suggests(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["build", "--layout", "leter", "-o", str(tmp_path / "x.pdf")])
-    assert result.exit_code == 1
-    assert result.stderr.startswith("error: unknown layout 'leter': did you mean 'letter'?")
-    assert not (tmp_path / "x.pdf").exists()
+@pytest.mark.parametrize("command", [["build"], ["one-pager", "mg"], ["one-pager", "--all"]])
+def test_unknown_layout_is_a_usage_error_that_suggests(tmp_path: Path, command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--layout", "leter", "-o" if "--all" not in command else "--out-dir",
+                                       str(tmp_path / "x.pdf")])
+    assert result.exit_code == 2  # a mistake in the command itself, as Click says for --copies 0
+    assert "Error: Invalid value for '--layout' / '-l': unknown layout 'leter': did you mean 'letter'?" in result.stderr
+    assert "Traceback" not in result.stderr and list(tmp_path.iterdir()) == []
 
 
 def test_output_is_a_folder(tmp_path: Path) -> None:

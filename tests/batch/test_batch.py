@@ -56,8 +56,10 @@ def stats(out: Path) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_mtime_ns, p.stat().st_ino) for p in sorted(out.iterdir())}
 
 
-def assert_manifest_matches(out: Path, every_pdf: bool = True) -> dict:  # type: ignore[type-arg]
-    """Every record matches its file and (``every_pdf``) every PDF in the folder has a record."""
+def assert_manifest_matches(out: Path, every_pdf: bool = True,
+                            parts: bool = False) -> dict:  # type: ignore[type-arg]
+    """Every record matches its file and (``every_pdf``) every PDF in the folder has a record; no hidden
+    or temporary file is there (unless ``parts``: a run killed mid-write leaves one, the next removes it)."""
     data = manifest(out)
     records = {r["file"]: r for r in data["files"]}
     if every_pdf:
@@ -65,10 +67,12 @@ def assert_manifest_matches(out: Path, every_pdf: bool = True) -> dict:  # type:
     for name, record in records.items():
         raw = (out / name).read_bytes()
         assert record["bytes"] == len(raw)
+        assert record["mtime_ns"] == (out / name).stat().st_mtime_ns
         assert record["sha256"] == hashlib.sha256(raw).hexdigest()
         assert record["pages"] == len(reader(raw).pages)
         assert len(record["input"]) == 64
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".part"]
+    if not parts:
+        assert not [p.name for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".part"]
     return data
 
 
@@ -83,6 +87,26 @@ def edit(pack: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def paragraphs(count: int, text: str, indent: str) -> str:
+    """``count`` YAML list items, each the paragraph ``text``."""
+    return "".join(f"{indent}- >-\n{indent}  {text}\n" for _ in range(count))
+
+
+def slow_pack(tmp_path: Path) -> Path:
+    """A content pack within every size limit whose full sheet is long (ten paragraphs of about 1,900
+    characters in both the introduction and the closing: 15 Letter pages), so it takes a while to render."""
+    pack = pack_copy(tmp_path)
+    sentence = "Better studies are needed on the use of IVIg for treating nerve and muscle disorders. "
+    long = (sentence * 22).strip()
+    text = (pack / "sheet.yaml").read_text(encoding="utf-8")
+    for section, after in (("closing", "source"), ("introduction", "what_is_ivig")):
+        start = text.index(f"\n{section}:\n") + 1
+        end = text.index(f"\n{after}:", start)
+        text = text[:start] + f"{section}:\n" + paragraphs(10, long, "  ") + text[end:]
+    (pack / "sheet.yaml").write_text(text, encoding="utf-8")
+    return pack
 
 
 @pytest.fixture(scope="module")
@@ -154,10 +178,15 @@ def test_usage_errors_exit_2(args: list[str], needle: str) -> None:
     assert code == 2 and needle in err
 
 
-def test_all_with_unknown_layout(tmp_path: Path) -> None:
-    code, _, err = batch("--all", "--layouts", "letter,leter", "--out-dir", str(tmp_path / "o"))
-    assert code == 1
-    assert err.startswith("error: --layouts: unknown layout 'leter': did you mean 'letter'?")
+@pytest.mark.parametrize(("layouts", "needle"), [
+    ("letter,leter", "Invalid value for '--layouts': unknown layout 'leter': did you mean 'letter'?"),
+    ("", "Invalid value for '--layouts': give at least one layout"),
+    (" , ,", "Invalid value for '--layouts': give at least one layout"),
+])
+def test_all_with_bad_layouts_is_a_usage_error(tmp_path: Path, layouts: str, needle: str) -> None:
+    code, out, err = batch("--all", "--layouts", layouts, "--out-dir", str(tmp_path / "o"))
+    assert code == 2 and needle in err and out == ""  # never "wrote 0 files"
+    assert not (tmp_path / "o").exists()
 
 
 # --- a small batch, read back ------------------------------------------------------------------
@@ -277,7 +306,8 @@ def test_force_remakes_everything(tmp_path: Path) -> None:
     assert code == 0 and stdout.startswith("wrote 2 files")
     after = stats(tmp_path / "o")
     assert after["ivig-gbs-a4.pdf"][1] != before["ivig-gbs-a4.pdf"][1]
-    assert after["manifest.json"] == before["manifest.json"]  # same content: not written again
+    assert after["manifest.json"] != before["manifest.json"]  # it records the new files' modification times
+    assert assert_manifest_matches(tmp_path / "o")["complete"] is True
 
 
 def test_booklet_and_2up_share_their_pages_yet_match_single_builds(tmp_path: Path, handout: Handout) -> None:
@@ -322,10 +352,12 @@ def test_clinic_profile_on_every_handout(tmp_path: Path) -> None:
 # --- failures and Ctrl-C -------------------------------------------------------------------------
 
 def test_one_failing_document_does_not_stop_the_others(tmp_path: Path) -> None:
-    """A one-pager whose text is far too long for one Letter page: a real FitError, no mocks."""
+    """A one-pager whose text (within the content limits) is too long for one Letter page: a real FitError,
+    no mocks."""
     pack = pack_copy(tmp_path)
     sentence = "Weak evidence shows IVIg may help treat LEMS."
-    edit(pack, sentence, sentence + " Lambert-Eaton myasthenic syndrome is rare." * 120)
+    more = (" Lambert-Eaton myasthenic syndrome is rare." * 45).strip()  # within every content limit
+    edit(pack, sentence + "\n", sentence + "\n" + paragraphs(1, more, " " * 12))
     job = write_job(tmp_path, documents=["full", "gbs", "lems"], layouts=["letter"], output="o", content="pack")
     code, stdout, err = batch(str(job))
     out = tmp_path / "o"
@@ -344,13 +376,7 @@ def test_one_failing_document_does_not_stop_the_others(tmp_path: Path) -> None:
 
 def test_interrupted_batch_leaves_only_complete_files(tmp_path: Path) -> None:
     """Ctrl-C (SIGINT) after the first file appears: complete PDFs, a manifest that matches them."""
-    pack = pack_copy(tmp_path)
-    closing = "Better studies are needed on the use of IVIg for treating nerve and muscle disorders."
-    text = (pack / "sheet.yaml").read_text(encoding="utf-8")
-    start = text.index("closing:\n")
-    end = text.index("\nsource:", start)
-    (pack / "sheet.yaml").write_text(
-        text[:start] + "closing:\n" + f"  - {closing}\n" * 1500 + text[end:], encoding="utf-8")
+    slow_pack(tmp_path)
     job = write_job(tmp_path, documents=["all"], layouts=["letter", "a4", "large-print"], output="o", content="pack")
     out = tmp_path / "o"
     proc = subprocess.Popen(COMMAND + ["batch", str(job)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

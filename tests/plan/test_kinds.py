@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from ivig_handout.design.layouts import all_layouts
 from ivig_handout.errors import NotFoundError
@@ -49,3 +51,60 @@ def test_each_kind_plans_its_blocks_and_always_ends_with_the_trailer(handout: Ha
         assert plan.kind == kind.name and plan.doc_id == doc_id and isinstance(plan.blocks[0], Title)
         assert [type(b) for b in plan.blocks[-3:]] == [Notice, SourceLine, Disclaimer]
         assert any(isinstance(b, Columns) for b in plan.blocks) == (kind.name == "one-pager")
+
+
+# --- ids and file names ------------------------------------------------------------------------------
+
+def test_reserved_words_are_the_names_the_program_gives_other_things() -> None:
+    """Every word a request, a job or a batch gives its own meaning is a reserved id (inputs.rules)."""
+    from ivig_handout.batch.jobs import ALL
+    from ivig_handout.batch.runner import PRINT_RUN
+    from ivig_handout.inputs.rules import FULL_SHEET_STEM, RESERVED
+    from ivig_handout.plan.kinds.full_sheet import FULL
+
+    stems = {get_kind("full-sheet").stem(FULL).removeprefix("ivig-")}
+    assert {FULL, ALL, PRINT_RUN, FULL_SHEET_STEM} | stems <= set(RESERVED)
+    assert stems == {FULL_SHEET_STEM}
+    assert get_kind("one-pager").stem("gbs") == "ivig-gbs"  # the rule in inputs.rules assumes this form
+
+
+def test_no_two_documents_share_a_file_name(handout: Handout) -> None:
+    names = [layout for layout in all_layouts()] + [f"{layout}-mono" for layout in all_layouts()]
+    files = [kind_of(handout, doc).file_name(doc, layout) for doc in all_documents(handout) for layout in names]
+    assert len(files) == len(set(files)) == 13 * 16
+
+
+# Names made of a few words, so that one is often another plus a dash and a word (as gbs-large-print
+# is gbs plus -large-print, and large-print-a4 is large-print plus -a4): where file names could clash.
+_WORDS = st.sampled_from(["a", "b", "a4", "information", "sheet"])
+_ID = st.lists(_WORDS, min_size=1, max_size=3).map("-".join)
+_LAYOUT = st.lists(_WORDS, min_size=1, max_size=3).map("-".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_ID, min_size=1, max_size=8, unique=True), st.lists(_LAYOUT, min_size=1, max_size=6, unique=True))
+def test_ids_the_rules_accept_never_share_a_file_name_on_any_layouts(ids: list[str], layouts: list[str]) -> None:
+    """Whatever the layouts are called, the ids inputs.rules accepts give every document its own file."""
+    from ivig_handout.inputs.model import Disorder, Sheet
+    from ivig_handout.inputs.rules import sheet_problems
+    from ivig_handout.inputs.yamlio import Located
+    from ivig_handout.plan.kinds.full_sheet import FULL
+
+    base = load_handout_once().sheet
+    others = tuple(Disorder(id=i, name=f"Disorder {i}") for i in ids)
+    sheet = base.model_copy(update={
+        "helpful": base.helpful.model_copy(update={"groups": base.helpful.groups[:1]}),
+        "other_disorders": base.other_disorders.model_copy(update={"disorders": others}),
+    })
+    group_ids = [d.id for g in sheet.helpful.groups for d in g.disorders]
+    assume(not sheet_problems(Sheet.model_validate(sheet.model_dump()), Located(None, "sheet.yaml")))
+    full, one = get_kind("full-sheet"), get_kind("one-pager")
+    files = [full.file_name(FULL, layout) for layout in layouts]
+    files += [one.file_name(i, layout) for i in [*group_ids, *ids] for layout in layouts]
+    assert len(files) == len(set(files)), (ids, layouts)
+
+
+def load_handout_once() -> Handout:
+    from ivig_handout.inputs.content import load_handout
+
+    return load_handout()

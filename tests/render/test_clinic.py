@@ -294,13 +294,6 @@ def _body_size(data: bytes, glyphs: list[tuple[int, float, str]] | None = None) 
 LEFT_OUT = "{part} was left out of {doc} on {layout} to keep one page"
 
 
-def _parts(handout, example) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """How a note names each part of the example profile that may give way, in the order they go."""
-    words = handout.labels.clinic
-    return {"box": "the notes box", "prepared": f'the "{words.prepared_for}" line',
-            "note": f'the clinic\'s note "{example.profile.note_heading}"'}
-
-
 def _always_printed(example) -> list[str]:  # type: ignore[no-untyped-def]
     pr = example.profile
     return [pr.name, pr.department, *pr.address, f"Phone: {pr.phone}", pr.website,
@@ -312,32 +305,26 @@ def _always_printed(example) -> list[str]:  # type: ignore[no-untyped-def]
 def test_example_profile_fits_every_one_pager(handout, example, with_example, source_text: str,  # type: ignore[no-untyped-def]
                                               tmp_path: Path, doc: str, layout: str) -> None:
     """examples/clinic.yaml (every field set) with a patient and date, on every one-pager, Letter and A4:
-    one page; the profile's parts give way in order, each said in a note, and all the rest is printed;
-    the QR code still decodes; the one-pager's own text is all there; body 11 pt or more, nothing
-    under 8 pt; nothing inked within 0.4 in of the paper's edge."""
+    one page; only the blank ruled notes box gives way (said in a note), and all the rest is printed:
+    the patient's name and date, the clinic's note, the letterhead, the QR code (which still decodes);
+    the one-pager's own text is all there; body 11 pt or more, nothing under 8 pt; nothing inked
+    within 0.4 in of the paper's edge."""
     result = with_example(doc, layout)
     data, notices = result.data, left_out_notes(result, handout)
-    assert page_sizes(data) == [PAPER[layout]]
-    parts = _parts(handout, example)
-    allowed = [[LEFT_OUT.format(part=parts[k], doc=doc, layout=layout) for k in kinds]
-               for kinds in (("box",), ("box", "prepared"), ("box", "note"), ("box", "prepared", "note"))]
-    assert notices in allowed, notices  # the notes box first (it never fits with the rest), in order
+    assert page_sizes(data) == [PAPER[layout]] and result.pages == 1
+    assert notices == [LEFT_OUT.format(part="the notes box", doc=doc, layout=layout)]
+    assert result.left_out == ("the notes box",)
     text = flat(data)
     for words in _always_printed(example):  # never left out: name, contact, phone, questions, QR
         assert words in text, words
     assert canon(URL.format(id=doc)) in canon(text)
-    left_out = {k for k, name in parts.items() if any(n.startswith(name) for n in notices)}
-    optional = {"box": ["Notes from your care team"], "prepared": [f"Prepared for {PATIENT}", DATE],  # (the address has the name too)
-                "note": ["After your infusion", *example.profile.note]}
-    for kind, words in optional.items():
-        for w in words:
-            assert (w in text) == (kind not in left_out), (kind, w)
+    for words in (f"Prepared for {PATIENT}", DATE, "After your infusion", *example.profile.note):
+        assert words in text, words  # what the user asked for by name is printed
+    assert "Notes from your care team" not in text
     _one_pager_text_is_all_there(handout, source_text, doc, squash(texts(data)[0]))
     glyphs = glyph_sizes(data)  # read once: the smallest glyph and the body size both come from it
     body = _body_size(data, glyphs)
     assert min(size for _, size, _ in glyphs) >= 8 and body >= 11
-    if left_out - {"box"}:  # the line and the note give way only at the one-pager size, never to keep 12 pt
-        assert body == get_layout(layout).kind("one_pager").body
     image = page_image(data, 1, tmp_path)
     assert decode_qr(data, 1, tmp_path, image) == [URL.format(id=doc)]
     edge = round(MIN_PRINT_MARGIN / 72 * DPI) - 1
@@ -592,7 +579,7 @@ PRINTABLE = st.text(st.sampled_from(_printable_alphabet()), min_size=1, max_size
 @given(values=st.fixed_dictionaries({f: PRINTABLE for f in (*TEXT_FIELDS, "patient_name", "date")}))
 def test_printable_text_in_every_field_at_once_prints_verbatim(tmp_path: Path, handout, values: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     marked = {f: f"Q{i}Z {v} Z{i}Q" for i, (f, v) in enumerate(sorted(values.items()))}
-    assume("{phone}" not in marked["questions"])
+    assume("{" not in marked["questions"] and "}" not in marked["questions"])
     profile = {f: marked[f] for f in TEXT_FIELDS} | {"qr_url": "https://example.org/x"}
     clinic = load_profile(write_profile(tmp_path, profile))
     who = checked_patient(marked["patient_name"], marked["date"])
@@ -629,26 +616,44 @@ def test_one_pager_says_when_the_notes_box_is_left_out(tmp_path: Path) -> None:
     assert f"Prepared for {PATIENT}" in flat(out.read_bytes())
 
 
-def test_one_pager_says_each_part_left_out_in_order(tmp_path: Path) -> None:
-    """The longest one-pager on Letter: the notes box, then the "Prepared for" line, then the note go,
-    one note line each, in that order; the letterhead band, questions line and QR code stay."""
-    out = tmp_path / "gbs.pdf"
-    result = CliRunner().invoke(main, ["one-pager", "gbs", "--clinic", str(EXAMPLE), "--patient-name", PATIENT,
-                                       "-o", str(out)])
+@pytest.mark.parametrize(("doc", "layout"), [("gbs", "letter"), ("cidp", "letter"), ("mg", "letter"), ("mg", "a4")])
+def test_the_patients_name_and_the_clinics_note_are_never_left_out(tmp_path: Path, doc: str, layout: str) -> None:
+    """The fullest one-pagers (they used to print without the name and the note, exit 0): the name, the
+    date and the clinic's note are printed on one page; only the blank notes box gives way."""
+    out = tmp_path / f"{doc}.pdf"
+    result = CliRunner().invoke(main, ["one-pager", doc, "--layout", layout, "--clinic", str(EXAMPLE),
+                                       "--patient-name", PATIENT, "--date", DATE, "-o", str(out)])
     assert result.exit_code == 0, result.stderr
-    assert result.stderr.splitlines() == [*_review_lines().splitlines(),
-        "note: the notes box was left out of gbs on letter to keep one page",
-        'note: the "Prepared for" line was left out of gbs on letter to keep one page',
-        'note: the clinic\'s note "After your infusion" was left out of gbs on letter to keep one page',
-    ]
-    text = flat(out.read_bytes())
-    assert "Clínica São José" in text and "Questions about your treatment?" in text and "Prepared for" not in text
+    assert result.stderr == _review_lines() + f"note: the notes box was left out of {doc} on {layout} to keep one page\n"
+    data = out.read_bytes()
+    assert len(reader(data).pages) == 1
+    text = flat(data)
+    for words in (f"Prepared for {PATIENT}", DATE, "After your infusion", "In an emergency, call 911.",
+                  "Clínica São José", "Questions about your treatment?"):
+        assert words in text, words
+
+
+def test_a_name_too_long_for_the_fullest_page_is_an_error_not_left_out(tmp_path: Path) -> None:
+    """A 60-character name takes a line of its own in the band; on the fullest one-pager (GBS, Letter,
+    every profile field) that no longer fits: one error line naming what to shorten, nothing written."""
+    long_name = "Maria Fernanda Gonçalves da Silva Pereira de Albuquerque Lim"
+    assert len(long_name) == LIMITS["patient_name"]
+    out = tmp_path / "gbs.pdf"
+    err = _cli_error(["one-pager", "gbs", "--clinic", str(EXAMPLE), "--patient-name", long_name,
+                      "--date", DATE, "-o", str(out)])
+    assert err.count("\n") == 1 and "'gbs'" in err and "'letter'" in err
+    assert "with the clinic profile (even without its notes box); shorten the patient's name, the clinic's note or" in err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    shorter = CliRunner().invoke(main, ["one-pager", "gbs", "--clinic", str(EXAMPLE), "--patient-name",
+                                        long_name[:45], "-o", str(out)])  # a shorter name shares its line
+    assert shorter.exit_code == 0, shorter.stderr
+    assert f"Prepared for {long_name[:45]}" in flat(out.read_bytes())
 
 
 def test_one_pager_too_full_is_one_clear_line(tmp_path: Path) -> None:
     err = _cli_error(["one-pager", "gbs", "--clinic", str(fullest_profile(tmp_path)), "-o", str(tmp_path / "x.pdf")])
     assert err.count("\n") == 1 and "'gbs'" in err and "'letter'" in err
-    assert ("with the clinic profile (even without its notes box, \"Prepared for\" line or clinic's note \"WWWWWWW"
-            in err)
-    assert "; shorten the profile's name, address or questions line, switch off the QR code (qr_url)" in err
+    assert "with the clinic profile (even without its notes box); shorten the " in err
+    assert ("shorten the \"Prepared for\" line, the clinic's note or the profile's name, address or questions "
+            "line, switch off the QR code (qr_url)") in err
     assert not (tmp_path / "x.pdf").exists()

@@ -40,7 +40,7 @@ def run_checks(content_dir: Path | None = None, clinic: Path | None = None,
     if clinic is not None:
         findings.append(_clinic(clinic))
     if fit:
-        findings.append(_fit(handout, content_dir, clinic))
+        findings += _fit(handout, content_dir, clinic)
     findings += _readability(handout)
     findings.append(_review(handout, today or date.today()))
     findings.append(_status(handout))
@@ -89,6 +89,9 @@ def _clinic(path: Path) -> Finding:
 
 
 ONE_PAGER = "one-pager"
+# The longest name a patient may have (inputs/patient.LIMITS), in ordinary letters, and a long date.
+LONG_NAME = "Maria Fernanda Gonçalves da Silva Pereira de Albuquerque Lim"
+LONG_DATE = "30 de novembro de 2026, 14h30"
 
 
 def one_page_layouts() -> list[str]:
@@ -99,26 +102,49 @@ def one_page_layouts() -> list[str]:
     return [name for name, layout in all_layouts().items() if layout.kind(section).max_pages == 1]
 
 
-def _fit(handout: Any, content_dir: Path | None, clinic: Path | None) -> Finding:
-    from ..api import Request, build
+def page_designs() -> list[str]:
+    """One layout per page design: layouts that differ only in imposition (booklet, 2up) draw the same
+    pages, so one of them stands for all (the batch renders them once too)."""
+    from ..batch.runner import render_key
+    from ..design.layouts import all_layouts
 
-    names = one_page_layouts()
-    problems, total = [], 0
+    return list({render_key(layout): name for name, layout in reversed(all_layouts().items())}.values())[::-1]
+
+
+def _fit(handout: Any, content_dir: Path | None, clinic: Path | None) -> list[Finding]:
+    """Every document rendered in every page design, as build, one-pager and batch would make it (with
+    the clinic profile, when given): each must fit its layout's page limit. With a profile, also every
+    one-pager on the one-page layouts with the longest patient's name: a warning where that is refused."""
+    from ..api import Request, render_pages
+    from ..inputs.patient import Patient
+    from ..plan.kinds import all_documents
+
+    designs, docs = page_designs(), all_documents(handout)
+    problems: list[str] = []
     profile = _profile_or_none(clinic)  # with the clinic's blocks on the page, as it would print
-    for disorder, _group in handout.disorders():
-        for name in names:
-            total += 1
+    for doc in docs:
+        for name in designs:
             try:
-                pages = build(Request(disorder.id, name, content=content_dir, clinic=profile, kind=ONE_PAGER)).pages
+                render_pages(Request(doc, name, content=content_dir, clinic=profile))
             except IvigError as exc:
                 problems.append(str(exc))
-                continue
-            if pages != 1:
-                problems.append(f"'{disorder.id}' on {name}: {pages} pages, must be 1")
-    detail = f"{total} one-pagers ({len(handout.disorders())} disorders x {', '.join(names)})"
-    if problems:
-        return Finding("one-pagers fit one page", FAIL, detail, tuple(problems))
-    return Finding("one-pagers fit one page", OK, detail)
+    detail = f"{len(docs)} documents ({len(docs) - 1} disorders and the full sheet) x {len(designs)} page designs"
+    findings = [Finding("documents fit their pages", FAIL if problems else OK, detail, tuple(problems))]
+    if profile is not None:
+        refused = []
+        for doc in docs[1:]:
+            for name in one_page_layouts():
+                try:
+                    render_pages(Request(doc, name, content=content_dir, clinic=profile,
+                                         patient=Patient(LONG_NAME, LONG_DATE), kind=ONE_PAGER))
+                except IvigError:
+                    refused.append(f"{doc} on {name}")
+        status = WARN if refused else OK
+        detail = (f"a {len(LONG_NAME)}-character name and a {len(LONG_DATE)}-character date fit "
+                  f"{'every one-pager' if not refused else 'all but ' + str(len(refused)) + ' one-pagers'}"
+                  + ("; there a name that long is refused with an error (nothing is left out)" if refused else ""))
+        findings.append(Finding("longest patient's name", status, detail, tuple(refused)))
+    return findings
 
 
 def _profile_or_none(clinic: Path | None) -> Path | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -17,11 +17,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_OUT = Path("out")
 
 
+DEBUG = "IVIG_HANDOUT_DEBUG"  # set to 1 for the traceback of an unexpected error
+
+
 def friendly(func: F) -> F:
-    """Turn library errors into one clear line on stderr and exit code 1 (no traceback)."""
+    """Turn library errors into one clear line on stderr and exit code 1 (no traceback). An error
+    that is not the user's to fix (a bug) is one line too, saying so; IVIG_HANDOUT_DEBUG=1 shows it whole."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import os
+
         from ..errors import IvigError
 
         try:
@@ -30,15 +36,61 @@ def friendly(func: F) -> F:
             for line in str(exc).splitlines() or ["error"]:
                 click.echo(f"error: {line}", err=True)
             sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # the last resort: never a traceback for a user
+            if os.environ.get(DEBUG):
+                raise
+            first = (str(exc).splitlines() or [""])[0][:200]
+            click.echo(f"error: unexpected {type(exc).__name__}: {first} (a bug in ivig-handout; please report "
+                       f"it, with {DEBUG}=1 set for the details)", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+if TYPE_CHECKING:  # generic in the Click that mypy checks against; plain in older ones at run time
+    _StrType = click.ParamType[str]
+    _ListType = click.ParamType[list[str]]
+else:
+    _StrType = _ListType = click.ParamType
+
+
+class LayoutName(_StrType):
+    """A layout name (``NAME`` or ``NAME-mono``); an unknown one is a usage error with the closest names."""
+
+    name = "layout"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..design.names import layout_key
+        from ..errors import IvigError
+
+        try:
+            layout_key(str(value))  # names only: no pydantic, so an up-to-date batch stays fast
+        except IvigError as exc:
+            self.fail(str(exc), param, ctx)
+        return str(value)
+
+
+class LayoutNames(_ListType):
+    """Comma-separated layout names, at least one, each checked like ``--layout``."""
+
+    name = "layouts"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> list[str]:
+        if isinstance(value, list):
+            return value
+        names = [n.strip() for n in str(value).split(",") if n.strip()]
+        if not names:
+            self.fail("give at least one layout, e.g. letter,booklet (see `ivig-handout layouts`)", param, ctx)
+        return [LayoutName().convert(n, param, ctx) for n in names]
 
 
 content_option = click.option(
     "--content", "content_dir", type=click.Path(path_type=Path), default=None,
     help="Content pack folder (default: the bundled AAN sheet).",
 )
-layout_option = click.option("--layout", "-l", default="letter", show_default=True,
+layout_option = click.option("--layout", "-l", type=LayoutName(), default="letter", show_default=True,
                              help="Print layout; see `ivig-handout layouts`.")
 mono_option = click.option("--mono", is_flag=True, help="Print in greyscale.")
 
@@ -102,7 +154,8 @@ def build(layout: str, mono: bool, content_dir: Path | None, output: Path | None
     sink.check()
     result = build_doc(request("full", layout, mono, content_dir, clinic_file, patient_name, date, "full-sheet"))
     echo_notices(result.notes)
-    click.echo(f"wrote {sink.send(result.artifact())} ({result.pages} pages, {result.layout.name})")
+    where = sink.send(result.artifact())  # with -o - the PDF is all there is on stdout
+    click.echo(f"wrote {where} ({result.pages} pages, {result.layout.name})", err=sink.to_stdout)
 
 
 @main.command()
@@ -145,10 +198,11 @@ def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool
     made = build_all([replace(base, document=doc) for doc in wanted])
     for line in dict.fromkeys(note for result in made for note in result.notes):
         echo_notices([line])
-    for result in made:  # every one rendered (and fitted) before the first is written
+    # every one rendered (and fitted) before the first is written, and then all are written or none
+    for result, where in zip(made, sink.send_all([result.artifact() for result in made]), strict=True):
         pages = result.pages
-        click.echo(f"wrote {sink.send(result.artifact())} ({pages} page{'s' if pages != 1 else ''}, "
-                   f"{result.layout.name})")
+        click.echo(f"wrote {where} ({pages} page{'s' if pages != 1 else ''}, {result.layout.name})",
+                   err=sink.to_stdout)
 
 
 @main.command("list")
@@ -203,7 +257,7 @@ _ALL_ONLY = {"layout_list": "--layouts", "out_dir": "--out-dir", "copies": "--co
 @main.command()
 @click.argument("job_file", required=False, type=click.Path(path_type=Path))
 @click.option("--all", "all_docs", is_flag=True, help="Every document: the full sheet and every one-pager.")
-@click.option("--layouts", "layout_list", default=BATCH_LAYOUTS, show_default=True,
+@click.option("--layouts", "layout_list", type=LayoutNames(), default=BATCH_LAYOUTS, show_default=True,
               help="Comma-separated layouts (with --all).")
 @click.option("--out-dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
               help="Folder for the handouts (with --all).")
@@ -215,7 +269,7 @@ _ALL_ONLY = {"layout_list": "--layouts", "out_dir": "--out-dir", "copies": "--co
               help="Clinic profile printed on every handout (with --all).")
 @click.option("--force", is_flag=True, help="Remake every file, even those already up to date.")
 @friendly
-def batch(job_file: Path | None, all_docs: bool, layout_list: str, out_dir: Path, copies: int, mono: bool,
+def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir: Path, copies: int, mono: bool,
           content_dir: Path | None, clinic_file: Path | None, force: bool) -> None:
     """Write many handouts at once, from JOB_FILE (YAML) or --all: each PDF, one print-run PDF per
     layout (every handout x copies, each starting on a front side) and manifest.json. Files already
@@ -233,13 +287,12 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: str, out_dir: Path
         if job_file:
             spec = spec_from_file(job_file)
         else:
-            names = [n.strip() for n in layout_list.split(",") if n.strip()]
-            spec = spec_for_all(names, out_dir, copies, mono, content_dir, clinic_file)
+            spec = spec_for_all(layout_list, out_dir, copies, mono, content_dir, clinic_file)
         with _Progress() as progress:
             outcome = run(spec, force=force, progress=progress)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP before any file was written
         click.echo("interrupted before any file was written", err=True)
-        sys.exit(130)
+        sys.exit(128 + getattr(exc, "signum", 2))
     sys.exit(_batch_report(outcome))
 
 
@@ -252,7 +305,7 @@ def _batch_report(outcome: Any) -> int:
     if outcome.interrupted:
         click.echo(f"interrupted: {len(outcome.written)} complete files written to {where} and listed in its "
                    "manifest.json; run the same command again to finish", err=True)
-        return 130
+        return 128 + (outcome.signal or 2)  # 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
     echo_notices(outcome.notices)
     for file, reason in outcome.failed:
         click.echo(f"error: {file}: {reason}", err=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,13 @@ from ..resources import fonts_dir, layouts_file, package_dir
 from ..version import __version__
 
 MANIFEST = "manifest.json"
+MANIFEST_LIMIT = 8 * 1024 * 1024  # a larger manifest.json is not one this program wrote: it is ignored
+# The files of a content pack (inputs.content.FILES, which imports pydantic): only these are its inputs,
+# so other files in the folder (an output folder, notes, a backup) never make a batch stale.
+CONTENT_FILES = ("sheet.yaml", "labels.yaml", "corrections.yaml")
+HASH_LIMIT = 64 * 1024 * 1024  # inputs larger than this are hashed by size and time (loading refuses them)
 _SKIP_DIRS = {"__pycache__"}
+_CHUNK = 1024 * 1024
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -34,6 +41,45 @@ def _hash_tree(h: Any, folder: Path, suffixes: tuple[str, ...] | None = None) ->
             h.update(b"\0")
 
 
+def _open_regular(path: Path) -> tuple[Any, os.stat_result] | None:
+    """An open binary file and its status when ``path`` is a regular file (symlinks followed), else None.
+
+    Checked before opening (a FIFO or device is never opened) and again on the open file (no blocking
+    open: O_NONBLOCK), so nothing here can hang on something that is not a file.
+    """
+    try:
+        if not stat.S_ISREG(Path(path).stat().st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        return None
+    fh = os.fdopen(fd, "rb")
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        fh.close()
+        return None
+    return fh, status
+
+
+def _hash_file(h: Any, path: Path) -> None:
+    """Feed one input file into ``h``: its bytes if it is a regular file within HASH_LIMIT, else what it is
+    (missing or not a file, or too large: its size and time), so the digest changes when the file does."""
+    opened = _open_regular(path)
+    if opened is None:
+        h.update(b"\0missing\0")
+        return
+    fh, status = opened
+    with fh:
+        if status.st_size > HASH_LIMIT:
+            h.update(f"\0large {status.st_size} {status.st_mtime_ns}\0".encode())
+            return
+        left = HASH_LIMIT + 1
+        while left > 0 and (chunk := fh.read(min(_CHUNK, left))):
+            h.update(chunk)
+            left -= len(chunk)
+    h.update(b"\0")
+
+
 @lru_cache(maxsize=1)
 def program_digest() -> str:
     """The program itself: version, the package's Python source, layouts.yaml and the bundled fonts."""
@@ -45,10 +91,18 @@ def program_digest() -> str:
 
 
 def content_digest(folder: Path) -> str:
-    """Every file of a content pack (names and bytes); a missing folder hashes as such."""
+    """The files of a content pack (names and bytes), nothing else in its folder; a missing folder hashes
+    as such."""
     h = hashlib.sha256(b"content\0")
-    if Path(folder).is_dir():
-        _hash_tree(h, Path(folder))
+    folder = Path(folder)
+    try:
+        is_dir = stat.S_ISDIR(folder.stat().st_mode)
+    except (OSError, ValueError):  # missing, or a name too long (loading the pack reports it)
+        is_dir = False
+    if is_dir:
+        for name in CONTENT_FILES:
+            h.update(name.encode() + b"\0")
+            _hash_file(h, folder / name)
     else:
         h.update(b"missing\0" + str(folder).encode())
     return h.hexdigest()
@@ -64,10 +118,7 @@ def files_digest(paths: Any) -> str:
     h = hashlib.sha256(b"files\0")
     for path in paths:
         h.update(str(path).encode() + b"\0")
-        try:
-            h.update(Path(path).read_bytes())
-        except OSError:
-            h.update(b"\0missing\0")
+        _hash_file(h, Path(path))
     return h.hexdigest()
 
 
@@ -77,34 +128,140 @@ def run_digest(options: Any, content: Path, extra: Any = ()) -> str:
     return sha256_bytes("\0".join(parts).encode())
 
 
-def read_manifest(out_dir: Path) -> dict[str, Any] | None:
-    """The manifest of ``out_dir`` if it is there and readable, else None."""
+# --- manifest.json ---------------------------------------------------------------------------------
+
+_SEAL = b',\n  "checksum": "'  # the last field: the sha256 of the manifest's text before it
+_END = b'"\n}\n'
+
+
+def manifest_bytes(manifest: dict[str, Any], lines: dict[str, tuple[Any, str]] | None = None) -> bytes:
+    """The text of manifest.json: one field per line, one line per file record, and last a ``checksum``:
+    the sha256 of the text before it, so an edited, cut or merged manifest is never trusted as complete.
+
+    It is written again as each file is made: ``lines`` keeps each record's text between calls (by file
+    name, while the record is the same object), and no indenting (slow) encoder is used."""
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    def line(record: Any) -> str:
+        name = record.get("file") if isinstance(record, dict) else None
+        if lines is None or not isinstance(name, str):
+            return f"    {dump(record)}"
+        kept = lines.get(name)
+        if kept is None or kept[0] is not record:
+            kept = lines[name] = (record, f"    {dump(record)}")
+        return kept[1]
+
+    fields = []
+    for key, value in manifest.items():
+        if key == "checksum":
+            continue
+        if key == "files" and isinstance(value, list) and value:
+            fields.append(f"  {dump(key)}: [\n" + ",\n".join(line(r) for r in value) + "\n  ]")
+        else:
+            fields.append(f"  {dump(key)}: {dump(value)}")
+    body = ("{\n" + ",\n".join(fields)).encode()
+    return body + _SEAL + sha256_bytes(body).encode() + _END
+
+
+def sealed(raw: bytes) -> bool:
+    """True when ``raw`` ends with the checksum of the text before it (manifest_bytes)."""
+    body, seal, tail = raw.rpartition(_SEAL)
+    return bool(seal) and tail == sha256_bytes(body).encode() + _END
+
+
+def read_manifest_text(out_dir: Path) -> bytes | None:
+    """The bytes of ``out_dir``/manifest.json if it is a regular file of at most MANIFEST_LIMIT bytes."""
+    opened = _open_regular(Path(out_dir) / MANIFEST)
+    if opened is None:
+        return None
+    fh, status = opened
+    with fh:
+        if status.st_size > MANIFEST_LIMIT:
+            return None
+        try:
+            raw: bytes = fh.read(MANIFEST_LIMIT + 1)
+        except OSError:
+            return None
+    return raw if len(raw) <= MANIFEST_LIMIT else None
+
+
+def parse_manifest(raw: bytes | None) -> dict[str, Any] | None:
+    """A JSON object with a list of files, else None (not JSON, nested too deep, another shape)."""
+    if raw is None:
+        return None
     try:
-        data = json.loads((Path(out_dir) / MANIFEST).read_bytes())
-    except (OSError, ValueError):
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         return None
     return data
 
 
+def read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    """The manifest of ``out_dir`` if it is a regular file of at most MANIFEST_LIMIT bytes holding a
+    JSON object with a list of files, else None (not there, not a file, too large, too deep, not JSON)."""
+    return parse_manifest(read_manifest_text(out_dir))
+
+
+def records(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The manifest's well-formed file records by name (the first of any repeated name)."""
+    found: dict[str, dict[str, Any]] = {}
+    for entry in manifest.get("files", []):
+        if isinstance(entry, dict) and plain_name(entry.get("file")):
+            found.setdefault(entry["file"], entry)
+    return found
+
+
+def plain_name(name: Any) -> bool:
+    """A file name inside the output folder: no folder part, not hidden, not the manifest."""
+    return (isinstance(name, str) and bool(name) and "/" not in name and "\0" not in name
+            and not name.startswith(".") and name != MANIFEST)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def file_matches(out_dir: Path, entry: Any) -> bool:
-    """True when the file an entry describes is on disk with the recorded size and sha256."""
-    try:
-        path = Path(out_dir) / entry["file"]
-        if path.stat().st_size != entry["bytes"]:
-            return False
-        return bool(sha256_bytes(path.read_bytes()) == entry["sha256"])
-    except (OSError, KeyError, TypeError):
+    """True when the file an entry describes is a regular file on disk with the recorded size, modification
+    time and sha256 (read only when size and time agree, and never more than the recorded size)."""
+    if not isinstance(entry, dict) or not plain_name(entry.get("file")):
         return False
+    size, mtime, sha = entry.get("bytes"), entry.get("mtime_ns"), entry.get("sha256")
+    if not (_whole(size) and _whole(mtime) and isinstance(sha, str)):
+        return False
+    opened = _open_regular(Path(out_dir) / entry["file"])
+    if opened is None:
+        return False
+    fh, status = opened
+    with fh:
+        if status.st_size != size or status.st_mtime_ns != mtime:
+            return False
+        h = hashlib.sha256()
+        left = size + 1
+        try:
+            while left > 0 and (chunk := fh.read(min(_CHUNK, left))):
+                h.update(chunk)
+                left -= len(chunk)
+        except OSError:
+            return False
+    return left == 1 and h.hexdigest() == sha
 
 
 def up_to_date(out_dir: Path, digest: str) -> dict[str, Any] | None:
-    """The manifest when a complete earlier run had the same inputs and every file is intact."""
-    manifest = read_manifest(out_dir)
-    if not manifest or not manifest.get("complete") or manifest.get("inputs") != digest:
+    """The manifest when a complete earlier run had the same inputs, the manifest is as that run wrote it
+    (checksum) and lists as many files as that run made, and every one of those files is intact."""
+    raw = read_manifest_text(out_dir)
+    manifest = parse_manifest(raw)
+    if (not manifest or raw is None or manifest.get("complete") is not True or manifest.get("inputs") != digest
+            or not sealed(raw)):
         return None
     files = manifest["files"]
-    if not files or not all(isinstance(e, dict) and file_matches(out_dir, e) for e in files):
+    if not files or manifest.get("total") != len(files) or len(records(manifest)) != len(files):
+        return None
+    if not all(file_matches(out_dir, e) for e in files):
         return None
     return manifest

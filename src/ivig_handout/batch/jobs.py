@@ -3,6 +3,7 @@ located errors."""
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -65,23 +66,22 @@ def load_job(path: Path, located: Located) -> tuple[Job, Handout]:
     base = Path(path).parent
     problems: list[str] = []
     content_dir = base / fields.content if fields.content else None
-    if content_dir is not None and not content_dir.is_dir():
+    if content_dir is not None and not _is(content_dir, stat.S_ISDIR):
         problems.append(_at(located, ("content",), f"content folder '{content_dir}' not found "
                                                   "(a relative path starts at the job file's folder)"))
     out_dir = base / fields.output
-    if out_dir.exists() and not out_dir.is_dir():
-        problems.append(_at(located, ("output",), f"'{out_dir}' is a file; give a folder for the handouts"))
+    _out_dir(out_dir, lambda m: _at(located, ("output",), m), problems)
     layouts = _layouts(fields.layouts, fields.mono, lambda i, m: _at(located, _item(located, "layouts", i), m),
                        problems)
     clinic = None
     if fields.clinic:
         clinic_file = base / fields.clinic
-        if not clinic_file.is_file():
+        if not _is(clinic_file, stat.S_ISREG):
             problems.append(_at(located, ("clinic",), f"clinic profile '{clinic_file}' not found "
                                                       "(a relative path starts at the job file's folder)"))
         elif _clinic(clinic_file, problems):
             clinic = clinic_file
-    if content_dir is not None and not content_dir.is_dir():
+    if content_dir is not None and not _is(content_dir, stat.S_ISDIR):
         raise ContentError(problems)
     try:
         handout = load_handout(content_dir)
@@ -99,14 +99,32 @@ def job_for_all(layout_names: Sequence[str], out_dir: Path, copies: int, mono: b
     """Every document (the full sheet and every one-pager) in the given layouts."""
     problems: list[str] = []
     layouts = _layouts(layout_names, mono, lambda i, m: f"--layouts: {m}", problems)
-    if Path(out_dir).exists() and not Path(out_dir).is_dir():
-        problems.append(f"--out-dir: '{out_dir}' is a file; give a folder for the handouts")
+    _out_dir(Path(out_dir), lambda m: f"--out-dir: {m}", problems)
     clinic = clinic_file if clinic_file and _clinic(clinic_file, problems) else None
     if problems:
         raise ContentError(problems)
     handout = load_handout(content_dir)
     documents = _documents(handout, [ALL], lambda i, m: m, problems)
     return Job(documents, layouts, copies, Path(out_dir), content_dir, clinic), handout
+
+
+def _is(path: Path, kind: Any) -> bool:
+    """``kind(mode)`` of what ``path`` names; False when it cannot be looked at (missing, a name too long)."""
+    try:
+        return bool(kind(Path(path).stat().st_mode))
+    except (OSError, ValueError):
+        return False
+
+
+def _out_dir(folder: Path, where: Any, problems: list[str]) -> None:
+    """An output folder that can hold the files (not a file, names within the system's limits)."""
+    from ..errors import OutputError
+    from ..export.sinks.file import check_folder
+
+    try:
+        check_folder(folder)
+    except OutputError as exc:
+        problems.append(where(str(exc)))
 
 
 def _clinic(path: Path, problems: list[str]) -> bool:

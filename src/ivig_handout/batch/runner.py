@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import gc
-import json
+import os
 import signal
+import stat
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import IvigError
+from ..errors import IvigError, OutputError
 from ..resources import default_content_dir
 from ..version import __version__
 from .freshness import (
@@ -21,8 +26,11 @@ from .freshness import (
     content_digest,
     file_matches,
     files_digest,
+    manifest_bytes,
+    parse_manifest,
     program_digest,
-    read_manifest,
+    read_manifest_text,
+    records,
     run_digest,
     sha256_bytes,
     up_to_date,
@@ -42,6 +50,9 @@ PRINT_RUN = "print-run"
 _NOT_DRAWN = {"name", "description", "paper", "sheet", "imposition"}
 
 Progress = Callable[[int, int], None]  # (files done, files in the run)
+LOCK_WAIT = 10.0  # seconds a batch waits for another batch writing into the same folder
+# Signals that stop a batch between files (each like Ctrl-C); the command exits 128 + the signal number.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclass(frozen=True)
@@ -112,22 +123,44 @@ class Outcome:
     notices: list[str] = field(default_factory=list)
     up_to_date: bool = False
     interrupted: bool = False
+    signal: int = 0  # the signal that stopped the run (with ``interrupted``): exit 128 + signal
 
 
-def run(spec: Spec, force: bool = False, progress: Progress | None = None) -> Outcome:
-    """Check freshness from input hashes first; only when something changed load, render and write."""
-    digest = run_digest(spec.options, spec.content_dir, spec.extra) if spec.content_dir is not None else ""
-    if digest and not force and spec.out_dir is not None:
-        manifest = up_to_date(spec.out_dir, digest)
-        if manifest is not None:
-            files = [e["file"] for e in manifest["files"]]
-            return Outcome(spec.out_dir, len(files), kept=files, up_to_date=True)
-    gc.disable()  # imports and loading make many objects and no garbage; workers.make_executor re-enables
-    try:
-        job, handout = _resolve(spec)
-        return Batch(job, handout, spec, digest, force, progress).run()
-    finally:
-        gc.enable()
+class Interrupted(KeyboardInterrupt):
+    """A stop signal before any file was written (loading, waiting for the folder); ``signum`` says which."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_wait: float = LOCK_WAIT) -> Outcome:
+    """Check freshness from input hashes first; only when something changed load, render and write.
+
+    The output folder is locked for the whole run (another batch into it waits up to ``lock_wait``
+    seconds, then is refused), and temporary files that runs killed mid-write left behind are removed.
+    """
+    with _Stop() as stop, FolderLock(lock_wait) as lock:
+        if spec.out_dir is not None and _is_dir(spec.out_dir):
+            lock.take(spec.out_dir)
+            remove_stale_parts(spec.out_dir)
+        digest = run_digest(spec.options, spec.content_dir, spec.extra) if spec.content_dir is not None else ""
+        if digest and not force and spec.out_dir is not None:
+            manifest = up_to_date(spec.out_dir, digest)
+            if manifest is not None:
+                files = [e["file"] for e in manifest["files"]]
+                return Outcome(spec.out_dir, len(files), kept=files, up_to_date=True)
+        gc.disable()  # imports and loading make many objects and no garbage; workers.make_executor re-enables
+        try:
+            job, handout = _resolve(spec)
+            batch = Batch(job, handout, spec, digest, force, progress, stop)  # refuses clashing file names
+            if lock.folder != job.out_dir:
+                lock.take(job.out_dir, create=True)
+                remove_stale_parts(job.out_dir)
+            batch.inherited = lock.descriptors()
+            return batch.run()
+        finally:
+            gc.enable()
 
 
 def _resolve(spec: Spec) -> tuple[Job, Handout]:
@@ -162,13 +195,17 @@ class Batch:
     """One run: decide what is stale, render it in the pool, write files and the manifest."""
 
     def __init__(self, job: Job, handout: Handout, spec: Spec, digest: str, force: bool,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, stop: _Stop | None = None) -> None:
         from ..plan.kinds import kind_of
 
         self.job, self.handout, self.digest, self.progress = job, handout, digest, progress
-        old = {} if force else (read_manifest(job.out_dir) or {})
-        self.old = {e["file"]: e for e in old.get("files", [])
-                    if isinstance(e, dict) and isinstance(e.get("file"), str)}
+        self.force, self.stop = force, stop or _Stop()
+        self.old: dict[str, dict[str, Any]] = {}  # the last manifest's records, read once the folder is locked
+        self.intact: dict[str, bool] = {}  # file -> whether it matches its old record (checked once)
+        self.inherited: tuple[int, ...] = ()  # descriptors forked workers close (the folder lock)
+        self.manifest_on_disk: bytes | None = None  # the text last written (or handed to the writer)
+        self.writer: ManifestWriter | None = None
+        self.lines: dict[str, tuple[Any, str]] = {}  # manifest_bytes's text of each record
         # What every document is made from, besides its id and layout: program, fonts, content, clinic.
         made_from = [program_digest(), content_digest(job.content_dir or default_content_dir()),
                      files_digest(spec.extra)]
@@ -182,19 +219,52 @@ class Batch:
                 self.docs[doc, layout.name] = Entry(name, doc, layout, key)
             self.runs[layout.name] = Entry(f"{PRINT_RUN}-{layout.name}.pdf", PRINT_RUN, layout)
         self.outcome = Outcome(job.out_dir, total=len(self.docs) + len(self.runs))
+        self._refuse_clashes()
+
+    def _refuse_clashes(self) -> None:
+        """Two files of the run with one name (ids that differ only in case count as one on some disks)."""
+        seen: dict[str, Entry] = {}
+        for entry in self._entries():
+            other = seen.setdefault(entry.file.casefold(), entry)
+            if other is not entry:
+                raise IvigError(f"'{other.document}' and '{entry.document}' would both be written to "
+                                f"{entry.file}; give one of them another id (nothing was written)")
 
     def run(self) -> Outcome:
-        with _CtrlC() as self.ctrl_c:  # from here on, Ctrl-C stops the run between files
+        """Make what is missing or stale; the manifest is rewritten as each file is written, so a run that
+        is killed (even with kill -9) leaves a manifest of what is complete, and the next run finishes it."""
+        self.stop.defer()  # from here on, a stop signal ends the run between files, never inside one
+        path = self.job.out_dir / MANIFEST
+        reason = _not_a_file(path)
+        if reason:
+            raise OutputError(f"{path}: {reason}; move it out of the way (the batch writes its manifest there)")
+        raw = read_manifest_text(self.job.out_dir)
+        old = None if self.force else parse_manifest(raw)
+        self.old = records(old) if old else {}
+        self.manifest_on_disk = raw
+        self.writer = ManifestWriter(path)
+        try:
+            for entry in self._entries():  # a folder, FIFO or device named like a file of the run
+                reason = _not_a_file(self.job.out_dir / entry.file)
+                if reason:
+                    self._fail(entry, f"{reason}; move it out of the way, then run the same command again")
+            tasks = self._render_tasks()  # decides first which files are already up to date
+            for layout in self.job.layouts:
+                tasks[:0] = self._print_run_if_ready(layout.name)  # every member was up to date
+            self._execute(tasks)
+        finally:
+            writer, self.writer = self.writer, None
             try:
-                tasks = self._render_tasks()  # decides first which files are already up to date
-                for layout in self.job.layouts:
-                    tasks[:0] = self._print_run_if_ready(layout.name)  # every member was up to date
-                self._execute(tasks)
+                writer.close()  # every version handed to it is on disk (or what went wrong is raised)
             finally:
-                self._write_manifest()
+                self._write_manifest()  # the last word: complete or not, in this thread
         order = {e.file: i for i, e in enumerate(self._entries())}
         self.outcome.failed.sort(key=lambda f: order[f[0]])
         return self.outcome
+
+    def _fail(self, entry: Entry, reason: str) -> None:
+        entry.error = reason
+        self.outcome.failed.append((entry.file, reason))
 
     def _entries(self) -> list[Entry]:
         """Every output file of the run, in manifest order: per layout its documents, then its print run."""
@@ -214,7 +284,8 @@ class Batch:
         for order, doc in enumerate(self.job.documents):
             groups: dict[str, list[Layout]] = {}
             for layout in self.job.layouts:
-                if not self._keep(self.docs[doc, layout.name]):
+                entry = self.docs[doc, layout.name]
+                if not entry.error and not self._keep(entry):
                     groups.setdefault(render_key(layout), []).append(layout)
             for key, layouts in groups.items():
                 cost = (designs[key], kind_of(self.handout, doc).fitting != "flow", order)  # long ones first
@@ -225,11 +296,17 @@ class Batch:
     def _keep(self, entry: Entry) -> bool:
         """True (and recorded) when the file on disk was made from the same inputs and is intact."""
         old = self.old.get(entry.file)
-        if old is None or old.get("input") != entry.input or not file_matches(self.job.out_dir, old):
+        if old is None or old.get("input") != entry.input or not self._intact(entry.file):
             return False
         entry.record = old
         self.outcome.kept.append(entry.file)
         return True
+
+    def _intact(self, file: str) -> bool:
+        """The file matches its record in the last manifest (size, time, sha256); checked once per run."""
+        if file not in self.intact:
+            self.intact[file] = file in self.old and file_matches(self.job.out_dir, self.old[file])
+        return self.intact[file]
 
     def _rendered(self, doc: str) -> Callable[[list[Made]], list[Task]]:
         def done(results: list[Made]) -> list[Task]:
@@ -249,8 +326,7 @@ class Batch:
             return []
         failed = [m for m in members if m.error]
         if failed:
-            run.error = f"not made because {len(failed)} of its handouts failed (see above)"
-            self.outcome.failed.append((run.file, run.error))
+            self._fail(run, f"not made because {len(failed)} of its handouts failed (see above)")
             self._tick()
             return []
         shas = [m.record["sha256"] for m in members]  # type: ignore[index]
@@ -271,21 +347,30 @@ class Batch:
         from ..export.sinks.file import write_atomic
 
         self.outcome.notices += [n for n in made.notices if n not in self.outcome.notices]
+        path = self.job.out_dir / entry.file
         if made.error:
-            entry.error = made.error
-            self.outcome.failed.append((entry.file, made.error))
+            self._fail(entry, made.error)
         else:
-            write_atomic(self.job.out_dir / entry.file, made.data)
-            entry.data = made.data
-            entry.record = self._record(entry, made)
-            self.outcome.written.append(entry.file)
+            if self.writer is not None:
+                self.writer.flush()  # every file written so far is listed on disk before this one lands
+            try:
+                write_atomic(path, made.data)
+                mtime = path.stat().st_mtime_ns
+            except (OutputError, OSError) as exc:  # this file only (a folder in the way, a full disk)
+                self._fail(entry, _without_path(exc, path))
+            else:
+                entry.data = made.data
+                entry.record = self._record(entry, made, mtime)
+                self.outcome.written.append(entry.file)
+                self._write_manifest()  # at once: a run killed now loses only the files in flight
         self._tick()
 
-    def _record(self, entry: Entry, made: Made) -> dict[str, Any]:
+    def _record(self, entry: Entry, made: Made, mtime: int) -> dict[str, Any]:
         record: dict[str, Any] = {"file": entry.file, "document": entry.document, "layout": entry.layout.name}
         if entry.document == PRINT_RUN:
             record |= {"documents": list(self.job.documents), "copies": self.job.copies}
-        return record | {"pages": made.pages, "bytes": len(made.data), "sha256": made.sha256, "input": entry.input}
+        return record | {"pages": made.pages, "bytes": len(made.data), "mtime_ns": mtime, "sha256": made.sha256,
+                         "input": entry.input}
 
     def _tick(self) -> None:
         if self.progress:
@@ -301,11 +386,11 @@ class Batch:
 
         from . import workers
 
-        executor, n = workers.make_executor(self.job.request("full"), len(tasks))
+        executor, n = workers.make_executor(self.job.request("full"), len(tasks), self.inherited)
         queue: deque[Task] = deque(tasks)
         running: dict[Future[Any], Task] = {}
         try:
-            while (queue or running) and not self.ctrl_c.pressed:
+            while (queue or running) and not self.stop.signum:
                 while queue and len(running) < 2 * n:
                     task = queue.popleft()
                     running[executor.submit(getattr(workers, task.function), *task.args)] = task
@@ -313,10 +398,12 @@ class Batch:
                 for future in done:
                     queue.extendleft(running.pop(future).then(future.result()))
         except BrokenProcessPool:
-            raise IvigError("a worker process stopped unexpectedly (out of memory?); manifest.json lists "
-                            "the files that are complete; run the same command again to finish") from None
+            if not self.stop.signum:  # a signal to the whole process group also ends the workers: a stop
+                raise IvigError("a worker process stopped unexpectedly (out of memory?); manifest.json lists "
+                                "the files that are complete; run the same command again to finish") from None
         finally:
             self.outcome.interrupted = bool(queue or running)
+            self.outcome.signal = self.stop.signum if self.outcome.interrupted else 0
             workers.shut_down(executor, now=self.outcome.interrupted)
 
     def _write_manifest(self) -> None:
@@ -324,22 +411,92 @@ class Batch:
         from ..export.sinks.file import write_atomic
 
         files = [r for r in (e.record or self._old_if_intact(e) for e in self._entries()) if r]
-        complete = not self.outcome.failed and not self.outcome.interrupted and len(files) == self.outcome.total
+        total = self.outcome.total
+        complete = (not self.outcome.failed and not self.outcome.interrupted and len(files) == total
+                    and all(e.record for e in self._entries()))
         manifest = {"generator": f"ivig-handout {__version__}", "complete": complete,
-                    "inputs": self.digest, "files": files}
-        data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
-        path = self.job.out_dir / MANIFEST
-        try:
-            unchanged = path.read_bytes() == data
-        except OSError:
-            unchanged = False
-        if not unchanged and (files or path.exists()):
-            write_atomic(path, data)
+                    "inputs": self.digest, "total": total, "files": files}
+        data = manifest_bytes(manifest, self.lines)
+        if data != self.manifest_on_disk and (files or self.manifest_on_disk is not None):
+            if self.writer is not None:  # during the run: written beside the rendering
+                self.writer.put(data)
+            else:
+                write_atomic(self.job.out_dir / MANIFEST, data)
+            self.manifest_on_disk = data
 
     def _old_if_intact(self, entry: Entry) -> dict[str, Any] | None:
         """An earlier run's record of a file this run did not remake, if the file still matches it."""
-        old = self.old.get(entry.file)
-        return old if old is not None and file_matches(self.job.out_dir, old) else None
+        return self.old[entry.file] if self._intact(entry.file) else None
+
+
+class ManifestWriter:
+    """Writes manifest.json in a thread, so syncing it to disk after every file overlaps with the run
+    (collecting results, feeding the pool) instead of holding it up.
+
+    ``put`` hands over the newest text; ``flush`` waits until it is on disk. The batch flushes before it
+    writes the next PDF, so whenever a PDF is renamed into place every earlier one is listed on disk:
+    a kill -9 leaves at most that one file unlisted. ``close`` flushes, ends the thread and raises what
+    writing raised."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._pending: bytes | None = None
+        self._busy = False
+        self._closed = False
+        self._error: BaseException | None = None
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def put(self, data: bytes) -> None:
+        self._raise()
+        with self._ready:
+            self._pending = data
+            self._ready.notify_all()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="manifest-writer", daemon=True)
+            self._thread.start()
+
+    def flush(self) -> None:
+        with self._ready:
+            while ((self._pending is not None or self._busy) and self._error is None
+                   and self._thread is not None and self._thread.is_alive()):
+                self._ready.wait(timeout=1.0)
+        self._raise()
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _run(self) -> None:
+        from ..export.sinks.file import write_atomic
+
+        while True:
+            with self._ready:
+                while self._pending is None and not self._closed:
+                    self._ready.wait()
+                if self._pending is None:
+                    return
+                data, self._pending, self._busy = self._pending, None, True
+            try:
+                write_atomic(self.path, data)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the batch's thread
+                with self._ready:
+                    self._error, self._busy = exc, False
+                    self._ready.notify_all()
+                return
+            with self._ready:
+                self._busy = False
+                self._ready.notify_all()
 
 
 @dataclass(frozen=True)
@@ -352,21 +509,227 @@ class Task:
     then: Callable[[Any], list[Task]]
 
 
-class _CtrlC:
-    """While active, Ctrl-C only sets ``pressed``: the batch stops between files, never inside one."""
+class _Stop:
+    """SIGINT, SIGTERM and SIGHUP while a run is active (each not ignored when the run began: ``nohup``).
+
+    Until ``defer()`` (loading, waiting for the folder: nothing written yet) a signal ends the run at
+    once with Interrupted; after it, a signal only sets ``signum`` and the batch stops between files.
+    """
 
     def __init__(self) -> None:
-        self.pressed = False
-        self._previous: Any = None
+        self.signum = 0
+        self.deferred = False
+        self._previous: dict[int, Any] = {}
 
-    def __enter__(self) -> _CtrlC:
+    def __enter__(self) -> _Stop:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            for signum in STOP_SIGNALS:
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
+    def defer(self) -> None:
+        self.deferred = True
+
     def _handle(self, signum: int, frame: Any) -> None:
-        self.pressed = True
+        if not self.deferred:
+            raise Interrupted(signum)
+        self.signum = self.signum or signum
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous.clear()
+
+
+class FolderLock:
+    """An exclusive flock on the output folder itself (no lock file appears in the output)."""
+
+    def __init__(self, wait: float = LOCK_WAIT) -> None:
+        self.wait = wait
+        self.folder: Path | None = None
+        self.fd: int | None = None
+        self.created = False
+
+    def __enter__(self) -> FolderLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def descriptors(self) -> tuple[int, ...]:
+        return () if self.fd is None else (self.fd,)
+
+    def take(self, folder: Path, create: bool = False) -> None:
+        """Lock ``folder``, waiting up to ``wait`` seconds for another holder. With ``create`` the folder is
+        made first if need be; without, a folder that is not there is left unlocked (nothing to protect)."""
+        self.release()
+        folder = Path(folder)
+        deadline = time.monotonic() + self.wait
+        while True:
+            if create and not _is_dir(folder):
+                try:
+                    folder.mkdir(parents=True)
+                    self.created = True
+                except FileExistsError:
+                    pass  # made meanwhile by another run (or a file: the open below says so)
+                except OSError as exc:
+                    raise OutputError(f"{folder}: cannot make the output folder ({exc.strerror or exc})") from None
+            try:
+                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                if create:
+                    continue  # removed between the two calls: make it again
+                return
+            except OSError as exc:
+                raise OutputError(f"{folder}: cannot open the output folder ({exc.strerror or exc})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _lock_holder(fd)
+                os.close(fd)
+                if time.monotonic() >= deadline:
+                    raise OutputError(f"{folder}: another batch is writing into this folder ({holder}); "
+                                      "let it finish, or give another output folder") from None
+                time.sleep(0.05)
+                continue
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno in (errno.ENOLCK, errno.EBADF, errno.EINVAL, errno.EOPNOTSUPP):
+                    self.folder = folder  # a file system without locks (some network disks): go on unlocked
+                    return
+                raise OutputError(f"{folder}: cannot lock the output folder ({exc.strerror or exc})") from None
+            if _same_file(fd, folder):
+                self.folder, self.fd = folder, fd
+                return
+            os.close(fd)  # the folder was removed or replaced while we waited: lock the one there now
+
+    def release(self) -> None:
+        if self.fd is not None:
+            if self.created and self.folder is not None:
+                with suppress(OSError):
+                    if not any(self.folder.iterdir()):  # made for this run, nothing written: leave no trace
+                        self.folder.rmdir()
+            os.close(self.fd)
+        self.folder, self.fd, self.created = None, None, False
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        a, b = os.fstat(fd), Path(path).stat()
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _lock_holder(fd: int) -> str:
+    """Who holds the flock on the folder open as ``fd``: "pid N: its command line", from /proc (Linux)."""
+    status = os.fstat(fd)
+    key = (os.major(status.st_dev), os.minor(status.st_dev), status.st_ino)
+    pid = None
+    text = _read_small(Path("/proc/locks"), 1 << 20) or b""
+    for line in text.decode("ascii", "replace").splitlines():
+        parts = line.split()  # "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"; waiters have "->"
+        if len(parts) < 6 or parts[1] != "FLOCK":
+            continue
+        try:
+            major, minor, inode = parts[5].split(":")
+            if (int(major, 16), int(minor, 16), int(inode)) == key:
+                pid = int(parts[4])
+                break
+        except ValueError:
+            continue
+    if pid is None or pid <= 0:
+        return "held by another process"
+    raw = _read_small(Path(f"/proc/{pid}/cmdline"), 4096)
+    command = _command_line(raw) if raw else ""
+    return f"pid {pid}: {command}" if command else f"pid {pid}"
+
+
+_PRIVATE_OPTIONS = ("--patient-name",)  # values never shown (another program's command line)
+
+
+def _command_line(raw: bytes) -> str:
+    words = raw.rstrip(b"\0").decode("utf-8", "replace").split("\0")
+    shown: list[str] = []
+    hide = False
+    for word in words:
+        if hide:
+            shown.append("...")
+            hide = False
+            continue
+        name = word.split("=", 1)[0]
+        text = word
+        if name in _PRIVATE_OPTIONS:
+            hide = "=" not in word
+            text = name if hide else f"{name}=..."
+        shown.append("".join(c if c.isprintable() else "?" for c in text))
+    text = " ".join(shown)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def remove_stale_parts(folder: Path) -> list[Path]:
+    """Delete the temporary files of writers that are gone (a run killed mid-write); the removed paths."""
+    from ..export.sinks.file import stale_parts
+
+    removed = []
+    for path in stale_parts(folder):
+        with suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _is_dir(path: Path) -> bool:
+    """Path.is_dir without its exceptions (a name too long raises there; the job's checks report it)."""
+    try:
+        return stat.S_ISDIR(Path(path).stat().st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` cannot be a file the batch writes ("" when it is a regular file or absent)."""
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        return f"cannot be checked ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return ""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    return f"there is {kind} of this name, not a file"
+
+
+def _without_path(exc: Exception, path: Path) -> str:
+    """A write error's message without the path it starts with (the report names the file)."""
+    text = (str(exc).splitlines() or [type(exc).__name__])[0]
+    for prefix in (f"{path}: ", f"{path.name}: "):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
+def _read_small(path: Path, limit: int = 8 * 1024 * 1024) -> bytes | None:
+    """At most ``limit`` bytes of a regular file (or a /proc file), None when it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return None
+        chunks, left = [], limit + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 16))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        return None if len(data) > limit else data
+    except OSError:
+        return None
+    finally:
+        os.close(fd)

@@ -3,13 +3,18 @@ print runs. Every rendering goes through the library API."""
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import multiprocessing
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -38,10 +43,52 @@ def preload(request: Request) -> None:
     warm_up(request)
 
 
-def _init_worker(request: Request) -> None:
-    """Pool initializer: Ctrl-C is the parent's business (it stops the run between files)."""
+def _init_worker(request: Request, parent: int, inherited: tuple[int, ...]) -> None:
+    """Pool initializer: the worker dies with its parent; stopping is the parent's business.
+
+    Ctrl-C and a hang-up reach the whole process group: the parent stops the run between files and
+    ends the workers, so they ignore both. SIGTERM keeps its default (a forked worker would otherwise
+    run the parent's handler and live on). ``inherited`` are the parent's descriptors a forked worker
+    must not keep open (the lock on the output folder).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
+    for fd in inherited:
+        with suppress(OSError):
+            os.close(fd)
     preload(request)  # forked: already done, nothing to do; spawned: imports, fonts, content
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` ends, however it ends (kill -9 too).
+
+    Linux: the kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG; strictly, when the
+    thread that forked this process ends: the pool forks from the batch's main thread, which lasts as
+    long as the process). Elsewhere, a thread checks every half second whether the process was handed
+    to another parent. Either way, a parent that died before this call ends the process at once.
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+            armed = False
+    if os.getppid() != parent:
+        os._exit(1)
+    if not armed:  # pragma: no cover - not Linux
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+
+
+def _watch_parent(parent: int) -> None:  # pragma: no cover - not Linux
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def render_group(request: Request, layouts: Sequence[Layout]) -> list[Made]:
@@ -110,9 +157,9 @@ class InlineExecutor(Executor):
         return future
 
 
-def make_executor(request: Request, tasks: int) -> tuple[Executor, int]:
+def make_executor(request: Request, tasks: int, inherited: Sequence[int] = ()) -> tuple[Executor, int]:
     """A pool of up to one worker per core (fork start method: workers inherit imports, fonts and the
-    loaded content and profile of ``request``)."""
+    loaded content and profile of ``request``). Forked workers close the descriptors ``inherited``."""
     preload(request)
     # Everything so far (modules, content, fonts) lives as long as the process: freezing it keeps the
     # collector from walking it again, in the workers too, where that walk would also un-share
@@ -126,12 +173,14 @@ def make_executor(request: Request, tasks: int) -> tuple[Executor, int]:
         context: multiprocessing.context.BaseContext = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover - no fork on this platform
         context = multiprocessing.get_context()
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(request,))
+    close = tuple(inherited) if context.get_start_method() == "fork" else ()  # spawned: nothing inherited
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                               initargs=(request, os.getpid(), close))
     return pool, workers
 
 
 def shut_down(executor: Executor, now: bool) -> None:
-    """Close the pool; ``now`` (Ctrl-C) drops queued tasks and stops the workers at once.
+    """Close the pool; ``now`` (a stop signal) drops queued tasks and stops the workers at once.
 
     Workers only compute (the parent writes every file), so stopping one mid-task loses nothing.
     """
@@ -141,5 +190,9 @@ def shut_down(executor: Executor, now: bool) -> None:
     if now:
         for process in procs:
             process.terminate()
+        deadline = time.monotonic() + 5
         for process in procs:
-            process.join(timeout=5)
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if process.is_alive():  # pragma: no cover - a worker stuck in C code
+                process.kill()
+                process.join(timeout=1)

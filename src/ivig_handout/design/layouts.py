@@ -3,18 +3,17 @@ section of sizes per document kind)."""
 
 from __future__ import annotations
 
-from difflib import get_close_matches
 from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..errors import ContentError, NotFoundError
+from ..errors import ContentError
 from ..inputs.validate import validate
 from ..inputs.yamlio import Located, load
 from ..resources import layouts_file
+from .names import MONO_SUFFIX, layout_key
 
-MONO_SUFFIX = "-mono"
 MIN_PRINT_MARGIN = 29  # pt (0.4 in): what most printers print to
 BAND_FIELDS = ("band_margins", "band_logo_width", "band_logo_height", "band_qr_size", "band_caption_width",
                "band_text")
@@ -53,6 +52,8 @@ class ClinicSizes(BaseModel):
     band_qr_size: float | None = Field(default=None, ge=54)
     band_caption_width: float | None = Field(default=None, gt=0)  # the QR code's label and address
     band_text: float | None = Field(default=None, ge=11)  # the band's name and questions line (body text)
+    band_title: float | None = Field(default=None, ge=14)  # the title under a band (None: the kind's own)
+    band_leading: float | None = Field(default=None, ge=1.15, le=3.0)  # line spacing under a band
 
     @field_validator("band_margins")
     @classmethod
@@ -189,13 +190,6 @@ def _deep_merge(base: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
 
 def get_layout(name: str, mono: bool = False) -> Layout:
     """The layout called ``name`` (``NAME-mono`` for greyscale); unknown names suggest the closest."""
-    layouts = all_layouts()
-    key = name.strip().lower()
-    if key.endswith(MONO_SUFFIX) and key[: -len(MONO_SUFFIX)] in layouts:
-        key, mono = key[: -len(MONO_SUFFIX)], True
-    if key not in layouts:
-        close = get_close_matches(key, list(layouts), n=2, cutoff=0.6)
-        hint = f": did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        raise NotFoundError(f"unknown layout '{name}'{hint} (choose from {', '.join(layouts)})")
-    layout = layouts[key]
-    return layout.as_mono() if mono else layout
+    key, named_mono = layout_key(name)
+    layout = all_layouts()[key]
+    return layout.as_mono() if mono or named_mono else layout

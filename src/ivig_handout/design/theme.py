@@ -85,9 +85,17 @@ def with_profile(theme: Theme) -> Theme:
     update: dict[str, Any] = {}
     if kind.clinic_extra_pages:
         kind = kind.model_copy(update={"max_pages": kind.max_pages + kind.clinic_extra_pages})
+    styles = theme.styles
     if kind.clinic_band and layout.clinic.band_margins:
         update["margins"] = layout.clinic.band_margins
-    return replace(theme, kind=kind, layout=layout.model_copy(update=update) if update else layout)
+    if kind.clinic_band and layout.clinic.band_leading:  # under a band: the section's lines a little closer
+        lead = layout.clinic.band_leading
+        styles = {name: replace(s, leading=round(s.size * lead, 2)) for name, s in styles.items()}
+    if kind.clinic_band and layout.clinic.band_title:
+        title = styles["title"]
+        size = layout.clinic.band_title
+        styles = {**styles, "title": replace(title, size=size, leading=round(size * title.leading / title.size, 2))}
+    return replace(theme, kind=kind, styles=styles, layout=layout.model_copy(update=update) if update else layout)
 
 
 def _first(value: float | None, default: float) -> float:

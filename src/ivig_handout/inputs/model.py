@@ -2,50 +2,74 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from .template import fill
 
 Rating = Literal["strong", "moderate", "weak", "insufficient"]
 RATINGS: tuple[Rating, ...] = ("strong", "moderate", "weak", "insufficient")
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+# Size limits of a content pack. Within them every document builds, and `check` runs, in seconds
+# (tests/inputs/test_limits.py builds a pack at the limits); each leaves room above the AAN sheet's
+# own figure (in brackets). A file is also at most yamlio.MAX_BYTES (2 MiB) and nested at most
+# yamlio.MAX_DEPTH (64) levels deep. Counts and totals are checked in inputs/rules.py.
+MAX_DISORDERS = 40  # disorders on the sheet, its groups and its list of others together [12]
+MAX_GROUPS = 20  # groups of helpful disorders [5]
+MAX_PARAGRAPHS = 10  # paragraphs in one list: the introduction, a section, a group, a disorder, ... [3]
+MAX_PARAGRAPH = 2_000  # characters in one paragraph, intro, citation or disclaimer [591]
+MAX_LINE = 200  # characters in a title, heading, name, abbreviation or one-line label [88]
+MAX_ITEMS = 20  # side-effect items [6]
+MAX_ITEM = 300  # characters in one side-effect item [85]
+MAX_ALIASES = 10  # aliases of one disorder [2]
+MAX_ID = 64  # characters in an id or alias [49]
+MAX_CORRECTIONS = 200  # recorded corrections [11]
+MAX_KEYWORDS = 20  # PDF keywords [5]
+MAX_ONE_PAGER = 5_000  # characters a one-pager prints from the sheet; no layout holds more [3,241]
+MAX_SHEET = 60_000  # characters of all the sheet's text together [7,622]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-Text = Field(min_length=1)
+Text = Field(min_length=1, max_length=MAX_LINE)  # one line: a title, heading, name or label
+Prose = Field(min_length=1, max_length=MAX_PARAGRAPH)  # a paragraph
+Paragraph = Annotated[str, StringConstraints(max_length=MAX_PARAGRAPH)]
+Paragraphs = Annotated[tuple[Paragraph, ...], Field(max_length=MAX_PARAGRAPHS)]
 
 
 class Meta(Strict):
-    language: str = "en-US"
+    language: str = Field(default="en-US", max_length=MAX_LINE)
     review_date: date
-    reviewed_by: str | None = None
+    reviewed_by: str | None = Field(default=None, max_length=MAX_LINE)
 
 
 class Section(Strict):
     heading: str = Text
-    paragraphs: tuple[str, ...] = Field(min_length=1)
+    paragraphs: Paragraphs = Field(min_length=1)
 
 
 class Disorder(Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    aliases: tuple[str, ...] = ()
+    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID)
+    aliases: tuple[str, ...] = Field(default=(), max_length=MAX_ALIASES)
     name: str = Text
-    abbreviation: str | None = None
+    abbreviation: str | None = Field(default=None, max_length=MAX_LINE)
     rating: Rating = "insufficient"
-    paragraphs: tuple[str, ...] = ()
+    paragraphs: Paragraphs = ()
 
     @field_validator("aliases")
     @classmethod
     def _aliases_are_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        import re
-
         for alias in value:
             if not re.match(ID_PATTERN, alias):
-                raise ValueError(f"alias '{alias}' must be lower-case letters, digits and dashes")
+                raise ValueError(f"alias '{alias[:MAX_ID]}' must be lower-case letters, digits and dashes")
+            if len(alias) > MAX_ID:
+                raise ValueError(f"alias '{alias[:MAX_ID]}...' is {len(alias)} characters long; at most {MAX_ID}")
         return value
 
     @property
@@ -55,50 +79,51 @@ class Disorder(Strict):
 
 
 class Group(Strict):
-    id: str = Field(pattern=ID_PATTERN)
+    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID)
     heading: str = Text
-    paragraphs: tuple[str, ...] = ()
-    disorders: tuple[Disorder, ...] = Field(min_length=1)
+    paragraphs: Paragraphs = ()
+    disorders: tuple[Disorder, ...] = Field(min_length=1, max_length=MAX_DISORDERS)
 
 
 class Helpful(Strict):
     heading: str = Text
-    groups: tuple[Group, ...] = Field(min_length=1)
+    groups: tuple[Group, ...] = Field(min_length=1, max_length=MAX_GROUPS)
 
 
 class OtherDisorders(Strict):
     heading: str = Text
-    intro: str = Text
-    disorders: tuple[Disorder, ...] = Field(min_length=1)
+    intro: str = Prose
+    disorders: tuple[Disorder, ...] = Field(min_length=1, max_length=MAX_DISORDERS)
 
 
 class SideEffects(Strict):
     heading: str = Text
-    intro: str = Text
-    items: tuple[str, ...] = Field(min_length=1)
-    after: tuple[str, ...] = ()
+    intro: str = Prose
+    items: tuple[Annotated[str, StringConstraints(max_length=MAX_ITEM)], ...] = Field(
+        min_length=1, max_length=MAX_ITEMS)
+    after: Paragraphs = ()
 
 
 class Source(Strict):
-    endorsement: str = Text
+    endorsement: str = Prose
     copyright: str = Text
     publisher: str = Text
     year: int = Field(ge=1900, le=2100)
-    citation: str = Text
-    status: str = Text
+    citation: str = Prose
+    status: str = Prose
 
 
 class Sheet(Strict):
     meta: Meta
     title: str = Text
-    introduction: tuple[str, ...] = Field(min_length=1)
+    introduction: Paragraphs = Field(min_length=1)
     what_is_ivig: Section
     helpful: Helpful
     other_disorders: OtherDisorders
     side_effects: SideEffects
-    closing: tuple[str, ...] = ()
+    closing: Paragraphs = ()
     source: Source
-    disclaimer: str = Text
+    disclaimer: str = Prose
 
 
 class RatingWords(Strict):
@@ -123,19 +148,20 @@ class ClinicLabels(Strict):
 class Labels(Strict):
     ratings: RatingWords
     glance_heading: str = Text
-    glance_intro: str = Text
+    glance_intro: str = Prose
     notice_heading: str = Text
-    notice: str = Text
+    notice: str = Prose
     source_label: str = Text
     status_label: str = Text
     page_footer: str = Text
-    continued: str | None = None  # heading of a box continued on the next page; {heading} = its own
+    continued: str | None = Field(default=None, max_length=MAX_LINE)  # a box continued on the next page; {heading}
     one_pager_title: str = Text
     one_pager_about: str = Text
     one_pager_research: str = Text
     document_author: str = Text
     document_subject: str = Text
-    document_keywords: tuple[str, ...] = ()
+    document_keywords: tuple[Annotated[str, StringConstraints(max_length=MAX_LINE)], ...] = Field(
+        default=(), max_length=MAX_KEYWORDS)
     clinic: ClinicLabels
 
     def rating(self, rating: Rating) -> str:
@@ -143,14 +169,14 @@ class Labels(Strict):
 
 
 class Correction(Strict):
-    original: str = Text
-    corrected: str = Text
-    reason: str = Text
-    typo: str | None = None  # the wrong fragment `check` looks for (default: the whole original)
+    original: str = Prose
+    corrected: str = Prose
+    reason: str = Prose
+    typo: str | None = Field(default=None, max_length=MAX_PARAGRAPH)  # the wrong fragment `check` looks for
 
 
 class Corrections(Strict):
-    corrections: tuple[Correction, ...] = ()
+    corrections: tuple[Correction, ...] = Field(default=(), max_length=MAX_CORRECTIONS)
 
 
 class Handout(BaseModel):
@@ -170,4 +196,16 @@ class Handout(BaseModel):
         return found
 
     def notice(self) -> str:
-        return self.labels.notice.format(year=self.sheet.source.year)
+        return fill(self.labels.notice, year=self.sheet.source.year)
+
+
+# The placeholders each label may hold (and must hold), by its path in labels.yaml: filled with
+# template.fill where the label is used, checked by template.problems when the pack is loaded.
+TEMPLATES: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    ("notice",): (("year",), ("year",)),  # Handout.notice
+    ("page_footer",): (("page", "pages"), ("page",)),  # render.document, every page
+    ("one_pager_title",): (("name",), ("name",)),  # plan.kinds.one_pager
+    ("continued",): (("heading",), ()),  # plan.common.side_effect_box
+    ("clinic", "questions"): (("phone",), ()),  # plan.profile
+    ("clinic", "phone"): (("phone",), ("phone",)),  # plan.profile
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from ..errors import ContentError, UncoveredCharacterError
+from . import template
+from .files import FileRefusedError, read_regular
 from .patient import LIMITS as PATIENT_LIMITS
 from .text import check_text, normalise
 from .validate import validate
@@ -58,6 +61,8 @@ class ClinicProfile(BaseModel):
     def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
         text = normalise(value) if value is not None else ""
         _limit(text, str(info.field_name))
+        if info.field_name == "questions":
+            _placeholders(text, "phone")
         return text or None
 
     @field_validator("logo")
@@ -87,6 +92,7 @@ class ClinicProfile(BaseModel):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         text = (value or "").strip()
+        _placeholders(text, "id")
         if text and not URL.fullmatch(text):
             raise ValueError("must be a web address starting with https:// or http://, with no spaces "
                              "and only plain ASCII characters (percent-encode any others)")
@@ -103,6 +109,13 @@ class ClinicProfile(BaseModel):
         if isinstance(value, str) and value.strip().lower() in YES + NO:
             return value.strip().lower() in YES
         raise ValueError(f"must be yes or no, not '{value}'")
+
+
+def _placeholders(text: str, name: str) -> None:
+    """Only ``{name}`` may be in braces (it is filled in by name, never evaluated: inputs/template.py)."""
+    problems = template.problems(text, (name,))
+    if problems:
+        raise ValueError(problems[0])
 
 
 def _limit(text: str, field: str) -> None:
@@ -127,7 +140,7 @@ class Clinic:
 def load_clinic(path: Path) -> Clinic:
     """The profile at ``path``, loaded once per process while the profile and its logo are unchanged."""
     path = Path(path)
-    return _load_cached(path.resolve(), _stamp(path))
+    return _load_cached(path.resolve(), _stamp(path), str(path))
 
 
 def _stamp(path: Path) -> tuple[tuple[int, int], ...]:
@@ -146,16 +159,17 @@ _logo_paths: dict[Path, tuple[Path, ...]] = {}
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: Path, stamp: tuple[tuple[int, int], ...]) -> Clinic:
-    clinic = load_profile(path)
+def _load_cached(path: Path, stamp: tuple[tuple[int, int], ...], label: str) -> Clinic:
+    clinic = load_profile(path, label)
     _logo_paths[path] = (Path(clinic.logo.path),) if clinic.logo else ()
     return clinic
 
 
-def load_profile(path: Path) -> Clinic:
-    """Load a clinic profile; ContentError lists every problem, each located (file:line:col: field: ...)."""
+def load_profile(path: Path, label: str | None = None) -> Clinic:
+    """Load a clinic profile; ContentError lists every problem, each located (file:line:col: field: ...),
+    the file named as ``label`` (default: ``path``)."""
     path = Path(path)
-    located = load(path)
+    located = load(path, label)
     profile = validate(located, ClinicProfile)
     problems = _text_problems(located, profile)
     if profile.questions and PLACEHOLDER in profile.questions and not profile.phone:
@@ -195,30 +209,28 @@ def _texts(profile: ClinicProfile) -> list[tuple[PathKey, str]]:
 
 
 def read_logo(path: Path, field: str) -> Logo:
-    """Check the logo is a readable PNG or JPEG of a sane size; one clear line if not."""
+    """Check the logo is a readable PNG or JPEG of a sane size; one clear line if not. Only a regular
+    file is read (never a FIFO or a device: inputs/files.py), once, and never more than MAX_LOGO_BYTES."""
     def fail(why: str) -> ContentError:
         return ContentError([f"{field}: {path} {why}"])
 
+    too_big = f"a logo must be under {MAX_LOGO_BYTES / 1e6:.0f} MB (a few hundred pixels wide is plenty)"
     try:
-        if path.is_dir():
-            raise fail("is a folder, not an image file")
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(8)
-    except FileNotFoundError:
-        raise fail("was not found (the path is relative to the profile file)") from None
-    except OSError as exc:
-        raise fail(f"cannot be read ({exc.strerror or exc})") from None
-    kind = next((k for magic, k in LOGO_MAGIC.items() if head.startswith(magic)), None)
+        data = read_regular(path, MAX_LOGO_BYTES, str(path), "a PNG or JPEG image")
+    except FileRefusedError as exc:
+        why = {
+            "missing": "was not found (the path is relative to the profile file)",
+            "folder": "is a folder, not an image file",
+            "too-big": f"is {exc.size / 1e6:.1f} MB; {too_big}",
+        }.get(exc.kind, exc.why)
+        raise fail(why) from None
+    kind = next((k for magic, k in LOGO_MAGIC.items() if data.startswith(magic)), None)
     if kind is None:
         raise fail("is not a PNG or JPEG image")
-    if size > MAX_LOGO_BYTES:
-        raise fail(f"is {size / 1e6:.1f} MB; a logo must be under {MAX_LOGO_BYTES / 1e6:.0f} MB "
-                   f"(a few hundred pixels wide is plenty)")
-    return Logo(str(path.resolve()), _decode(path, kind, fail))
+    return Logo(str(path.resolve()), _decode(data, kind, fail))
 
 
-def _decode(path: Path, kind: str, fail: Any) -> tuple[int, int]:
+def _decode(data: bytes, kind: str, fail: Any) -> tuple[int, int]:
     """Decode the whole image with Pillow (and convert it as the PDF writer will, to RGB unless it is
     grey, RGB or CMYK), refusing one with too many pixels before decoding it."""
     from PIL import Image
@@ -228,7 +240,7 @@ def _decode(path: Path, kind: str, fail: Any) -> tuple[int, int]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path, formats=[kind]) as img:
+            with Image.open(io.BytesIO(data), formats=[kind]) as img:
                 width, height = img.size
                 if width * height > MAX_LOGO_PIXELS:
                     raise fail(f"is {width} x {height} pixels; " + too_big.removeprefix("has too many pixels; "))

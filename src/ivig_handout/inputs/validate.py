@@ -42,7 +42,7 @@ def _message(err: Any, path: PathKey, model: type[BaseModel]) -> str:
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
         return f"unknown field '{path[-1]}'{hint}"
     if kind == "literal_error":
-        return f"must be one of {err['ctx']['expected']}, not '{err.get('input')}'"
+        return f"must be one of {err['ctx']['expected']}, not {_describe(err.get('input'))}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"expected a whole number, got {_describe(err.get('input'))}"
     if kind in ("bool_type", "bool_parsing"):
@@ -53,8 +53,16 @@ def _message(err: Any, path: PathKey, model: type[BaseModel]) -> str:
         return f"{err['msg'].replace('Input should be', 'must be')}, not {_describe(err.get('input'))}"
     if kind in ("string_too_short", "too_short"):
         return "must not be empty"
+    if kind == "string_too_long":
+        text = err.get("input")
+        long = f"is {len(text):,} characters long" if isinstance(text, str) else "is too long"
+        return f"{long}; at most {err['ctx']['max_length']:,} (shorten it, or split it)"
+    if kind == "too_long":
+        size = err["ctx"].get("actual_length")
+        most = f"at most {err['ctx']['max_length']:,}"
+        return f"has {size:,} items; {most}" if isinstance(size, int) else f"has too many items; {most}"
     if kind == "string_pattern_mismatch":
-        return f"'{err.get('input')}' must be lower-case letters, digits and dashes"
+        return f"{_describe(err.get('input'))} must be lower-case letters, digits and dashes"
     if kind in ("string_type", "tuple_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         want = {"string_type": "text", "model_type": "a mapping of fields"}.get(kind, "a list")
         if kind == "model_attributes_type":
@@ -70,7 +78,11 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    return f"'{value}'"
+    text = str(value)
+    return f"'{text[:_ECHO]}...'" if len(text) > _ECHO else f"'{text}'"
+
+
+_ECHO = 60  # characters of a refused value repeated in a message
 
 
 def _allowed_fields(model: type[BaseModel], path: PathKey) -> list[str]:

@@ -53,6 +53,7 @@ class SideEffectBox:
 class Notice:
     heading: str
     text: str
+    clinic_note: ClinicNote | None = None  # one-page layouts: the clinic's note, in the same box above it
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,12 @@ class ClinicBand:
     questions: str | None = None
     qr_url: str | None = None
     qr_label: str = ""
+    prepared: PreparedFor | None = None  # the "Prepared for" line, in the band under the questions line
 
 
 @dataclass(frozen=True)
 class ClinicNote:
-    """One-page layouts: the clinic's own note in a light strip, its heading beside the text."""
+    """One-page layouts: the clinic's own note, its heading beside the text, in the notice's box."""
 
     heading: str
     note: tuple[str, ...]
@@ -137,7 +139,7 @@ class Columns:
 
 
 Block = (Title | Heading | Para | Bullets | Glance | SideEffectBox | Notice | SourceLine | Disclaimer
-         | ClinicHeader | PreparedFor | ClinicContact | NotesBox | ClinicBand | ClinicNote | Columns)
+         | ClinicHeader | PreparedFor | ClinicContact | NotesBox | ClinicBand | Columns)
 
 
 @dataclass(frozen=True)

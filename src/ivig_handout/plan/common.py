@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..inputs.model import RATINGS, Handout
+from ..inputs.template import fill
 from .blocks import Block, Disclaimer, DocumentPlan, Notice, SideEffectBox, SourceLine
 
 
@@ -13,7 +14,7 @@ def side_effect_box(handout: Handout) -> SideEffectBox:
     se = handout.sheet.side_effects
     continued = handout.labels.continued
     return SideEffectBox(se.heading, se.intro, se.items, se.after,
-                         continued.replace("{heading}", se.heading) if continued else None)
+                         fill(continued, heading=se.heading) if continued else None)
 
 
 def trailer(handout: Handout) -> list[Block]:

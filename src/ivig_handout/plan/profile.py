@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from ..inputs.model import ClinicLabels
 from ..inputs.patient import Patient
-from ..inputs.profile import PLACEHOLDER, Clinic
+from ..inputs.profile import Clinic
+from ..inputs.template import fill
 from .blocks import (
     Block,
     ClinicBand,
@@ -20,10 +21,7 @@ from .blocks import (
     PreparedFor,
 )
 
-PROFILE_BLOCKS = (ClinicHeader, PreparedFor, ClinicContact, NotesBox, ClinicBand, ClinicNote)
-# What a one-pager too full for its profile leaves out, tried in this order (each set in full):
-# nothing; the notes box; also the "Prepared for" line; the note instead; both.
-DROP_ORDER = ((), ("box",), ("box", "prepared"), ("box", "note"), ("box", "prepared", "note"))
+PROFILE_BLOCKS = (ClinicHeader, PreparedFor, ClinicContact, NotesBox, ClinicBand)
 
 
 def apply(plan: DocumentPlan, clinic: Clinic | None, patient: Patient | None, labels: ClinicLabels) -> DocumentPlan:
@@ -41,7 +39,7 @@ def apply(plan: DocumentPlan, clinic: Clinic | None, patient: Patient | None, la
 
 def _top(clinic: Clinic, patient: Patient | None, labels: ClinicLabels) -> list[Block]:
     pr = clinic.profile
-    phone = [labels.phone.replace(PLACEHOLDER, _unbroken(pr.phone))] if pr.phone else []
+    phone = [fill(labels.phone, phone=_unbroken(pr.phone))] if pr.phone else []
     contact = (*pr.address, *phone, *([pr.website] if pr.website else []))
     out: list[Block] = []
     if pr.name or pr.department or contact or clinic.logo:
@@ -58,8 +56,8 @@ def _care(clinic: Clinic, labels: ClinicLabels, doc_id: str) -> list[Block]:
     pr = clinic.profile
     questions = pr.questions or (labels.questions if pr.phone else None)
     if questions and pr.phone:
-        questions = questions.replace(PLACEHOLDER, _unbroken(pr.phone))
-    url = pr.qr_url.replace("{id}", doc_id) if pr.qr_url else None
+        questions = fill(questions, phone=_unbroken(pr.phone))
+    url = fill(pr.qr_url, id=doc_id) if pr.qr_url else None
     out: list[Block] = []
     if questions or pr.note or url:
         out.append(ClinicContact(questions, pr.note_heading or labels.note_heading, pr.note, url,
@@ -79,67 +77,62 @@ def has_profile(plan: DocumentPlan) -> bool:
 
 
 def as_band(plan: DocumentPlan) -> DocumentPlan:
-    """The header, questions line and QR code as one letterhead band at the top, and the clinic's note
-    in a strip where the contact was (the one-page layouts' form). Nothing is left out here."""
+    """The one-page layouts' form of a profile: the header, questions line, QR code and the "Prepared
+    for" line as one letterhead band at the top, and the clinic's note in the notice's box, above the
+    notice. Nothing is left out here."""
     header = next((b for b in plan.blocks if isinstance(b, ClinicHeader)), None)
     contact = next((b for b in plan.blocks if isinstance(b, ClinicContact)), None)
     if header is None and contact is None:
         return plan
     band = None
+    prepared = next((b for b in plan.blocks if isinstance(b, PreparedFor)), None)
     if header or (contact and (contact.questions or contact.qr_url)):
         head = header or ClinicHeader(None, None, ())
         band = ClinicBand(head.name, head.department, head.contact, head.logo, head.logo_pixels,
                           contact.questions if contact else None, contact.qr_url if contact else None,
-                          contact.qr_label if contact else "")
+                          contact.qr_label if contact else "", prepared)
+    note = ClinicNote(contact.note_heading, contact.note) if contact and contact.note else None
     blocks: list[Block] = [band] if band else []
     for b in plan.blocks:
-        if isinstance(b, ClinicContact) and b.note:
-            blocks.append(ClinicNote(b.note_heading, b.note))
+        if isinstance(b, Notice) and note is not None:
+            blocks.append(replace(b, clinic_note=note))
+        elif isinstance(b, PreparedFor) and band is not None:
+            continue  # printed in the band
         elif not isinstance(b, (ClinicHeader, ClinicContact)):
             blocks.append(b)
     return replace(plan, blocks=tuple(blocks))
 
 
 def variants(plan: DocumentPlan) -> list[tuple[tuple[str, ...], DocumentPlan]]:
-    """``plan`` and lighter versions of it, in the order they are tried, each with what it leaves out
-    (as a note names it): first the ruled notes box, then the "Prepared for" line, then (last) the
-    clinic's note. Never the name, phone, questions line or QR code, nor the notice, source or disclaimer."""
+    """``plan`` and the lighter versions of it that may be printed instead, in the order they are
+    tried, each with what it leaves out (as a note names it). Only the blank ruled notes box may give
+    way: nothing the user asked for by name (the patient's name and date, the "Prepared for" line, the
+    clinic's note), nor the name, phone, questions line or QR code, nor the notice, source or disclaimer."""
+    out: list[tuple[tuple[str, ...], DocumentPlan]] = [((), plan)]
     parts = droppable(plan)
-    present = {kind for _, kind in parts}
-    out: list[tuple[tuple[str, ...], DocumentPlan]] = []
-    seen: set[frozenset[str]] = set()
-    for wanted in DROP_ORDER:
-        kinds = frozenset(wanted) & present
-        if kinds not in seen:
-            seen.add(kinds)
-            out.append((tuple(name for name, kind in parts if kind in kinds), _without(plan, kinds)))
+    if parts:
+        out.append((tuple(name for name, _ in parts), _without(plan, {kind for _, kind in parts})))
     return out
 
 
 def droppable(plan: DocumentPlan) -> list[tuple[str, str]]:
-    """The parts of a profile that may give way, each with how a note names it, in the order they go."""
+    """The parts of a profile that may give way (each with how a note names it): the notes box only."""
+    return [("the notes box", "box") for b in plan.blocks if isinstance(b, NotesBox)]
+
+
+def kept(plan: DocumentPlan) -> list[str]:
+    """What the user asked for that never gives way, as an error names it (to shorten or switch off)."""
     out = []
     for b in plan.blocks:
-        if isinstance(b, NotesBox):
-            out.append(("the notes box", "box"))
-        elif isinstance(b, PreparedFor):
-            out.append((f'the "{b.label}" line', "prepared"))
-        elif isinstance(b, ClinicNote) or (isinstance(b, ClinicContact) and b.note):
-            out.append((f'the clinic\'s note "{b.note_heading if isinstance(b, ClinicContact) else b.heading}"',
-                        "note"))
-    return sorted(out, key=lambda part: DROP_ORDER[-1].index(part[1]))
+        prepared = b.prepared if isinstance(b, ClinicBand) else b if isinstance(b, PreparedFor) else None
+        if prepared is not None:
+            out.append("the patient's name" if prepared.name else f'the "{prepared.label}" line')
+        note = b.clinic_note if isinstance(b, Notice) else b if isinstance(b, ClinicNote) else None
+        if note is not None or (isinstance(b, ClinicContact) and b.note):
+            out.append("the clinic's note")
+    return out
 
 
-def _without(plan: DocumentPlan, kinds: frozenset[str]) -> DocumentPlan:
-    blocks: list[Block] = []
-    for b in plan.blocks:
-        if ("box" in kinds and isinstance(b, NotesBox)) or ("prepared" in kinds and isinstance(b, PreparedFor)) \
-                or ("note" in kinds and isinstance(b, ClinicNote)):
-            continue
-        if "note" in kinds and isinstance(b, ClinicContact):
-            if not (b.questions or b.qr_url):
-                continue
-            blocks.append(replace(b, note=()))
-            continue
-        blocks.append(b)
+def _without(plan: DocumentPlan, kinds: set[str]) -> DocumentPlan:
+    blocks = [b for b in plan.blocks if not ("box" in kinds and isinstance(b, NotesBox))]
     return replace(plan, blocks=tuple(blocks))

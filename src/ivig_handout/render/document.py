@@ -14,6 +14,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from ..design.theme import Theme
 from ..errors import FitError
+from ..inputs.template import fill
 from ..plan.blocks import DocumentPlan
 from ..version import __version__
 from .fonts import MAIN, register_main
@@ -107,7 +108,7 @@ def _footer_canvas(plan: DocumentPlan, theme: Theme, drawn: Drawn,
             super().save()
 
         def _draw_footer(self, number: int, total: int) -> None:
-            _draw_footer(self, theme, plan.footer.format(page=number, pages=total), running)
+            _draw_footer(self, theme, fill(plan.footer, page=number, pages=total), running)
 
     return FooterCanvas
 

@@ -14,7 +14,7 @@ from ..design.theme import Theme, make_theme, with_profile
 from ..errors import FitError
 from ..plan.blocks import DocumentPlan, NotesBox
 from ..plan.kinds import Kind
-from ..plan.profile import as_band, droppable, has_profile, variants
+from ..plan.profile import as_band, droppable, has_profile, kept, variants
 from .document import render
 
 
@@ -75,10 +75,10 @@ def _page_limited(plan: DocumentPlan, kind: Kind, theme: Theme) -> Fitted:
     """The largest type that keeps the document within its page limit.
 
     With a clinic profile (on a banded section: one letterhead band, the page's band margins), the
-    ruled notes box gives way before the type steps down from the layout's body size to the section's;
-    at that size the "Prepared for" line, then the clinic's note give way where still needed
-    (plan.profile.variants). They never give way only to keep the larger type: that would leave the
-    full-size page's headroom empty instead.
+    blank ruled notes box gives way before the type steps down from the layout's body size to the
+    section's (plan.profile.variants); nothing else ever gives way: what the user asked for (the
+    patient's name, the "Prepared for" line, the clinic's note) is printed, or FitError says what to
+    shorten or switch off.
     """
     if has_profile(plan):
         theme = with_profile(theme)
@@ -161,8 +161,9 @@ def _too_long(lightest: DocumentPlan, kind: Kind, theme: Theme, plan: DocumentPl
         return FitError(f"{head}; shorten its text in the content pack, {more}")
     parts = [name.removeprefix("the ") for name, _ in droppable(plan)]
     without = f" (even without its {_join(parts)})" if parts else ""
-    return FitError(f"{head} with the clinic profile{without}; shorten the profile's name, address or "
-                    f"questions line, switch off the QR code (qr_url), {more}")
+    shorten = [*kept(plan), "the profile's name, address or questions line"]
+    return FitError(f"{head} with the clinic profile{without}; shorten {_join(shorten)}, switch off the "
+                    f"QR code (qr_url), {more}")
 
 
 def _join(parts: list[str]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.styles import ParagraphStyle
@@ -19,8 +21,6 @@ from . import fonts
 from .markup import to_markup
 
 if TYPE_CHECKING:
-    from reportlab.graphics.shapes import Drawing
-
     from .story import StoryBuilder
 
 SEPARATOR = "\u00a0\u00b7 "  # between the parts of the contact line (the dot never starts a line)
@@ -140,23 +140,29 @@ def _unbroken(part: str, width: float | None, size: float) -> str:
 def band(sb: StoryBuilder, b: p.ClinicBand) -> list[Flowable]:
     """One-page layouts: the clinic as one letterhead band. The logo, then the name and department and
     the address, phone and website in small type, then the QR code's label and address; under them
-    the questions line; the QR code at the right, the band's full height; a rule below. Its type
-    sizes are the layout's (``band_text``, ``one_pager_small``), the same on every one-pager."""
+    the questions line; the QR code at the right; under all of them, across the band, the "Prepared
+    for" line; a rule below. Its type sizes are the layout's (``band_text``, the section's ``small``),
+    the same on every one-pager."""
     t = sb.theme
     sizes = t.layout.clinic
     size = sizes.band_text or t.body_size
     left: list[Flowable] = [_band_top(sb, b, size)] if b.name or b.department or b.contact or b.logo or b.qr_url else []
     if b.questions:
         style = _style(sb, "body", "band_questions", fontName=BOLD, textColor=sb.colour("heading"),
-                       spaceBefore=size * 0.3 if left else 0, **_sized(sb, "body", size))
+                       spaceBefore=size * 0.2 if left else 0, **_sized(sb, "body", size))
         left.append(_para(b.questions, style, "questions"))
-    rule = [("LINEBELOW", (0, 0), (-1, -1), 0.8, sb.colour("rule")), ("BOTTOMPADDING", (0, 0), (-1, -1), size * 0.3)]
-    if b.qr_url:
-        qr = qr_drawing(b.qr_url, sizes.band_qr_size or 0, sb.colour("ink"))
-        table = _grid([[left, qr]], ["*", sizes.band_qr_size], rule)
-    else:
-        table = _grid([[left]], ["*"], rule)
-    return [table, Spacer(1, size * 0.5)]
+    rows: list[list[Any]] = [[left, qr_drawing(b.qr_url, sizes.band_qr_size or 0, sb.colour("ink"))]
+                             if b.qr_url else [left, ""]]
+    if b.prepared:  # across the whole band, so a long name still takes one line
+        rows.append([_prepared_row(sb, b.prepared, size, t.layout.frame_width, space=size * 0.25 if left else 0),
+                     ""])
+    last = len(rows) - 1
+    table = _grid(rows, ["*", sizes.band_qr_size if b.qr_url else 0], [
+        ("LINEBELOW", (0, last), (-1, last), 0.8, sb.colour("rule")),
+        ("BOTTOMPADDING", (0, last), (-1, last), size * 0.25),
+        *((("SPAN", (0, last), (-1, last)),) if b.prepared else ()),
+    ])
+    return [table, Spacer(1, size * 0.4)]
 
 
 def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float) -> Table:
@@ -203,23 +209,43 @@ def prepared_for(sb: StoryBuilder, b: p.PreparedFor) -> list[Flowable]:
     """The line "Prepared for ____  Date ____": lines to write on, or the name and date printed on them."""
     t = sb.theme
     size = t.body_size
-    label, value = _style(sb, "cell", "prepared_label"), _style(sb, "cell", "prepared_value", fontName=BOLD)
+    tight = _on_band(sb)  # under a letterhead band: no extra space above
+    table = _prepared_row(sb, b, size, t.layout.frame_width, space=0 if tight else size * 0.3)
+    return [table, Spacer(1, size * 0.5)]
+
+
+def _prepared_row(sb: StoryBuilder, b: p.PreparedFor, size: float, width: float, space: float) -> Table:
+    """"Prepared for NAME  Date DATE" in ``size`` type across ``width``: the name and date printed on
+    ruled lines (or the lines left blank to write on)."""
+    sized = _sized(sb, "cell", size) if size != sb.theme.body_size else {}
+    label = _style(sb, "cell", "prepared_label", **sized)
+    value = _style(sb, "cell", "prepared_value", fontName=BOLD, **sized)
     cells = [_para(b.label, label, "prepared for label"), _para(b.name or "", value, "patient name"),
              _para(b.date_label, label, "date label"), _para(b.date or "", value, "date")]
     pad = size * 0.5
-    widths = [text_width(b.label, size) + pad, "*", text_width(b.date_label, size) + pad + size * 1.5,
-              t.layout.frame_width * 0.26]
+    label_w, date_label_w = text_width(b.label, size) + pad, text_width(b.date_label, size) + pad + size * 1.5
+    # A blank date line has room to write on; a printed date takes its own width (the name gets the rest).
+    date_w = max(text_width(b.date, size, bold=True) + size, width * 0.18) if b.date else width * 0.26
+    widths: list[Any] = [label_w, "*", date_label_w, date_w]
+    name_room = width - label_w - date_label_w - date_w
     line = sb.colour("ink")
-    tight = _on_band(sb)  # under a letterhead band: no extra space above
-    table = _grid([cells], widths, [
+    if text_width(b.name or "", size, bold=True) > name_room or text_width(b.date or "", size, bold=True) > date_w:
+        # A long name or date: the name on a row of its own, the date under it (each on one line).
+        first = max(label_w, date_label_w - size * 1.5)
+        return _grid([cells[:2], cells[2:]], [first, "*"], [
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+            ("TOPPADDING", (0, 0), (-1, 0), space), ("TOPPADDING", (0, 1), (-1, 1), size * 0.25),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("LINEBELOW", (1, 0), (1, -1), 0.8, line),
+        ])
+    return _grid([cells], widths, [
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("LEFTPADDING", (2, 0), (2, 0), size * 1.5),
-        ("TOPPADDING", (0, 0), (-1, -1), 0 if tight else size * 0.3),
+        ("TOPPADDING", (0, 0), (-1, -1), space),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ("LINEBELOW", (1, 0), (1, 0), 0.8, line),
         ("LINEBELOW", (3, 0), (3, 0), 0.8, line),
     ])
-    return [table, Spacer(1, size * 0.5)]
 
 
 def _on_band(sb: StoryBuilder) -> bool:
@@ -251,25 +277,6 @@ def contact(sb: StoryBuilder, b: p.ClinicContact) -> list[Flowable]:
     return [Spacer(1, gap * 0.3), KeepTogether(out), Spacer(1, gap * 0.5)]
 
 
-def note_strip(sb: StoryBuilder, b: p.ClinicNote) -> list[Flowable]:
-    """One-page layouts: the clinic's note in a lightly ruled box, its heading in bold beside the text
-    (as in the notice under it)."""
-    t = sb.theme
-    size, pad = t.body_size, t.body_size * 0.6
-    inner = t.layout.frame_width - 2 * pad
-    label = _para(b.heading, _style(sb, "body", "note_label", fontName=BOLD, textColor=sb.colour("heading")),
-                  "note_heading")
-    first = min(text_width(b.heading, size, bold=True) + size, inner * 0.3)  # a long heading wraps
-    texts = [_para(x, _style(sb, "body", "note", spaceBefore=size * 0.25 if i else 0), "note")
-             for i, x in enumerate(b.note)]
-    table = _grid([[label, texts]], [first + pad, inner - first + pad], [
-        ("BOX", (0, 0), (-1, -1), 0.8, sb.colour("rule")),
-        ("LEFTPADDING", (0, 0), (0, 0), pad), ("RIGHTPADDING", (1, 0), (1, 0), pad),
-        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.7),
-    ])
-    return [Spacer(1, size * 0.2), KeepTogether([table]), Spacer(1, size * 0.5)]
-
-
 def _note_box(sb: StoryBuilder, b: p.ClinicContact) -> Table:
     t = sb.theme
     pad = t.body_size * 0.6
@@ -282,17 +289,53 @@ def _note_box(sb: StoryBuilder, b: p.ClinicContact) -> Table:
     ])
 
 
-def qr_drawing(url: str, size: float, colour: Any) -> Drawing:
-    """A QR code (ReportLab's own widget, error correction M, 4-module quiet zone) ``size`` pt square."""
-    from reportlab.graphics.barcode.qr import QrCodeWidget  # imported here: 11 ms, only for a QR code
-    from reportlab.graphics.shapes import Drawing
+QR_BORDER = 4  # modules of quiet zone on each side
 
-    widget = QrCodeWidget(url, barLevel="M", barBorder=4, barFillColor=colour, barStrokeColor=colour)
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0],
-                      initialFontName=fonts.MAIN)  # no text, but a Drawing would set Helvetica otherwise
-    drawing.add(widget)
-    return drawing
+
+def qr_drawing(url: str, size: float, colour: Any) -> QrCode:
+    """A QR code (ReportLab's own encoder, error correction M, a 4-module quiet zone) ``size`` pt square."""
+    return QrCode(qr_modules(url), size, colour)
+
+
+@lru_cache(maxsize=64)
+def qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's dark modules, row by row (encoded once per address: ReportLab's encoder is slow)."""
+    from reportlab.graphics.barcode import qrencoder  # imported here: only for a QR code
+
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(url)
+    qr.make()
+    return tuple(tuple(bool(m) for m in row) for row in qr.modules)
+
+
+class QrCode(Flowable):
+    """A QR code drawn as one filled path: each run of dark modules in a row is one rectangle."""
+
+    def __init__(self, modules: tuple[tuple[bool, ...], ...], size: float, colour: Any) -> None:
+        super().__init__()
+        self.modules, self.colour = modules, colour
+        self.width = self.height = size
+        self._width = size
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        box = self.width / (len(self.modules) + 2 * QR_BORDER)
+        path = c.beginPath()
+        for r, row in enumerate(self.modules):
+            y = self.height - (r + QR_BORDER + 1) * box
+            col = 0
+            for dark, run in groupby(row):
+                count = len(list(run))
+                if dark:
+                    path.rect((col + QR_BORDER) * box, y, count * box, box)
+                col += count
+        c.saveState()
+        c.setFillColor(self.colour)
+        c.drawPath(path, stroke=0, fill=1)
+        c.restoreState()
 
 
 def _qr_block(sb: StoryBuilder, b: p.ClinicContact) -> Table:

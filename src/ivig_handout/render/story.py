@@ -98,6 +98,8 @@ class StoryBuilder:
     def __init__(self, theme: Theme, plan: p.DocumentPlan) -> None:
         self.theme, self.plan = theme, plan
         self.kind = theme.kind
+        # Under a letterhead band (a profile on a one-page layout) the boxes sit a little closer.
+        self._banded = any(isinstance(b, p.ClinicBand) for b in plan.blocks)
         self.st = {name: paragraph_style(style) for name, style in theme.styles.items()}
         self._marks = 0
         self._after_heading = False
@@ -260,23 +262,34 @@ class StoryBuilder:
 
     def notice(self, b: p.Notice) -> list[Flowable]:
         if self.kind.compact:  # one-pagers: the heading beside the text, not above it
-            return [self._box([self._beside(b.heading, b.text)], "notice_fill", "notice_border")]
+            rows: list[tuple[str, tuple[str, ...]]] = [(b.heading, (b.text,))]
+            if b.clinic_note:  # the clinic's own note first, in the same box, divided by a rule
+                rows.insert(0, (b.clinic_note.heading, b.clinic_note.note))
+            return [self._box([self._beside(rows)], "notice_fill", "notice_border")]
         inner = [self.para(b.heading, "box_heading"), self.para(b.text, "body")]
         return [self._box(inner, "notice_fill", "notice_border")]
 
-    def _beside(self, heading: str, text: str) -> Table:
-        """A bold label in a narrow first column, the text beside it (both in body size)."""
+    def _beside(self, rows: list[tuple[str, tuple[str, ...]]]) -> Table:
+        """Each row a bold label in a narrow first column (as wide as the widest label, at most 30 % of
+        the box) and its paragraphs beside it, all in body size; rows are divided by a thin rule."""
         t = self.theme
         style = ParagraphStyle("label", parent=self.st["body"], fontName=self.st["box_heading"].fontName)
-        label = Paragraph(to_markup(heading, "text", bold=True), style)  # body size, so `first` is its width
         width = t.layout.frame_width - 2 * self._box_pad()
-        first = stringWidth(heading, label.style.fontName, label.style.fontSize) + t.body_size
-        table = Table([[label, self.para(text, "cell")]], colWidths=[first, width - first], hAlign="LEFT")
+        widest = max(stringWidth(heading, style.fontName, style.fontSize) for heading, _ in rows)
+        first = min(widest + t.body_size, width * 0.3)  # a longer label wraps
+        data = [[Paragraph(to_markup(heading, "text", bold=True), style),
+                 [self.para(text, "cell") for text in texts] if len(texts) > 1 else self.para(texts[0], "cell")]
+                for heading, texts in rows]
+        gap = self.st["body"].spaceAfter
+        table = Table(data, colWidths=[first, width - first], hAlign="LEFT")
         table.setStyle(TableStyle([
             ("FONTNAME", (0, 0), (-1, -1), MAIN),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             *((side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING")),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), self.st["body"].spaceAfter),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), gap),
+            *(command for r in range(len(rows) - 1) for command in (
+                ("LINEBELOW", (0, r), (-1, r), 0.6, self.colour("notice_border")),
+                ("BOTTOMPADDING", (0, r), (-1, r), gap * 1.5), ("TOPPADDING", (0, r + 1), (-1, r + 1), gap * 1.5))),
         ]))
         return table
 
@@ -284,12 +297,13 @@ class StoryBuilder:
         """Kept on one page where it fits on one; a box taller than a page splits between rows (boxes.py)."""
         t = self.theme
         return FramedRows(inner, self.colour(fill), self.colour(border), self._box_pad(), continued=continued,
-                          space=(t.body_size * 0.4, t.body_size * 0.5))
+                          space=(t.body_size * 0.4, t.body_size * (0.25 if self._banded else 0.5)))
 
     def source(self, b: p.SourceLine) -> list[Flowable]:
         first = f"{b.label} {b.lines[0]}"
         if self.kind.compact:  # one-pagers: one paragraph, the lines parted by a middle dot
-            return [Spacer(1, self.theme.body_size * 0.5), self.para("\xa0· ".join((first, *b.lines[1:])), "small")]
+            space = self.theme.body_size * (0.25 if self._banded else 0.5)
+            return [Spacer(1, space), self.para("\xa0· ".join((first, *b.lines[1:])), "small")]
         paras = [self.para(first, "small")] + [self.para(x, "small") for x in b.lines[1:]]
         for para in paras:  # kept together, and with the disclaimer: it never stands alone on a page
             para.keepWithNext = True
@@ -314,9 +328,6 @@ class StoryBuilder:
     def clinic_band(self, b: p.ClinicBand) -> list[Flowable]:
         return clinic_story.band(self, b)
 
-    def clinic_note(self, b: p.ClinicNote) -> list[Flowable]:
-        return clinic_story.note_strip(self, b)
-
 
 BUILDERS: dict[type, Callable[[StoryBuilder, Any], list[Flowable]]] = {
     p.Columns: StoryBuilder.columns,
@@ -334,7 +345,6 @@ BUILDERS: dict[type, Callable[[StoryBuilder, Any], list[Flowable]]] = {
     p.ClinicContact: StoryBuilder.clinic_contact,
     p.NotesBox: StoryBuilder.notes_box,
     p.ClinicBand: StoryBuilder.clinic_band,
-    p.ClinicNote: StoryBuilder.clinic_note,
 }
 
 

@@ -1,5 +1,6 @@
 """Export stage, sinks: where a finished PDF goes. Every sink takes an Artifact and says where it went;
-a file (atomic) is one, a printer queue and the education record will be peers."""
+a file (atomic; devices, FIFOs and ``-`` written through) is one, a printer queue and the education
+record will be peers. A sink that can deliver a set all-or-nothing (FileSink.send_all) says so."""
 
 from __future__ import annotations
 

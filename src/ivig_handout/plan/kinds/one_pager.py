@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ...inputs.content import find_disorder
 from ...inputs.model import Disorder, Group, Handout
+from ...inputs.template import fill
 from ..blocks import Block, Bullets, Columns, DocumentPlan, Heading, Para, Title
 from ..common import make_plan, side_effect_box, trailer
 from . import Kind
@@ -18,7 +19,7 @@ def plan(handout: Handout, doc_id: str) -> DocumentPlan:
     side-effect box and the trailer."""
     disorder, group = find_disorder(handout, doc_id)
     s, labels = handout.sheet, handout.labels
-    title = labels.one_pager_title.format(name=disorder.label)
+    title = fill(labels.one_pager_title, name=disorder.label)
     body: list[Block] = [Heading(labels.one_pager_about, 2, bookmark=labels.one_pager_about)]
     body += [Para(p) for p in s.what_is_ivig.paragraphs]
     body.append(Heading(labels.one_pager_research, 2, bookmark=labels.one_pager_research))

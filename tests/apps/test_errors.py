@@ -1,0 +1,91 @@
+"""One error hierarchy: every IvigError subclass the package defines ends, through the command line, as
+one `error:` line and exit code 1, with no traceback. Each class has a real way to happen here."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import ivig_handout
+from ivig_handout.apps.cli import main
+from ivig_handout.errors import IvigError
+
+from ..conftest import edit
+
+
+def every_subclass() -> set[type[IvigError]]:
+    """IvigError and every subclass of it in any module of the package (all modules imported first)."""
+    for info in pkgutil.walk_packages(ivig_handout.__path__, "ivig_handout."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    found: set[type[IvigError]] = set()
+    todo = [IvigError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls)
+        todo += cls.__subclasses__()
+    return found
+
+
+def broken_yaml(pack: Path, tmp: Path) -> list[str]:
+    (pack / "labels.yaml").write_text("ratings: [\n", encoding="utf-8")
+    return ["build", "--content", str(pack), "-o", str(tmp / "x.pdf")]
+
+
+def unknown_disorder(pack: Path, tmp: Path) -> list[str]:
+    return ["one-pager", "gbz", "-o", str(tmp / "x.pdf")]
+
+
+def too_long_to_fit(pack: Path, tmp: Path) -> list[str]:
+    last = "The person may need a breathing machine."
+    edit(pack, "sheet.yaml", last, last + " The person may need a breathing machine." * 35)
+    return ["one-pager", "mg", "--content", str(pack), "-o", str(tmp / "x.pdf")]
+
+
+def output_is_a_folder(pack: Path, tmp: Path) -> list[str]:
+    return ["build", "-o", str(tmp)]
+
+
+def uncovered_character(pack: Path, tmp: Path) -> list[str]:
+    edit(pack, "sheet.yaml", "name: Polymyositis", "name: Polymyositis 中")
+    return ["one-pager", "polymyositis", "--content", str(pack), "-o", str(tmp / "x.pdf")]
+
+
+def content_file_is_a_fifo(pack: Path, tmp: Path) -> list[str]:
+    (pack / "corrections.yaml").unlink()
+    os.mkfifo(pack / "corrections.yaml")
+    return ["build", "--content", str(pack), "-o", str(tmp / "x.pdf")]
+
+
+# class name -> how it happens (the subclasses of ContentError from inputs/ included)
+SCENARIOS: dict[str, Callable[[Path, Path], list[str]]] = {
+    "IvigError": broken_yaml,  # the base class: every case below is one
+    "ContentError": broken_yaml,
+    "NotFoundError": unknown_disorder,
+    "FitError": too_long_to_fit,
+    "OutputError": output_is_a_folder,
+    "UncoveredCharacterError": uncovered_character,
+    "FileRefusedError": content_file_is_a_fifo,
+}
+
+
+def test_every_error_class_has_a_scenario() -> None:
+    assert {cls.__name__ for cls in every_subclass()} == set(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_each_error_class_ends_as_one_error_line(pack: Path, tmp_path: Path, name: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(main, SCENARIOS[name](pack, out))
+    assert result.exit_code == 1, (result.stderr, result.exception)
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith(("error: ", "note: ")) for line in lines), result.stderr
+    assert sum(line.startswith("error: ") for line in lines) == 1 or name in ("IvigError", "ContentError")
+    assert "Traceback" not in result.stderr and result.stdout == "" and list(out.iterdir()) == []

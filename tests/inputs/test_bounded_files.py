@@ -1,0 +1,241 @@
+"""Every input is bounded: a FIFO, /dev/zero, /dev/urandom, a socket or a symlink to one of them, given
+as a content file, a clinic profile, a job file or a logo, is refused with one line before anything is
+read; no file is ever read past its limit. Real FIFOs, devices and sockets, in a real process: a hang
+is a timeout, reading /dev/zero until memory runs out is a timeout too."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ivig_handout.errors import ContentError
+from ivig_handout.inputs.files import FileRefusedError, load_json, read_regular
+from ivig_handout.inputs.yamlio import MAX_BYTES
+from ivig_handout.resources import default_content_dir
+
+from .common import error_lines, one_error, run_cli, run_many, run_process
+
+TIMEOUT = 30  # each case takes about a second; a hang, or reading a device to the end, takes forever
+
+
+@pytest.fixture()
+def unix_socket(tmp_path: Path) -> Iterator[Callable[[Path], None]]:
+    """Make a bound (listening) Unix socket at a path; closed after the test."""
+    opened: list[socket.socket] = []
+
+    def make(path: Path) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(path))
+        sock.listen(1)
+        opened.append(sock)
+
+    yield make
+    for sock in opened:
+        sock.close()
+
+
+def _special(kind: str, path: Path, make_socket: Callable[[Path], None]) -> str:
+    """Put a non-regular file of ``kind`` at ``path``; the words the refusal must use."""
+    if kind == "fifo":
+        os.mkfifo(path)
+        return "a named pipe (FIFO)"
+    if kind == "symlink-to-fifo":
+        real = path.with_name(path.name + ".fifo")
+        os.mkfifo(real)
+        path.symlink_to(real)
+        return "a named pipe (FIFO)"
+    if kind == "socket":
+        make_socket(path)
+        return "a socket"
+    path.symlink_to("/dev/" + kind.removeprefix("symlink-to-"))  # /dev/zero, /dev/urandom
+    return "a character device"
+
+
+KINDS = ["fifo", "symlink-to-fifo", "symlink-to-zero", "symlink-to-urandom", "socket"]
+
+
+def _packs(tmp_path: Path, make_socket: Callable[[Path], None]) -> list[tuple[Path, str]]:
+    """One copy of the bundled pack per kind, with all three of its files replaced by that kind."""
+    out = []
+    for kind in KINDS:
+        pack = tmp_path / kind
+        shutil.copytree(default_content_dir(), pack)
+        for name in ("sheet.yaml", "labels.yaml", "corrections.yaml"):
+            (pack / name).unlink()
+            words = _special(kind, pack / name, make_socket)
+        out.append((pack, words))
+    return out
+
+
+def test_content_files_that_are_not_regular_files(tmp_path: Path, unix_socket: Callable[[Path], None]) -> None:
+    """Every file of the pack refused at once, one line each; build, one-pager and check alike."""
+    for pack, words in _packs(tmp_path, unix_socket):
+        for command in (["build"], ["one-pager", "gbs"]):
+            code, _, err = run_cli(*command, "--content", str(pack), "-o", str(tmp_path / "o.pdf"))
+            lines = error_lines(code, err)
+            assert [x.split(": is not")[0] for x in lines] == [f"error: {pack}/{n}" for n in
+                                                              ("sheet.yaml", "labels.yaml", "corrections.yaml")]
+            assert all(f": is not a regular file but {words}; expected a YAML file" in x for x in lines), lines
+        code, out, err = run_cli("check", "--content", str(pack), "--skip-fit")
+        assert code == 1 and "FAIL  content schema" in out and out.count("is not a regular file but") == 3
+    assert not (tmp_path / "o.pdf").exists()
+
+
+def test_profiles_and_job_files_that_are_not_regular_files(tmp_path: Path,
+                                                          unix_socket: Callable[[Path], None]) -> None:
+    cases = []
+    for kind in KINDS:
+        folder = tmp_path / kind
+        folder.mkdir()
+        profile, job = folder / "clinic.yaml", folder / "job.yaml"
+        cases.append((["build", "--clinic", str(profile), "-o", str(folder / "o.pdf")], profile,
+                      _special(kind, profile, unix_socket)))
+        cases.append((["batch", str(job)], job, _special(kind, job, unix_socket)))
+    for device in ("/dev/zero", "/dev/urandom"):
+        cases.append((["build", "--clinic", device, "-o", str(tmp_path / "o.pdf")], Path(device), "a character device"))
+        cases.append((["batch", device], Path(device), "a character device"))
+    before = sorted(tmp_path.rglob("*"))
+    for command, path, words in cases:
+        line = one_error(*run_cli(*command)[::2])
+        assert line.startswith(f"error: {path}: is not a regular file but {words}; expected a YAML file"), line
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_logos_that_are_not_regular_files(tmp_path: Path, unix_socket: Callable[[Path], None]) -> None:
+    for kind in [*KINDS, "dev-zero", "dev-urandom"]:
+        folder = tmp_path / kind
+        folder.mkdir()
+        if kind.startswith("dev-"):
+            logo, words = Path("/dev/" + kind.removeprefix("dev-")), "a character device"
+        else:
+            logo = folder / "logo.png"
+            words = _special(kind, logo, unix_socket)
+        profile = folder / "clinic.yaml"
+        profile.write_text(f"name: Clinic\nlogo: {logo}\n")
+        line = one_error(*run_cli("build", "--clinic", str(profile), "-o", str(folder / "o.pdf"))[::2])
+        assert line == f"error: {profile}:2:1: logo: {logo} is not a regular file but {words}; expected a PNG or JPEG image"
+        assert not (folder / "o.pdf").exists()
+        code, out, _ = run_cli("check", "--clinic", str(profile), "--skip-fit")
+        assert code == 1 and f"logo: {logo} is not a regular file" in out
+
+
+def test_no_hang_in_a_real_process(tmp_path: Path) -> None:
+    """The same refusals in real processes (no test harness between the program and the files): a
+    FIFO content file, profile, job file and logo, /dev/zero and /dev/urandom, /dev/stdin."""
+    pack = tmp_path / "pack"
+    shutil.copytree(default_content_dir(), pack)
+    (pack / "sheet.yaml").unlink()
+    os.mkfifo(pack / "sheet.yaml")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    os.mkfifo(tmp_path / "logo.png")
+    (tmp_path / "clinic.yaml").write_text("name: Clinic\nlogo: logo.png\n")
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    cases = [
+        (["build", "--content", str(pack)], f"{pack}/sheet.yaml: is not a regular file but a named pipe"),
+        (["check", "--content", str(pack)], None),
+        (["build", "--clinic", str(tmp_path / "fifo.yaml")], "fifo.yaml: is not a regular file but a named pipe"),
+        (["build", "--clinic", str(tmp_path / "clinic.yaml")], "logo.png is not a regular file but a named pipe"),
+        (["batch", str(tmp_path / "fifo.yaml")], "fifo.yaml: is not a regular file but a named pipe"),
+        (["batch", str(tmp_path / "zero.yaml")], "zero.yaml: is not a regular file but a character device"),
+        (["build", "--clinic", "/dev/urandom"], "/dev/urandom: is not a regular file but a character device"),
+        (["build", "--clinic", "/dev/stdin"], "/dev/stdin: is not a regular file but a character device"),
+    ]
+    runs = run_many(*[[*args, *(["-o", str(tmp_path / "o.pdf")] if args[0] == "build" else [])]
+                      for args, _ in cases], timeout=TIMEOUT)
+    for (code, out, err), (args, words) in zip(runs, cases, strict=True):
+        if words is None:  # check: its finding, exit 1
+            assert code == 1 and "is not a regular file but a named pipe" in out, (args, out, err)
+        else:
+            assert words in one_error(code, err), (args, err)
+    assert not (tmp_path / "o.pdf").exists()
+
+
+def test_a_fifo_with_a_writer_is_still_refused_and_not_drained(tmp_path: Path) -> None:
+    """A FIFO someone writes into is refused all the same (never read), so the writer is not drained."""
+    fifo = tmp_path / "clinic.yaml"
+    os.mkfifo(fifo)
+    fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # a writer that keeps the pipe open, with data in it
+    try:
+        os.write(fd, b"name: Clinic\n")
+        code, _, err, _ = run_process("build", "--clinic", str(fifo), "-o", str(tmp_path / "o.pdf"), timeout=TIMEOUT)
+        assert "is not a regular file but a named pipe (FIFO)" in one_error(code, err)
+        assert os.read(fd, 100) == b"name: Clinic\n"
+    finally:
+        os.close(fd)
+
+
+# --- the reader itself ------------------------------------------------------------------------------
+
+def test_read_regular_reads_a_regular_file_and_follows_symlinks(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_bytes(b"x: 1\n")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "a.yaml")
+    assert read_regular(tmp_path / "link.yaml", 10) == b"x: 1\n"
+    assert read_regular(tmp_path / "a.yaml", 5) == b"x: 1\n"  # exactly the limit is fine
+
+
+def test_read_regular_never_reads_past_the_limit_even_when_stat_says_zero() -> None:
+    """/proc files are regular files whose size says 0: the cap holds by counting what is read."""
+    assert os.stat("/proc/self/maps").st_size == 0
+    with pytest.raises(FileRefusedError) as info:
+        read_regular("/proc/self/maps", 16, "maps")
+    assert info.value.kind == "too-big" and str(info.value) == "maps: file is over 16 bytes; the limit is 16"
+
+
+@pytest.mark.parametrize(("make", "kind", "words"), [
+    (lambda p: None, "missing", "x: file not found"),
+    (lambda p: p.mkdir(), "folder", "x: is a folder, expected a regular file"),
+    (lambda p: p.write_bytes(b"y" * 11), "too-big", "x: file is 11 bytes; the limit is 10"),
+    (os.mkfifo, "special", "x: is not a regular file but a named pipe (FIFO); expected a regular file"),
+    (lambda p: (p.write_bytes(b"y"), p.chmod(0)), "unreadable", None),
+], ids=["missing", "folder", "too-big", "fifo", "unreadable"])
+def test_read_regular_refusals(tmp_path: Path, make, kind: str, words: str | None) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "x"
+    make(path)
+    if kind == "unreadable" and os.geteuid() == 0:
+        pytest.skip("root reads any file")
+    with pytest.raises(FileRefusedError) as info:
+        read_regular(path, 10, "x")
+    assert info.value.kind == kind and isinstance(info.value, ContentError)
+    if words:
+        assert str(info.value) == words
+
+
+def test_yaml_files_are_capped_before_they_are_read(pack: Path, tmp_path: Path) -> None:
+    """A content file over the cap is refused from its size alone (a sparse 1 TB file reads nothing)."""
+    with open(pack / "sheet.yaml", "r+b") as fh:
+        fh.truncate(1 << 40)
+    start = time.monotonic()
+    code, _, err = run_cli("build", "--content", str(pack), "-o", str(tmp_path / "o.pdf"))
+    assert f"sheet.yaml: file is {1 << 40:,} bytes; the limit is {MAX_BYTES:,}" in one_error(code, err)
+    assert time.monotonic() - start < 5
+
+
+def test_load_json_bounds_depth_without_recursion(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ContentError, match=r"manifest.json:1: nested more than 64 levels deep"):
+        load_json(path, 1 << 20)
+    path.write_text('{"files": [{"file": "a [{ b", "n": 1}], "ok": true}')  # brackets in strings do not count
+    assert load_json(path, 1 << 20) == {"files": [{"file": "a [{ b", "n": 1}], "ok": True}
+    path.write_text("{" * 10)
+    with pytest.raises(ContentError, match="is not valid JSON"):
+        load_json(path, 1 << 20)
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(FileRefusedError, match="is not a regular file"):
+        load_json(path, 1 << 20)
+
+
+def test_a_refusal_survives_a_worker_process() -> None:
+    """Batch workers send errors back pickled: the refusal arrives whole, as the same class."""
+    import pickle
+
+    error = FileRefusedError("logo.png", "file not found", "missing")
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is FileRefusedError and back.problems == ["logo.png: file not found"] and back.kind == "missing"
