@@ -89,3 +89,19 @@ def test_each_error_class_ends_as_one_error_line(pack: Path, tmp_path: Path, nam
     assert lines and all(line.startswith(("error: ", "note: ")) for line in lines), result.stderr
     assert sum(line.startswith("error: ") for line in lines) == 1 or name in ("IvigError", "ContentError")
     assert "Traceback" not in result.stderr and result.stdout == "" and list(out.iterdir()) == []
+
+
+def test_a_reader_that_stops_early_is_not_an_error() -> None:
+    """`ivig-handout check | head -1`: the closed pipe ends the command quietly (no bug report, no traceback)."""
+    import subprocess
+    import sys
+
+    src = Path(ivig_handout.__file__).parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "ivig_handout", "check", "--skip-fit"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader leaves before the first line
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "error" not in err and "Traceback" not in err and "Exception ignored" not in err, err

@@ -454,3 +454,23 @@ def test_killed_writer_leaves_a_part_that_stale_parts_finds(tmp_path: Path) -> N
         sleeper.kill()
         sleeper.wait()
     assert stale_parts(tmp_path / "missing") == []
+
+
+def test_a_part_of_a_killed_but_unreaped_writer_is_stale(tmp_path: Path) -> None:
+    """A writer killed while its parent has not reaped it yet (a zombie) writes nothing more: its
+    temporary files are stale, although its pid still answers a signal 0."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        part = tmp_path / f".handout.pdf.{child.pid}.abc123.part"
+        part.write_bytes(b"%PDF-")
+        assert stale_parts(tmp_path) == []  # alive
+        os.kill(child.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{child.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(child.pid, 0)  # the zombie's pid still answers
+        assert stale_parts(tmp_path) == [part]
+    finally:
+        child.kill()
+        child.wait()

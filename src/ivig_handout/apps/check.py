@@ -115,36 +115,52 @@ def _fit(handout: Any, content_dir: Path | None, clinic: Path | None) -> list[Fi
     """Every document rendered in every page design, as build, one-pager and batch would make it (with
     the clinic profile, when given): each must fit its layout's page limit. With a profile, also every
     one-pager on the one-page layouts with the longest patient's name: a warning where that is refused."""
-    from ..api import Request, render_pages
+    from ..api import Request
     from ..inputs.patient import Patient
     from ..plan.kinds import all_documents
 
     designs, docs = page_designs(), all_documents(handout)
-    problems: list[str] = []
     profile = _profile_or_none(clinic)  # with the clinic's blocks on the page, as it would print
-    for doc in docs:
-        for name in designs:
-            try:
-                render_pages(Request(doc, name, content=content_dir, clinic=profile))
-            except IvigError as exc:
-                problems.append(str(exc))
+    every = [Request(doc, name, content=content_dir, clinic=profile) for doc in docs for name in designs]
+    longest = [Request(doc, name, content=content_dir, clinic=profile, patient=Patient(LONG_NAME, LONG_DATE),
+                       kind=ONE_PAGER) for doc in docs[1:] for name in one_page_layouts()] if profile else []
+    outcomes = _render_all([*every, *longest])
+    problems = [problem for problem in outcomes[:len(every)] if problem]
     detail = f"{len(docs)} documents ({len(docs) - 1} disorders and the full sheet) x {len(designs)} page designs"
     findings = [Finding("documents fit their pages", FAIL if problems else OK, detail, tuple(problems))]
     if profile is not None:
-        refused = []
-        for doc in docs[1:]:
-            for name in one_page_layouts():
-                try:
-                    render_pages(Request(doc, name, content=content_dir, clinic=profile,
-                                         patient=Patient(LONG_NAME, LONG_DATE), kind=ONE_PAGER))
-                except IvigError:
-                    refused.append(f"{doc} on {name}")
+        refused = [f"{r.document} on {r.layout}" for r, problem in zip(longest, outcomes[len(every):], strict=True)
+                   if problem]
         status = WARN if refused else OK
         detail = (f"a {len(LONG_NAME)}-character name and a {len(LONG_DATE)}-character date fit "
                   f"{'every one-pager' if not refused else 'all but ' + str(len(refused)) + ' one-pagers'}"
                   + ("; there a name that long is refused with an error (nothing is left out)" if refused else ""))
         findings.append(Finding("longest patient's name", status, detail, tuple(refused)))
     return findings
+
+
+def _render_all(requests: list[Any]) -> list[str]:
+    """Render every request (on both cores, as a batch does); for each, "" or why it cannot be made."""
+    from ..batch.workers import make_executor, shut_down
+
+    if not requests:
+        return []
+    executor, _ = make_executor(requests[0], len(requests))
+    try:
+        return list(executor.map(_problem, requests, chunksize=4))
+    finally:
+        shut_down(executor, now=False)
+
+
+def _problem(request: Any) -> str:
+    """Why the request cannot be rendered ("" when it can): what build, one-pager or batch would say."""
+    from ..api import render_pages
+
+    try:
+        render_pages(request)
+    except IvigError as exc:
+        return str(exc)
+    return ""
 
 
 def _profile_or_none(clinic: Path | None) -> Path | None:

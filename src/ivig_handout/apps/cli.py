@@ -38,6 +38,9 @@ def friendly(func: F) -> F:
             sys.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # `check | head`: the reader has all it wants; exit as `yes | head` does
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            sys.exit(128 + 13)
         except Exception as exc:  # the last resort: never a traceback for a user
             if os.environ.get(DEBUG):
                 raise

@@ -328,7 +328,16 @@ def _alive(pid: int) -> bool:
         return True
     except (OverflowError, OSError):
         return False
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A process that has exited but was not yet reaped by its parent (Linux /proc; elsewhere: no)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _stage(t: _Target, data: bytes, private: bool) -> Path:
