@@ -13,6 +13,7 @@ from .design.layouts import Layout, get_layout
 from .export.impose import impose_for
 from .export.pdfinfo import page_count
 from .export.sinks import Artifact
+from .export.tagging import tag
 from .inputs.content import load_handout
 from .inputs.model import Handout
 from .inputs.patient import Patient, patient
@@ -109,12 +110,21 @@ def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: C
             patient: Patient | None) -> Result:
     plan = apply(kind.plan(handout, doc_id), clinic, patient, handout.labels.clinic)
     fitted = fit(plan, kind, layout)
+    data = fitted.data
+    if tagged(layout) and fitted.tags is not None:  # print sheets (booklet, 2-up) claim no PDF/UA
+        data = tag(data, fitted.tags)
     keep = "one page" if fitted.limit == 1 else f"{fitted.limit} pages"
     notes = review_notes(handout)
     notes += [f"{part} was left out of {doc_id} on {layout.name} to keep {keep}" for part in fitted.left_out]
     personal = patient is not None and patient.name is not None
-    return Result(fitted.data, fitted.pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
+    return Result(data, fitted.pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
                   fitted.body, fitted.left_out, tuple(notes), personal)
+
+
+def tagged(layout: Layout) -> bool:
+    """Whether ``layout``'s documents are tagged and claim PDF/UA-1: every layout whose pages are
+    the document's own (letter, a4, large print; colour and mono), not print sheets."""
+    return layout.imposition == "none"
 
 
 def warm_up(request: Request) -> None:

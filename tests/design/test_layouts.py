@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +30,7 @@ from ..pdfcheck import (
     page_sizes,
     page_texts,
     placed_pages,
+    reader,
     squash,
 )
 from ..render.test_full_sheet import corrected_source, source_sentences
@@ -41,6 +44,7 @@ PAGE = {"booklet": HALF_LETTER, "2up": HALF_LETTER, "booklet-a4": A5, "2up-a4": 
 SHEET = {"booklet": LETTER_LANDSCAPE, "2up": LETTER_LANDSCAPE, "booklet-a4": A4_LANDSCAPE,
          "2up-a4": A4_LANDSCAPE}
 BODY_SAMPLES = ("Antibodies are blood proteins", "Blood clotting", "IVIg often is used to treat")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 _pages: dict[tuple[str, str], bytes] = {}
@@ -118,22 +122,184 @@ def test_large_print_keeps_the_side_effect_box_on_one_page(name: str, doc: str, 
     assert not any(handout.labels.continued.replace("{heading}", "") in t for t in pages)
 
 
-@pytest.mark.parametrize("name", LARGE)
-def test_large_print_one_pagers_break_only_between_sections(name: str, handout: Handout, pdf_of) -> None:  # type: ignore[no-untyped-def]
-    """Each section (heading and its paragraphs), the source line and the disclaimer on one page."""
-    from ivig_handout.plan.kinds.one_pager import research
+# --- large print: pagination by lines -----------------------------------------------------------
 
-    s, labels = handout.sheet, handout.labels
-    for disorder, group in handout.disorders():
-        pages = [squash(t) for t in page_texts(pdf_of(disorder.id, name))]
-        texts = [b.text for b in research(handout, disorder, group) if hasattr(b, "text")]
-        sections = [(labels.one_pager_about, *s.what_is_ivig.paragraphs), (labels.one_pager_research, *texts),
-                    (s.source.citation, s.source.status), (s.disclaimer,)]
-        for section in sections:
-            where = {i for i, page in enumerate(pages) for part in section if squash(part) in page}
-            assert len(where) == 1, (disorder.id, section[0])
-            (page,) = where
-            assert all(squash(part) in pages[page] for part in section), (disorder.id, section[0])
+
+@dataclass(frozen=True)
+class Run:
+    """One run of text drawn on a page: its baseline (pt from the page's foot), size and text."""
+
+    y: float
+    size: float
+    text: str
+
+
+def page_runs(data: bytes) -> list[list[Run]]:
+    """Every non-blank text run of every page, where pypdf reads it (the text matrix times the CTM)."""
+    out: list[list[Run]] = []
+    for page in reader(data).pages:
+        runs: list[Run] = []
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float,
+                  runs: list[Run] = runs) -> None:
+            if text.strip():
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                runs.append(Run(y, size * math.sqrt(abs((tm[0] * cm[0] + tm[1] * cm[2]) * (tm[2] * cm[1] + tm[3] * cm[3])
+                                                       - (tm[0] * cm[1] + tm[1] * cm[3]) * (tm[2] * cm[0] + tm[3] * cm[2]))),
+                                text))
+
+        page.extract_text(visitor_text=visit)
+        out.append(runs)
+    return out
+
+
+def fullness(data: bytes, layout: Layout) -> list[float]:
+    """How full each page is: from the frame's top down to the lowest text on the page (its baseline
+    less a quarter of its size for descenders), as a share of the frame; the footer, below the frame,
+    is left out. (Box fills and rules a little lower are not counted: this errs towards empty.)"""
+    top, bottom = layout.page[1] - layout.margins[0], layout.margins[2]
+    shares = []
+    for runs in page_runs(data):
+        lowest = min((r.y - r.size * 0.25 for r in runs if r.y > bottom - 1), default=top)
+        shares.append((top - lowest) / (top - bottom))
+    return shares
+
+
+def large_print_documents(handout: Handout, name: str, profile: bool) -> list[tuple[str, bytes]]:
+    from ivig_handout.inputs.patient import Patient
+    from ivig_handout.inputs.profile import load_clinic
+
+    layout = get_layout(name)
+    clinic = load_clinic(EXAMPLES / "clinic.yaml") if profile else None
+    patient = Patient("Ana Souza", "1 Dec 2026") if profile else None
+    return [(doc, build_pdf(handout, doc, layout, clinic, patient))
+            for doc in ("full", *(d.id for d, _ in handout.disorders()))]
+
+
+_large: dict[tuple[str, bool], list[tuple[str, bytes]]] = {}
+
+
+def large(handout: Handout, name: str, profile: bool) -> list[tuple[str, bytes]]:
+    if (name, profile) not in _large:
+        _large[name, profile] = large_print_documents(handout, name, profile)
+    return _large[name, profile]
+
+
+@pytest.mark.parametrize("profile", (False, True), ids=("plain", "clinic"))
+@pytest.mark.parametrize("name", LARGE)
+def test_large_print_no_page_but_the_last_under_half_full(name: str, profile: bool, handout: Handout) -> None:
+    """Large print breaks by lines, not by whole sections: every page but the last of every document
+    (the full sheet, each one-pager; without a profile and with examples/clinic.yaml and a patient)
+    is at least half full, the full sheet runs to 8 pages at most (without a profile) and each
+    one-pager stays within its page limit (4 pages, 6 with a profile)."""
+    layout = get_layout(name)
+    sizes = layout.kind("one_pager")
+    limit = sizes.max_pages + (sizes.clinic_extra_pages if profile else 0)
+    for doc, data in large(handout, name, profile):
+        shares = fullness(data, layout)
+        assert all(share >= 0.5 for share in shares[:-1]), (doc, [round(s * 100) for s in shares])
+        if doc == "full":
+            assert profile or len(shares) <= 8, (doc, len(shares))  # (with the profile's parts: 9-10)
+        else:
+            assert len(shares) <= limit, (doc, len(shares))
+
+
+@pytest.mark.parametrize("profile", (False, True), ids=("plain", "clinic"))
+@pytest.mark.parametrize("name", LARGE)
+def test_large_print_heading_keeps_with_two_lines(name: str, profile: bool, handout: Handout) -> None:
+    """No page ends with a heading: under the lowest heading of every page there are at least two
+    lines of text (badge words beside or under a heading are not counted)."""
+    words = set(handout.labels.ratings.model_dump().values())
+    body = get_layout(name).body
+    bottom = get_layout(name).margins[2]
+    for doc, data in large(handout, name, profile):
+        for number, runs in enumerate(page_runs(data), start=1):
+            runs = [r for r in runs if r.y > bottom - 1 and r.text.strip() not in words]
+            headings = [r for r in runs if body + 1.5 <= r.size < 30]  # section headings, not the title
+            if not headings:
+                continue
+            lowest = min(r.y for r in headings)
+            lines = {round(r.y) for r in runs if r.y < lowest - 1 and r.size < body + 1.5}
+            assert len(lines) >= 2, (doc, number, [r.text for r in headings if r.y == lowest])
+
+
+@pytest.mark.parametrize("name", LARGE)
+def test_large_print_paragraphs_split_between_lines(name: str, handout: Handout, pdf_of) -> None:  # type: ignore[no-untyped-def]
+    """Breaking by lines: paragraphs run on overleaf (the full sheet has some), each with two lines
+    at least on both pages (no widow, no orphan)."""
+    pages = [[line for line in t.splitlines() if line.strip() and not re.fullmatch(r"Page \d+ of \d+", line.strip())]
+             for t in page_texts(pdf_of("full", name))]
+    s = handout.sheet
+    paragraphs = [*s.introduction, *s.what_is_ivig.paragraphs, *s.closing,
+                  *(x for g in s.helpful.groups for x in (*g.paragraphs, *(q for d in g.disorders for q in d.paragraphs)))]
+    split = 0
+    for para in paragraphs:
+        words = squash(para).split()
+        start, finish = " ".join(words[:4]), " ".join(words[-3:])
+        for i in range(len(pages) - 1):
+            here, there = squash(" ".join(pages[i])), squash(" ".join(pages[i + 1]))
+            if start in here and finish not in here.split(start, 1)[1] and finish in there:
+                split += 1
+                first = next(n for n, line in enumerate(pages[i]) if " ".join(words[:2]) in squash(line))
+                assert len(pages[i]) - first >= 2, para[:40]  # two lines or more before the break
+                last = next(n for n, line in enumerate(pages[i + 1]) if words[-1] in squash(line))
+                assert last + 1 >= 2, para[:40]  # and two or more after it
+    assert split, "no paragraph runs on to the next page: large print still breaks between sections"
+
+
+@pytest.mark.parametrize("name", LARGE)
+def test_large_print_lead_in_keeps_with_its_list(name: str, handout: Handout, pdf_of) -> None:
+    """A lead-in (a paragraph ending in ":") and the first item of its list are on one page: the
+    other disorders' intro on the full sheet and on each listed disorder's one-pager."""
+    other = handout.sheet.other_disorders
+    assert other.intro.rstrip().endswith(":")
+    for doc, first in (("full", other.disorders[0].name), *((d.id, d.name) for d in other.disorders)):
+        pages = [squash(t) for t in page_texts(pdf_of(doc, name))]
+        (page,) = [t for t in pages if squash(other.intro) in t]
+        assert squash(first) in page.split(squash(other.intro), 1)[1], doc
+
+
+@pytest.mark.parametrize("name", LARGE)
+def test_large_print_summary_table_repeats_its_header_where_it_splits(name: str, handout: Handout, pdf_of) -> None:
+    """The evidence-at-a-glance table splits between rows; its header row (the intro sentence)
+    opens the part overleaf. On Letter the table is not split and the intro is printed once."""
+    from ivig_handout.plan.kinds.full_sheet import plan
+
+    glance = next(b for b in plan(handout).blocks if type(b).__name__ == "Glance")
+    intro, first, last = squash(glance.intro), squash(glance.rows[0][0]), squash(glance.rows[-1][0])
+    pages = [squash(t) for t in page_texts(pdf_of("full", name))]
+    start = next(i for i, t in enumerate(pages) if intro in t)
+    end = next(i for i, t in enumerate(pages) if last in t)
+    assert end == start + 1  # split over two pages
+    assert 0 <= pages[start].find(intro) < pages[start].find(first)
+    assert 0 <= pages[end].find(intro) < pages[end].find(last)  # the header row again, above the rows
+    letter = [squash(t) for t in page_texts(pdf_of("full", "letter"))]
+    assert sum(t.count(intro) for t in letter) == 1
+
+
+@pytest.mark.parametrize("name", LARGE)
+def test_large_print_trailer_stays_whole(name: str, handout: Handout, pdf_of) -> None:
+    """The source line and the disclaimer are each kept on one page (on the full sheet, together)."""
+    s = handout.sheet
+    for doc in ("full", *(d.id for d, _ in handout.disorders())):
+        pages = [squash(t) for t in page_texts(pdf_of(doc, name))]
+        parts = [(s.source.endorsement, s.source.citation, s.source.status), (s.disclaimer,)]
+        if doc == "full":
+            parts = [(*parts[0], s.disclaimer)]
+        for part in parts:
+            where = {i for i, page in enumerate(pages) for x in part if squash(x)[:60] in page}
+            assert len(where) == 1, (doc, part[0][:30], where)
+            (i,) = where
+            assert all(squash(x) in pages[i] for x in part), (doc, part[0][:30])
+
+
+def test_only_large_print_breaks_by_lines() -> None:
+    """keep_lines is set for large print's two kinds; every other layout keeps the older rule (its
+    output unchanged, as the golden record checks)."""
+    for name, layout in all_layouts().items():
+        for section in ("full_sheet", "one_pager"):
+            expected = 2 if name.startswith("large-print") else 0
+            assert layout.kind(section).keep_lines == expected, (name, section)
 
 
 def test_box_taller_than_a_page_splits_between_rows_with_continued_heading(handout: Handout) -> None:

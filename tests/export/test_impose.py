@@ -6,6 +6,7 @@ import io
 import math
 from pathlib import Path
 
+import pikepdf
 import pypdf
 import pytest
 from hypothesis import example, given
@@ -16,9 +17,14 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from ivig_handout.export.impose import booklet_order, combine, impose_2up, impose_booklet
+from ivig_handout.render.fonts import register_fonts
 
 FONT_FILE = Path(__file__).parents[2] / "src/ivig_handout/fonts/AtkinsonHyperlegible-Regular.ttf"
 FONT = "ImposeTestAtkinson"
+# The package's faces first: ReportLab makes a later font of the same face an alias of the first one
+# registered, and the package's own (whose subsets are named by their glyphs) must be that one, in
+# this test session as in production.
+register_fonts()
 pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
 
 HALF_LETTER = (396.0, 612.0)
@@ -240,3 +246,210 @@ def test_outputs_are_deterministic() -> None:
     assert impose_2up(source) == impose_2up(source)
     docs = [pages_pdf(1), pages_pdf(3, A5)]
     assert combine(docs) == combine(docs)
+
+
+# --- title, window title and bookmarks on imposed sheets and print runs (issue 11) ------------------
+
+# (title, level, page) of bookmarks on pages of a test document: nested, several to a page, one per page.
+MARKS = [("Start", 0, 0), ("Part one", 0, 1), ("Detail", 1, 1), ("Deeper", 2, 2), ("Part two", 0, 4)]
+
+
+def bookmarked_pdf(n: int = 6, size: Size = HALF_LETTER, title: str = "Impose test") -> bytes:
+    """``n`` labelled pages with the bookmarks of MARKS (each at y = 400 on its page, x = 72)."""
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=size, invariant=1, lang="en-US", initialFontName=FONT)
+    canvas.setTitle(title)
+    canvas.showOutline()
+    canvas.setViewerPreference("DisplayDocTitle", "true")
+    for i in range(n):
+        canvas.setFont(FONT, 24)
+        canvas.drawString(72, size[1] / 2, f"Page {i + 1}")
+        for k, (name, level, page) in enumerate(MARKS):
+            if page == i:
+                canvas.bookmarkPage(f"m{k}", fit="XYZ", left=72, top=400)
+                canvas.addOutlineEntry(name, f"m{k}", level=level)
+        canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+def outline(reader: pypdf.PdfReader) -> list[tuple[str, int, int, float, float]]:
+    """(title, level, target page index, left, top) of every bookmark, in order."""
+    found: list[tuple[str, int, int, float, float]] = []
+
+    def walk(items: list, level: int) -> None:  # type: ignore[type-arg]
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                found.append((str(item.title), level, reader.get_destination_page_number(item),
+                              float(item.get("/Left") or 0), float(item.get("/Top") or 0)))
+
+    walk(reader.outline, 0)
+    return found
+
+
+def assert_title_shown(reader: pypdf.PdfReader, title: str) -> None:
+    assert reader.metadata.title == title
+    prefs = reader.trailer["/Root"]["/ViewerPreferences"]
+    assert prefs["/DisplayDocTitle"] is True or prefs["/DisplayDocTitle"] == pypdf.generic.BooleanObject(True)
+
+
+def test_source_bookmarks_are_what_the_test_expects() -> None:
+    """The test document itself: its bookmarks point at their own pages (so the checks below mean something)."""
+    assert [(t, lv, p) for t, lv, p, _, _ in outline(read(bookmarked_pdf()))] == MARKS
+
+
+@SHEET_SIZES
+def test_booklet_keeps_title_display_title_and_bookmarks(page_size: Size, sheet_size: Size) -> None:
+    """Each bookmark points at the sheet side holding its page, at the spot where it was placed
+    (a right-hand page's spot is in the right half), with its title and nesting."""
+    reader = read(impose_booklet(bookmarked_pdf(6, page_size)))
+    assert_title_shown(reader, "Impose test")
+    sides = booklet_order(6)
+    offset_x = (sheet_size[0] / 2 - page_size[0]) / 2
+    offset_y = (sheet_size[1] - page_size[1]) / 2
+    got = outline(reader)
+    assert [(t, lv) for t, lv, *_ in got] == [(t, lv) for t, lv, _ in MARKS]
+    for (title, _, page), (_, _, side, left, top) in zip(MARKS, got, strict=True):
+        assert page in sides[side], title
+        slot = sides[side].index(page)
+        assert side_labels(reader.pages[side])[slot] == f"Page {page + 1}"
+        assert left == pytest.approx(slot * sheet_size[0] / 2 + offset_x + 72, abs=0.02)
+        assert top == pytest.approx(offset_y + 400, abs=0.02)
+    assert reader.trailer["/Root"]["/PageMode"] == "/UseOutlines"
+
+
+@SHEET_SIZES
+def test_2up_keeps_title_display_title_and_bookmarks(page_size: Size, sheet_size: Size) -> None:
+    """Sheet i holds page i twice: each bookmark points at its page's sheet, at the left copy."""
+    reader = read(impose_2up(bookmarked_pdf(5, page_size)))
+    assert_title_shown(reader, "Impose test")
+    got = outline(reader)
+    assert [(t, lv, p) for t, lv, p, _, _ in got] == MARKS
+    assert all(left < sheet_size[0] / 2 for *_, left, _ in got)
+
+
+def test_print_run_has_one_bookmark_per_copy_at_its_first_page() -> None:
+    """combine (the batch's print runs): per handout copy one bookmark, its title and which copy,
+    pointing at its first page; the handout's own bookmarks under it, pointing into that copy."""
+    first, second = bookmarked_pdf(5, title="First"), make_pdf(["B1", "B2"])
+    pdf, starts = combine([first, first, second])
+    reader = read(pdf)
+    assert_title_shown(reader, "First")
+    assert starts == [0, 6, 12]
+    got = outline(reader)
+    top = [(t, p) for t, lv, p, _, _ in got if lv == 0]
+    assert top == [("First (copy 1 of 2)", 0), ("First (copy 2 of 2)", 6), ("Impose test", 12)]
+    nested = [(t, lv - 1, p) for t, lv, p, _, _ in got if lv > 0]
+    assert nested == [(t, lv, p + start) for start in starts[:2] for t, lv, p in MARKS]
+    texts = [p.extract_text().strip() for p in reader.pages]
+    assert texts[6] == "Page 1" and texts[12] == "B1"
+
+
+def test_imposed_real_handouts_keep_title_and_bookmark_titles() -> None:
+    """A real booklet and 2-up full sheet and a real print run: the title, shown as the window title,
+    and every bookmark title of the pages."""
+    from ivig_handout.api import Request, build, render_pages
+
+    from ..pdfcheck import outline_titles
+
+    pages = render_pages(Request(document="full", layout="booklet")).data
+    titles = outline_titles(pages)
+    assert len(titles) > 5
+    for layout in ("booklet", "2up"):
+        data = build(Request(document="full", layout=layout)).data
+        assert_title_shown(read(data), read(pages).metadata.title)
+        assert outline_titles(data) == titles
+        assert all(0 <= p < len(read(data).pages) for _, _, p, _, _ in outline(read(data)))
+    run, _ = combine([build(Request(document=d, layout="booklet")).data for d in ("full", "gbs")])
+    assert_title_shown(read(run), read(pages).metadata.title)
+    assert [t for t, lv, *_ in outline(read(run)) if lv == 0][0] == read(pages).metadata.title
+
+
+# --- the cut mark on 2-up sheets ------------------------------------------------------------------
+
+
+def sheet_strokes(page: pikepdf.Page) -> list[tuple[list[tuple[float, float]], float, float, list[float]]]:
+    """Lines stroked by the sheet's own content (not inside the placed pages): (points, grey, width, dash)."""
+    found = []
+    grey, width, dash = 0.0, 1.0, []
+    points: list[tuple[float, float]] = []
+    for operands, op in pikepdf.parse_content_stream(page):
+        name = str(op)
+        if name == "G":
+            grey = float(operands[0])
+        elif name == "w":
+            width = float(operands[0])
+        elif name == "d":
+            dash = [float(v) for v in operands[0]]
+        elif name in ("m", "l"):
+            points.append((float(operands[0]), float(operands[1])))
+        elif name == "S":
+            found.append((points, grey, width, dash))
+            points = []
+        elif name == "n":
+            points = []
+    return found
+
+
+@SHEET_SIZES
+@pytest.mark.parametrize("n", [1, 3])
+def test_2up_sheets_have_a_cut_mark_at_the_fold(n: int, page_size: Size, sheet_size: Size) -> None:
+    """Every 2-up sheet: a short, thin, dashed grey line down from the middle of its top edge and up
+    from the middle of its bottom edge, within 18 pt of the edge (in the pages' margins); the marks
+    are an artifact, and the placed pages' text stays where it was."""
+    with pikepdf.open(io.BytesIO(impose_2up(pages_pdf(n, page_size)))) as pdf:
+        assert len(pdf.pages) == n
+        for page in pdf.pages:
+            w, h = (float(v) for v in page.mediabox[2:])
+            strokes = sheet_strokes(page)
+            assert len(strokes) == 2
+            ends = sorted(y for points, *_ in strokes for _, y in points)
+            assert ends == pytest.approx([0, 18, h - 18, h], abs=0.01)
+            for points, grey, width, dash in strokes:
+                assert all(x == pytest.approx(w / 2) for x, _ in points)
+                assert 0.3 <= grey <= 0.7 and width <= 0.5 and dash
+            assert b"/Artifact" in page.Contents.read_bytes()
+    reader = read(impose_2up(pages_pdf(n, page_size)))
+    assert [side_labels(p) for p in reader.pages] == [(label(i), label(i)) for i in range(n)]
+
+
+def test_booklet_sheets_have_no_cut_mark() -> None:
+    with pikepdf.open(io.BytesIO(impose_booklet(pages_pdf(6)))) as pdf:
+        assert all(sheet_strokes(page) == [] for page in pdf.pages)
+
+
+def grey_rows(png: Path, x: int) -> list[int]:
+    """Rows where the pixel column ``x`` (or its neighbour) is not white."""
+    from PIL import Image
+
+    with Image.open(png) as img:
+        grey = img.convert("L")
+        return [y for y in range(grey.height) if min(grey.getpixel((x + dx, y)) for dx in (-1, 0, 1)) < 200]
+
+
+@pytest.mark.parametrize("layout", ["2up", "2up-a4", "booklet"])
+def test_cut_mark_shows_in_a_render(layout: str, tmp_path: Path) -> None:
+    """Rendered by poppler: on a real 2-up sheet the middle column is marked near the top and bottom
+    edges and blank between (no line through the text); on a booklet sheet it is blank."""
+    import shutil
+    import subprocess
+
+    from ivig_handout.api import Request, build
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed; .ci/run installs it")
+    data = build(Request(document="gbs", layout=layout)).data
+    (tmp_path / "sheet.pdf").write_bytes(data)
+    dpi = 72
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", "-png",
+                    str(tmp_path / "sheet.pdf"), str(tmp_path / "sheet")], check=True)
+    png = tmp_path / "sheet.png"
+    w, h = (float(v) for v in read(data).pages[0].mediabox[2:])
+    rows = grey_rows(png, round(w / 2))
+    if layout == "booklet":
+        assert rows == []
+        return
+    assert rows and all(y <= 19 or y >= round(h) - 19 for y in rows)
+    assert any(y <= 19 for y in rows) and any(y >= round(h) - 19 for y in rows)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from ivig_handout.apps.cli import main
 from ivig_handout.design.layouts import get_layout
 from ivig_handout.errors import FitError
+from ivig_handout.export.tagging import tag
 from ivig_handout.inputs.content import load_handout
 from ivig_handout.inputs.model import Handout
 from ivig_handout.plan.blocks import SourceLine
@@ -148,7 +149,8 @@ def test_room_left_is_measured(handout: Handout, pdf_of) -> None:  # type: ignor
     layout = get_layout("letter")
     kind = get_kind("one-pager")
     fitted = fit(kind.plan(handout, "mg"), kind, layout)  # the fitting production runs
-    assert fitted.data == pdf_of("mg", "letter")
+    assert fitted.tags is not None  # then the structure it recorded is written (export/tagging.py)
+    assert tag(fitted.data, fitted.tags) == pdf_of("mg", "letter")
     assert fitted.pages == 1
     assert 0 < fitted.room < layout.frame_height
     assert fitted.body in (layout.body, layout.kind("one_pager").body)

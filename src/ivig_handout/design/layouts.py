@@ -77,7 +77,10 @@ class KindSizes(BaseModel):
     headroom: float = Field(default=0, ge=0)  # pt a page at the layout's full body size must leave free
     columns: int = Field(default=1, ge=1, le=3)  # the text in balanced columns
     list_columns: int = Field(default=1, ge=1, le=4)  # short side-effect items side by side
-    whole_sections: bool = False  # a long document breaks only between sections
+    # 0: a heading needs room for about 8 body lines after it (the one-page layouts' rule). N: the text
+    # breaks between any two lines; a heading keeps with the first N lines after it, a lead-in (a
+    # paragraph ending in ":") with its list's first N items, and a split summary table repeats its header.
+    keep_lines: int = Field(default=0, ge=0, le=6)
     compact: bool = False  # compact boxes: the notice's heading beside its text, the source in one paragraph
     clinic_band: bool = False  # a clinic profile as one letterhead band (needs the clinic band_* sizes)
     clinic_extra_pages: int = Field(default=0, ge=0, le=4)  # more pages it may take with a clinic profile

@@ -3,11 +3,15 @@ into print runs."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from io import BytesIO
 from typing import TYPE_CHECKING
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, Page, Pdf, Rectangle
+from pikepdf import Array, Dictionary, Matrix, Name, OutlineItem, Page, Pdf, Rectangle
 
 if TYPE_CHECKING:
     from ..design.layouts import Layout
@@ -21,6 +25,12 @@ _SIZE_TOLERANCE = 0.01
 _MM = 72 / 25.4
 _SHEETS = ((792.0, 612.0), (1224.0, 792.0), (297 * _MM, 210 * _MM), (420 * _MM, 297 * _MM))
 _SNAP_TOLERANCE = 4.0
+# The cut mark of a 2-up sheet: a short dashed grey line at the middle of its top and bottom edges,
+# inside the pages' top (30 pt) and bottom (42 pt) margins, 34 pt or more from any text beside it.
+CUT_MARK_LENGTH = 18.0
+CUT_MARK_GREY = 0.5  # DeviceGray level (#808080)
+CUT_MARK_WIDTH = 0.5
+CUT_MARK_DASH = (3.0, 2.0)
 
 
 def impose_for(layout: Layout, pages: bytes) -> bytes:
@@ -52,21 +62,51 @@ def booklet_order(n_pages: int) -> list[Side]:
 
 
 def impose_booklet(pdf: bytes) -> bytes:
-    """Impose half-sheet pages as a saddle-stitch booklet on sheets twice as wide."""
+    """Impose half-sheet pages as a saddle-stitch booklet on sheets twice as wide.
+
+    The sheets keep the pages' title (shown as the window title) and bookmarks, each bookmark
+    pointing at the sheet side and spot where its page was placed."""
     with pikepdf.open(BytesIO(pdf)) as src:
         out, forms, sheet = _start(src)
-        for left, right in booklet_order(len(forms)):
-            _add_sheet(out, [None if i is None else forms[i] for i in (left, right)], sheet)
+        placed: dict[int, _Spot] = {}
+        for side, pair in enumerate(booklet_order(len(forms))):
+            spots = _add_sheet(out, [None if i is None else forms[i] for i in pair], sheet)
+            placed.update({i: (side, m) for i, m in zip(pair, spots, strict=True) if i is not None and m is not None})
+        _write_outline(out, _read_outline(src), placed.get)
         return _save(out)
 
 
 def impose_2up(pdf: bytes) -> bytes:
-    """Place every page twice side by side on a sheet twice as wide (print, then cut in half)."""
+    """Place every page twice side by side on a sheet twice as wide (print, then cut in half).
+
+    Each sheet carries a cut mark at its middle (see cut_mark); the bookmarks point at the left copy."""
     with pikepdf.open(BytesIO(pdf)) as src:
         out, forms, sheet = _start(src)
-        for form in forms:
-            _add_sheet(out, [form, form], sheet)
+        placed: dict[int, _Spot] = {}
+        for i, form in enumerate(forms):
+            left, _right = _add_sheet(out, [form, form], sheet, extra=cut_mark(sheet))
+            if left is not None:
+                placed[i] = (i, left)
+        _write_outline(out, _read_outline(src), placed.get)
         return _save(out)
+
+
+def cut_mark(size: tuple[float, float]) -> bytes:
+    """Content drawing the cut line of a sheet of ``size``: a short dashed grey line down from the
+    middle of its top edge and up from the middle of its bottom edge, marked as a printer's-mark
+    artifact (never read aloud)."""
+    w, h = size
+    x = w / 2
+    dash = " ".join(_num(d) for d in CUT_MARK_DASH)
+    return (
+        f"/Artifact <</Type /Page /Subtype /Watermark>> BDC q {_num(CUT_MARK_GREY)} G {_num(CUT_MARK_WIDTH)} w "
+        f"[{dash}] 0 d 0 J {_num(x)} {_num(h)} m {_num(x)} {_num(h - CUT_MARK_LENGTH)} l S "
+        f"{_num(x)} 0 m {_num(x)} {_num(CUT_MARK_LENGTH)} l S Q EMC\n"
+    ).encode("ascii")
+
+
+def _num(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def combine(pdfs: list[bytes], pad_to_even: bool = True) -> tuple[bytes, list[int]]:
@@ -80,6 +120,8 @@ def combine(pdfs: list[bytes], pad_to_even: bool = True) -> tuple[bytes, list[in
     out = pikepdf.new()
     sources: list[Pdf] = []  # must stay open until the result is saved
     starts: list[int] = []
+    marks: list[_Mark] = []
+    copies, seen = Counter(pdfs), Counter[bytes]()
     try:
         for data in pdfs:
             src = pikepdf.open(BytesIO(data))
@@ -87,6 +129,8 @@ def combine(pdfs: list[bytes], pad_to_even: bool = True) -> tuple[bytes, list[in
             if len(sources) == 1:
                 _copy_document_info(src, out)
             starts.append(len(out.pages))
+            seen[data] += 1
+            marks.append(_document_mark(src, len(sources), (seen[data], copies[data]), starts[-1]))
             out.pages.extend(src.pages)
             if pad_to_even and len(src.pages) % 2:
                 last = out.pages[-1]
@@ -94,6 +138,7 @@ def combine(pdfs: list[bytes], pad_to_even: bool = True) -> tuple[bytes, list[in
                 blank.obj.MediaBox = Array([float(v) for v in last.mediabox])
                 if Name.Rotate in last.obj:
                     blank.obj.Rotate = last.obj.Rotate
+        _write_outline(out, marks, lambda page: (page, Matrix()))
         return _save(out), starts
     finally:
         for src in sources:
@@ -130,31 +175,141 @@ def _page_size(page: Page) -> tuple[float, float]:
     return (box.height, box.width) if rotated else (box.width, box.height)
 
 
-def _add_sheet(out: Pdf, slots: list[pikepdf.Object | None], size: tuple[float, float]) -> None:
-    """Append a sheet of ``size`` cut into equal columns, each form centred, unscaled, in its own."""
+def _add_sheet(out: Pdf, slots: list[pikepdf.Object | None], size: tuple[float, float],
+               extra: bytes = b"") -> list[Matrix | None]:
+    """Append a sheet of ``size`` cut into equal columns, each form centred, unscaled, in its own;
+    ``extra`` content is drawn over them. Returns, per slot, the matrix taking the placed page's
+    coordinates to the sheet's (None for an empty slot)."""
     sheet = out.add_blank_page(page_size=size)
     w, h = size[0] / len(slots), size[1]
     xobjects = Dictionary()
     content = []
+    spots: list[Matrix | None] = []
     for i, form in enumerate(slots):
         if form is None:
+            spots.append(None)
             continue
         name = Name(f"/P{i}")  # fixed names: pikepdf's add_overlay picks random ones
         xobjects[name] = form
         rect = Rectangle(i * w, 0, (i + 1) * w, h)
-        content.append(
-            sheet.calc_form_xobject_placement(form, name, rect, allow_shrink=False, allow_expand=False)
-        )
+        placement = sheet.calc_form_xobject_placement(form, name, rect, allow_shrink=False, allow_expand=False)
+        content.append(placement)
+        spots.append(_form_matrix(form) @ _cm(placement))
     sheet.obj.Resources = Dictionary(XObject=xobjects)
-    sheet.obj.Contents = out.make_stream(b"".join(content))
+    sheet.obj.Contents = out.make_stream(b"".join(content) + extra)
+    return spots
+
+
+def _form_matrix(form: pikepdf.Object) -> Matrix:
+    values = form.get(Name.Matrix)
+    return Matrix(*(float(v) for v in values)) if values is not None else Matrix()
+
+
+def _cm(placement: bytes) -> Matrix:
+    """The matrix of the ``cm`` operator in a form placement (``q a b c d e f cm /Name Do Q``)."""
+    found = re.search(rb"((?:[-+]?[\d.]+\s+){6})cm", placement)
+    return Matrix(*(float(v) for v in found.group(1).split())) if found else Matrix()
+
+
+# Where a page landed: (index of the output page, matrix from the page's coordinates to that page's).
+_Spot = tuple[int, Matrix]
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """One bookmark read from a source: its title, the source page it points at (0-based; None when
+    it points nowhere this module can follow), the /XYZ view's left, top and zoom, whether it is
+    shown closed, and its children."""
+
+    title: str
+    page: int | None
+    view: tuple[float | None, float | None, float | None] | None
+    closed: bool
+    children: tuple[_Mark, ...]
+
+
+def _read_outline(src: Pdf) -> list[_Mark]:
+    """The source's bookmarks (explicit destinations and GoTo actions), in order."""
+    if Name.Outlines not in src.Root:
+        return []
+    pages = {page.obj.objgen: i for i, page in enumerate(src.pages)}
+
+    def mark(item: OutlineItem) -> _Mark:
+        dest: object = item.destination
+        if dest is None and item.action is not None and item.action.get(Name.S) == Name.GoTo:
+            dest = item.action.get(Name.D)
+        page, view = None, None
+        if isinstance(dest, Array) and len(dest) and isinstance(dest[0], Dictionary):
+            page = pages.get(dest[0].objgen)
+            if len(dest) == 5 and dest[1] == Name.XYZ:
+                view = (_plain(dest[2]), _plain(dest[3]), _plain(dest[4]))
+        return _Mark(str(item.title), page, view, bool(item.is_closed), tuple(mark(c) for c in item.children))
+
+    outline = src.open_outline()
+    return [mark(item) for item in outline.root]
+
+
+def _plain(value: object) -> float | None:
+    """A destination's number, or None for its null (keep the viewer's current value)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _document_mark(src: Pdf, number: int, copy: tuple[int, int], start: int) -> _Mark:
+    """A print run's bookmark for one handout copy: its title (and which copy, when there are several)
+    pointing at its first page, with the handout's own bookmarks under it."""
+    info = src.trailer.get(Name.Info)
+    title = str(info.get(Name.Title, "")) if info is not None else ""
+    title = title or f"Document {number}"
+    if copy[1] > 1:
+        title += f" (copy {copy[0]} of {copy[1]})"
+
+    def shift(m: _Mark) -> _Mark:
+        page = None if m.page is None else m.page + start
+        return _Mark(m.title, page, m.view, m.closed, tuple(shift(c) for c in m.children))
+
+    children = tuple(shift(m) for m in _read_outline(src))
+    return _Mark(title, start, None, True, children)
+
+
+def _write_outline(out: Pdf, marks: list[_Mark], place: Callable[[int], _Spot | None]) -> None:
+    """Write ``marks`` as the output's bookmarks, each page found through ``place``."""
+    if not marks:
+        return
+
+    def item(m: _Mark) -> OutlineItem:
+        spot = None if m.page is None else place(m.page)
+        dest: Array | None = None
+        if spot is not None:
+            target = out.pages[spot[0]].obj
+            if m.view is None:
+                dest = Array([target, Name.Fit])
+            else:
+                left, top, zoom = m.view
+                x, y = spot[1].transform((left or 0.0, top or 0.0))
+                dest = Array([target, Name.XYZ, None if left is None else round(x, 2),
+                              None if top is None else round(y, 2), zoom])
+        made = OutlineItem(m.title, dest)
+        made.is_closed = m.closed
+        made.children.extend(item(c) for c in m.children)
+        return made
+
+    with out.open_outline() as outline:
+        outline.root.extend(item(m) for m in marks)
+    out.Root.PageMode = Name.UseOutlines
 
 
 def _copy_document_info(src: Pdf, out: Pdf) -> None:
-    """Carry over the document information dictionary (Title, Author, ...) and /Lang."""
+    """Carry over the document information dictionary (Title, Author, ...) and /Lang, and show the
+    title (not the file name) in the viewer's window, as the source does."""
     if Name.Info in src.trailer:
         out.trailer.Info = out.copy_foreign(src.trailer.Info)
     if Name.Lang in src.Root:
         out.Root.Lang = pikepdf.String(str(src.Root.Lang))
+    if Name.Title in out.trailer.get(Name.Info, Dictionary()):
+        out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
 
 
 def _save(out: Pdf) -> bytes:

@@ -78,7 +78,7 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    text = str(value)
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value))  # a message is one line
     return f"'{text[:_ECHO]}...'" if len(text) > _ECHO else f"'{text}'"
 
 

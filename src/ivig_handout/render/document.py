@@ -19,15 +19,19 @@ from ..plan.blocks import DocumentPlan
 from ..version import __version__
 from .fonts import MAIN, register_main
 from .markup import to_markup
-from .story import build_story, paragraph_style
+from .record import Record
+from .story import paragraph_style, tagged_story
+from .tagging import ARTIFACT, Recorder, SpacedText
 
 
 @dataclass
 class Drawn:
-    """A finished rendering: the PDF bytes (b"" when discarded) and its page count."""
+    """A finished rendering: the PDF bytes (b"" when discarded), its page count, and what it marked
+    as it drew (the structure export/tagging.py writes)."""
 
     data: bytes = b""
     pages: int = 0
+    tags: Record | None = None
 
 
 def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = (),
@@ -42,8 +46,9 @@ def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = (),
     layout = theme.layout
     buf = BytesIO()
     doc = _doc(buf, plan, theme)
-    story = build_story(theme, plan) + list(after)
-    drawn = Drawn()
+    flowables, tree = tagged_story(theme, plan)
+    story = flowables + list(after)
+    drawn = Drawn(tags=Record(tree, plan.title, plan.meta.get("lang", "en-US")))
     try:
         doc.build(story, canvasmaker=_footer_canvas(plan, theme, drawn, discard))
     except LayoutError as exc:
@@ -85,22 +90,46 @@ def _frames(theme: Theme) -> list[Frame]:
 def _footer_canvas(plan: DocumentPlan, theme: Theme, drawn: Drawn,
                    discard: Callable[[], bool] | None = None) -> type[Canvas]:
     """A canvas class that draws "Page X of Y" footers once the page count is known, and records the
-    count in ``drawn`` (and writes nothing if ``discard()`` says so then)."""
+    count in ``drawn`` (and writes nothing if ``discard()`` says so then).
+
+    Tagging (tagging.py): every page is drawn in artifact mode, which marked flowables leave and
+    reenter; the footer is a pagination artifact."""
     running = to_markup(plan.running_title, "running title") if theme.layout.footer_title else ""
 
     class FooterCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
+            self._ivig_tags = Recorder()
+            self._ivig_url = ""
+
+        def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> SpacedText:  # noqa: N802
+            return SpacedText(self, x, y, direction=direction)
+
+        def linkURL(self, url: str, *args: Any, **kwargs: Any) -> None:  # noqa: N802
+            self._ivig_url = url
+            try:
+                super().linkURL(url, *args, **kwargs)
+            finally:
+                self._ivig_url = ""
+
+        def _addAnnotation(self, annotation: Any, name: Any = None, addtopage: int = 1) -> None:  # noqa: N802
+            super()._addAnnotation(annotation, name, addtopage)
+            if addtopage:
+                self._ivig_tags.annotation(self, self._ivig_url)
 
         def showPage(self) -> None:  # noqa: N802
+            self._code.insert(0, ARTIFACT)
+            self._code.append("EMC")
             self._pages.append(dict(self.__dict__))
+            self._doc.pageCounter += 1  # so a bookmark on the next page points at it (the page is added later)
             self._startPage()
 
         def save(self) -> None:
             drawn.pages = total = len(self._pages)
             if discard is not None and discard():
                 return
+            self._doc.pageCounter = 1  # the real showPage below adds the pages and counts them again
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 self._draw_footer(number, total)
@@ -108,7 +137,9 @@ def _footer_canvas(plan: DocumentPlan, theme: Theme, drawn: Drawn,
             super().save()
 
         def _draw_footer(self, number: int, total: int) -> None:
+            self._code.append("/Artifact <</Type /Pagination /Subtype /Footer>> BDC")
             _draw_footer(self, theme, fill(plan.footer, page=number, pages=total), running)
+            self._code.append("EMC")
 
     return FooterCanvas
 

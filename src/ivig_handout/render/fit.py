@@ -16,6 +16,7 @@ from ..plan.blocks import DocumentPlan, NotesBox
 from ..plan.kinds import Kind
 from ..plan.profile import as_band, droppable, has_profile, kept, variants
 from .document import render
+from .record import Record
 
 
 class RoomProbe(Flowable):
@@ -44,6 +45,7 @@ class Rendered:
     pages: int
     room: float
     body: float = 0.0
+    tags: Record | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Fitted:
     room: float
     left_out: tuple[str, ...] = ()
     limit: int = 0
+    tags: Record | None = None  # what the renderer marked (export/tagging.py writes the structure)
 
 
 def fit(plan: DocumentPlan, kind: Kind, layout: Layout) -> Fitted:
@@ -67,7 +70,7 @@ def fit(plan: DocumentPlan, kind: Kind, layout: Layout) -> Fitted:
     theme = make_theme(layout, layout.kind(kind.section))
     if kind.fitting == "flow":
         drawn = render(plan, theme)
-        return Fitted(drawn.data, drawn.pages, theme.body_size, 0.0)
+        return Fitted(drawn.data, drawn.pages, theme.body_size, 0.0, tags=drawn.tags)
     return _page_limited(plan, kind, theme)
 
 
@@ -93,7 +96,8 @@ def _page_limited(plan: DocumentPlan, kind: Kind, theme: Theme) -> Fitted:
     for size, (dropped, candidate) in ladder:
         rendered = _render(candidate, size, _wanted(size, theme))  # too long: not written
         if fits(rendered, size, theme):  # within the limit; full size also with headroom
-            return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, dropped, theme.max_pages)
+            return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, dropped, theme.max_pages,
+                          rendered.tags)
     raise _too_long(tries[-1][1], kind, theme, plan)
 
 
@@ -129,7 +133,7 @@ def _render(plan: DocumentPlan, theme: Theme, wanted: Callable[[Rendered], bool]
         drawn = render(plan, theme, after=[probe], discard=discard)
     except FitError:
         return Rendered(b"", theme.max_pages + 1, 0.0, theme.body_size)
-    return Rendered(drawn.data, probe.page, round(probe.room, 1), theme.body_size)
+    return Rendered(drawn.data, probe.page, round(probe.room, 1), theme.body_size, drawn.tags)
 
 
 def overflow(plan: DocumentPlan, theme: Theme) -> float | None:

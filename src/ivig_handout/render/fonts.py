@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache, lru_cache
 from typing import Any
 
@@ -33,13 +34,12 @@ def register_family(family: str) -> tuple[str, ...]:
     """Register the four faces of one bundled family and its bold/italic mapping. Idempotent."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
     names: list[str] = []
     folder = fonts_dir()
     for suffix, filename in zip(SUFFIXES, FAMILIES[family], strict=True):
         name = family + suffix
-        font = TTFont(name, str(folder / filename))
+        font = _tagged_ttfont()(name, str(folder / filename))
         _subsets_once(font.face)
         pdfmetrics.registerFont(font)
         names.append(name)
@@ -71,3 +71,59 @@ def _subsets_once(face: Any) -> None:
         return bytes(make(list(subset)))
 
     face.makeSubset = lambda subset: made(tuple(subset))
+
+
+def subset_tag(face_name: bytes, program: bytes) -> str:
+    """The six capital letters that name a font subset (``ABCDEF+Face``, PDF 32000 9.6.4): read from a
+    hash of the subset's font program, so the same glyphs get the same tag in every PDF and different
+    glyphs (in one PDF or across the handouts of a print run) get different ones."""
+    number = int.from_bytes(hashlib.sha256(face_name + b"\0" + program).digest()[:8], "big")
+    letters = []
+    for _ in range(6):
+        number, letter = divmod(number, 26)
+        letters.append(chr(ord("A") + letter))
+    return "".join(letters)
+
+
+@cache
+def _tagged_ttfont() -> type:
+    """ReportLab's TTFont with each subset named by :func:`subset_tag` instead of by its
+    number (ReportLab's ``ttfonts.SUBSETN``: ``AAAAAA+``, ``AAAAAB+``, ... in every PDF).
+
+    ``addObjects`` is ReportLab's own (5.x), the subset's base font name being the only change."""
+    from reportlab.pdfbase import pdfdoc
+    from reportlab.pdfbase.ttfonts import TTFont, makeToUnicodeCMap
+
+    class TaggedTTFont(TTFont):
+        def addObjects(self, doc: Any) -> None:  # noqa: N802 (ReportLab's name)
+            try:
+                state = self.state[doc]
+            except KeyError:
+                state = self.state[doc] = self.State(self._asciiReadable)
+            state.frozen = 1
+            face = self.face
+            for n, subset in enumerate(state.subsets):
+                internal_name = self.getSubsetInternalName(n, doc)[1:]
+                tag = subset_tag(face.name, face.makeSubset(subset)).encode("ascii")
+                base_font_name = b"".join((tag, b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+
+                pdf_font = pdfdoc.PDFTrueTypeFont()
+                pdf_font.__Comment__ = f"Font {self.fontName} subset {n}"
+                pdf_font.Name = internal_name
+                pdf_font.BaseFont = base_font_name
+                pdf_font.FirstChar = 0
+                pdf_font.LastChar = len(subset) - 1
+                pdf_font.Widths = pdfdoc.PDFArray(list(map(face.getCharWidth, subset)))
+
+                cmap = pdfdoc.PDFStream()
+                cmap.content = makeToUnicodeCMap(base_font_name, subset)
+                if doc.compression:
+                    cmap.filters = [pdfdoc.PDFZCompress]
+                pdf_font.ToUnicode = doc.Reference(cmap, "toUnicodeCMap:" + base_font_name)
+                pdf_font.FontDescriptor = face.addSubsetObjects(doc, base_font_name, subset)
+
+                doc.Reference(pdf_font, internal_name)
+                doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font
+            del self.state[doc]
+
+    return TaggedTTFont

@@ -188,21 +188,47 @@ def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float) -> Table:
 
 
 def _caption(sb: StoryBuilder, label: str, url: str, width: float) -> list[Flowable]:
-    """The QR code's label, and its address broken after a "/" or "." where it must wrap."""
+    """The QR code's label, and its address: on one line where it fits, else broken after a "/" or "."
+    (see url_lines). Each printed line is a link to the address (a /Link annotation over its text)."""
     style = _style(sb, "small", "qr_url", textColor=sb.colour("ink"))
-    lines = "<br/>".join(to_markup(line, "qr_url") for line in url_lines(url, width, style.fontSize))
+    href = _attribute(url)
+    lines = "<br/>".join(f'<a href="{href}">{to_markup(line, "qr_url")}</a>'
+                         for line in url_lines(url, width, style.fontSize))
     return [_para(label, _style(sb, "small_bold", "qr_label"), "qr_label"), Paragraph(lines, style)]
 
 
+def _attribute(text: str) -> str:
+    """``text`` escaped for a double-quoted attribute of Paragraph markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+# Where a web address may wrap: after a "/" or "." first; a piece still too wide for a line of its own
+# breaks after "-", "?", "&", "=" or "_", and only then anywhere.
+_URL_BREAKS = (r"[^/.]*[/.]*", r"[^-?&=_]*[-?&=_]*")
+
+
 def url_lines(url: str, width: float, size: float) -> list[str]:
-    """``url`` in lines no wider than ``width`` where it can be, broken after "/", ".", "-", "?", "&"."""
-    pieces = re.findall(r"[^/.?&-]*[/.?&-]*", url)
+    """``url`` on one line where it is no wider than ``width``, else in as few lines as it takes,
+    broken after a "/" or "." (a piece too wide for a line of its own breaks after "-", "?", "&",
+    "=", "_", and, when even that is too wide, between characters)."""
     lines = [""]
-    for piece in filter(None, pieces):
+    for piece in _url_pieces(url, width, size, 0):
         if lines[-1] and text_width(lines[-1] + piece, size) > width:
             lines.append("")
         lines[-1] += piece
     return lines
+
+
+def _url_pieces(text: str, width: float, size: float, level: int) -> list[str]:
+    """``text`` cut after the break characters of ``_URL_BREAKS[level]``; pieces wider than ``width``
+    cut again at the next level (the last level: single characters)."""
+    if level == len(_URL_BREAKS):
+        return list(text)
+    pieces: list[str] = []
+    for piece in filter(None, re.findall(_URL_BREAKS[level], text)):
+        wide = text_width(piece, size) > width
+        pieces.extend(_url_pieces(piece, width, size, level + 1) if wide else [piece])
+    return pieces
 
 
 def prepared_for(sb: StoryBuilder, b: p.PreparedFor) -> list[Flowable]:

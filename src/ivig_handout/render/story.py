@@ -24,12 +24,15 @@ from reportlab.platypus import (
 
 from ..design.theme import TextStyle, Theme
 from ..plan import blocks as p
+from . import pages
 from . import profile as clinic_story
 from .badges import Badge
 from .boxes import FramedRows, explode
 from .columns import ColumnSet
 from .fonts import MAIN
 from .markup import to_markup
+from .record import Element
+from .tagging import heading_levels, tag_block
 
 
 def paragraph_style(style: TextStyle) -> ParagraphStyle:
@@ -79,6 +82,10 @@ class HeadingWithBadge(Flowable):
         self._ph, self._bh, self._bw = ph, bh, bw
         return self.width, self.height
 
+    def tag_parts(self) -> list[Flowable]:
+        """What it holds, in reading order (tagging.py tags them, not the pair)."""
+        return [self.para, self.badge]
+
     def getSpaceBefore(self) -> float:  # noqa: N802
         return float(self.para.getSpaceBefore())
 
@@ -104,6 +111,8 @@ class StoryBuilder:
         self._marks = 0
         self._after_heading = False
         self._before_heading = False
+        self.tree = Element("Document")  # the structure elements, block by block (tagging.py)
+        self.levels = heading_levels(plan.blocks)
 
     def para(self, text: str, style: str, field: str = "text") -> Paragraph:
         st = self.st[style]
@@ -119,10 +128,17 @@ class StoryBuilder:
                      self.colour(rating), self.colour("ink"))
 
     def build(self) -> list[Flowable]:
-        if self.kind.whole_sections and self.kind.columns == 1:
-            # A one-pager that runs long (large print) breaks between sections: each is kept on
-            # one page where it fits on one.
-            return [KeepTogether(self._blocks(section)) for section in sections(self.plan.blocks)]
+        if self.kind.keep_lines and self.kind.columns == 1:
+            # Large print: the text breaks between lines, so no page is left half empty; headings
+            # and lead-ins get exactly the room they need (see _release_headings). The source line
+            # and the disclaimer stay whole (on the full sheet kept together by keepWithNext).
+            flows: list[Flowable] = []
+            for section in sections(self.plan.blocks):
+                part = self._blocks(section)
+                whole = self.kind.compact and isinstance(section[0], (p.SourceLine, p.Disclaimer))
+                flows += [KeepTogether(part)] if whole else part
+            layout = self.theme.layout
+            return _release_headings(flows, self.kind.keep_lines, (layout.frame_width, layout.frame_height))
         return _release_headings(self._blocks(self.plan.blocks))
 
     def _blocks(self, blocks: tuple[p.Block, ...]) -> list[Flowable]:
@@ -154,9 +170,11 @@ class StoryBuilder:
         if b.badge:
             head = HeadingWithBadge(para, self.badge(b.badge), self.theme.body_size)
         # A heading never ends a page: it keeps with what follows, and a run of headings
-        # (section heading, then group heading) is kept together as one.
+        # (section heading, then group heading) is kept together as one. With keep_lines (large
+        # print), _release_headings puts the page break before the run, measured; else it is here.
         lines = 11 if self._before_heading else 8  # room for the heading(s) and a few lines after
-        out: list[Flowable] = [] if self._after_heading else [CondPageBreak(self.theme.body_size * lines)]
+        measured = self._after_heading or (self.kind.keep_lines and self.kind.columns == 1)
+        out: list[Flowable] = [] if measured else [CondPageBreak(self.theme.body_size * lines)]
         if b.bookmark:
             out.append(self.bookmark(b.bookmark, 0 if b.level == 1 else 1))
         out.append(head)
@@ -194,10 +212,21 @@ class StoryBuilder:
         rows = [[self.para(label, "cell"), self.badge(rating)] for label, rating in b.rows]
         badge_w = max(r[1].width for r in rows)
         layout = self.theme.layout
-        table = Table(rows, colWidths=[layout.frame_width - badge_w - 12, badge_w + 12], hAlign="LEFT")
-        table.setStyle(self._table_style(len(rows)))
+        widths = [layout.frame_width - badge_w - 12, badge_w + 12]
         head = self.para(b.heading, "h1")
         head.keepWithNext = True
+        if self.kind.keep_lines and self.kind.columns == 1:
+            # Large print: the table may split between rows (kept whole it would leave page 1 a third
+            # full), so the intro is its header row, repeated at the top of the part overleaf.
+            intro: list[Any] = [self.para(b.intro, "body"), ""]
+            table = Table([intro, *rows], colWidths=widths, hAlign="LEFT", repeatRows=1)
+            table.setStyle(self._table_style(len(rows) + 1))
+            table.setStyle([("SPAN", (0, 0), (-1, 0)), ("VALIGN", (0, 0), (-1, 0), "TOP"),
+                            ("BOTTOMPADDING", (0, 0), (-1, 0), self.st["body"].spaceAfter)])
+            head.is_heading = True  # kept with the header row and the first rows (_release_headings)
+            return [self.bookmark(b.heading, 0), head, table]
+        table = Table(rows, colWidths=widths, hAlign="LEFT")
+        table.setStyle(self._table_style(len(rows)))
         return [self.bookmark(b.heading, 0), head, self.para(b.intro, "body"), table]
 
     def _table_style(self, n: int) -> TableStyle:
@@ -221,7 +250,9 @@ class StoryBuilder:
         inner: list[Flowable] = [self.para(b.heading, "box_heading"), self.para(b.intro, "body"), *explode(items)]
         inner += [self.para(x, "body") for x in b.after]
         continued = self.para(b.continued or b.heading, "box_heading")
-        return [self.bookmark(b.heading, 0), self._box(inner, "box_fill", "box_border", continued)]
+        mark = self.bookmark(b.heading, 0)
+        mark.keepWithNext = True  # on the page the box lands on, when it moves whole to the next page
+        return [mark, self._box(inner, "box_fill", "box_border", continued)]
 
     def _grid(self, items: tuple[str, ...], columns: int) -> Table:
         """Short items side by side, row by row in their order; a longer item gets a row of its own."""
@@ -363,15 +394,44 @@ def sections(blocks: tuple[p.Block, ...]) -> list[tuple[p.Block, ...]]:
     return [tuple(section) for section in out]
 
 
-def _release_headings(flows: list[Flowable]) -> list[Flowable]:
+def _release_headings(flows: list[Flowable], lines: int = 0,
+                      frame: tuple[float, float] = (0.0, 0.0)) -> list[Flowable]:
     """On the page (not in columns), a heading followed by a paragraph need not drag the whole
     paragraph to the next page: the CondPageBreak before it leaves room for its first lines, and
-    the paragraph may then continue overleaf. Other keep-with-next pairs stay."""
-    for head, following in pairwise(flows):
-        if getattr(head, "is_heading", False) and isinstance(following, Paragraph):
-            head.keepWithNext = False
-    return flows
+    the paragraph may then continue overleaf. Other keep-with-next pairs stay.
+
+    With ``lines`` (large print, one column ``frame`` = (width, height)): the text breaks between
+    lines; the page breaks are measured (pages.py): a heading keeps with its first ``lines`` lines,
+    a lead-in with its list, and the text before a block that stays whole fills its last page at
+    least half."""
+    if not lines:
+        for head, following in pairwise(flows):
+            if getattr(head, "is_heading", False) and isinstance(following, Paragraph):
+                head.keepWithNext = False
+        return flows
+    width, height = frame
+    measured = pages.measured_breaks(flows, lines, width, height, marks=Bookmark)
+    return pages.balanced(measured, width, height, marks=Bookmark, text=(HeadingWithBadge,))
+
+
+def _tagged(builder: Callable[[StoryBuilder, Any], list[Flowable]]) -> Callable[[StoryBuilder, Any], list[Flowable]]:
+    """``builder`` whose flowables are given their structure elements (tagging.py) as they are made."""
+    def run(sb: StoryBuilder, block: p.Block) -> list[Flowable]:
+        flows = builder(sb, block)
+        tag_block(sb.tree, block, flows, sb.levels)
+        return flows
+
+    return run
+
+
+BUILDERS = {kind: _tagged(builder) for kind, builder in BUILDERS.items()}
 
 
 def build_story(theme: Theme, plan: p.DocumentPlan) -> list[Flowable]:
     return StoryBuilder(theme, plan).build()
+
+
+def tagged_story(theme: Theme, plan: p.DocumentPlan) -> tuple[list[Flowable], Element]:
+    """The flowables and the Document structure element they draw into."""
+    sb = StoryBuilder(theme, plan)
+    return sb.build(), sb.tree

@@ -1,0 +1,63 @@
+"""Render stage, the tagging record: what the renderer marked as it drew, as plain data (no ReportLab).
+
+The renderer builds one ``Element`` per structure element from the plan's blocks (in reading order)
+and, as each flowable draws, adds a ``Mark`` (page, MCID) of the marked-content sequence it opened;
+a link annotation drawn inside one adds an ``Annot``. export/tagging.py writes the structure tree
+from this record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A marked-content sequence: 0-based page index and its MCID on that page."""
+
+    page: int
+    mcid: int
+
+
+@dataclass(frozen=True)
+class Annot:
+    """A link annotation: 0-based page index and its position in the page's /Annots."""
+
+    page: int
+    index: int
+    url: str = ""
+
+
+@dataclass(eq=False)
+class Element:
+    """A structure element: its standard role (P, H1, Figure, Table, TH ...), alternative text,
+    a table header's scope, and its kids in reading order."""
+
+    role: str
+    alt: str | None = None
+    scope: str | None = None
+    kids: list[Element | Mark | Annot] = field(default_factory=list)
+
+    def add(self, role: str, alt: str | None = None, scope: str | None = None) -> Element:
+        child = Element(role, alt, scope)
+        self.kids.append(child)
+        return child
+
+    def marked(self) -> bool:
+        """True if anything under it was drawn."""
+        return any(not isinstance(k, Element) or k.marked() for k in self.kids)
+
+    def walk(self) -> Iterator[Element]:
+        yield self
+        for k in self.kids:
+            if isinstance(k, Element):
+                yield from k.walk()
+
+
+@dataclass(eq=False)
+class Record:
+    """A rendering's structure: the Document element, the title and language it claims."""
+
+    root: Element
+    title: str
+    lang: str
