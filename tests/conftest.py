@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,3 +83,13 @@ def edit(pack: Path, name: str, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@contextlib.contextmanager
+def umask(mask: int) -> Iterator[None]:
+    """The process's umask set to ``mask`` for the block, then restored."""
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)

@@ -8,7 +8,6 @@ kernel's null and full devices, so that a regression cannot replace the machine'
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pty
 import select
@@ -16,7 +15,6 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +25,7 @@ from ivig_handout.api import documents
 from ivig_handout.apps.cli import main
 from ivig_handout.plan.kinds import get_kind
 
+from ..conftest import umask
 from ..pdfcheck import page_texts, reader
 
 CLI = [sys.executable, "-m", "ivig_handout"]
@@ -49,15 +48,6 @@ def one_error_line(stderr: str) -> str:
 def pages(data: bytes) -> int:
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     return len(reader(data).pages)
-
-
-@contextlib.contextmanager
-def umask(mask: int) -> Iterator[None]:
-    old = os.umask(mask)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def device(where: Path, minor: int) -> Path:

@@ -27,6 +27,8 @@ from ivig_handout.errors import OutputError
 from ivig_handout.export.sinks import Artifact
 from ivig_handout.export.sinks.file import FileSink, check_folder, check_target, stale_parts, write_atomic
 
+from ..conftest import umask
+
 DATA = b"%PDF-1.4\n" + bytes(range(256)) * 400 + b"\n%%EOF\n"  # ~100 KB: more than a pipe holds
 
 
@@ -56,15 +58,6 @@ def device(where: Path, minor: int) -> Path:
 def is_device(path: Path, minor: int) -> bool:
     st = path.lstat()
     return stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, minor)
-
-
-@contextlib.contextmanager
-def umask(mask: int) -> Iterator[None]:
-    old = os.umask(mask)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 @contextlib.contextmanager
