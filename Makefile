@@ -40,6 +40,8 @@ golden: install
 
 bench: install
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/tagging.py
+	$(BIN)/python bench/print_run.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info src/*.egg-info

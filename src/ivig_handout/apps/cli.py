@@ -255,6 +255,7 @@ def check(content_dir: Path | None, clinic: Path | None, as_json: bool, skip_fit
 BATCH_LAYOUTS = "letter,a4,large-print,booklet,2up"
 _ALL_ONLY = {"layout_list": "--layouts", "out_dir": "--out-dir", "copies": "--copies", "mono": "--mono",
              "content_dir": "--content", "clinic_file": "--clinic"}
+_ROSTER_ONLY = {"roster_doc": "--doc", "roster_layout": "--layout", "roster_files": "--files"}
 
 
 @main.command()
@@ -271,24 +272,56 @@ _ALL_ONLY = {"layout_list": "--layouts", "out_dir": "--out-dir", "copies": "--co
 @click.option("--clinic", "clinic_file", type=click.Path(path_type=Path), default=None,
               help="Clinic profile printed on every handout (with --all).")
 @click.option("--force", is_flag=True, help="Remake every file, even those already up to date.")
+@click.option("--roster", "roster_file", type=click.Path(path_type=Path), default=None,
+              help="A day's patients (CSV or XLSX): one personalised handout per row, in roster order.")
+@click.option("--doc", "roster_doc", default=None,
+              help="Document for roster rows without a disorder (with --roster).")
+@click.option("--layout", "roster_layout", default=None,
+              help="Layout for roster rows without a layout (with --roster; default letter).")
+@click.option("--files", "roster_files", is_flag=True, help="One file per roster row as well (with --roster).")
 @friendly
 def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir: Path, copies: int, mono: bool,
-          content_dir: Path | None, clinic_file: Path | None, force: bool) -> None:
-    """Write many handouts at once, from JOB_FILE (YAML) or --all: each PDF, one print-run PDF per
-    layout (every handout x copies, each starting on a front side) and manifest.json. Files already
-    up to date are not written again."""
+          content_dir: Path | None, clinic_file: Path | None, force: bool, roster_file: Path | None,
+          roster_doc: str | None, roster_layout: str | None, roster_files: bool) -> None:
+    """Write many handouts at once, from JOB_FILE (YAML), --all or --roster: each PDF, one print-run PDF
+    per layout (every handout x copies, each starting on a front side) and manifest.json. Files already
+    up to date are not written again (a roster is always printed)."""
     from ..batch.runner import run, spec_for_all, spec_from_file
 
     ctx = click.get_current_context()
-    given = [flag for name, flag in _ALL_ONLY.items()
-             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
-    if bool(job_file) == all_docs:
-        raise click.UsageError("give a job file (ivig-handout batch JOB.yaml) or --all, not both")
-    if job_file and given:
-        raise click.UsageError(f"{', '.join(given)} only go with --all; set them in the job file instead")
+
+    def given(names: dict[str, str]) -> list[str]:
+        return [flag for name, flag in names.items()
+                if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
+
+    roster_only = given(_ROSTER_ONLY)
+    if sum((bool(job_file), all_docs, roster_file is not None)) != 1:
+        raise click.UsageError("give a job file (ivig-handout batch JOB.yaml), --all or --roster FILE: one of them")
+    if roster_file is not None:
+        if force or given({"layout_list": "--layouts"}):
+            raise click.UsageError("--force and --layouts do not go with --roster (a roster is always printed; "
+                                   "use --layout)")
+    elif roster_only:
+        raise click.UsageError(f"{', '.join(roster_only)} only go with --roster")
+    if job_file and given(_ALL_ONLY):
+        raise click.UsageError(f"{', '.join(given(_ALL_ONLY))} only go with --all; set them in the job file instead")
     try:
+        if roster_file is not None:
+            from ..batch.roster import load_roster, run_roster
+
+            roster = load_roster(roster_file, out_dir, roster_doc, (roster_layout or "letter",), copies, mono,
+                                 content_dir, clinic_file, roster_files)
+            with _Progress() as progress:
+                outcome = run_roster(roster, progress=progress)
+            sys.exit(_batch_report(outcome))
         if job_file:
             spec = spec_from_file(job_file)
+            if isinstance(spec.options, dict) and "roster" in spec.options:  # no heavy imports otherwise
+                from ..batch.roster import roster_from_job, run_roster
+
+                with _Progress() as progress:
+                    outcome = run_roster(roster_from_job(job_file, spec.located), progress=progress)
+                sys.exit(_batch_report(outcome))
         else:
             spec = spec_for_all(layout_list, out_dir, copies, mono, content_dir, clinic_file)
         with _Progress() as progress:

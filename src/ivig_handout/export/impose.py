@@ -3,6 +3,7 @@ into print runs."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -114,35 +115,155 @@ def combine(pdfs: list[bytes], pad_to_even: bool = True) -> tuple[bytes, list[in
 
     With ``pad_to_even``, a blank page the size of the document's last page follows every
     document with an odd page count, so each one starts on a front side in duplex printing.
+
+    Objects are shared, not embedded again: each distinct input is copied once, a further copy of
+    it adds new page dictionaries pointing at the same content streams and resources, and identical
+    streams of different inputs (a font file, an image) are kept once. A print run is not tagged:
+    the inputs' structure trees are dropped, with every reference into them (/StructParents,
+    /StructParent).
     """
     if not pdfs:
         raise ValueError("combine() needs at least one PDF")
     out = pikepdf.new()
-    sources: list[Pdf] = []  # must stay open until the result is saved
+    opened: dict[bytes, _Source] = {}  # each distinct input, once
+    held: list[Pdf] = []  # the sources must stay open until the result is saved
     starts: list[int] = []
     marks: list[_Mark] = []
+    streams: dict[bytes, pikepdf.Object] = {}
+    blanks: dict[tuple[tuple[float, ...], int], pikepdf.Object] = {}  # padding pages, by size and rotation
     copies, seen = Counter(pdfs), Counter[bytes]()
     try:
-        for data in pdfs:
-            src = pikepdf.open(BytesIO(data))
-            sources.append(src)
-            if len(sources) == 1:
-                _copy_document_info(src, out)
-            starts.append(len(out.pages))
+        for number, data in enumerate(pdfs, 1):
+            source = opened.get(data)
+            start = len(out.pages)
+            if source is None:
+                src = pikepdf.open(BytesIO(data))
+                held.append(src)
+                if not opened:
+                    _copy_document_info(src, out)
+                out.pages.extend(src.pages)
+                pages: list[pikepdf.Object] = [out.pages[i].obj for i in range(start, len(out.pages))]
+                for page in pages:
+                    _share_page(out, page, streams)
+                info = src.trailer.get(Name.Info)
+                title = str(info.get(Name.Title, "")) if info is not None else ""
+                source = opened[data] = _Source(pages, title, tuple(_read_outline(src)))
+            else:
+                for page in source.pages:
+                    out.pages.append(Page(_clone_page(out, page)))
+            starts.append(start)
             seen[data] += 1
-            marks.append(_document_mark(src, len(sources), (seen[data], copies[data]), starts[-1]))
-            out.pages.extend(src.pages)
-            if pad_to_even and len(src.pages) % 2:
-                last = out.pages[-1]
-                blank = out.add_blank_page()
-                blank.obj.MediaBox = Array([float(v) for v in last.mediabox])
-                if Name.Rotate in last.obj:
-                    blank.obj.Rotate = last.obj.Rotate
+            marks.append(_document_mark(source, number, (seen[data], copies[data]), start))
+            if pad_to_even and len(source.pages) % 2:
+                last = out.pages[-1].obj
+                box = tuple(float(v) for v in last.MediaBox)
+                rotate = int(last.get(Name.Rotate, 0))
+                first_blank = blanks.get((box, rotate))
+                if first_blank is None:
+                    blank = blanks[(box, rotate)] = out.add_blank_page().obj
+                    blank.MediaBox = Array(box)
+                    if Name.Rotate in last:
+                        blank.Rotate = rotate
+                else:
+                    out.pages.append(Page(_clone_page(out, first_blank)))
         _write_outline(out, marks, lambda page: (page, Matrix()))
         return _save(out), starts
     finally:
-        for src in sources:
+        for src in held:
             src.close()
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A distinct input of a print run: its pages as first copied into the output (the objects every
+    further copy points at), its title and its bookmarks."""
+
+    pages: list[pikepdf.Object]
+    title: str
+    outline: tuple[_Mark, ...]
+
+
+# Keys that tie a page, an annotation or an XObject to a structure tree (dropped: a print run is untagged).
+_STRUCT_KEYS = (Name.StructParents, Name.StructParent)
+
+
+def _share_page(out: Pdf, page: pikepdf.Object, streams: dict[bytes, pikepdf.Object]) -> None:
+    """Prepare a page just copied into ``out`` for sharing: its resources become one indirect object
+    (further copies point at it), its references into the dropped structure tree go, and its font
+    files and images are replaced by an identical stream already in the output, if there is one."""
+    for key in (*_STRUCT_KEYS, Name.Tabs):  # /Tabs /S: tab order by the structure tree
+        if key in page:
+            del page[key]
+    if page.get(Name.Trans) == Dictionary():  # an empty transition: the default
+        del page[Name.Trans]
+    for annot in page.get(Name.Annots, Array()):
+        for key in _STRUCT_KEYS:
+            if key in annot:
+                del annot[key]
+    if Name.Resources in page:
+        if not page.Resources.is_indirect:
+            page.Resources = out.make_indirect(page.Resources)
+        _share_resources(page.Resources, streams, set())
+
+
+def _share_resources(resources: pikepdf.Object, streams: dict[bytes, pikepdf.Object],
+                     done: set[tuple[int, int]]) -> None:
+    """Deduplicate the font files (/FontFile, /FontFile2, /FontFile3, /ToUnicode) and image XObjects
+    under ``resources`` (and the resources of its Form XObjects) against ``streams``."""
+    if resources.is_indirect:
+        if resources.objgen in done:
+            return
+        done.add(resources.objgen)
+    for font in resources.get(Name.Font, Dictionary()).values():
+        for face in [font, *font.get(Name.DescendantFonts, Array())]:
+            _share_entry(face, Name.ToUnicode, streams)
+            descriptor = face.get(Name.FontDescriptor)
+            if descriptor is not None:
+                for key in (Name.FontFile, Name.FontFile2, Name.FontFile3):
+                    _share_entry(descriptor, key, streams)
+    xobjects = resources.get(Name.XObject, Dictionary())
+    for name in list(xobjects.keys()):
+        xobject = xobjects[name]
+        for struct in _STRUCT_KEYS:
+            if struct in xobject:
+                del xobject[struct]
+        if xobject.get(Name.Subtype) == Name.Image:
+            _share_entry(xobject, Name.SMask, streams)  # first: the image's key names its mask
+            _share_entry(xobjects, Name(name), streams)
+        elif Name.Resources in xobject:
+            _share_resources(xobject.Resources, streams, done)
+
+
+def _share_entry(holder: pikepdf.Object, key: Name, streams: dict[bytes, pikepdf.Object]) -> None:
+    """Point ``holder[key]`` at the first stream of identical bytes and dictionary in the output."""
+    stream = holder.get(key)
+    if not isinstance(stream, pikepdf.Stream) or not stream.is_indirect:
+        return
+    described = Dictionary({k: v for k, v in stream.stream_dict.items() if k != Name.Length})
+    digest = hashlib.sha256(described.unparse() + b"\0" + stream.read_raw_bytes()).digest()
+    first = streams.setdefault(digest, stream)
+    if first.objgen != stream.objgen:
+        holder[key] = first
+
+
+def _clone_page(out: Pdf, page: pikepdf.Object) -> pikepdf.Object:
+    """A new page dictionary drawing what ``page`` draws: the same content streams and resources
+    (referenced, not copied); its own annotations (an annotation belongs to one page), sharing their
+    actions."""
+    clone = Dictionary()
+    for key, value in page.items():
+        if key not in (Name.Parent, Name.Annots):
+            clone[key] = value
+    made = out.make_indirect(clone)
+    if Name.Annots in page:
+        annots = Array()
+        for annot in page.Annots:
+            copy = Dictionary({k: v for k, v in annot.items() if k != Name.P})
+            if Name.P in annot:
+                copy[Name.P] = made
+            annots.append(out.make_indirect(copy))
+        made.Annots = annots
+    return made
 
 
 def _start(src: Pdf) -> tuple[Pdf, list[pikepdf.Object], tuple[float, float]]:
@@ -257,12 +378,10 @@ def _plain(value: object) -> float | None:
         return None
 
 
-def _document_mark(src: Pdf, number: int, copy: tuple[int, int], start: int) -> _Mark:
+def _document_mark(source: _Source, number: int, copy: tuple[int, int], start: int) -> _Mark:
     """A print run's bookmark for one handout copy: its title (and which copy, when there are several)
     pointing at its first page, with the handout's own bookmarks under it."""
-    info = src.trailer.get(Name.Info)
-    title = str(info.get(Name.Title, "")) if info is not None else ""
-    title = title or f"Document {number}"
+    title = source.title or f"Document {number}"
     if copy[1] > 1:
         title += f" (copy {copy[0]} of {copy[1]})"
 
@@ -270,8 +389,7 @@ def _document_mark(src: Pdf, number: int, copy: tuple[int, int], start: int) -> 
         page = None if m.page is None else m.page + start
         return _Mark(m.title, page, m.view, m.closed, tuple(shift(c) for c in m.children))
 
-    children = tuple(shift(m) for m in _read_outline(src))
-    return _Mark(title, start, None, True, children)
+    return _Mark(title, start, None, True, tuple(shift(m) for m in source.outline))
 
 
 def _write_outline(out: Pdf, marks: list[_Mark], place: Callable[[int], _Spot | None]) -> None:

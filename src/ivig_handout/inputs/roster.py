@@ -1,0 +1,258 @@
+"""Inputs stage, roster: a day's patients from a CSV or XLSX file, checked row by row into frozen rows.
+
+A header row names the columns, in any order, case-insensitive: ``name`` (required), ``disorder``,
+``date``, ``layout``, ``copies``. Every bad row is reported at once, each problem located as a
+spreadsheet shows it (``roster.csv:14: disorder: unknown 'gbz', did you mean 'gbs'?``; the header is
+row 1, empty rows count but are skipped). Names and dates are checked like ``--patient-name`` and
+``--date``. Which documents and layouts exist is the caller's business: it passes a function for each
+that returns the canonical name or raises an IvigError whose message says what is wrong.
+
+CSV: UTF-8 with or without a byte-order mark; comma or semicolon, whichever the header line has more
+of (outside quotes); quoted fields may hold either and line breaks. XLSX: the first sheet; a date cell
+becomes ``1 December 2026`` (day, English month name, year: the same in every locale); a number cell
+in ``copies`` must be a whole number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from ..errors import ContentError, IvigError
+from .files import read_regular
+from .patient import Patient, patient
+
+COLUMNS = ("name", "disorder", "date", "layout", "copies")
+MAX_ROWS = 10_000  # patients in one roster (rows that are not empty)
+MAX_BYTES = 16 * 1024 * 1024  # a roster file
+MAX_COPIES = 1000
+MAX_PROBLEMS = 200  # problems listed; the count of the rest follows
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+_XLSX_MAGIC = b"PK\x03\x04"
+
+Resolve = Callable[[str], str]  # a cell's text -> canonical name; raises IvigError (its message is shown)
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One patient of the roster: the row number a spreadsheet shows, who, which document (canonical
+    id), which layout (None: the run's default layouts) and how many copies (None: the run's default)."""
+
+    row: int
+    patient: Patient
+    document: str
+    layout: str | None = None
+    copies: int | None = None
+
+
+def format_date(value: date) -> str:
+    """A date cell as the roster prints it: ``1 December 2026``."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def read_roster(path: Path | str, document: Resolve, layout: Resolve, default_document: str | None = None,
+                label: str | None = None) -> tuple[RosterRow, ...]:
+    """The checked rows of the roster at ``path``, in file order; ContentError listing every problem.
+
+    ``document`` and ``layout`` check a cell (an id, alias or name) and return its canonical name.
+    ``default_document`` (already canonical) is used for rows whose ``disorder`` cell is empty.
+    """
+    name = label or str(path)
+    data = read_regular(path, MAX_BYTES, name, "a roster (CSV or XLSX file)")
+    records = _xlsx_records(data, name) if data.startswith(_XLSX_MAGIC) else _csv_records(data, name)
+    return _check(records, name, document, layout, default_document)
+
+
+def _csv_records(data: bytes, name: str) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ContentError([f"{name}:{line}: is not UTF-8 text; save the roster as 'CSV UTF-8'"]) from None
+    if "\0" in text:
+        raise ContentError([f"{name}: holds NUL characters; is it really a CSV file?"])
+    header = _first_line(text)
+    delimiter = ";" if _outside_quotes(header, ";") > _outside_quotes(header, ",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells
+    except csv.Error as exc:
+        raise ContentError([f"{name}:{number + 1}: cannot be read as CSV ({exc})"]) from None
+
+
+def _first_line(text: str) -> str:
+    """The header record's text: up to the first line break outside quotes."""
+    quoted = False
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char in "\r\n" and not quoted:
+            return text[:i]
+    return text
+
+
+def _outside_quotes(line: str, char: str) -> int:
+    return sum(1 for i, part in enumerate(line.split('"')) if i % 2 == 0 for c in part if c == char)
+
+
+def _xlsx_records(data: bytes, name: str) -> Iterator[tuple[int, list[Any]]]:
+    from zipfile import BadZipFile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ContentError([f"{name}: cannot be read as an XLSX workbook ({exc})"]) from None
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            return
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    finally:
+        book.close()
+
+
+def _check(records: Iterator[tuple[int, list[Any]]], name: str, document: Resolve, layout: Resolve,
+           default_document: str | None) -> tuple[RosterRow, ...]:
+    problems: list[str] = []
+    rows: list[RosterRow] = []
+    columns: list[str | None] | None = None
+    count = 0
+    for number, cells in records:
+        if columns is None:
+            if not _blank(cells):
+                columns = _header(cells, name, number)
+            continue
+        if _blank(cells):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise ContentError([(f"{name}:{number}: more than {MAX_ROWS:,} patients; split the roster "
+                                 "into several files (nothing was printed)")])
+        row = _row(cells, columns, name, number, document, layout, default_document, problems)
+        if row is not None:
+            rows.append(row)
+    if columns is None:
+        raise ContentError([f"{name}: is empty; the first row names the columns ({', '.join(COLUMNS)})"])
+    if problems:
+        more = len(problems) - MAX_PROBLEMS
+        shown = problems[:MAX_PROBLEMS] + ([f"{name}: and {more} more problems"] if more > 0 else [])
+        raise ContentError(shown)
+    if not rows:
+        raise ContentError([f"{name}: has a header row but no patients"])
+    return tuple(rows)
+
+
+def _blank(cells: Sequence[Any]) -> bool:
+    return all(_text(c) == "" for c in cells)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_date(value.date())
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _header(cells: Sequence[Any], name: str, number: int) -> list[str | None]:
+    problems: list[str] = []
+    columns: list[str | None] = []
+    for cell in cells:
+        key = _text(cell).lstrip("\ufeff").strip().lower()
+        if not key:
+            columns.append(None)
+            continue
+        if key not in COLUMNS:
+            close = get_close_matches(key, COLUMNS, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            problems.append(f"{name}:{number}: unknown column '{_text(cell)}': {hint}the columns are "
+                            f"{', '.join(COLUMNS)}")
+        elif key in columns:
+            problems.append(f"{name}:{number}: column '{key}' appears twice; keep one")
+        columns.append(key)
+    if "name" not in columns and not problems:
+        problems.append(f"{name}:{number}: no 'name' column; the first row names the columns "
+                        f"({', '.join(COLUMNS)}; only name is required)")
+    if problems:
+        raise ContentError(problems)
+    return columns
+
+
+def _row(cells: Sequence[Any], columns: Sequence[str | None], name: str, number: int, document: Resolve,
+         layout: Resolve, default_document: str | None, problems: list[str]) -> RosterRow | None:
+    at = f"{name}:{number}"
+    values: dict[str, Any] = {}
+    bad = len(problems)
+    for i, cell in enumerate(cells):
+        column = columns[i] if i < len(columns) else None
+        if column is None:
+            if _text(cell):
+                problems.append(f"{at}: column {i + 1} has a value but no name in the header row; name the "
+                                "column or clear the cell")
+            continue
+        values[column] = cell
+    who_name, when = _text(values.get("name")), _text(values.get("date"))
+    if not who_name:
+        problems.append(f"{at}: name: is empty; every row needs the patient's name")
+    who = None
+    try:
+        who = patient(who_name or None, when or None, fields=("name", "date"))
+    except ContentError as exc:
+        problems += [f"{at}: {p}" for p in exc.problems]
+    doc = _resolve(_text(values.get("disorder")), "disorder", document, at, problems)
+    if doc is None and not _text(values.get("disorder")):
+        if default_document is None:
+            problems.append(f"{at}: disorder: is empty and no default document was given (--doc, or "
+                            "documents: in the job file)")
+        doc = default_document
+    lay = _resolve(_text(values.get("layout")), "layout", layout, at, problems)
+    copies = _copies(values.get("copies"), at, problems)
+    if len(problems) > bad or who is None or doc is None:
+        return None
+    return RosterRow(number, who, doc, lay, copies)
+
+
+def _resolve(text: str, column: str, check: Resolve, at: str, problems: list[str]) -> str | None:
+    if not text:
+        return None
+    try:
+        return check(text)
+    except IvigError as exc:
+        problems.append(f"{at}: {column}: {(str(exc).splitlines() or ['not known'])[0]}")
+        return None
+
+
+def _copies(value: Any, at: str, problems: list[str]) -> int | None:
+    if value is None or _text(value) == "":
+        return None
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not 1 <= number <= MAX_COPIES:
+        problems.append(f"{at}: copies: '{_text(value)[:20]}' is not a whole number from 1 to {MAX_COPIES}")
+        return None
+    return number

@@ -1,0 +1,150 @@
+"""batch --roster: one print-ready run per layout in roster order, per-row files, a manifest without names."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from ivig_handout.batch.roster import load_roster, run_roster
+from ivig_handout.inputs.content import load_handout
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+NAMES = ("Nguyễn Thị Minh Khai", "Łódź Wiśniewska", "Ωmega", "W" * 30 + " " + "Z" * 29)  # the last: 60 characters
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    return subprocess.run([sys.executable, "-m", "ivig_handout", "batch", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+def _text(page: object) -> str:
+    return " ".join(page.extract_text().split())  # type: ignore[attr-defined]
+
+
+def _documents() -> list[str]:
+    return ["full"] + [d.id for d, _ in load_handout(None).disorders()]
+
+
+@pytest.fixture(scope="module")
+def every_disorder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, str, int]]]:
+    """A roster with a row for every document, non-ASCII names and a name at the length limit, made by the CLI."""
+    folder = tmp_path_factory.mktemp("roster")
+    rows = [(f"{NAMES[i % len(NAMES)]}", doc, 2 if i == 3 else 1) for i, doc in enumerate(_documents())]
+    lines = ["Name;Disorder;Date;Copies"] + [f'"{n}";{d};1 December 2026;{c}' for n, d, c in rows]
+    (folder / "roster.csv").write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode())
+    result = _cli("--roster", "roster.csv", "--out-dir", "out", "--files", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder / "out", rows
+
+
+def test_print_run_has_every_name_on_its_own_handout_in_roster_order(every_disorder) -> None:
+    out, rows = every_disorder
+    reader = PdfReader(out / "roster-letter.pdf")
+    expected, page = 0, 0
+    for i, (name, doc, copies) in enumerate(rows):
+        handout = PdfReader(out / f"row-{i + 2:04d}-{doc}-letter.pdf")
+        n = len(handout.pages)
+        for _copy in range(copies):
+            assert page % 2 == 0, f"row {i + 2} starts on page {page + 1}, a back side"
+            assert name in _text(reader.pages[page]), (i, doc)
+            assert _text(reader.pages[page]) == _text(handout.pages[0])
+            for other, *_ in rows:  # nobody else's name on this handout
+                if other != name:
+                    assert all(other not in _text(reader.pages[p]) for p in range(page, page + n))
+            page += n + n % 2
+        expected += copies * (n + n % 2)
+    assert len(reader.pages) == expected == page
+
+
+def test_files_are_named_by_row_and_private(every_disorder) -> None:
+    out, rows = every_disorder
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["manifest.json", "roster-letter.pdf",
+                            *(f"row-{i + 2:04d}-{doc}-letter.pdf" for i, (_n, doc, _c) in enumerate(rows))])
+    for path in out.glob("*.pdf"):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path.name
+
+
+def test_manifest_lists_rows_and_hashes_never_names_or_dates(every_disorder) -> None:
+    import hashlib
+
+    out, rows = every_disorder
+    text = (out / "manifest.json").read_text(encoding="utf-8")
+    for name in NAMES:
+        assert name not in text and name.split()[0] not in text
+    assert "December" not in text
+    manifest = json.loads(text)
+    assert manifest["complete"] is True
+    run = next(f for f in manifest["files"] if f["file"] == "roster-letter.pdf")
+    assert run["rows"] == list(range(2, len(rows) + 2))
+    assert run["documents"] == [doc for _n, doc, _c in rows]
+    for record in manifest["files"]:
+        assert record["sha256"] == hashlib.sha256((out / record["file"]).read_bytes()).hexdigest()
+        assert record["pages"] == len(PdfReader(out / record["file"]).pages)
+
+
+def test_bad_rows_write_nothing(tmp_path: Path) -> None:
+    (tmp_path / "roster.csv").write_text("name,disorder,copies\nAnn,gbz,1\n,gbs,1\nBo,mg,0\n", encoding="utf-8")
+    result = _cli("--roster", "roster.csv", "--out-dir", "out", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == ["error: roster.csv:2: disorder: unknown 'gbz', did you mean 'gbs'?",
+                                          "error: roster.csv:3: name: is empty; every row needs the patient's name",
+                                          "error: roster.csv:4: copies: '0' is not a whole number from 1 to 1000"]
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+
+
+def test_unknown_doc_option_and_usage(tmp_path: Path) -> None:
+    (tmp_path / "roster.csv").write_text("name\nAnn\n", encoding="utf-8")
+    result = _cli("--roster", "roster.csv", "--doc", "gbz", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: --doc: unknown 'gbz', did you mean 'gbs'?")
+    assert _cli("--roster", "roster.csv", "--all", cwd=tmp_path).returncode == 2
+    assert _cli("--all", "--doc", "gbs", cwd=tmp_path).returncode == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+
+
+def test_xlsx_job_file_layouts_and_default_doc(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from datetime import date
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["name", "date", "layout", "disorder"])
+    sheet.append([NAMES[0], date(2026, 12, 1), None, None])
+    sheet.append([NAMES[1], None, "a4", "mg"])
+    (tmp_path / "data").mkdir()
+    book.save(tmp_path / "data" / "day.xlsx")
+    (tmp_path / "job.yaml").write_text("roster: data/day.xlsx\ndocuments: gbs\nlayouts: [letter, large-print]\n"
+                                       "output: prints\n", encoding="utf-8")
+    result = _cli("job.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "prints"
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "roster-a4.pdf", "roster-large-print.pdf",
+                                                    "roster-letter.pdf"]
+    letter = PdfReader(out / "roster-letter.pdf")
+    assert NAMES[0] in _text(letter.pages[0]) and "1 December 2026" in _text(letter.pages[0])
+    a4 = PdfReader(out / "roster-a4.pdf")
+    assert NAMES[1] in _text(a4.pages[0]) and "Myasthenia" in _text(a4.pages[0])
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [(f["file"], f["rows"], f["documents"]) for f in manifest["files"]] == [
+        ("roster-letter.pdf", [2], ["gbs"]), ("roster-large-print.pdf", [2], ["gbs"]), ("roster-a4.pdf", [3], ["mg"])]
+
+
+def test_in_process_run_with_copies(tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_text("name,copies\nAnn Lee,3\nBo Chan,\n", encoding="utf-8")
+    roster = load_roster(tmp_path / "r.csv", tmp_path / "out", document="mg", copies=2)
+    outcome = run_roster(roster)
+    assert not outcome.failed and outcome.written == ["roster-letter.pdf"]
+    reader = PdfReader(io.BytesIO((tmp_path / "out" / "roster-letter.pdf").read_bytes()))
+    firsts = [_text(p) for p in reader.pages if "Prepared for" in _text(p)]
+    assert [("Ann Lee" in t, "Bo Chan" in t) for t in firsts] == [(True, False)] * 3 + [(False, True)] * 2
