@@ -380,7 +380,8 @@ def _plain(value: object) -> float | None:
 
 def _document_mark(source: _Source, number: int, copy: tuple[int, int], start: int) -> _Mark:
     """A print run's bookmark for one handout copy: its title (and which copy, when there are several)
-    pointing at its first page, with the handout's own bookmarks under it."""
+    pointing at its first page; under the first copy, the handout's own bookmarks (repeating them
+    under every copy would add a third of a 16-copy print run's bytes, and the copies are the same)."""
     title = source.title or f"Document {number}"
     if copy[1] > 1:
         title += f" (copy {copy[0]} of {copy[1]})"
@@ -389,7 +390,8 @@ def _document_mark(source: _Source, number: int, copy: tuple[int, int], start: i
         page = None if m.page is None else m.page + start
         return _Mark(m.title, page, m.view, m.closed, tuple(shift(c) for c in m.children))
 
-    return _Mark(title, start, None, True, tuple(shift(m) for m in source.outline))
+    children = tuple(shift(m) for m in source.outline) if copy[0] == 1 else ()
+    return _Mark(title, start, None, True, children)
 
 
 def _write_outline(out: Pdf, marks: list[_Mark], place: Callable[[int], _Spot | None]) -> None:
