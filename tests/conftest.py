@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import shutil
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +94,12 @@ def umask(mask: int) -> Iterator[None]:
         yield
     finally:
         os.umask(old)
+
+
+def device(where: Path, minor: int) -> Path:
+    """A character device node of the kernel's memory devices: minor 3 is null, 7 is full."""
+    try:
+        os.mknod(where, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except PermissionError:
+        pytest.skip("cannot make device nodes here")
+    return where

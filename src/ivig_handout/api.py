@@ -5,7 +5,7 @@ PDF and the notes for the user as values."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -88,7 +88,7 @@ def impose(pages: Result) -> Result:
     if pages.layout.imposition == "none":
         return pages
     data = impose_for(pages.layout, pages.data)
-    return _with(pages, data, page_count(data))
+    return replace(pages, data=data, pages=page_count(data))
 
 
 def build_all(requests: Sequence[Request]) -> list[Result]:
@@ -138,12 +138,6 @@ def warm_up(request: Request) -> None:
     load_handout(request.content)
     if request.clinic is not None:
         load_clinic(request.clinic)
-
-
-def _with(result: Result, data: bytes, pages: int) -> Result:
-    from dataclasses import replace
-
-    return replace(result, data=data, pages=pages)
 
 
 def content(folder: Path | None = None) -> Handout:

@@ -25,7 +25,7 @@ from ivig_handout.api import documents
 from ivig_handout.apps.cli import main
 from ivig_handout.plan.kinds import get_kind
 
-from ..conftest import umask
+from ..conftest import device, umask
 from ..pdfcheck import page_texts, reader
 
 CLI = [sys.executable, "-m", "ivig_handout"]
@@ -49,13 +49,6 @@ def pages(data: bytes) -> int:
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     return len(reader(data).pages)
 
-
-def device(where: Path, minor: int) -> Path:
-    try:
-        os.mknod(where, stat.S_IFCHR | 0o666, os.makedev(1, minor))
-    except PermissionError:
-        pytest.skip("cannot make device nodes here")
-    return where
 
 
 # --- standard output -----------------------------------------------------------------------------

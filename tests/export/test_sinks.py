@@ -27,7 +27,7 @@ from ivig_handout.errors import OutputError
 from ivig_handout.export.sinks import Artifact
 from ivig_handout.export.sinks.file import FileSink, check_folder, check_target, stale_parts, write_atomic
 
-from ..conftest import umask
+from ..conftest import device, umask
 
 DATA = b"%PDF-1.4\n" + bytes(range(256)) * 400 + b"\n%%EOF\n"  # ~100 KB: more than a pipe holds
 
@@ -45,14 +45,6 @@ def one_line(exc: pytest.ExceptionInfo[OutputError]) -> str:
 def parts(*folders: Path) -> list[str]:
     return [p.name for folder in folders for p in folder.iterdir() if p.name.endswith(".part")]
 
-
-def device(where: Path, minor: int) -> Path:
-    """A character device node of the kernel's memory devices: minor 3 is null, 7 is full."""
-    try:
-        os.mknod(where, stat.S_IFCHR | 0o666, os.makedev(1, minor))
-    except PermissionError:
-        pytest.skip("cannot make device nodes here")
-    return where
 
 
 def is_device(path: Path, minor: int) -> bool:

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..inputs.files import FileRefusedError, read_regular
 from ..resources import fonts_dir, layouts_file, package_dir
 from ..version import __version__
 
@@ -21,7 +22,6 @@ MANIFEST_LIMIT = 8 * 1024 * 1024  # a larger manifest.json is not one this progr
 CONTENT_FILES = ("sheet.yaml", "labels.yaml", "corrections.yaml")
 HASH_LIMIT = 64 * 1024 * 1024  # inputs larger than this are hashed by size and time (loading refuses them)
 _SKIP_DIRS = {"__pycache__"}
-_CHUNK = 1024 * 1024
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -41,42 +41,18 @@ def _hash_tree(h: Any, folder: Path, suffixes: tuple[str, ...] | None = None) ->
             h.update(b"\0")
 
 
-def _open_regular(path: Path) -> tuple[Any, os.stat_result] | None:
-    """An open binary file and its status when ``path`` is a regular file (symlinks followed), else None.
-
-    Checked before opening (a FIFO or device is never opened) and again on the open file (no blocking
-    open: O_NONBLOCK), so nothing here can hang on something that is not a file.
-    """
-    try:
-        if not stat.S_ISREG(Path(path).stat().st_mode):
-            return None
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except (OSError, ValueError):
-        return None
-    fh = os.fdopen(fd, "rb")
-    status = os.fstat(fd)
-    if not stat.S_ISREG(status.st_mode):
-        fh.close()
-        return None
-    return fh, status
-
-
 def _hash_file(h: Any, path: Path) -> None:
     """Feed one input file into ``h``: its bytes if it is a regular file within HASH_LIMIT, else what it is
     (missing or not a file, or too large: its size and time), so the digest changes when the file does."""
-    opened = _open_regular(path)
-    if opened is None:
-        h.update(b"\0missing\0")
-        return
-    fh, status = opened
-    with fh:
-        if status.st_size > HASH_LIMIT:
-            h.update(f"\0large {status.st_size} {status.st_mtime_ns}\0".encode())
+    try:
+        h.update(read_regular(path, HASH_LIMIT))
+    except FileRefusedError as exc:
+        if exc.kind != "too-big":
+            h.update(b"\0missing\0")
             return
-        left = HASH_LIMIT + 1
-        while left > 0 and (chunk := fh.read(min(_CHUNK, left))):
-            h.update(chunk)
-            left -= len(chunk)
+        status = Path(path).stat()
+        h.update(f"\0large {status.st_size} {status.st_mtime_ns}\0".encode())
+        return
     h.update(b"\0")
 
 
@@ -173,18 +149,10 @@ def sealed(raw: bytes) -> bool:
 
 def read_manifest_text(out_dir: Path) -> bytes | None:
     """The bytes of ``out_dir``/manifest.json if it is a regular file of at most MANIFEST_LIMIT bytes."""
-    opened = _open_regular(Path(out_dir) / MANIFEST)
-    if opened is None:
+    try:
+        return read_regular(Path(out_dir) / MANIFEST, MANIFEST_LIMIT)
+    except FileRefusedError:
         return None
-    fh, status = opened
-    with fh:
-        if status.st_size > MANIFEST_LIMIT:
-            return None
-        try:
-            raw: bytes = fh.read(MANIFEST_LIMIT + 1)
-        except OSError:
-            return None
-    return raw if len(raw) <= MANIFEST_LIMIT else None
 
 
 def parse_manifest(raw: bytes | None) -> dict[str, Any] | None:
@@ -233,22 +201,14 @@ def file_matches(out_dir: Path, entry: Any) -> bool:
     size, mtime, sha = entry.get("bytes"), entry.get("mtime_ns"), entry.get("sha256")
     if not (_whole(size) and _whole(mtime) and isinstance(sha, str)):
         return False
-    opened = _open_regular(Path(out_dir) / entry["file"])
-    if opened is None:
-        return False
-    fh, status = opened
-    with fh:
+    path = Path(out_dir) / entry["file"]
+    try:
+        status = path.stat()
         if status.st_size != size or status.st_mtime_ns != mtime:
             return False
-        h = hashlib.sha256()
-        left = size + 1
-        try:
-            while left > 0 and (chunk := fh.read(min(_CHUNK, left))):
-                h.update(chunk)
-                left -= len(chunk)
-        except OSError:
-            return False
-    return left == 1 and h.hexdigest() == sha
+        return sha256_bytes(read_regular(path, size)) == sha  # refused if it is not a file, or has grown
+    except (OSError, ValueError, FileRefusedError):
+        return False
 
 
 def up_to_date(out_dir: Path, digest: str) -> dict[str, Any] | None:

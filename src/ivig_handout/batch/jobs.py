@@ -66,29 +66,29 @@ def load_job(path: Path, located: Located) -> tuple[Job, Handout]:
     base = Path(path).parent
     problems: list[str] = []
     content_dir = base / fields.content if fields.content else None
-    if content_dir is not None and not _is(content_dir, stat.S_ISDIR):
-        problems.append(_at(located, ("content",), f"content folder '{content_dir}' not found "
+    if content_dir is not None and not path_is(content_dir, stat.S_ISDIR):
+        problems.append(at_field(located, ("content",), f"content folder '{content_dir}' not found "
                                                   "(a relative path starts at the job file's folder)"))
     out_dir = base / fields.output
-    _out_dir(out_dir, lambda m: _at(located, ("output",), m), problems)
-    layouts = _layouts(fields.layouts, fields.mono, lambda i, m: _at(located, _item(located, "layouts", i), m),
+    check_out_dir(out_dir, lambda m: at_field(located, ("output",), m), problems)
+    layouts = _layouts(fields.layouts, fields.mono, lambda i, m: at_field(located, item_path(located, "layouts", i), m),
                        problems)
     clinic = None
     if fields.clinic:
         clinic_file = base / fields.clinic
-        if not _is(clinic_file, stat.S_ISREG):
-            problems.append(_at(located, ("clinic",), f"clinic profile '{clinic_file}' not found "
+        if not path_is(clinic_file, stat.S_ISREG):
+            problems.append(at_field(located, ("clinic",), f"clinic profile '{clinic_file}' not found "
                                                       "(a relative path starts at the job file's folder)"))
-        elif _clinic(clinic_file, problems):
+        elif check_clinic(clinic_file, problems):
             clinic = clinic_file
-    if content_dir is not None and not _is(content_dir, stat.S_ISDIR):
+    if content_dir is not None and not path_is(content_dir, stat.S_ISDIR):
         raise ContentError(problems)
     try:
         handout = load_handout(content_dir)
     except ContentError as exc:
         raise ContentError(problems + exc.problems) from None
     documents = _documents(handout, fields.documents,
-                           lambda i, m: _at(located, _item(located, "documents", i), m), problems)
+                           lambda i, m: at_field(located, item_path(located, "documents", i), m), problems)
     if problems:
         raise ContentError(problems)
     return Job(documents, layouts, fields.copies, out_dir, content_dir, clinic), handout
@@ -99,8 +99,8 @@ def job_for_all(layout_names: Sequence[str], out_dir: Path, copies: int, mono: b
     """Every document (the full sheet and every one-pager) in the given layouts."""
     problems: list[str] = []
     layouts = _layouts(layout_names, mono, lambda i, m: f"--layouts: {m}", problems)
-    _out_dir(Path(out_dir), lambda m: f"--out-dir: {m}", problems)
-    clinic = clinic_file if clinic_file and _clinic(clinic_file, problems) else None
+    check_out_dir(Path(out_dir), lambda m: f"--out-dir: {m}", problems)
+    clinic = clinic_file if clinic_file and check_clinic(clinic_file, problems) else None
     if problems:
         raise ContentError(problems)
     handout = load_handout(content_dir)
@@ -108,7 +108,7 @@ def job_for_all(layout_names: Sequence[str], out_dir: Path, copies: int, mono: b
     return Job(documents, layouts, copies, Path(out_dir), content_dir, clinic), handout
 
 
-def _is(path: Path, kind: Any) -> bool:
+def path_is(path: Path, kind: Any) -> bool:
     """``kind(mode)`` of what ``path`` names; False when it cannot be looked at (missing, a name too long)."""
     try:
         return bool(kind(Path(path).stat().st_mode))
@@ -116,7 +116,7 @@ def _is(path: Path, kind: Any) -> bool:
         return False
 
 
-def _out_dir(folder: Path, where: Any, problems: list[str]) -> None:
+def check_out_dir(folder: Path, where: Any, problems: list[str]) -> None:
     """An output folder that can hold the files (not a file, names within the system's limits)."""
     from ..errors import OutputError
     from ..export.sinks.file import check_folder
@@ -127,7 +127,7 @@ def _out_dir(folder: Path, where: Any, problems: list[str]) -> None:
         problems.append(where(str(exc)))
 
 
-def _clinic(path: Path, problems: list[str]) -> bool:
+def check_clinic(path: Path, problems: list[str]) -> bool:
     """True if the profile loads (it is then cached for the renderings); else its problems are added."""
     from ..inputs.profile import load_clinic
 
@@ -172,10 +172,10 @@ def _unknown_document(handout: Handout, key: str) -> str:
     return f"unknown document '{key}': {hint} (see `ivig-handout list`)"
 
 
-def _item(located: Located, field: str, index: int) -> PathKey:
+def item_path(located: Located, field: str, index: int) -> PathKey:
     """Path of item ``index`` of a list field, or of the field itself when it was one word."""
     return (field,) if isinstance(located.data.get(field), str) else (field, index)
 
 
-def _at(located: Located, path: PathKey, message: str) -> str:
+def at_field(located: Located, path: PathKey, message: str) -> str:
     return f"{located.where(path)}: {format_path(path)}: {message}"

@@ -31,8 +31,8 @@ from ..inputs.validate import validate
 from ..plan.kinds.full_sheet import FULL
 from ..version import __version__
 from .freshness import MANIFEST
-from .jobs import _at, _clinic, _is, _item, _out_dir
-from .runner import LOCK_WAIT, FolderLock, Outcome, Progress, _Stop, remove_stale_parts
+from .jobs import at_field, check_clinic, check_out_dir, item_path, path_is
+from .runner import LOCK_WAIT, FolderLock, Outcome, Progress, Stop, remove_stale_parts
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -94,12 +94,12 @@ class Rendered:
 def render_row(request: Request) -> Rendered:
     """One row, rendered in full through the library API (runs in a worker)."""
     from ..api import build
-    from .workers import _reason
+    from .workers import failure_reason
 
     try:
         result = build(request)
     except Exception as exc:  # noqa: BLE001 - one failing row must not stop the others
-        return Rendered(error=_reason(exc))
+        return Rendered(error=failure_reason(exc))
     return Rendered(result.data, result.pages)
 
 
@@ -112,9 +112,9 @@ def load_roster(path: Path, out_dir: Path, document: str | None = None, layouts:
     ``where(option, message)`` locates a problem with an option (default: ``--doc: message``)."""
     at = where or (lambda option, message: f"{option}: {message}")
     problems: list[str] = []
-    _out_dir(Path(out_dir), lambda m: at("--out-dir", m), problems)
+    check_out_dir(Path(out_dir), lambda m: at("--out-dir", m), problems)
     checked = _check_layouts(layouts, mono, lambda m: at("--layout", m), problems)
-    clinic_ok = clinic if clinic is not None and _clinic(clinic, problems) else None
+    clinic_ok = clinic if clinic is not None and check_clinic(clinic, problems) else None
     handout = load_handout(content_dir)
     find = document_finder(handout)
     default = None
@@ -210,12 +210,12 @@ def roster_from_job(path: Path, located: Located) -> Roster:
     def where(option: str, message: str) -> str:
         key = options.get(option, (option,))
         if key[0] in ("documents", "layouts"):
-            key = _item(located, key[0], 0)
-        return _at(located, tuple(key), message)
+            key = item_path(located, key[0], 0)
+        return at_field(located, tuple(key), message)
 
     content_dir = base / fields.content if fields.content else None
-    if content_dir is not None and not _is(content_dir, stat.S_ISDIR):
-        raise ContentError([_at(located, ("content",), f"content folder '{content_dir}' not found "
+    if content_dir is not None and not path_is(content_dir, stat.S_ISDIR):
+        raise ContentError([at_field(located, ("content",), f"content folder '{content_dir}' not found "
                                                        "(a relative path starts at the job file's folder)")])
     clinic = base / fields.clinic if fields.clinic else None
     return load_roster(base / fields.roster, base / fields.output, fields.documents[0] if fields.documents else None,
@@ -237,14 +237,14 @@ class _Run:
 def run_roster(roster: Roster, progress: Progress | None = None, lock_wait: float = LOCK_WAIT) -> Outcome:
     """Render every row in the pool, write the per-row files (``files``) as rows finish in roster order,
     then each layout's print run, then manifest.json. Ctrl-C, SIGTERM and SIGHUP stop between files."""
-    with _Stop() as stop, FolderLock(lock_wait) as lock:
+    with Stop() as stop, FolderLock(lock_wait) as lock:
         lock.take(roster.out_dir, create=True)
         remove_stale_parts(roster.out_dir)
         return _Writer(roster, stop, progress, lock.descriptors()).run()
 
 
 class _Writer:
-    def __init__(self, roster: Roster, stop: _Stop, progress: Progress | None, inherited: tuple[int, ...]) -> None:
+    def __init__(self, roster: Roster, stop: Stop, progress: Progress | None, inherited: tuple[int, ...]) -> None:
         self.roster, self.stop, self.progress, self.inherited = roster, stop, progress, inherited
         self.items = roster.items()
         self.runs = {lay: _Run(lay) for lay in dict.fromkeys(item.layout for item in self.items)}

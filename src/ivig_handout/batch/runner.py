@@ -140,7 +140,7 @@ def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_
     The output folder is locked for the whole run (another batch into it waits up to ``lock_wait``
     seconds, then is refused), and temporary files that runs killed mid-write left behind are removed.
     """
-    with _Stop() as stop, FolderLock(lock_wait) as lock:
+    with Stop() as stop, FolderLock(lock_wait) as lock:
         if spec.out_dir is not None and _is_dir(spec.out_dir):
             lock.take(spec.out_dir)
             remove_stale_parts(spec.out_dir)
@@ -195,11 +195,11 @@ class Batch:
     """One run: decide what is stale, render it in the pool, write files and the manifest."""
 
     def __init__(self, job: Job, handout: Handout, spec: Spec, digest: str, force: bool,
-                 progress: Progress | None, stop: _Stop | None = None) -> None:
+                 progress: Progress | None, stop: Stop | None = None) -> None:
         from ..plan.kinds import kind_of
 
         self.job, self.handout, self.digest, self.progress = job, handout, digest, progress
-        self.force, self.stop = force, stop or _Stop()
+        self.force, self.stop = force, stop or Stop()
         self.old: dict[str, dict[str, Any]] = {}  # the last manifest's records, read once the folder is locked
         self.intact: dict[str, bool] = {}  # file -> whether it matches its old record (checked once)
         self.inherited: tuple[int, ...] = ()  # descriptors forked workers close (the folder lock)
@@ -509,7 +509,7 @@ class Task:
     then: Callable[[Any], list[Task]]
 
 
-class _Stop:
+class Stop:
     """SIGINT, SIGTERM and SIGHUP while a run is active (each not ignored when the run began: ``nohup``).
 
     Until ``defer()`` (loading, waiting for the folder: nothing written yet) a signal ends the run at
@@ -521,7 +521,7 @@ class _Stop:
         self.deferred = False
         self._previous: dict[int, Any] = {}
 
-    def __enter__(self) -> _Stop:
+    def __enter__(self) -> Stop:
         if threading.current_thread() is threading.main_thread():
             for signum in STOP_SIGNALS:
                 if signal.getsignal(signum) is not signal.SIG_IGN:

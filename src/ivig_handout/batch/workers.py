@@ -101,14 +101,14 @@ def render_group(request: Request, layouts: Sequence[Layout]) -> list[Made]:
     except Exception as exc:  # noqa: BLE001 - one failing document must not stop the batch
         if len(layouts) > 1:  # let each layout report its own failure (messages name the layout)
             return [m for layout in layouts for m in render_group(request, [layout])]
-        return [Made(layouts[0].name, error=_reason(exc))]
+        return [Made(layouts[0].name, error=failure_reason(exc))]
     notices = pages.notes
     out = []
     for layout in layouts:
         try:
             out.append(_made(layout.name, impose_for(layout, pages.data), notices))
         except Exception as exc:  # noqa: BLE001
-            out.append(Made(layout.name, error=_reason(exc)))
+            out.append(Made(layout.name, error=failure_reason(exc)))
         notices = ()  # shared pages: said once
     return out
 
@@ -120,7 +120,7 @@ def combine_run(layout: str, members: Sequence[bytes], copies: int) -> Made:
     try:
         data, _starts = combine([m for m in members for _ in range(copies)], pad_to_even=True)
     except Exception as exc:  # noqa: BLE001
-        return Made(layout, error=_reason(exc))
+        return Made(layout, error=failure_reason(exc))
     return _made(layout, data)
 
 
@@ -130,7 +130,7 @@ def _made(layout: str, data: bytes, notices: tuple[str, ...] = ()) -> Made:
     return Made(layout, data, page_count(data), hashlib.sha256(data).hexdigest(), notices=notices)
 
 
-def _reason(exc: Exception) -> str:
+def failure_reason(exc: Exception) -> str:
     from ..errors import IvigError
 
     if isinstance(exc, IvigError):
