@@ -147,7 +147,9 @@ class StoryBuilder:
         for i, block in enumerate(blocks):
             self._after_heading = isinstance(previous, p.Heading)
             self._before_heading = i + 1 < len(blocks) and isinstance(blocks[i + 1], p.Heading)
-            out += BUILDERS[type(block)](self, block)
+            flows = BUILDERS[type(block)](self, block)
+            tag_block(self.tree, block, flows, self.levels)  # each flowable learns its structure element
+            out += flows
             previous = block
         return out
 
@@ -412,23 +414,6 @@ def _release_headings(flows: list[Flowable], lines: int = 0,
     width, height = frame
     measured = pages.measured_breaks(flows, lines, width, height, marks=Bookmark)
     return pages.balanced(measured, width, height, marks=Bookmark, text=(HeadingWithBadge,))
-
-
-def _tagged(builder: Callable[[StoryBuilder, Any], list[Flowable]]) -> Callable[[StoryBuilder, Any], list[Flowable]]:
-    """``builder`` whose flowables are given their structure elements (tagging.py) as they are made."""
-    def run(sb: StoryBuilder, block: p.Block) -> list[Flowable]:
-        flows = builder(sb, block)
-        tag_block(sb.tree, block, flows, sb.levels)
-        return flows
-
-    return run
-
-
-BUILDERS = {kind: _tagged(builder) for kind, builder in BUILDERS.items()}
-
-
-def build_story(theme: Theme, plan: p.DocumentPlan) -> list[Flowable]:
-    return StoryBuilder(theme, plan).build()
 
 
 def tagged_story(theme: Theme, plan: p.DocumentPlan) -> tuple[list[Flowable], Element]:
