@@ -16,11 +16,12 @@ from .export.sinks import Artifact
 from .export.tagging import tag
 from .inputs.content import load_handout
 from .inputs.model import Handout
-from .inputs.patient import Patient, patient
+from .inputs.patient import SLOT, Patient, is_template, patient, template_of
 from .inputs.profile import Clinic, load_clinic
 from .plan.kinds import Kind, all_documents, get_kind, resolve
 from .plan.profile import apply
 from .render.fit import fit
+from .render.record import Slot
 
 __all__ = ["REVIEW_AFTER_DAYS", "Patient", "Request", "Result", "build", "build_all", "content", "documents",
            "impose", "layouts", "make", "patient", "render_pages", "review_notes", "warm_up"]
@@ -59,6 +60,7 @@ class Result:
     left_out: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     personal: bool = False  # prints a patient's name
+    slots: tuple[Slot, ...] = ()  # a template's places for the patient's values (stamped())
 
     def artifact(self) -> Artifact:
         """The PDF as a sink takes it."""
@@ -76,11 +78,12 @@ def build(request: Request) -> Result:
 
 
 def make(handout: Handout, document: str, layout: Layout, clinic: Clinic | None = None,
-         patient: Patient | None = None, kind: str | None = None) -> Result:
+         patient: Patient | None = None, kind: str | None = None, stamp: bool = True) -> Result:
     """build() for a caller that already holds the loaded values (a content pack, a layout, a clinic
-    profile): the same stages, nothing read from disk."""
+    profile): the same stages, nothing read from disk. ``stamp=False`` renders a patient's handout in
+    full instead of stamping the name into its template (the two read the same; tests compare them)."""
     found, doc_id = resolve(handout, document, kind)
-    return impose(_render(handout, found, doc_id, layout, clinic, patient))
+    return impose(_pages(handout, found, doc_id, layout, clinic, patient, stamp))
 
 
 def impose(pages: Result) -> Result:
@@ -103,7 +106,53 @@ def render_pages(request: Request) -> Result:
     layout = get_layout(request.layout, mono=request.mono)
     kind, doc_id = resolve(handout, request.document, request.kind)
     clinic = load_clinic(request.clinic) if request.clinic is not None else None
-    return _render(handout, kind, doc_id, layout, clinic, request.patient)
+    return _pages(handout, kind, doc_id, layout, clinic, request.patient)
+
+
+def _pages(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
+           patient: Patient | None, stamp: bool = True) -> Result:
+    """The logical pages: a patient's values stamped into the document's template where they fit
+    its slots (the template rendered once per process), otherwise a full render."""
+    if stamp and patient is not None and not is_template(patient):
+        made = stamped(template(handout, kind, doc_id, layout, clinic, template_of(patient)), patient)
+        if made is not None:
+            return made
+    return _render(handout, kind, doc_id, layout, clinic, patient)
+
+
+_TEMPLATES: dict[tuple[object, ...], tuple[Handout, Clinic | None, Result]] = {}
+_KEEP_TEMPLATES = 64  # distinct (document, layout, clinic, values given): each about 60 KB
+
+
+def template(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
+             shape: Patient) -> Result:
+    """The document rendered with its "Prepared for" values left as slots (``shape``: template_of
+    a patient), kept while the loaded content pack and profile are the same objects."""
+    key = (id(handout), id(clinic), kind.name, doc_id, layout.name, layout.mono, shape)
+    held = _TEMPLATES.get(key)
+    if held is not None and held[0] is handout and held[1] is clinic:
+        return held[2]
+    made = _render(handout, kind, doc_id, layout, clinic, shape)
+    if len(_TEMPLATES) >= _KEEP_TEMPLATES:
+        del _TEMPLATES[next(iter(_TEMPLATES))]  # the oldest
+    _TEMPLATES[key] = (handout, clinic, made)
+    return made
+
+
+def stamped(template: Result, patient: Patient) -> Result | None:
+    """``template`` (template()) with the patient's name and date set into its slots, reading as a
+    full render does; None when a value would not fit its slot (the caller renders in full)."""
+    from .export.stamp import stamp
+    from .render.stamp import DATE, NAME, draw_stamps, fits
+
+    values = {NAME: patient.name or "", DATE: patient.date or ""}
+    if not template.slots or not all(fits(slot, values[slot.field]) for slot in template.slots):
+        return None
+    try:
+        data = stamp(template.data, draw_stamps([(template.slots, values)]))
+    except LookupError:  # a face the template does not have
+        return None
+    return replace(template, data=data, personal=patient.name is not None, slots=())
 
 
 def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
@@ -116,9 +165,9 @@ def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: C
     keep = "one page" if fitted.limit == 1 else f"{fitted.limit} pages"
     notes = review_notes(handout)
     notes += [f"{part} was left out of {doc_id} on {layout.name} to keep {keep}" for part in fitted.left_out]
-    personal = patient is not None and patient.name is not None
+    personal = patient is not None and patient.name not in (None, SLOT)
     return Result(data, fitted.pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
-                  fitted.body, fitted.left_out, tuple(notes), personal)
+                  fitted.body, fitted.left_out, tuple(notes), personal, fitted.slots)
 
 
 def tagged(layout: Layout) -> bool:
