@@ -24,7 +24,8 @@ from .render.fit import fit
 from .render.record import Slot
 
 __all__ = ["REVIEW_AFTER_DAYS", "Patient", "Request", "Result", "build", "build_all", "content", "documents",
-           "impose", "layouts", "make", "patient", "render_pages", "review_notes", "warm_up"]
+           "impose", "layouts", "make", "patient", "render_pages", "review_notes", "stamped", "template",
+           "template_for", "values_for", "warm_up"]
 
 REVIEW_AFTER_DAYS = 365
 
@@ -139,14 +140,34 @@ def template(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: 
     return made
 
 
+def template_for(request: Request) -> Result:
+    """The template of the request's document: its patient's values left as slots (render_pages)."""
+    handout = load_handout(request.content)
+    layout = get_layout(request.layout, mono=request.mono)
+    kind, doc_id = resolve(handout, request.document, request.kind)
+    clinic = load_clinic(request.clinic) if request.clinic is not None else None
+    return template(handout, kind, doc_id, layout, clinic, template_of(request.patient or Patient()))
+
+
+def values_for(template: Result, patient: Patient) -> dict[str, str] | None:
+    """The patient's values by slot field, if every one fits its slot of ``template`` as a full
+    render would lay it out; None otherwise (and for a template without slots)."""
+    from .render.stamp import DATE, NAME, fits
+
+    values = {NAME: patient.name or "", DATE: patient.date or ""}
+    if not template.slots or not all(fits(slot, values[slot.field]) for slot in template.slots):
+        return None
+    return values
+
+
 def stamped(template: Result, patient: Patient) -> Result | None:
     """``template`` (template()) with the patient's name and date set into its slots, reading as a
     full render does; None when a value would not fit its slot (the caller renders in full)."""
     from .export.stamp import stamp
-    from .render.stamp import DATE, NAME, draw_stamps, fits
+    from .render.stamp import draw_stamps
 
-    values = {NAME: patient.name or "", DATE: patient.date or ""}
-    if not template.slots or not all(fits(slot, values[slot.field]) for slot in template.slots):
+    values = values_for(template, patient)
+    if values is None:
         return None
     try:
         data = stamp(template.data, draw_stamps([(template.slots, values)]))

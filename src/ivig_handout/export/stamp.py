@@ -19,7 +19,7 @@ from ..render.stamp import Stamp
 __all__ = ["Stamped", "Stamper", "stamp"]
 
 _SLOT = re.compile(rb"/IvigSlot(\d+) BMC\s+EMC")
-_FONT = re.compile(rb"/([A-Za-z0-9+]+)(\s+[-\d.]+\s+Tf)")
+_FONT = re.compile(rb"/([A-Za-z0-9+-]+)(\s+[-\d.]+\s+Tf)")
 PREFIX = "IvStamp"  # stamped fonts' resource names: the stamp page's own names after it
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.rl_accel import escapePDF
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.pdfbase.ttfonts import TTFont
@@ -77,27 +79,58 @@ def draw_stamps(pages: Sequence[tuple[Sequence[Slot], Mapping[str, str]]]) -> St
     draws in its place (a template's slot sits at its paragraph's origin). Deterministic; raises
     UncoveredCharacterError for a value it cannot print."""
     register_main()
+    if all(_plain(values[slot.field]) for slots, values in pages for slot in slots):
+        faces: dict[str, str] = {}
+        ops = tuple({index: _framed(slot, values[slot.field], faces) for index, slot in enumerate(slots)}
+                    for slots, values in pages)
+        return Stamp(ops, faces)
     buf = BytesIO()
     canv = _StampCanvas(buf, pagesize=PAGE, invariant=1, pageCompression=0)
-    ops: list[dict[int, bytes]] = []
-    ascii_only = True
-    for slots, values in pages:
-        drawn: dict[int, bytes] = {}
-        for index, slot in enumerate(slots):
-            value = values[slot.field]
-            ascii_only = ascii_only and all(" " <= ch <= "~" for ch in value)
-            start = len(canv._code)
-            _draw(canv, slot, value)
-            drawn[index] = "\n".join(canv._code[start:]).encode("latin-1")
-        ops.append(drawn)
-    if ascii_only:
-        mapping = canv._doc.fontMapping  # face name -> its font name ("/F2"); ASCII is in subset 0
-        faces = {f"{name[1:]}+0": getFont(font).face.name.decode() for font, name in mapping.items()
-                 if isinstance(getFont(font), TTFont)}
-        return Stamp(tuple(ops), faces)
+    drawn = tuple({index: _drawn(canv, slot, values[slot.field]) for index, slot in enumerate(slots)}
+                  for slots, values in pages)
     canv.showPage()  # one page with every drawing: its resources name every font they use
     canv.save()
-    return Stamp(tuple(ops), pdf=buf.getvalue())
+    return Stamp(drawn, pdf=buf.getvalue())
+
+
+def _plain(value: str) -> bool:
+    """Printable ASCII: one run in the main face, in the first subset (codes as in ASCII)."""
+    return bool(value) and all(" " <= ch <= "~" for ch in value)
+
+
+PROBE = "X"
+
+
+def _framed(slot: Slot, value: str, faces: dict[str, str]) -> bytes:
+    """A plain value's drawing: the slot's frame (the drawing of PROBE) around the value's string."""
+    before, after, used = _frame(slot)
+    faces.update(used)
+    text: str = escapePDF(value + " ")  # with the space at its line's end, as a full render draws it
+    return before + b"(" + text.encode("latin-1") + b")" + after
+
+
+@lru_cache(maxsize=256)
+def _frame(slot: Slot) -> tuple[bytes, bytes, dict[str, str]]:
+    """ReportLab's drawing of PROBE in ``slot``, cut around the probe's string, its fonts named by
+    face (``AtkinsonHyperlegible-Bold+0``), and those names' faces. A plain value draws the same but
+    for that string: one run, one line, left-aligned, in the same font and size."""
+    canv = _StampCanvas(BytesIO(), pagesize=PAGE, invariant=1, pageCompression=0)
+    code = _drawn(canv, slot, PROBE)
+    faces = {name[1:]: getFont(font).face.name.decode() for font, name in canv._doc.fontMapping.items()
+             if isinstance(getFont(font), TTFont)}
+    for name, face in faces.items():
+        code = code.replace(f"/{name}+0 ".encode(), f"/{face}+0 ".encode())
+    before, probe, after = code.partition(f"({PROBE} )".encode())
+    if not probe or f"({PROBE} )".encode() in after:
+        raise AssertionError(f"the drawing of a {slot.field} does not show its text once")  # a ReportLab change
+    return before, after, {f"{face}+0": face for face in faces.values()}
+
+
+def _drawn(canv: _StampCanvas, slot: Slot, value: str) -> bytes:
+    """``value`` drawn in ``slot`` on ``canv``: the content-stream operators."""
+    start = len(canv._code)
+    _draw(canv, slot, value)
+    return "\n".join(canv._code[start:]).encode("latin-1")
 
 
 def _draw(canv: _StampCanvas, slot: Slot, value: str) -> None:
