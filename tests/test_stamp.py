@@ -161,3 +161,30 @@ def test_an_ascii_name_adds_no_font_and_others_add_one_subset(handout: Handout) 
     assert len(fonts(plain)) == len(fonts(full))
     assert len(fonts(other)) > len(fonts(full))
     assert all(font.embedded for font in fonts(other))
+
+
+def test_stamped_files_are_sound_and_each_has_its_own_id(handout: Handout, clinic: Clinic, tmp_path: Path) -> None:
+    """The fast stamp rewrites the file's content stream and cross-reference table in place: qpdf
+    finds nothing wrong, pypdf reads it strictly, the PDF/UA checker passes it as it passes the full
+    render, and two patients' files differ in their /ID."""
+    from io import BytesIO
+
+    import pikepdf
+    import pypdf
+    from pdfua import validate
+
+    made = [api.make(handout, "mg", get_layout("a4"), clinic, Patient(name, "1 December 2026")).data
+            for name in ("Ana Lima", "Bo Chan (Jr)")]
+    full = api.make(handout, "mg", get_layout("a4"), clinic, Patient("Ana Lima", "1 December 2026"),
+                    stamp=False).data
+    ids = []
+    for number, data in enumerate([*made, full]):
+        with pikepdf.open(BytesIO(data)) as pdf:
+            assert pdf.check_pdf_syntax() == []
+            ids.append(bytes(pdf.trailer.ID[1]))
+        assert len(pypdf.PdfReader(BytesIO(data), strict=True).pages) == 1
+        path = tmp_path / f"{number}.pdf"
+        path.write_bytes(data)
+        report = validate(str(path))
+        assert not report.findings and len(report.outcomes) >= 10, [f.rule_id for f in report.findings]
+    assert ids[0] != ids[1]

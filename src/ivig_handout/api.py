@@ -13,6 +13,7 @@ from .design.layouts import Layout, get_layout
 from .export.impose import impose_for
 from .export.pdfinfo import page_count
 from .export.sinks import Artifact
+from .export.stamp import Prepared
 from .export.tagging import tag
 from .inputs.content import load_handout
 from .inputs.model import Handout
@@ -160,19 +161,37 @@ def values_for(template: Result, patient: Patient) -> dict[str, str] | None:
     return values
 
 
+_PREPARED: dict[bytes, Prepared] = {}
+
+
+def prepared(template: bytes) -> Prepared:
+    """``template`` read once for fast stamping (kept for the templates kept)."""
+    from .export.stamp import prepare
+
+    made = _PREPARED.get(template)
+    if made is None:
+        if len(_PREPARED) >= _KEEP_TEMPLATES:
+            del _PREPARED[next(iter(_PREPARED))]
+        made = _PREPARED[template] = prepare(template) or Prepared(template, (), (), 0)
+    return made
+
+
 def stamped(template: Result, patient: Patient) -> Result | None:
     """``template`` (template()) with the patient's name and date set into its slots, reading as a
     full render does; None when a value would not fit its slot (the caller renders in full)."""
-    from .export.stamp import stamp
+    from .export.stamp import fast_stamp, stamp
     from .render.stamp import draw_stamps
 
     values = values_for(template, patient)
     if values is None:
         return None
-    try:
-        data = stamp(template.data, draw_stamps([(template.slots, values)]))
-    except LookupError:  # a face the template does not have
-        return None
+    drawn = draw_stamps([(template.slots, values)])
+    data = fast_stamp(prepared(template.data), drawn) if not drawn.pdf else None
+    if data is None:
+        try:
+            data = stamp(template.data, drawn)
+        except LookupError:  # a face the template does not have
+            return None
     return replace(template, data=data, personal=patient.name is not None, slots=())
 
 

@@ -366,14 +366,15 @@ class _Writer:
 
     def _stamped(self, item: Item, template: Result, values: dict[str, str]) -> Rendered:
         """A stamped row: its print-run member and, with ``files``, its own PDF."""
-        from ..export.stamp import stamp
-        from ..render.stamp import draw_stamps
+        from ..api import stamped
 
         run = self.runs[item.layout]
         member = Stamped(template.data, len(run.values))
         run.values.append((template.slots, values))
-        data = stamp(template.data, draw_stamps([(template.slots, values)])) if self.roster.files else b""
-        return Rendered(data, template.pages, member=member)
+        own = stamped(template, item.row.patient) if self.roster.files and item.row.patient else None
+        if self.roster.files and own is None:  # a face the template lacks: the pool renders it in full
+            return render_row(self.roster.request(item))
+        return Rendered(own.data if own else b"", template.pages, member=member)
 
     def _take(self, item: Item, made: Rendered) -> None:
         run = self.runs[item.layout]

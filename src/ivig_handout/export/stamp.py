@@ -6,6 +6,7 @@ text is in the tree, in its place in the text."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -140,3 +141,120 @@ def _add_fonts(pdf: Pdf, page: pikepdf.Object, fonts: dict[str, pikepdf.Object])
         font[Name("/" + name)] = obj
     resources.Font = font
     page.Resources = pdf.make_indirect(resources)
+
+
+# -- stamping ASCII values without reopening the template --------------------------------------------
+
+@dataclass(frozen=True)
+class _Piece:
+    """A template page's content stream, as fast_stamp replaces it: its object's number and byte span
+    in the file, its content cut at the slots (split), and its font names by face (first subsets)."""
+
+    number: int
+    span: tuple[int, int]
+    parts: tuple[bytes | int, ...]
+    faces: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A template read once for stamping many times: the pieces to replace and its cross-reference
+    table (a classic one, as the tagging step writes it)."""
+
+    data: bytes
+    pieces: tuple[_Piece, ...]
+    offsets: tuple[int, ...]  # each object's offset, by number (0: the free head)
+    xref: int  # where the cross-reference table starts
+
+
+_XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf]) ?\r?\n")
+
+
+def prepare(template: bytes) -> Prepared | None:
+    """``template`` ready for fast_stamp, or None where its file is not as expected (a
+    cross-reference stream, content in several streams): stamp() then handles it."""
+    found = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", template)
+    if found is None:
+        return None
+    xref = int(found.group(1))
+    header = re.match(rb"xref\s+0 (\d+)\s+", template[xref:])
+    if header is None:
+        return None
+    count, at = int(header.group(1)), xref + header.end()
+    offsets: list[int] = []
+    for _ in range(count):
+        entry = _XREF_ENTRY.match(template, at)
+        if entry is None:
+            return None
+        if entry.group(3) == b"f" and offsets:  # a free object inside: not a file qpdf wrote
+            return None
+        offsets.append(int(entry.group(1)) if entry.group(3) == b"n" else 0)
+        at = entry.end()
+    ends = sorted({*offsets[1:], xref})
+    pieces = []
+    with pikepdf.open(BytesIO(template)) as pdf:
+        for page in pdf.pages:
+            contents = page.obj.get(Name.Contents)
+            parts = split(page.obj)
+            if parts is None:
+                continue
+            if not isinstance(contents, pikepdf.Stream) or contents.objgen[1] != 0:
+                return None
+            number = contents.objgen[0]
+            start = offsets[number]
+            faces = {str(font.get(Name.BaseFont, "")).split("+", 1)[-1]: str(key)[1:]
+                     for key, font in page.obj.Resources.get(Name.Font, Dictionary()).items()
+                     if str(key).endswith("+0")}
+            pieces.append(_Piece(number, (start, ends[ends.index(start) + 1]), tuple(parts), tuple(faces.items())))
+    return Prepared(template, tuple(pieces), tuple(offsets), xref)
+
+
+def fast_stamp(prepared: Prepared, values: Stamp, page: int = 0) -> bytes | None:
+    """``stamp()`` for values drawn in the template's own faces (``values.pdf`` empty): each slot
+    page's content stream replaced in place and the cross-reference table moved to match, without
+    parsing the file again (about 0.3 ms, against 3 ms through pikepdf). None when it cannot."""
+    import zlib
+
+    if values.pdf:
+        return None
+    data, out, at, shift = prepared.data, [], 0, []
+    for piece in prepared.pieces:
+        try:
+            ops = _in_faces(values, page, dict(piece.faces))
+        except KeyError:  # a face the template does not have
+            return None
+        content = zlib.compress(b"".join(ops[p] if isinstance(p, int) else p for p in piece.parts))
+        made = (b"%d 0 obj\n<< /Filter /FlateDecode /Length %d >>\nstream\n" % (piece.number, len(content))
+                + content + b"\nendstream\nendobj\n")
+        out += [data[at:piece.span[0]], made]
+        shift.append((piece.span[1], len(made) - (piece.span[1] - piece.span[0])))
+        at = piece.span[1]
+    out.append(data[at:prepared.xref])
+    body = b"".join(out)
+    return body + _xref(prepared, shift, len(body), hashlib.md5(b"".join(out[1::2]), usedforsecurity=False))
+
+
+def _in_faces(values: Stamp, page: int, faces: dict[str, str]) -> dict[int, bytes]:
+    """The drawings of ``page`` naming the template's fonts (``faces``: face -> font name)."""
+
+    def rename(match: re.Match[bytes]) -> bytes:
+        return b"/" + faces[values.faces[match.group(1).decode()]].encode() + match.group(2)
+
+    return {index: _FONT.sub(rename, drawn) for index, drawn in values.ops[page].items()}
+
+
+def _xref(prepared: Prepared, shift: list[tuple[int, int]], start: int, stamped: hashlib._Hash) -> bytes:
+    """The cross-reference table and trailer for the stamped body: offsets moved by what each
+    replaced stream added before them, a new second /ID (the digest of the stamped streams), startxref."""
+    lines = [b"xref\n0 %d\n" % len(prepared.offsets), b"0000000000 65535 f \n"]
+    for offset in prepared.offsets[1:]:
+        moved = offset + sum(delta for end, delta in shift if end <= offset)
+        lines.append(b"%010d 00000 n \n" % moved)
+    data = prepared.data
+    trailer_at = data.index(b"trailer", prepared.xref)
+    trailer = data[trailer_at:data.index(b"startxref", trailer_at)]
+    body = b"".join(lines)
+    digest = stamped.hexdigest().encode()
+    trailer = re.sub(rb"/ID \[<([0-9a-f]{32})><[0-9a-f]{32}>\]",
+                     lambda m: b"/ID [<" + m.group(1) + b"><" + digest + b">]", trailer)
+    return body + trailer + b"startxref\n%d\n%%%%EOF\n" % start

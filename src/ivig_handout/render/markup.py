@@ -45,9 +45,12 @@ def to_markup(text: str, field: str = "text", *, bold: bool = False, italic: boo
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Width of ``text`` as printed, each character in the font markup.py would choose for it."""
+    text = normalise(text)
+    if main_safe().issuperset(text):  # one run in the main face
+        return float(stringWidth(text, fonts.face_name(fonts.MAIN, bold), size))
     main = coverage(fonts.MAIN)
     width = 0.0
-    for ch in normalise(text):
+    for ch in text:
         family = fonts.MAIN if ord(ch) in main else fonts.fallback()
         width += stringWidth(ch, fonts.face_name(family, bold), size)
     return width
