@@ -1,8 +1,9 @@
 """A real, private print server for the printing tests (no mocks): a session D-Bus (ippeveprinter
 needs one to start), two simulated IPP Everywhere printers (``ippeveprinter``: ``clinic`` prints on
 both sides, ``simplex`` on one), and a private ``cupsd`` on a free 127.0.0.1 port with a queue for
-each (``lpadmin -m everywhere``). Every client in the test session is pointed at it with
-``CUPS_SERVER``; the machine's own CUPS is never touched.
+each (``lpadmin -m everywhere``) and a third, ``locked``, that takes no one's jobs (lp refuses them).
+Every client in the test session is pointed at it with ``CUPS_SERVER``; the machine's own CUPS is
+never touched.
 
 Each printer runs a hook (``ippeveprinter -c``) for every job it receives that saves the job's IPP
 attributes (``IPP_*``, as ippeveprinter hands them over) and the document exactly as CUPS sent it,
@@ -17,7 +18,10 @@ failure.
 
 from __future__ import annotations
 
+import html
+import math
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -116,6 +120,10 @@ class PrintServer:
             raise RuntimeError(f"{shlex.join(command)}: {done.stderr.strip()}")
         return done.stdout
 
+    def jobs_at_cups(self) -> int:
+        """How many jobs the server has taken so far (completed or not)."""
+        return len(self.admin("lpstat", "-W", "all", "-o").splitlines())
+
     def mark(self, queue: str = "clinic") -> int:
         """How many jobs ``queue``'s printer has received so far (see ``job``)."""
         return len(list(self.printers[queue].glob("job-*.env")))
@@ -129,6 +137,10 @@ class PrintServer:
                 raise AssertionError(f"no job reached {queue} within {timeout:g} s; {self.log_tail()}")
             time.sleep(0.05)
         attributes = dict(line.split("=", 1) for line in env.read_text().splitlines() if "=" in line)
+        while self.admin("lpstat", "-o", queue).strip():  # CUPS done with it too: the next test starts quiet
+            if time.monotonic() > deadline:
+                raise AssertionError(f"CUPS did not finish the job on {queue} within {timeout:g} s")
+            time.sleep(0.05)
         return Job(attributes, env.with_suffix(".doc").read_bytes())
 
     def log_tail(self) -> str:
@@ -146,6 +158,34 @@ class PrintServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+Word = tuple[str, float, float]  # a word and its centre on the page (pt)
+
+
+def page_words(data: bytes) -> list[list[Word]]:
+    """Each page's words with their centres, as pdftotext reads them (in its reading order)."""
+    xml = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=data, capture_output=True, check=True,
+                         timeout=60).stdout.decode()
+    pages = []
+    for page in xml.split("<page ")[1:]:
+        found = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                           page)
+        pages.append([(html.unescape(w), (float(x0) + float(x1)) / 2, (float(y0) + float(y1)) / 2)
+                      for x0, y0, x1, y1, w in found])
+    return pages
+
+
+def scale(sent: list[Word], received: list[Word]) -> float:
+    """How much larger the received page draws the sent one: the square root of the ratio of the areas
+    the words' centres span (1.0: not scaled; moving and turning by 90 degrees do not count). A page
+    without two words apart in both directions counts as 1.0 when the other is the same."""
+    def area(words: list[Word]) -> float:
+        xs, ys = [x for _, x, _ in words], [y for _, _, y in words]
+        return (max(xs) - min(xs)) * (max(ys) - min(ys)) if words else 0.0
+
+    ours, theirs = area(sent), area(received)
+    return math.sqrt(theirs / ours) if ours else (1.0 if not theirs else math.inf)
 
 
 def missing_tools() -> list[str]:
@@ -228,6 +268,8 @@ def start(root: Path) -> PrintServer:
         for name, (port, _) in queues.items():
             server.admin("lpadmin", "-p", name, "-E", "-v", f"ipp://localhost:{port}/ipp/print", "-m", "everywhere")
         server.admin("lpadmin", "-p", "clinic", *(a for o in UNHELPFUL_DEFAULTS for a in ("-o", o)))
+        server.admin("lpadmin", "-p", "locked", "-E", "-v", f"ipp://localhost:{queues['simplex'][0]}/ipp/print",
+                     "-m", "everywhere", "-u", "allow:nobody")  # takes nobody's jobs: lp refuses them
         server.admin("lpadmin", "-d", "clinic")
     except BaseException:
         server.stop()

@@ -218,8 +218,8 @@ def _run(command: list[str], data: bytes | None = None) -> subprocess.CompletedP
         raise OutputError(f"the CUPS printing tools ({', '.join(missing)}) are not installed; install CUPS "
                           "(Debian, Ubuntu: apt-get install cups-client), or write the PDF to a file and print that")
     try:
-        done = subprocess.run([tool, *command[1:]], input=data, capture_output=True, timeout=TIMEOUT, check=False,
-                              env={**os.environ, **_C_LOCALE})
+        done = subprocess.run(command, executable=tool, input=data, capture_output=True, timeout=TIMEOUT,
+                              check=False, env={**os.environ, **_C_LOCALE})
     except subprocess.TimeoutExpired:
         raise OutputError(f"{command[0]} did not answer within {TIMEOUT:g} s; check the CUPS print service") from None
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(errors="replace"),
