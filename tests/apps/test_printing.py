@@ -154,3 +154,25 @@ def test_batch_checks_the_printer_before_any_work(print_server: PrintServer, tmp
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("error: there is no printer called 'clnic'; did you mean clinic?")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_job_files_printer(print_server: PrintServer, tmp_path: Path) -> None:
+    job = tmp_path / "job.yaml"
+    job.write_text("documents: [gbs]\nlayouts: [2up]\noutput: out\nprinter: clinic\n", encoding="utf-8")
+    mark = print_server.mark()
+    result = _batch("job.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^printed print-run-2up.pdf \(2 pages, 2up\) on clinic as job clinic-\d+$", result.stdout, re.M)
+    assert print_server.job("clinic", mark)["sides"] == "two-sided-short-edge"
+    job.write_text(job.read_text().replace("printer: clinic", "printer: simplex"), encoding="utf-8")
+    mark = print_server.mark("simplex")
+    again = _batch("job.yaml", cwd=tmp_path)  # another printer is no reason to make the files again
+    assert again.returncode == 0 and again.stdout.startswith("up to date:")
+    assert "note: simplex prints on one side only" in again.stderr
+    assert print_server.job("simplex", mark)["job-name"] == "print-run-2up"
+    roster = tmp_path / "roster.yaml"
+    (tmp_path / "today.csv").write_text("name,disorder\nAnn Lee,mg\n", encoding="utf-8")
+    roster.write_text("roster: today.csv\noutput: rostered\nprinter: clnic\n", encoding="utf-8")
+    refused = _batch("roster.yaml", cwd=tmp_path)
+    assert refused.returncode == 1 and refused.stderr.startswith("error: there is no printer called 'clnic'")
+    assert not (tmp_path / "rostered").exists()

@@ -288,7 +288,7 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
     per layout (every handout x copies, each starting on a front side) and manifest.json. Files already
     up to date are not written again (a roster is always printed)."""
     from ..batch.runner import run, spec_for_all, spec_from_file
-    from .printing import checked_printer
+    from .printing import checked_printer, job_printer
 
     ctx = click.get_current_context()
 
@@ -318,7 +318,8 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
                 outcome = run_roster(roster, progress=progress)
             sys.exit(_batch_report(outcome, sink))
         if job_file:
-            spec = spec_from_file(job_file)
+            queue, spec = job_printer(spec_from_file(job_file))
+            sink = sink or checked_printer(queue)
             if isinstance(spec.options, dict) and "roster" in spec.options:  # no heavy imports otherwise
                 from ..batch.roster import roster_from_job, run_roster
 

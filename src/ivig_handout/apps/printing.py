@@ -80,6 +80,17 @@ def checked_printer(queue: str | None) -> PrinterSink | None:
     return sink
 
 
+def job_printer(spec: Any) -> tuple[str | None, Any]:
+    """A job file's ``printer:`` (when it is a queue name), and the job without it: where the print runs
+    are printed is not what they are made from, so it stays out of the freshness hash."""
+    options = spec.options
+    if not isinstance(options, dict) or not isinstance(options.get("printer"), str):
+        return None, spec
+    from dataclasses import replace
+
+    return options["printer"], replace(spec, options={k: v for k, v in options.items() if k != "printer"})
+
+
 def print_runs(outcome: Any, sink: PrinterSink | None) -> int:
     """Send each print-run file of a finished batch (written or already up to date) as one job, in the
     manifest's order; the exit code (1 when a job was refused: the files after it are not sent)."""
