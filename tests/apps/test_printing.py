@@ -176,3 +176,13 @@ def test_a_job_files_printer(print_server: PrintServer, tmp_path: Path) -> None:
     refused = _batch("roster.yaml", cwd=tmp_path)
     assert refused.returncode == 1 and refused.stderr.startswith("error: there is no printer called 'clnic'")
     assert not (tmp_path / "rostered").exists()
+
+
+def test_a_batch_with_errors_prints_nothing(print_server: PrintServer, tmp_path: Path) -> None:
+    (tmp_path / "today.csv").write_text(f"name,disorder\n{NAME},gbs\n", encoding="utf-8")
+    (tmp_path / "out" / "roster-letter.pdf").mkdir(parents=True)  # a folder where the print run must go
+    before = print_server.jobs_at_cups()
+    result = _batch("--roster", "today.csv", "--printer", "clinic", "--out-dir", "out", cwd=tmp_path)
+    assert result.returncode == 1 and "printed" not in result.stdout
+    assert result.stderr.splitlines()[-1] == "error: 1 of 1 files could not be made (see above); nothing was printed"
+    assert print_server.jobs_at_cups() == before
