@@ -3,7 +3,6 @@ CUPS queue (``batch --printer``). The job options come from the layout (export/s
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,6 +119,8 @@ def print_runs(outcome: Any, sink: PrinterSink | None) -> int:
 def print_run_files(out_dir: Path) -> list[tuple[str, str, bool]]:
     """(file, layout, prints patients' names) of each print-run file in a batch's manifest, in its order:
     ``print-run-LAYOUT.pdf`` of a batch, ``roster-LAYOUT.pdf`` of a roster (which prints names)."""
+    import json
+
     from ..batch import roster, runner
     from ..batch.freshness import MANIFEST
 
