@@ -93,8 +93,10 @@ content_option: Callable[[F], F] = click.option(
     "--content", "content_dir", type=click.Path(path_type=Path), default=None,
     help="Content pack folder (default: the bundled AAN sheet).",
 )
-layout_option: Callable[[F], F] = click.option("--layout", "-l", type=LayoutName(), default="letter", show_default=True,
-                             help="Print layout; see `ivig-handout layouts`.")
+layout_option: Callable[[F], F] = click.option(
+    "--layout", "-l", type=LayoutName(), default="letter", show_default=True,
+    help="Print layout; see `ivig-handout layouts`.",
+)
 mono_option: Callable[[F], F] = click.option("--mono", is_flag=True, help="Print in greyscale.")
 
 
