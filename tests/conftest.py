@@ -103,3 +103,6 @@ def device(where: Path, minor: int) -> Path:
     except PermissionError:
         pytest.skip("cannot make device nodes here")
     return where
+
+
+from .printserver import PrintServer, print_server  # noqa: E402, F401  (the private CUPS server, tests/printserver.py)

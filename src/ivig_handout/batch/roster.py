@@ -211,6 +211,7 @@ class RosterJobFile(BaseModel):
     mono: bool = False
     clinic: str | None = None
     files: bool = False
+    printer: str | None = Field(default=None, min_length=1)  # a CUPS queue for the print runs (apps/printing)
 
     @field_validator("documents", "layouts", mode="before")
     @classmethod
