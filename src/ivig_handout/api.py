@@ -4,6 +4,7 @@ PDF and the notes for the user as values."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -13,6 +14,7 @@ from .design.layouts import Layout, get_layout
 from .export.impose import impose_for
 from .export.pdfinfo import page_count
 from .export.sinks import Artifact
+from .export.sinks.record import Given
 from .export.tagging import tag
 from .inputs.content import load_handout
 from .inputs.model import Handout
@@ -22,8 +24,8 @@ from .plan.kinds import Kind, all_documents, get_kind, resolve
 from .plan.profile import apply
 from .render.fit import fit
 
-__all__ = ["REVIEW_AFTER_DAYS", "Patient", "Request", "Result", "build", "build_all", "content", "documents",
-           "impose", "layouts", "make", "patient", "render_pages", "review_notes", "warm_up"]
+__all__ = ["REVIEW_AFTER_DAYS", "Patient", "Provenance", "Request", "Result", "build", "build_all", "content",
+           "documents", "given", "impose", "layouts", "make", "patient", "render_pages", "review_notes", "warm_up"]
 
 REVIEW_AFTER_DAYS = 365
 
@@ -44,6 +46,17 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """What the education record needs beyond the PDF: the document's title, the content pack's edition
+    and its source's year, and the patient's name only when the clinic's profile says ``record_names: yes``."""
+
+    title: str
+    edition: str
+    source_year: int
+    patient: str | None = None
+
+
+@dataclass(frozen=True)
 class Result:
     """What was made: the PDF, its page count, the layout used, the document's kind and canonical id,
     its default file name, the body type size it was set in, the profile parts that gave way, and
@@ -59,11 +72,21 @@ class Result:
     left_out: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     personal: bool = False  # prints a patient's name
+    about: Provenance = Provenance("", "", 0)  # what the education record says about it (see given())
 
     def artifact(self) -> Artifact:
         """The PDF as a sink takes it."""
         return Artifact(self.data, self.document, self.kind, self.layout.name, self.pages, self.file_name,
                         self.personal)
+
+
+def given(result: Result, *, copies: int = 1, printer: str | None = None, job_id: str | None = None,
+          by: str | None = None) -> Given:
+    """The education record's row for ``result`` handed out (``copies``, printed on ``printer`` as
+    ``job_id``, by the staff member with initials ``by``)."""
+    about = result.about
+    return Given(result.document, result.kind, result.layout.name, copies, hashlib.sha256(result.data).hexdigest(),
+                 about.edition, about.source_year, printer, job_id, by, about.patient, about.title)
 
 
 def build(request: Request) -> Result:
@@ -117,8 +140,10 @@ def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: C
     notes = review_notes(handout)
     notes += [f"{part} was left out of {doc_id} on {layout.name} to keep {keep}" for part in fitted.left_out]
     personal = patient is not None and patient.name is not None
+    named = patient.name if patient is not None and clinic is not None and clinic.profile.record_names else None
+    about = Provenance(plan.title, handout.edition, handout.sheet.source.year, named)
     return Result(data, fitted.pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
-                  fitted.body, fitted.left_out, tuple(notes), personal)
+                  fitted.body, fitted.left_out, tuple(notes), personal, about)
 
 
 def tagged(layout: Layout) -> bool:
