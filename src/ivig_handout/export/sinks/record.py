@@ -176,6 +176,9 @@ def _prepare(path: Path) -> None:
         _make_folder(path.parent, path)
         _make_file(path)
         return
+    except NotADirectoryError:
+        file = next(p for p in path.parents if p.is_file())
+        raise OutputError(f"{path}: cannot be the record because {file} is a file, not a folder") from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot be used as the record ({exc.strerror or exc})") from None
     if stat.S_ISDIR(st.st_mode):
@@ -198,7 +201,7 @@ def _make_folder(folder: Path, path: Path) -> None:
         except OSError as exc:
             raise OutputError(f"{path}: cannot make the record's folder {parent} ({exc.strerror or exc})") from None
     if not folder.is_dir():
-        raise OutputError(f"{path}: cannot be the record because {folder} is not a folder")
+        raise OutputError(f"{path}: cannot be the record because {folder} is a file, not a folder")
 
 
 def _make_file(path: Path) -> None:
@@ -353,9 +356,10 @@ _NAMESPACE = uuid.UUID("6b0f1b9e-1a55-4f0c-9a8f-6e2a3f1c2d7b")  # ivig-handout's
 
 
 def as_fhir(entries: Iterable[Entry]) -> dict[str, Any]:
-    """A FHIR R4 Bundle (type ``collection``) with one Communication per handout given."""
+    """A FHIR R4 Bundle (type ``collection``) with one Communication per handout given (no ``entry`` at
+    all when there are none: FHIR allows no empty arrays)."""
     items = [{"fullUrl": _urn(entry), "resource": communication(entry)} for entry in entries]
-    return {"resourceType": "Bundle", "type": "collection", "entry": items}
+    return {"resourceType": "Bundle", "type": "collection"} | ({"entry": items} if items else {})
 
 
 def communication(entry: Entry) -> dict[str, Any]:
