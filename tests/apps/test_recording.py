@@ -181,6 +181,17 @@ def test_option_mistakes(tmp_path: Path) -> None:
     assert bad_day.exit_code == 2 and "give YYYY-MM-DD (such as 2026-12-01) or today" in bad_day.stderr
 
 
+def test_reading_never_makes_a_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert run("record", "list").stdout == "no handouts recorded\n"
+    assert run("record", "list", "--json").stdout == "[]\n"
+    assert json.loads(run("record", "export", "--format", "fhir").stdout) == {"resourceType": "Bundle",
+                                                                           "type": "collection"}
+    db = tmp_path / "data" / "ivig-handout" / "record.sqlite3"
+    assert one_error(run("record", "note", "1")) == f"error: no handout number 1: there is no record at {db} yet"
+    assert not (tmp_path / "data").exists()
+
+
 def test_the_default_record_is_in_the_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert run("one-pager", "cidp", "--patient-name", NAME, "-o", tmp_path / "cidp.pdf").exit_code == 0

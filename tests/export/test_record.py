@@ -155,7 +155,8 @@ import sys
 from pathlib import Path
 from ivig_handout.export.sinks.record import Given, Record
 path, who, rows = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-sys.stdin.readline()  # all start together
+print("ready", flush=True)
+sys.stdin.readline()  # all start together, once every one has imported
 record = Record(path)
 for i in range(rows):
     record.add(Given("gbs", "one-pager", "letter", 1, "ab" * 32, "c3ad53", 2012, job_id=f"{who}-{i}"))
@@ -168,7 +169,9 @@ def test_processes_writing_at_once_all_get_their_rows(tmp_path: Path) -> None:
     src = Path(ivig_handout.__file__).parents[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"p{n}", "50"], stdin=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=env) for n in range(4)]
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for n in range(4)]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
     for proc in procs:
         assert proc.stdin is not None
         proc.stdin.write(b"go\n")

@@ -116,9 +116,9 @@ def list_entries(since: date | None, as_json: bool, record_db: Path | None) -> N
     """List the handouts given, oldest first: a table, or JSON with --json."""
     import json
 
-    from ..export.sinks.record import Record, as_dict
+    from ..export.sinks.record import as_dict
 
-    entries = Record(record_db).entries(since)
+    entries = read(record_db, since)
     if as_json:
         click.echo(json.dumps([as_dict(e) for e in entries], indent=2, ensure_ascii=False))
     elif not entries:
@@ -126,6 +126,14 @@ def list_entries(since: date | None, as_json: bool, record_db: Path | None) -> N
     else:
         for line in table(entries):
             click.echo(line)
+
+
+def read(record_db: Path | None, since: date | None) -> list[Entry]:
+    """The entries of the record (since a day), or none if there is no record yet (reading never makes one)."""
+    from ..export.sinks.record import Record, default_path
+
+    path = record_db if record_db is not None else default_path()
+    return Record(path).entries(since) if path.exists() else []
 
 
 def table(entries: Sequence[Entry]) -> list[str]:
@@ -160,12 +168,12 @@ def export(fmt: str, since: date | None, output: Path | None, record_db: Path | 
 
     from ..export.sinks import Artifact
     from ..export.sinks.file import FileSink
-    from ..export.sinks.record import Record, as_csv, as_fhir
+    from ..export.sinks.record import as_csv, as_fhir
 
     sink = FileSink(output) if output is not None and str(output) != "-" else None
     if sink is not None:
         sink.check()
-    entries = Record(record_db).entries(since)
+    entries = read(record_db, since)
     text = as_csv(entries) if fmt == "csv" else json.dumps(as_fhir(entries), indent=2, ensure_ascii=False) + "\n"
     if sink is None:
         click.echo(text, nl=False)
@@ -182,6 +190,10 @@ def export(fmt: str, since: date | None, output: Path | None, record_db: Path | 
 @_friendly
 def note(entry_id: int, record_db: Path | None) -> None:
     """Print the one line for the patient's chart about handout ID (see `record list`)."""
-    from ..export.sinks.record import Record, chart_note
+    from ..errors import NotFoundError
+    from ..export.sinks.record import Record, chart_note, default_path
 
-    click.echo(chart_note(Record(record_db).get(entry_id)))
+    path = record_db if record_db is not None else default_path()
+    if not path.exists():
+        raise NotFoundError(f"no handout number {entry_id}: there is no record at {path} yet")
+    click.echo(chart_note(Record(path).get(entry_id)))
