@@ -51,8 +51,8 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sheet = run("build", "--patient-name", NAME, "--by", "AB", "--clinic", profile, "--record-db", db,
                 "-o", tmp / "sheet.pdf")
     assert sheet.exit_code == 0, sheet.output
-    assert sheet.stderr == (f"recorded as handout 1 in {db} (`ivig-handout record note 1` prints the line for the "
-                            "chart)\n")
+    assert sheet.stdout == (f"wrote {tmp / 'sheet.pdf'} (4 pages, letter)\nrecorded as handout 1 in {db} "
+                            "(`ivig-handout record note 1` prints the line for the chart)\n")
     gbs = run("one-pager", "gbs", "--layout", "a4", "--patient-name", NAME, "--clinic", profile, "--record-db", db,
               "-o", tmp / "gbs.pdf")
     assert gbs.exit_code == 0, gbs.output
@@ -141,7 +141,7 @@ def test_every_handout_for_a_named_patient_gets_a_row(tmp_path: Path) -> None:
     assert {e.sha256 for e in entries} == {sha256((out / f"ivig-{e.document}-letter.pdf").read_bytes()).hexdigest()
                                            for e in entries}
     assert {e.by for e in entries} == {"CD"} and {e.patient for e in entries} == {None}  # no profile: names off
-    assert named.stderr.endswith(f"recorded as handouts 1 to 12 in {db} (`ivig-handout record note 1` prints the "
+    assert named.stdout.endswith(f"recorded as handouts 1 to 12 in {db} (`ivig-handout record note 1` prints the "
                                  "line for the chart)\n")
 
 
@@ -202,3 +202,12 @@ def test_the_default_record_is_in_the_data_folder(tmp_path: Path, monkeypatch: p
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
     conn.close()
+
+
+def test_with_the_pdf_on_stdout_the_record_line_goes_to_stderr(tmp_path: Path) -> None:
+    db = tmp_path / "record.sqlite3"
+    made = run("one-pager", "gbs", "--patient-name", NAME, "--record-db", db, "-o", "-")
+    assert made.exit_code == 0, made.stderr
+    assert made.stdout_bytes.startswith(b"%PDF-") and made.stdout_bytes.rstrip().endswith(b"%%EOF")
+    assert f"recorded as handout 1 in {db}" in made.stderr
+    assert Record(db).get(1).sha256 == sha256(made.stdout_bytes).hexdigest()

@@ -163,7 +163,7 @@ def build(layout: str, mono: bool, content_dir: Path | None, output: Path | None
     echo_notices(result.notes)
     where = sink.send(result.artifact())  # with -o - the PDF is all there is on stdout
     click.echo(f"wrote {where} ({result.pages} pages, {result.layout.name})", err=sink.to_stdout)
-    record_made(given_to, [result], by)
+    record_made(given_to, [result], by, sink.to_stdout)
 
 
 @main.command()
@@ -213,7 +213,7 @@ def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool
         pages = result.pages
         click.echo(f"wrote {where} ({pages} page{'s' if pages != 1 else ''}, {result.layout.name})",
                    err=sink.to_stdout)
-    record_made(given_to, made, by)
+    record_made(given_to, made, by, sink.to_stdout)
 
 
 @main.command("list")

@@ -81,8 +81,9 @@ def open_record(patient_name: str | None, by: str | None, record_db: Path | None
     return Record(record_db)
 
 
-def record_made(record: Record | None, made: Sequence[Result], by: str | None) -> None:
-    """Add a row for each handout made for a named patient (call it once they are all written)."""
+def record_made(record: Record | None, made: Sequence[Result], by: str | None, err: bool = False) -> None:
+    """Add a row for each handout made for a named patient (call it once they are all written); say so on
+    stdout, beside the ``wrote`` lines (on stderr with ``err``: the PDF is on stdout)."""
     from ..api import given
     from ..export.sinks.record import initials
 
@@ -92,7 +93,7 @@ def record_made(record: Record | None, made: Sequence[Result], by: str | None) -
     if ids:
         which = f"handout {ids[0]}" if len(ids) == 1 else f"handouts {_numbers(ids)}"
         click.echo(f"recorded as {which} in {record.path} (`ivig-handout record note {ids[0]}` prints the line "
-                   "for the chart)", err=True)
+                   "for the chart)", err=err)
 
 
 def _numbers(ids: list[int]) -> str:
