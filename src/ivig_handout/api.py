@@ -4,6 +4,7 @@ PDF and the notes for the user as values."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -13,6 +14,7 @@ from .design.layouts import Layout, get_layout
 from .export.impose import impose_for
 from .export.pdfinfo import page_count
 from .export.sinks import Artifact
+from .export.sinks.record import Given
 from .export.stamp import Prepared
 from .export.tagging import tag
 from .inputs.content import load_handout
@@ -24,9 +26,9 @@ from .plan.profile import apply
 from .render.fit import fit
 from .render.record import Slot
 
-__all__ = ["REVIEW_AFTER_DAYS", "Patient", "Request", "Result", "build", "build_all", "content", "documents",
-           "impose", "layouts", "make", "patient", "render_pages", "review_notes", "stamped", "template",
-           "template_for", "values_for", "warm_up"]
+__all__ = ["REVIEW_AFTER_DAYS", "Patient", "Provenance", "Request", "Result", "build", "build_all", "content",
+           "documents", "given", "impose", "layouts", "make", "patient", "render_pages", "review_notes", "stamped",
+           "template", "template_for", "values_for", "warm_up"]
 
 REVIEW_AFTER_DAYS = 365
 
@@ -47,6 +49,17 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """What the education record needs beyond the PDF: the document's title, the content pack's edition
+    and its source's year, and the patient's name only when the clinic's profile says ``record_names: yes``."""
+
+    title: str
+    edition: str
+    source_year: int
+    patient: str | None = None
+
+
+@dataclass(frozen=True)
 class Result:
     """What was made: the PDF, its page count, the layout used, the document's kind and canonical id,
     its default file name, the body type size it was set in, the profile parts that gave way, and
@@ -62,12 +75,22 @@ class Result:
     left_out: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     personal: bool = False  # prints a patient's name
+    about: Provenance = Provenance("", "", 0)  # what the education record says about it (see given())
     slots: tuple[Slot, ...] = ()  # a template's places for the patient's values (stamped())
 
     def artifact(self) -> Artifact:
         """The PDF as a sink takes it."""
         return Artifact(self.data, self.document, self.kind, self.layout.name, self.pages, self.file_name,
                         self.personal)
+
+
+def given(result: Result, *, copies: int = 1, printer: str | None = None, job_id: str | None = None,
+          by: str | None = None) -> Given:
+    """The education record's row for ``result`` handed out (``copies``, printed on ``printer`` as
+    ``job_id``, by the staff member with initials ``by``)."""
+    about = result.about
+    return Given(result.document, result.kind, result.layout.name, copies, hashlib.sha256(result.data).hexdigest(),
+                 about.edition, about.source_year, printer, job_id, by, about.patient, about.title)
 
 
 def build(request: Request) -> Result:
@@ -192,7 +215,8 @@ def stamped(template: Result, patient: Patient) -> Result | None:
             data = stamp(template.data, drawn)
         except LookupError:  # a face the template does not have
             return None
-    return replace(template, data=data, personal=patient.name is not None, slots=())
+    about = template.about if template.about.patient is None else replace(template.about, patient=patient.name)
+    return replace(template, data=data, personal=patient.name is not None, slots=(), about=about)
 
 
 def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
@@ -206,8 +230,10 @@ def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: C
     notes = review_notes(handout)
     notes += [f"{part} was left out of {doc_id} on {layout.name} to keep {keep}" for part in fitted.left_out]
     personal = patient is not None and patient.name not in (None, SLOT)
+    named = patient.name if patient is not None and clinic is not None and clinic.profile.record_names else None
+    about = Provenance(plan.title, handout.edition, handout.sheet.source.year, named)  # a template's: SLOT
     return Result(data, fitted.pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
-                  fitted.body, fitted.left_out, tuple(notes), personal, fitted.slots)
+                  fitted.body, fitted.left_out, tuple(notes), personal, about, fitted.slots)
 
 
 def tagged(layout: Layout) -> bool:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ..version import __version__
+from .recording import open_record, record, record_made, record_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_OUT = Path("out")
@@ -148,19 +149,23 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="PDF file to write (default: out/ivig-information-sheet-LAYOUT.pdf).")
 @clinic_options
+@record_options
 @friendly
 def build(layout: str, mono: bool, content_dir: Path | None, output: Path | None, clinic_file: Path | None,
-          patient_name: str | None, date: str | None) -> None:
+          patient_name: str | None, date: str | None, by: str | None, record_db: Path | None) -> None:
     """Write the full information sheet."""
     from ..api import build as build_doc
     from ..export.sinks.file import FileSink
 
     sink = FileSink(output, DEFAULT_OUT)
     sink.check()
-    result = build_doc(request("full", layout, mono, content_dir, clinic_file, patient_name, date, "full-sheet"))
+    wanted = request("full", layout, mono, content_dir, clinic_file, patient_name, date, "full-sheet")
+    given_to = open_record(patient_name, by, record_db)
+    result = build_doc(wanted)
     echo_notices(result.notes)
     where = sink.send(result.artifact())  # with -o - the PDF is all there is on stdout
     click.echo(f"wrote {where} ({result.pages} pages, {result.layout.name})", err=sink.to_stdout)
+    record_made(given_to, [result], by, sink.to_stdout)
 
 
 @main.command()
@@ -184,10 +189,11 @@ def layouts() -> None:
 @click.option("--out-dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
               help="Folder for files named ivig-ID-LAYOUT.pdf.")
 @clinic_options
+@record_options
 @friendly
 def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool, content_dir: Path | None,
               output: Path | None, out_dir: Path, clinic_file: Path | None, patient_name: str | None,
-              date: str | None) -> None:
+              date: str | None, by: str | None, record_db: Path | None) -> None:
     """Write the one-page handout for DISORDER (an id or alias; see `ivig-handout list`), or --all."""
     from ..api import build_all, documents
     from ..export.sinks.file import FileSink
@@ -199,6 +205,7 @@ def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool
     sink = FileSink(output, out_dir)
     sink.check()
     base = request(str(disorder or ""), layout, mono, content_dir, clinic_file, patient_name, date, "one-pager")
+    given_to = open_record(patient_name, by, record_db)
     wanted = documents(content_dir, "one-pager") if all_disorders else [str(disorder)]
     made = build_all([replace(base, document=doc) for doc in wanted])
     for line in dict.fromkeys(note for result in made for note in result.notes):
@@ -208,6 +215,7 @@ def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool
         pages = result.pages
         click.echo(f"wrote {where} ({pages} page{'s' if pages != 1 else ''}, {result.layout.name})",
                    err=sink.to_stdout)
+    record_made(given_to, made, by, sink.to_stdout)
 
 
 @main.command("list")
@@ -388,6 +396,7 @@ from .printing import print_handout, printers  # noqa: E402  (they use the optio
 
 main.add_command(print_handout)
 main.add_command(printers)
+main.add_command(record)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
