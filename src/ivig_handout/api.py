@@ -93,13 +93,15 @@ def given(result: Result, *, copies: int = 1, printer: str | None = None, job_id
                  about.edition, about.source_year, printer, job_id, by, about.patient, about.title)
 
 
-def build(request: Request) -> Result:
+def build(request: Request, stamp: bool = True) -> Result:
     """Make one document: planned, fitted, rendered and imposed on print sheets if the layout says so.
+    A patient's values are stamped into the document's template where they fit (``stamp=False``:
+    rendered in full, the plain way; both read the same).
 
     Raises an IvigError subclass (one line each: ContentError, NotFoundError, FitError) for anything
     the user can fix.
     """
-    return impose(render_pages(request))
+    return impose(render_pages(request, stamp))
 
 
 def make(handout: Handout, document: str, layout: Layout, clinic: Clinic | None = None,
@@ -124,14 +126,14 @@ def build_all(requests: Sequence[Request]) -> list[Result]:
     return [build(r) for r in requests]
 
 
-def render_pages(request: Request) -> Result:
+def render_pages(request: Request, stamp: bool = True) -> Result:
     """The document's logical pages on the layout's page size, before any imposition (layouts that
     differ only in imposition, such as booklet and 2-up, share one rendering)."""
     handout = load_handout(request.content)
     layout = get_layout(request.layout, mono=request.mono)
     kind, doc_id = resolve(handout, request.document, request.kind)
     clinic = load_clinic(request.clinic) if request.clinic is not None else None
-    return _pages(handout, kind, doc_id, layout, clinic, request.patient)
+    return _pages(handout, kind, doc_id, layout, clinic, request.patient, stamp)
 
 
 def _pages(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,

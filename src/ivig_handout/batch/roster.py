@@ -59,6 +59,7 @@ class Roster:
     content_dir: Path | None = None
     clinic: Path | None = None
     files: bool = False  # one file per row as well
+    stamp: bool = True  # False: every row rendered in full, the plain way (benchmarks pair the two)
 
     def items(self) -> list[Item]:
         """What to render, in roster order: each row in its layout (or each default layout)."""
@@ -96,14 +97,14 @@ class Rendered:
     member: Stamped | None = None
 
 
-def render_row(request: Request) -> Rendered:
+def render_row(request: Request, stamp: bool = True) -> Rendered:
     """One row through the library API (runs in a worker): stamped into the worker's template of its
     document, or rendered in full where its values do not fit (and on imposed layouts, imposed)."""
     from ..api import build
     from .workers import failure_reason
 
     try:
-        result = build(request)
+        result = build(request, stamp)
     except Exception as exc:  # noqa: BLE001 - one failing row must not stop the others
         return Rendered(error=failure_reason(exc))
     return Rendered(result.data, result.pages)
@@ -327,7 +328,7 @@ class _Writer:
                 self.templates[key] = made
 
     def _template_key(self, item: Item) -> tuple[str, str, bool, bool] | None:
-        if get_layout(item.layout).imposition != "none":
+        if not self.roster.stamp or get_layout(item.layout).imposition != "none":
             return None
         patient = item.row.patient
         return (item.row.document, item.layout, bool(patient and patient.name), bool(patient and patient.date))
@@ -352,7 +353,7 @@ class _Writer:
         finished: dict[int, Rendered] = {}
         while self.cursor < len(self.items) and not self.stop.signum:
             while len(running) < 2 * n and (item := next(pending, None)) is not None:
-                running[executor.submit(render_row, self.roster.request(item))] = item
+                running[executor.submit(render_row, self.roster.request(item), self.roster.stamp)] = item
             item = self.items[self.cursor]
             if item.index in stamped:  # in roster order: only what is next is taken in
                 self._take(item, self._stamped(item, *stamped.pop(item.index)))
