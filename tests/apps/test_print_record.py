@@ -279,3 +279,20 @@ def test_a_roster_that_fails_records_nothing(tmp_path: Path) -> None:
     result = batch("--roster", "today.csv", "--out-dir", "out", "--record-db", db, cwd=tmp_path)
     assert result.returncode == 1 and "recorded" not in result.stdout
     assert Record(db).entries() == []
+
+
+def test_a_roster_job_file_is_recorded_and_a_bad_record_stops_it_first(tmp_path: Path) -> None:
+    db = tmp_path / "record.sqlite3"
+    roster(tmp_path)
+    clinic(tmp_path, "yes")
+    job = tmp_path / "roster.yaml"
+    job.write_text("roster: today.csv\noutput: out\nclinic: clinic.yaml\n", encoding="utf-8")
+    (tmp_path / "broken.sqlite3").write_bytes(b"\x00garbage" * 100)
+    refused = batch("roster.yaml", "--by", "GH", "--record-db", tmp_path / "broken.sqlite3", cwd=tmp_path)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.startswith(f"error: {tmp_path / 'broken.sqlite3'}: ") and len(refused.stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()  # checked before anything is made
+    made = batch("roster.yaml", "--by", "GH", "--record-db", db, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert [(e.document, e.layout, e.by, e.patient, e.printer) for e in Record(db).entries()] == [
+        ("gbs", "letter", "GH", NAMES[0], None), ("mg", "a4", "GH", NAMES[1], None)]
