@@ -292,16 +292,19 @@ _ROSTER_ONLY = {"roster_doc": "--doc", "roster_layout": "--layout", "roster_file
 @click.option("--no-cache", is_flag=True, help="Render everything again instead of taking unchanged renderings "
               "from the render cache (the user's cache folder; never a patient's handout).")
 @click.option("--printer", metavar="QUEUE", default=None, help="Then print each print-run file on this CUPS queue.")
+@record_options
 @friendly
 def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir: Path, copies: int, mono: bool,
           content_dir: Path | None, clinic_file: Path | None, force: bool, roster_file: Path | None,
           roster_doc: str | None, roster_layout: str | None, roster_files: bool, printer: str | None,
-          no_cache: bool) -> None:
+          no_cache: bool, by: str | None, record_db: Path | None) -> None:
     """Write many handouts at once, from JOB_FILE (YAML), --all or --roster: each PDF, one print-run PDF
     per layout (every handout x copies, each starting on a front side) and manifest.json. Files already
-    up to date are not written again (a roster is always printed)."""
+    up to date are not written again (a roster is always printed). Each print run printed, and a roster's
+    handouts, are recorded in the education record."""
     from ..batch.runner import run, spec_for_all, spec_from_file
     from .printing import checked_printer, job_printer
+    from .recording import open_batch
 
     ctx = click.get_current_context()
 
@@ -327,27 +330,30 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
 
             roster = load_roster(roster_file, out_dir, roster_doc, (roster_layout or "letter",), copies, mono,
                                  content_dir, clinic_file, roster_files)
+            given_to = open_batch(by, record_db, sink is not None, None, roster)
             with _Progress() as progress:
                 outcome = run_roster(roster, progress=progress, cache=_cache(no_cache))
-            sys.exit(_batch_report(outcome, sink))
+            sys.exit(_batch_report(outcome, sink, given_to))
         if job_file:
             queue, spec = job_printer(spec_from_file(job_file))
             sink = sink or checked_printer(queue)
             if isinstance(spec.options, dict) and "roster" in spec.options:  # no heavy imports otherwise
                 from ..batch.roster import roster_from_job, run_roster
 
+                roster = roster_from_job(job_file, spec.located)
+                given_to = open_batch(by, record_db, sink is not None, None, roster)
                 with _Progress() as progress:
-                    outcome = run_roster(roster_from_job(job_file, spec.located), progress=progress,
-                                         cache=_cache(no_cache))
-                sys.exit(_batch_report(outcome, sink))
+                    outcome = run_roster(roster, progress=progress, cache=_cache(no_cache))
+                sys.exit(_batch_report(outcome, sink, given_to))
         else:
             spec = spec_for_all(layout_list, out_dir, copies, mono, content_dir, clinic_file)
+        given_to = open_batch(by, record_db, sink is not None, spec.content_dir)
         with _Progress() as progress:
             outcome = run(spec, force=force, progress=progress, cache=_cache(no_cache))
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP before any file was written
         click.echo("interrupted before any file was written", err=True)
         sys.exit(128 + getattr(exc, "signum", 2))
-    sys.exit(_batch_report(outcome, sink))
+    sys.exit(_batch_report(outcome, sink, given_to))
 
 
 def _cache(off: bool) -> Any:
@@ -357,14 +363,15 @@ def _cache(off: bool) -> Any:
     return None if off else RenderCache.default()
 
 
-def _batch_report(outcome: Any, sink: Any = None) -> int:
-    """Summary on stdout, problems on stderr; then the print runs printed (``sink``); the exit code."""
+def _batch_report(outcome: Any, sink: Any = None, given_to: Any = None) -> int:
+    """Summary on stdout, problems on stderr; then the print runs printed (``sink``) and the handouts
+    recorded (``given_to``); the exit code."""
     from .printing import print_runs
 
     where = f"{outcome.out_dir}/"
     if outcome.up_to_date:
         click.echo(f"up to date: {where} ({len(outcome.kept)} files; nothing written)")
-        return print_runs(outcome, sink)
+        return print_runs(outcome, sink, given_to)
     if outcome.interrupted:
         click.echo(f"interrupted: {len(outcome.written)} complete files written to {where} and listed in its "
                    "manifest.json; run the same command again to finish", err=True)
@@ -378,7 +385,7 @@ def _batch_report(outcome: Any, sink: Any = None) -> int:
         click.echo(f"error: {len(outcome.failed)} of {outcome.total} files could not be made (see above)"
                    f"{'; nothing was printed' if sink else ''}", err=True)
         return 1
-    return print_runs(outcome, sink)
+    return print_runs(outcome, sink, given_to)
 
 
 class _Progress:

@@ -1,5 +1,6 @@
 """Apps stage, printing: ``ivig-handout print`` and ``printers``, and a batch's print-run files sent to a
-CUPS queue (``batch --printer``). The job options come from the layout (export/sinks/printer.py)."""
+CUPS queue (``batch --printer``). The job options come from the layout (export/sinks/printer.py). Every
+job CUPS accepts is recorded in the education record (apps/recording.py); a job refused records nothing."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .cli import clinic_options, content_option, echo_notices, friendly, layout_option, mono_option, request
+from .recording import open_printed, record_given, record_options
 
 if TYPE_CHECKING:
     from ..export.sinks.printer import PrinterSink
+    from .recording import BatchRecord
 
 MAX_COPIES = 1000
 printer_option = click.option("--printer", "-P", "queue", default=None, metavar="QUEUE",
@@ -30,22 +33,28 @@ printer_option = click.option("--printer", "-P", "queue", default=None, metavar=
               help="Refuse a printer that cannot print on both sides when the layout needs it (default: print "
                    "one-sided and say what to do by hand).")
 @clinic_options
+@record_options
 @friendly
 def print_handout(document: str, layout: str, mono: bool, content_dir: Path | None, queue: str | None, copies: int,
-                  strict: bool, clinic_file: Path | None, patient_name: str | None, date: str | None) -> None:
+                  strict: bool, clinic_file: Path | None, patient_name: str | None, date: str | None, by: str | None,
+                  record_db: Path | None) -> None:
     """Print DOCUMENT (`full`, or a disorder id or alias: see `ivig-handout list`) on a CUPS printer, with
-    the paper, sides, scaling and page order its layout needs."""
-    from ..api import build
+    the paper, sides, scaling and page order its layout needs; the education record gets a row for it."""
+    from ..api import build, given
     from ..export.sinks.printer import PrinterSink
+    from ..export.sinks.record import initials
 
     sink = PrinterSink(queue, copies, strict)
     sink.check()  # before rendering: a stopped or unknown printer is said at once
-    result = build(request(document, layout, mono, content_dir, clinic_file, patient_name, date))
+    wanted = request(document, layout, mono, content_dir, clinic_file, patient_name, date)
+    record = open_printed(by, record_db)  # so is a record that cannot be written
+    result = build(wanted)
     echo_notices(result.notes)
     job = sink.send(result.artifact())
     echo_notices(sink.warnings)
     click.echo(f"printed {result.document} ({_pages(result.pages)}, {result.layout.name}) on {sink.queue_used} "
                f"as job {job}")
+    record_given(record, [given(result, copies=copies, printer=sink.queue_used, job_id=job, by=initials(by))])
 
 
 @click.command()
@@ -90,20 +99,25 @@ def job_printer(spec: Any) -> tuple[str | None, Any]:
     return options["printer"], replace(spec, options={k: v for k, v in options.items() if k != "printer"})
 
 
-def print_runs(outcome: Any, sink: PrinterSink | None) -> int:
+def print_runs(outcome: Any, sink: PrinterSink | None, given: BatchRecord | None = None) -> int:
     """Send each print-run file of a finished batch (written or already up to date) as one job, in the
-    manifest's order; the exit code (1 when a job was refused: the files after it are not sent)."""
+    manifest's order, recording each job CUPS takes (``given``); without a printer, record a roster's
+    handouts as made. The exit code (1 when a job was refused: the files after it are not sent)."""
     if sink is None:
+        if given is not None:
+            given.made(manifest_files(Path(outcome.out_dir)))
         return 0
     from ..errors import IvigError
     from ..export.pdfinfo import page_count
     from ..export.sinks import Artifact
 
-    runs = print_run_files(Path(outcome.out_dir))
+    files = manifest_files(Path(outcome.out_dir))
+    runs = print_run_files(files)
     if not runs:
         click.echo("error: the batch made no print-run file, so nothing was printed", err=True)
         return 1
-    for file, layout, personal in runs:
+    for run, personal in runs:
+        file, layout = run["file"], run["layout"]
         data = (Path(outcome.out_dir) / file).read_bytes()
         pages = page_count(data)
         try:
@@ -113,24 +127,32 @@ def print_runs(outcome: Any, sink: PrinterSink | None) -> int:
             return 1
         echo_notices(sink.warnings)
         click.echo(f"printed {file} ({_pages(pages)}, {layout}) on {sink.queue_used} as job {job}")
+        if given is not None:
+            given.printed(files, run, sink.queue_used, job)
     return 0
 
 
-def print_run_files(out_dir: Path) -> list[tuple[str, str, bool]]:
-    """(file, layout, prints patients' names) of each print-run file in a batch's manifest, in its order:
-    ``print-run-LAYOUT.pdf`` of a batch, ``roster-LAYOUT.pdf`` of a roster (which prints names)."""
+def manifest_files(out_dir: Path) -> list[dict[str, Any]]:
+    """The records of a finished batch's manifest.json: one per file, in its order."""
     import json
 
-    from ..batch import roster, runner
     from ..batch.freshness import MANIFEST
 
-    manifest = json.loads((out_dir / MANIFEST).read_bytes())
+    files: list[dict[str, Any]] = json.loads((out_dir / MANIFEST).read_bytes()).get("files", [])
+    return files
+
+
+def print_run_files(files: list[dict[str, Any]]) -> list[tuple[dict[str, Any], bool]]:
+    """The manifest record of each print-run file, and whether it prints patients' names, in manifest
+    order: ``print-run-LAYOUT.pdf`` of a batch, ``roster-LAYOUT.pdf`` of a roster (which prints names)."""
+    from ..batch import roster, runner
+
     found = []
-    for record in manifest.get("files", []):
+    for record in files:
         layout = record.get("layout")
         for prefix, personal in ((runner.PRINT_RUN, False), (roster.PRINT_RUN, True)):
             if record.get("file") == f"{prefix}-{layout}.pdf":
-                found.append((record["file"], layout, personal))
+                found.append((record, personal))
     return found
 
 

@@ -1,6 +1,8 @@
 """Apps stage, the education record on the command line: ``record list``, ``record export`` and ``record
 note``, and the options (``--by``, ``--record-db``) with which a command that makes handouts records each
-one made for a named patient (export/sinks/record.py keeps the rows)."""
+one given: made for a named patient, or printed (export/sinks/record.py keeps the rows). A batch's rows
+come from its manifest (which documents and rows each print run holds, and their hashes) and, for a
+roster, from its rows (the patients' names, kept only when the clinic's profile says so)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ import click
 
 if TYPE_CHECKING:
     from ..api import Result
-    from ..export.sinks.record import Entry, Record
+    from ..batch.roster import Roster
+    from ..export.sinks.record import Entry, Given, Record
+    from ..inputs.model import Handout
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,7 +67,8 @@ since_option = click.option("--since", type=Since(), default=None,
 def record_options(func: F) -> F:
     """``--by INITIALS`` and ``--record-db PATH``: for every command that makes handouts a patient is given."""
     by = click.option("--by", default=None, metavar="INITIALS",
-                      help="Your initials, for the education record (with --patient-name).")
+                      help="Your initials, for the education record (which keeps every handout printed, and "
+                           "every one made for a named patient).")
     return by(db_option(func))
 
 
@@ -81,6 +86,15 @@ def open_record(patient_name: str | None, by: str | None, record_db: Path | None
     return Record(record_db)
 
 
+def open_printed(by: str | None, record_db: Path | None) -> Record:
+    """The record for handouts about to be printed (each is recorded, named patient or not), checked
+    before any work: the file opened (created if new) and ``--by`` checked."""
+    from ..export.sinks.record import Record, initials
+
+    initials(by)
+    return Record(record_db)
+
+
 def record_made(record: Record | None, made: Sequence[Result], by: str | None, err: bool = False) -> None:
     """Add a row for each handout made for a named patient (call it once they are all written); say so on
     stdout, beside the ``wrote`` lines (on stderr with ``err``: the PDF is on stdout)."""
@@ -89,11 +103,102 @@ def record_made(record: Record | None, made: Sequence[Result], by: str | None, e
 
     if record is None:
         return
-    ids = [record.add(given(result, by=initials(by))).id for result in made if result.personal]
+    record_given(record, [given(result, by=initials(by)) for result in made if result.personal], err)
+
+
+def record_given(record: Record, rows: Sequence[Given], err: bool = False) -> None:
+    """Add ``rows`` to the record, in order, and say which numbers they got (nothing when there are none)."""
+    ids = [record.add(row).id for row in rows]
     if ids:
         which = f"handout {ids[0]}" if len(ids) == 1 else f"handouts {_numbers(ids)}"
         click.echo(f"recorded as {which} in {record.path} (`ivig-handout record note {ids[0]}` prints the line "
                    "for the chart)", err=err)
+
+
+def open_batch(by: str | None, record_db: Path | None, printed: bool, content_dir: Path | None,
+               roster: Roster | None = None) -> BatchRecord | None:
+    """The record for a batch, checked before any work: a roster's handouts name patients and a printed
+    batch is handed out, so both are recorded; a plain batch only written is not (``--by``: a usage error)."""
+    if roster is None and not printed:
+        if by is not None:
+            raise click.UsageError("--by goes with --printer or --roster: a batch that is only written names no "
+                                   "patient and is not recorded")
+        return None
+    return BatchRecord(open_printed(by, record_db), by, roster.content_dir if roster else content_dir, roster)
+
+
+class BatchRecord:
+    """The rows a batch adds to the record: for each print run printed, one per document in it (a plain
+    batch) or one per roster row in it; for a roster that is not printed, one per roster row once every
+    file is written. Documents, layouts, copies and hashes come from the batch's manifest (which never
+    holds names); a roster row's patient from the roster, only when the clinic's profile records names."""
+
+    def __init__(self, record: Record, by: str | None, content_dir: Path | None, roster: Roster | None = None) -> None:
+        from ..export.sinks.record import initials
+
+        self.record, self.by, self.content_dir, self.roster = record, initials(by), content_dir, roster
+        self._handout: Handout | None = None
+        self._about: dict[str, tuple[str, str]] = {}  # document -> (kind, title)
+
+    def printed(self, files: Sequence[dict[str, Any]], run: dict[str, Any], printer: str, job: str) -> None:
+        """Record the handouts of the print run ``run`` (its manifest record), printed as ``job``."""
+        record_given(self.record, self._rows(files, run, printer, job))
+
+    def made(self, files: Sequence[dict[str, Any]]) -> None:
+        """Record a roster's handouts, made but not printed (a plain batch names no one: nothing to record)."""
+        if self.roster is None:
+            return
+        from ..batch.roster import PRINT_RUN
+
+        runs = [f for f in files if f.get("file") == f"{PRINT_RUN}-{f.get('layout')}.pdf"]
+        record_given(self.record, [row for run in runs for row in self._rows(files, run, None, None)])
+
+    def _rows(self, files: Sequence[dict[str, Any]], run: dict[str, Any], printer: str | None,
+              job: str | None) -> list[Given]:
+        layout = str(run["layout"])
+        if self.roster is None:  # a plain batch: each document x the run's copies
+            own = {(f.get("document"), f.get("layout")): f["sha256"] for f in files}
+            return [self._given(doc, layout, int(run["copies"]), own[doc, layout], printer, job)
+                    for doc in run["documents"]]
+        named = self._names()
+        rows = {row.row: row for row in self.roster.rows}
+        own = {(f.get("row"), f.get("layout")): f["sha256"] for f in files if "row" in f}
+        return [self._given(doc, layout, int(copies), own.get((number, layout), run["sha256"]), printer, job,
+                            rows[number].patient.name if named else None)
+                for number, doc, copies in zip(run["rows"], run["documents"], run["copies"], strict=True)]
+
+    def _given(self, document: str, layout: str, copies: int, sha256: str, printer: str | None, job: str | None,
+               patient: str | None = None) -> Given:
+        from ..export.sinks.record import Given
+
+        handout = self._content()
+        kind, title = self._kind_and_title(document)
+        return Given(document, kind, layout, copies, sha256, handout.edition, handout.sheet.source.year, printer,
+                     job, self.by, patient or None, title)
+
+    def _content(self) -> Handout:
+        if self._handout is None:
+            from ..api import content
+
+            self._handout = content(self.content_dir)
+        return self._handout
+
+    def _kind_and_title(self, document: str) -> tuple[str, str]:
+        """The document's kind and title, as the record of a handout built alone gives them."""
+        if document not in self._about:
+            from ..plan.kinds import kind_of
+
+            kind = kind_of(self._content(), document)
+            self._about[document] = (kind.name, kind.plan(self._content(), document).title)
+        return self._about[document]
+
+    def _names(self) -> bool:
+        """Whether the roster's clinic profile says ``record_names: yes``."""
+        if self.roster is None or self.roster.clinic is None:
+            return False
+        from ..inputs.profile import load_clinic
+
+        return load_clinic(self.roster.clinic).profile.record_names
 
 
 def _numbers(ids: list[int]) -> str:
