@@ -70,6 +70,18 @@ def test_a_row_reads_back_as_it_was_added(tmp_path: Path) -> None:
     assert str(tmp_path / "record.sqlite3") in one_line(exc) and "record list" in str(exc.value)
 
 
+def test_a_days_rows_are_added_in_one_transaction(tmp_path: Path) -> None:
+    """add_all: a roster's 500 rows in order with consecutive ids, one write; a bad row adds none."""
+    record = Record(tmp_path / "record.sqlite3")
+    record.add(a_given())
+    made = record.add_all([a_given(document="mg", copies=1 + i % 3) for i in range(500)])
+    assert [e.id for e in made] == list(range(2, 502))
+    assert [e.given for e in record.entries()[1:]] == [e.given for e in made]
+    with pytest.raises(ValueError, match="copies"):  # every row is checked before any is added
+        record.add_all([a_given(), a_given(copies=0)])
+    assert len(record.entries()) == 501
+
+
 def test_entries_since_a_day_or_a_time(tmp_path: Path) -> None:
     path = tmp_path / "record.sqlite3"
     record = Record(path)

@@ -108,7 +108,7 @@ def record_made(record: Record | None, made: Sequence[Result], by: str | None, e
 
 def record_given(record: Record, rows: Sequence[Given], err: bool = False) -> None:
     """Add ``rows`` to the record, in order, and say which numbers they got (nothing when there are none)."""
-    ids = [record.add(row).id for row in rows]
+    ids = [entry.id for entry in record.add_all(rows)] if rows else []
     if ids:
         which = f"handout {ids[0]}" if len(ids) == 1 else f"handouts {_numbers(ids)}"
         click.echo(f"recorded as {which} in {record.path} (`ivig-handout record note {ids[0]}` prints the line "

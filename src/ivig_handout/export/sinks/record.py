@@ -122,14 +122,30 @@ class Record:
 
     def add(self, given: Given) -> Entry:
         """Add one row, now; the entry as stored."""
-        _check_given(given)
+        return self.add_all([given])[0]
+
+    def add_all(self, givens: Sequence[Given]) -> list[Entry]:
+        """Add rows in one transaction (one write to the disk, however many: a roster's day), in order;
+        the entries as stored."""
+        for given in givens:
+            _check_given(given)
         when = datetime.now(UTC)
-        values = (when.isoformat(timespec="microseconds"), *_values(given))
-        marks = ", ".join("?" * len(values))
+        at = when.isoformat(timespec="microseconds")
+        marks = ", ".join("?" * (len(_COLUMNS) + 1))
+        made = []
         with self._connect() as conn:
-            cursor = conn.execute(f"INSERT INTO given (at, {', '.join(_COLUMNS)}) VALUES ({marks})", values)
-        assert cursor.lastrowid is not None
-        return Entry(**asdict(given), id=cursor.lastrowid, when=when)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for given in givens:
+                    cursor = conn.execute(f"INSERT INTO given (at, {', '.join(_COLUMNS)}) VALUES ({marks})",
+                                          (at, *_values(given)))
+                    assert cursor.lastrowid is not None
+                    made.append(Entry(**asdict(given), id=cursor.lastrowid, when=when))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return made
 
     def entries(self, since: datetime | date | None = None) -> list[Entry]:
         """Every row, oldest first; with ``since``, those added at or after it (a date: from local
