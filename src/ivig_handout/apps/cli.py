@@ -375,5 +375,9 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
+from .serving import serve  # noqa: E402 - the web page's command, in its own module
+
+main.add_command(serve)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
