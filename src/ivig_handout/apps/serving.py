@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import content_option, friendly
+from .cli import friendly
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
               help="File whose first line is the clinic's passphrase for the page (kept only hashed).")
 @click.option("--allow-host", "extra_hosts", multiple=True, metavar="NAME",
               help="Another name the page is reached under (e.g. frontdesk.clinic.example); repeatable.")
-@content_option
+@click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Content pack folder (default: the bundled AAN sheet).")
 @friendly
 def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, passphrase_file: Path | None,
           extra_hosts: tuple[str, ...], content_dir: Path | None) -> None:

@@ -31,8 +31,8 @@ class WebConfig:
 
     def __post_init__(self) -> None:
         if not is_local(self.host) and self.passphrase is None:
-            raise ContentError([f"--host {self.host}: the page would be open to the network; give "
-                                "--passphrase-file FILE (or listen on 127.0.0.1 only)"])
+            raise ContentError([(f"--host {self.host}: the page would be open to the network; give "
+                                "--passphrase-file FILE (or listen on 127.0.0.1 only)")])
 
 
 def create_app(config: WebConfig) -> Flask:

@@ -59,8 +59,8 @@ def _load(path: Path, upload: Upload) -> Roster:
     except ContentError as exc:
         raise ContentError([located(p) for p in exc.problems]) from None
     if len(roster.rows) > MAX_ROWS:
-        raise ContentError([f"the roster has {len(roster.rows)} patients; at most {MAX_ROWS} are taken here; split "
-                            "it, or print it with `ivig-handout batch --roster`"])
+        raise ContentError([(f"the roster has {len(roster.rows)} patients; at most {MAX_ROWS} are taken here; split "
+                            "it, or print it with `ivig-handout batch --roster`")])
     return roster
 
 

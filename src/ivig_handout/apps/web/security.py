@@ -54,8 +54,8 @@ class Passphrase:
         except (OSError, UnicodeDecodeError, IndexError) as exc:
             raise ContentError([f"--passphrase-file: cannot read {path}: {type(exc).__name__}"]) from None
         if len(text) < MIN_PASSPHRASE:
-            raise ContentError([f"--passphrase-file: {path}: the passphrase (its first line) must be at least "
-                                f"{MIN_PASSPHRASE} characters"])
+            raise ContentError([(f"--passphrase-file: {path}: the passphrase (its first line) must be at least "
+                                f"{MIN_PASSPHRASE} characters")])
         salt = secrets.token_bytes(16)
         return cls(salt, _scrypt(text, salt))
 

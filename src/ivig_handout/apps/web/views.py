@@ -11,11 +11,12 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from werkzeug.exceptions import HTTPException
 
 from ...api import Result, build
+from ...batch.roster import Roster
 from ...errors import ContentError, IvigError
 from .app import WebConfig
 from .forms import Choice, HandoutForm, handout_choices, layout_choices
 from .previews import thumbnails
-from .rosters import Roster, Upload, check, print_runs
+from .rosters import Upload, check, print_runs
 from .security import csrf_token, sign_in
 from .store import Store
 
@@ -175,7 +176,7 @@ def roster_view(token: str, checked: Roster, choices: list[Choice]) -> RosterVie
     rows = [{"line": r.row, "name": r.patient.name, "date": r.patient.date or "",
              "handout": labels.get(r.document, r.document), "layout": r.layout or checked.layouts[0],
              "copies": r.copies or checked.copies} for r in checked.rows]
-    return RosterView(token, rows, list(dict.fromkeys(row["layout"] for row in rows)))
+    return RosterView(token, rows, list(dict.fromkeys(str(row["layout"]) for row in rows)))
 
 
 @blueprint.post("/roster/print-run")
@@ -183,8 +184,8 @@ def roster_print_run() -> Response | tuple[str, int]:
     """One layout's print run of a checked roster, as a PDF download."""
     upload = state().rosters.get(request.form.get("token", ""), csrf_token())
     if upload is None:
-        return page(422, roster_errors=["Roster: this roster is no longer held here (after 15 minutes); "
-                                        "upload it again"])
+        return page(422, roster_errors=[("Roster: this roster is no longer held here (after 15 minutes); "
+                                        "upload it again")])
     try:
         runs = print_runs(upload)
     except IvigError as exc:
