@@ -15,7 +15,7 @@ from ...batch.roster import Roster
 from ...errors import ContentError, IvigError
 from .app import WebConfig
 from .forms import Choice, HandoutForm, handout_choices, layout_choices
-from .previews import thumbnails
+from .previews import Thumbnails
 from .rosters import Upload, check, print_runs
 from .security import csrf_token, sign_in
 from .store import Store
@@ -32,7 +32,7 @@ class State:
     config: WebConfig
     choices: list[Choice] = field(init=False)
     layouts: list[tuple[str, str]] = field(init=False)
-    previews: Store[list[bytes]] = field(default_factory=lambda: Store(ttl=300))
+    previews: Store[Thumbnails] = field(default_factory=lambda: Store(ttl=300))
     rosters: Store[Upload] = field(default_factory=lambda: Store(ttl=900, limit=16))
 
     def __post_init__(self) -> None:
@@ -102,10 +102,9 @@ def preview_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
         result, _copies = make(form)
     except IvigError as exc:
         return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
-    pngs = thumbnails(result.data)
-    token = state().previews.put(csrf_token(), pngs)
+    token = state().previews.put(csrf_token(), Thumbnails(result.data, result.pages))
     label = next(c.label for c in state().choices if c.id == result.document)
-    shown = Preview(token, len(pngs), label, result.notes)
+    shown = Preview(token, result.pages, label, result.notes)
     return page(form=form, fragment=fragment, preview=shown)
 
 
@@ -138,10 +137,11 @@ def pdf_response(data: bytes, file_name: str) -> Response:
 
 @blueprint.get("/preview/<token>/<int:number>.png")
 def preview_image(token: str, number: int) -> Response:
-    pngs = state().previews.get(token, csrf_token())
-    if pngs is None or not 1 <= number <= len(pngs):
+    thumbnails = state().previews.get(token, csrf_token())
+    png = thumbnails.png(number) if thumbnails is not None else None
+    if png is None:
         abort(404)
-    return Response(pngs[number - 1], mimetype="image/png")
+    return Response(png, mimetype="image/png")
 
 
 @blueprint.post("/roster")
