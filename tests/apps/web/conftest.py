@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+import ivig_handout
 from ivig_handout.apps.web import WebConfig, create_app
 
 NAME = "Jane Quimby-Public"  # the patient's name the tests look for (and look for in the wrong places)
@@ -73,9 +74,9 @@ class Served:
 def serve(*args: str) -> Iterator[Served]:
     """``ivig-handout serve`` on a free port, until the test is done; its first stdout line is the address."""
     port = free_port()
-    env = dict(os.environ)
-    if (CHECKOUT / "src").is_dir() and "PYTHONPATH" not in env:
-        env["PYTHONPATH"] = str(CHECKOUT / "src")
+    env = dict(os.environ)  # the server runs the package these tests import (installed, or the checkout's)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(ivig_handout.__file__).resolve().parents[1]),
+                                         *filter(None, [env.get("PYTHONPATH")])])
     process = subprocess.Popen([sys.executable, "-m", "ivig_handout", "serve", "--port", str(port), *args],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
