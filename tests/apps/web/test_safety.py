@@ -183,6 +183,8 @@ def test_passphrase_sign_in() -> None:
     wrong = client.post("/login", data={"csrf_token": csrf, "passphrase": "guess"})
     assert wrong.status_code == 401 and "not the clinic" in wrong.text
     assert client.post("/preview", data={"csrf_token": csrf, **handout_form()}).status_code == 302
+    htmx = client.post("/preview", data={"csrf_token": csrf, **handout_form()}, headers={"HX-Request": "true"})
+    assert htmx.headers["HX-Redirect"] == "/login" and htmx.text == ""
     right = client.post("/login", data={"csrf_token": csrf, "passphrase": "correct horse battery"})
     assert right.status_code == 302
     page = client.get("/")

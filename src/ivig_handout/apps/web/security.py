@@ -137,6 +137,8 @@ def install(app: Flask, hosts: frozenset[str], passphrase: Passphrase | None) ->
             if not sent or not hmac.compare_digest(sent, str(session.get("csrf", ""))):
                 abort(400, "this form has expired or did not come from this page; reload the page and try again")
         if passphrase is not None and request.endpoint not in OPEN_ENDPOINTS and not _signed_in():
+            if request.headers.get("HX-Request") == "true":  # htmx: the whole page goes to the sign-in form
+                return Response("", headers={"HX-Redirect": url_for("web.login")})
             return redirect(url_for("web.login"))  # type: ignore[return-value]
         return None
 

@@ -1,14 +1,20 @@
 // The handout field as an accessible combobox (WAI-ARIA 1.2, list autocomplete): typing filters the
-// handouts by name, abbreviation or other name; arrow keys move through the matches, Enter picks one,
-// Escape closes the list. Without JavaScript the field keeps its native <datalist>.
+// handouts by the start of any word of a name, abbreviation or other name ("myasth", "gravis", "MG");
+// arrow keys move through the matches, Enter picks one, Escape closes the list. Without JavaScript
+// the field keeps its native <datalist>.
 (function () {
   "use strict";
+
+  // " word word ...": lower case, every run of non-letters one space, so " " + typed finds word starts
+  function words(text) {
+    return " " + text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+  }
 
   function enhance(input) {
     var list = document.getElementById(input.getAttribute("list"));
     if (!list) { return; }
     var choices = Array.prototype.map.call(list.options, function (option) {
-      return { label: option.value, terms: (option.dataset.terms || "") + " | " + option.value.toLowerCase() };
+      return { label: option.value, terms: words((option.dataset.terms || "") + " " + option.value) };
     });
     var box = document.createElement("ul");
     box.id = input.id + "-listbox";
@@ -34,7 +40,7 @@
     }
 
     function open() {
-      var typed = input.value.trim().toLowerCase().replace(/\s+/g, " ");
+      var typed = words(input.value);
       box.textContent = "";
       choices.filter(function (c) { return c.terms.indexOf(typed) !== -1; }).forEach(function (c, i) {
         var item = document.createElement("li");
