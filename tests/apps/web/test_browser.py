@@ -47,6 +47,9 @@ def axe(page: Page) -> dict[str, Any]:
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", AXE_TAGS)
     details = [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in found["violations"]]
     assert details == []
+    rules = sum(len(found[k]) for k in ("violations", "passes", "incomplete", "inapplicable"))
+    assert rules >= 50 and {"color-contrast", "label", "image-alt"} <= {r["id"] for r in found["passes"]} | {
+        r["id"] for r in found["inapplicable"]}  # axe really ran its WCAG 2.1 AA rules
     return found
 
 
