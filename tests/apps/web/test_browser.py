@@ -79,6 +79,7 @@ def test_find_preview_and_download(desk: Page) -> None:
     thumb = desk.get_by_role("img", name="Page 1 of 1")
     expect(thumb).to_be_visible()
     expect(desk.get_by_role("heading", name="Preview: Myasthenia gravis (MG)")).to_be_visible()
+    desk.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
     assert desk.evaluate("img => img.naturalWidth", thumb.element_handle()) == 420
     assert "Jane" not in desk.url and desk.url.endswith("/")  # updated in place, nothing in the address
     axe(desk)
