@@ -46,6 +46,14 @@ def test_host_header_is_checked(page_client: Page) -> None:
     assert page_client.client.get("/", headers={"Host": "127.0.0.1"}).status_code == 200
 
 
+def test_no_query_strings(page_client: Page) -> None:
+    for path in ("/?patient_name=Jane", "/preview?x=1", "/static/page.css?v=1"):
+        made = page_client.client.get(path)
+        assert made.status_code == 400 and "takes nothing in its address" in made.text, path
+    made = page_client.client.post("/?patient_name=Jane", data=handout_form(csrf_token=page_client.csrf))
+    assert made.status_code == 400
+
+
 def test_allowed_hosts() -> None:
     local = allowed_hosts("127.0.0.1", 8080)
     assert {"127.0.0.1:8080", "localhost:8080", "[::1]:8080"} <= local

@@ -1,6 +1,7 @@
 """Apps stage, web: the page's safety rules, applied to every request.
 
 - The Host header must name this server (a page on another site cannot reach it by DNS rebinding).
+- No address carries a query string (nothing typed, a name least of all, ends up in an address).
 - Every POST carries the session's CSRF token; uploads are capped before they are read.
 - With a passphrase (required off this computer), every page but the sign-in form needs a session
   signed in with it; only a scrypt hash of the passphrase is kept.
@@ -129,6 +130,8 @@ def install(app: Flask, hosts: frozenset[str], passphrase: Passphrase | None) ->
     def _check() -> Response | None:
         if request.host.lower() not in hosts:
             abort(400, "this page is not served under that address; use the address `ivig-handout serve` printed")
+        if request.query_string:  # the page never puts anything in an address (a name there would be logged)
+            abort(400, "this page takes nothing in its address; go back to the page and use its form")
         if request.method == "POST":
             limit = app.config["MAX_CONTENT_LENGTH"]
             if request.content_length is not None and request.content_length > limit:
