@@ -103,7 +103,7 @@ def preview_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
     except IvigError as exc:
         return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
     token = state().previews.put(csrf_token(), Thumbnails(result.data, result.pages))
-    label = next(c.label for c in state().choices if c.id == result.document)
+    label = next((c.label for c in state().choices if c.id == result.document), result.document)
     shown = Preview(token, result.pages, label, result.notes)
     return page(form=form, fragment=fragment, preview=shown)
 
