@@ -24,6 +24,15 @@ SHARED_SOURCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "source"
 FIXTURE_SOURCE = Path(__file__).resolve().parent / "data" / "aan-ivig-neuromuscular-2012.txt"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test writes the user's own education record: the data folder (XDG_DATA_HOME) is a temporary one."""
+    with pytest.MonkeyPatch.context() as patch:
+        home = tmp_path_factory.mktemp("data-home")
+        patch.setenv("XDG_DATA_HOME", str(home))
+        yield home
+
+
 @pytest.fixture(scope="session")
 def handout() -> Handout:
     return load_handout()
@@ -103,3 +112,6 @@ def device(where: Path, minor: int) -> Path:
     except PermissionError:
         pytest.skip("cannot make device nodes here")
     return where
+
+
+from .printserver import PrintServer, print_server  # noqa: E402, F401  (the private CUPS server, tests/printserver.py)

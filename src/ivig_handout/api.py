@@ -4,6 +4,7 @@ PDF and the notes for the user as values."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -13,17 +14,21 @@ from .design.layouts import Layout, get_layout
 from .export.impose import impose_for
 from .export.pdfinfo import page_count
 from .export.sinks import Artifact
+from .export.sinks.record import Given
+from .export.stamp import Prepared
 from .export.tagging import tag
 from .inputs.content import load_handout
 from .inputs.model import Handout
-from .inputs.patient import Patient, patient
+from .inputs.patient import SLOT, Patient, is_template, patient, template_of
 from .inputs.profile import Clinic, load_clinic
 from .plan.kinds import Kind, all_documents, get_kind, resolve
 from .plan.profile import apply
 from .render.fit import fit
+from .render.record import Slot
 
-__all__ = ["REVIEW_AFTER_DAYS", "Patient", "Request", "Result", "build", "build_all", "content", "documents",
-           "impose", "layouts", "make", "patient", "render_pages", "review_notes", "warm_up"]
+__all__ = ["REVIEW_AFTER_DAYS", "Patient", "Provenance", "Request", "Result", "build", "build_all", "content",
+           "documents", "given", "impose", "layouts", "make", "patient", "render_pages", "review_notes", "stamped",
+           "template", "template_for", "values_for", "warm_up"]
 
 REVIEW_AFTER_DAYS = 365
 
@@ -44,6 +49,17 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """What the education record needs beyond the PDF: the document's title, the content pack's edition
+    and its source's year, and the patient's name only when the clinic's profile says ``record_names: yes``."""
+
+    title: str
+    edition: str
+    source_year: int
+    patient: str | None = None
+
+
+@dataclass(frozen=True)
 class Result:
     """What was made: the PDF, its page count, the layout used, the document's kind and canonical id,
     its default file name, the body type size it was set in, the profile parts that gave way, and
@@ -59,6 +75,8 @@ class Result:
     left_out: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     personal: bool = False  # prints a patient's name
+    about: Provenance = Provenance("", "", 0)  # what the education record says about it (see given())
+    slots: tuple[Slot, ...] = ()  # a template's places for the patient's values (stamped())
 
     def artifact(self) -> Artifact:
         """The PDF as a sink takes it."""
@@ -66,21 +84,33 @@ class Result:
                         self.personal)
 
 
-def build(request: Request) -> Result:
+def given(result: Result, *, copies: int = 1, printer: str | None = None, job_id: str | None = None,
+          by: str | None = None) -> Given:
+    """The education record's row for ``result`` handed out (``copies``, printed on ``printer`` as
+    ``job_id``, by the staff member with initials ``by``)."""
+    about = result.about
+    return Given(result.document, result.kind, result.layout.name, copies, hashlib.sha256(result.data).hexdigest(),
+                 about.edition, about.source_year, printer, job_id, by, about.patient, about.title)
+
+
+def build(request: Request, stamp: bool = True) -> Result:
     """Make one document: planned, fitted, rendered and imposed on print sheets if the layout says so.
+    A patient's values are stamped into the document's template where they fit (``stamp=False``:
+    rendered in full, the plain way; both read the same).
 
     Raises an IvigError subclass (one line each: ContentError, NotFoundError, FitError) for anything
     the user can fix.
     """
-    return impose(render_pages(request))
+    return impose(render_pages(request, stamp))
 
 
 def make(handout: Handout, document: str, layout: Layout, clinic: Clinic | None = None,
-         patient: Patient | None = None, kind: str | None = None) -> Result:
+         patient: Patient | None = None, kind: str | None = None, stamp: bool = True) -> Result:
     """build() for a caller that already holds the loaded values (a content pack, a layout, a clinic
-    profile): the same stages, nothing read from disk."""
+    profile): the same stages, nothing read from disk. ``stamp=False`` renders a patient's handout in
+    full instead of stamping the name into its template (the two read the same; tests compare them)."""
     found, doc_id = resolve(handout, document, kind)
-    return impose(_render(handout, found, doc_id, layout, clinic, patient))
+    return impose(_pages(handout, found, doc_id, layout, clinic, patient, stamp))
 
 
 def impose(pages: Result) -> Result:
@@ -96,14 +126,99 @@ def build_all(requests: Sequence[Request]) -> list[Result]:
     return [build(r) for r in requests]
 
 
-def render_pages(request: Request) -> Result:
+def render_pages(request: Request, stamp: bool = True) -> Result:
     """The document's logical pages on the layout's page size, before any imposition (layouts that
     differ only in imposition, such as booklet and 2-up, share one rendering)."""
     handout = load_handout(request.content)
     layout = get_layout(request.layout, mono=request.mono)
     kind, doc_id = resolve(handout, request.document, request.kind)
     clinic = load_clinic(request.clinic) if request.clinic is not None else None
-    return _render(handout, kind, doc_id, layout, clinic, request.patient)
+    return _pages(handout, kind, doc_id, layout, clinic, request.patient, stamp)
+
+
+def _pages(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
+           patient: Patient | None, stamp: bool = True) -> Result:
+    """The logical pages: a patient's values stamped into the document's template where they fit
+    its slots (the template rendered once per process), otherwise a full render."""
+    if stamp and patient is not None and not is_template(patient):
+        made = stamped(template(handout, kind, doc_id, layout, clinic, template_of(patient)), patient)
+        if made is not None:
+            return made
+    return _render(handout, kind, doc_id, layout, clinic, patient)
+
+
+_TEMPLATES: dict[tuple[object, ...], tuple[Handout, Clinic | None, Result]] = {}
+_KEEP_TEMPLATES = 64  # distinct (document, layout, clinic, values given): each about 60 KB
+
+
+def template(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
+             shape: Patient) -> Result:
+    """The document rendered with its "Prepared for" values left as slots (``shape``: template_of
+    a patient), kept while the loaded content pack and profile are the same objects."""
+    key = (id(handout), id(clinic), kind.name, doc_id, layout.name, layout.mono, shape)
+    held = _TEMPLATES.get(key)
+    if held is not None and held[0] is handout and held[1] is clinic:
+        return held[2]
+    made = _render(handout, kind, doc_id, layout, clinic, shape)
+    if len(_TEMPLATES) >= _KEEP_TEMPLATES:
+        del _TEMPLATES[next(iter(_TEMPLATES))]  # the oldest
+    _TEMPLATES[key] = (handout, clinic, made)
+    return made
+
+
+def template_for(request: Request) -> Result:
+    """The template of the request's document: its patient's values left as slots (render_pages)."""
+    handout = load_handout(request.content)
+    layout = get_layout(request.layout, mono=request.mono)
+    kind, doc_id = resolve(handout, request.document, request.kind)
+    clinic = load_clinic(request.clinic) if request.clinic is not None else None
+    return template(handout, kind, doc_id, layout, clinic, template_of(request.patient or Patient()))
+
+
+def values_for(template: Result, patient: Patient) -> dict[str, str] | None:
+    """The patient's values by slot field, if every one fits its slot of ``template`` as a full
+    render would lay it out; None otherwise (and for a template without slots)."""
+    from .render.stamp import DATE, NAME, fits
+
+    values = {NAME: patient.name or "", DATE: patient.date or ""}
+    if not template.slots or not all(fits(slot, values[slot.field]) for slot in template.slots):
+        return None
+    return values
+
+
+_PREPARED: dict[bytes, Prepared] = {}
+
+
+def prepared(template: bytes) -> Prepared:
+    """``template`` read once for fast stamping (kept for the templates kept)."""
+    from .export.stamp import prepare
+
+    made = _PREPARED.get(template)
+    if made is None:
+        if len(_PREPARED) >= _KEEP_TEMPLATES:
+            del _PREPARED[next(iter(_PREPARED))]
+        made = _PREPARED[template] = prepare(template) or Prepared(template, (), (), 0)
+    return made
+
+
+def stamped(template: Result, patient: Patient) -> Result | None:
+    """``template`` (template()) with the patient's name and date set into its slots, reading as a
+    full render does; None when a value would not fit its slot (the caller renders in full)."""
+    from .export.stamp import fast_stamp, stamp
+    from .render.stamp import draw_stamps
+
+    values = values_for(template, patient)
+    if values is None:
+        return None
+    drawn = draw_stamps([(template.slots, values)])
+    data = fast_stamp(prepared(template.data), drawn) if not drawn.pdf else None
+    if data is None:
+        try:
+            data = stamp(template.data, drawn)
+        except LookupError:  # a face the template does not have
+            return None
+    about = template.about if template.about.patient is None else replace(template.about, patient=patient.name)
+    return replace(template, data=data, personal=patient.name is not None, slots=(), about=about)
 
 
 def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
@@ -116,9 +231,11 @@ def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: C
     keep = "one page" if fitted.limit == 1 else f"{fitted.limit} pages"
     notes = review_notes(handout)
     notes += [f"{part} was left out of {doc_id} on {layout.name} to keep {keep}" for part in fitted.left_out]
-    personal = patient is not None and patient.name is not None
+    personal = patient is not None and patient.name not in (None, SLOT)
+    named = patient.name if patient is not None and clinic is not None and clinic.profile.record_names else None
+    about = Provenance(plan.title, handout.edition, handout.sheet.source.year, named)  # a template's: SLOT
     return Result(data, fitted.pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
-                  fitted.body, fitted.left_out, tuple(notes), personal)
+                  fitted.body, fitted.left_out, tuple(notes), personal, about, fitted.slots)
 
 
 def tagged(layout: Layout) -> bool:

@@ -122,7 +122,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, tuple[i
 BAD_JOBS = {
     "unknown key": ({"documents": DOCS, "layots": ["letter"], "output": "o"},
                     ("job.yaml:2:1: layots: unknown field 'layots' (allowed: clinic, content, copies, documents, "
-                     "layouts, mono, output)")),
+                     "layouts, mono, output, printer)")),
     "bad layout": ({"documents": DOCS, "layouts": ["letter", "leter"], "output": "o"},
                    "job.yaml:2:21: layouts[1]: unknown layout 'leter': did you mean 'letter'?"),
     "bad document": ({"documents": ["full", "gbz"], "layouts": ["letter"], "output": "o"},

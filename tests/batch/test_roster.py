@@ -148,3 +148,46 @@ def test_in_process_run_with_copies(tmp_path: Path) -> None:
     reader = PdfReader(io.BytesIO((tmp_path / "out" / "roster-letter.pdf").read_bytes()))
     firsts = [_text(p) for p in reader.pages if "Prepared for" in _text(p)]
     assert [("Ann Lee" in t, "Bo Chan" in t) for t in firsts] == [(True, False)] * 3 + [(False, True)] * 2
+
+
+def test_stamped_rows_read_as_full_renders(every_disorder) -> None:
+    """Each row's file, and its handout in the print run, read as the full render of that row (the
+    rows are stamped into one template per document; the longest name is rendered in full)."""
+    from ivig_handout.api import make
+    from ivig_handout.design.layouts import get_layout
+    from ivig_handout.inputs.patient import Patient
+
+    out, rows = every_disorder
+    run = PdfReader(out / "roster-letter.pdf")
+    page = 0
+    handout = load_handout(None)
+    for i, (name, doc, copies) in enumerate(rows):
+        full = PdfReader(io.BytesIO(make(handout, doc, get_layout("letter"), None, Patient(name, "1 December 2026"),
+                                         stamp=False).data))
+        row = PdfReader(out / f"row-{i + 2:04d}-{doc}-letter.pdf")
+        assert [_text(p) for p in row.pages] == [_text(p) for p in full.pages], (i, doc)
+        n = len(full.pages)
+        for _copy in range(copies):
+            assert [_text(run.pages[page + k]) for k in range(n)] == [_text(p) for p in full.pages], (i, doc)
+            page += n + n % 2
+        tree = subprocess.run(["pdfinfo", "-struct-text", str(out / f"row-{i + 2:04d}-{doc}-letter.pdf")],
+                              capture_output=True, text=True, check=True).stdout
+        assert f'"{name} "' in tree  # in the structure tree, as a full render has it
+
+
+def test_a_roster_of_a_thousand_rows_shares_one_template_per_document(tmp_path: Path) -> None:
+    """1,000 rows of one document: one print run holding every name in order, about the size of one
+    handout plus a few hundred bytes a row (the template's fonts and pages are not repeated)."""
+    names = [f"Patient {i:04d} Ngô" if i % 3 == 0 else f"Patient {i:04d}" for i in range(1000)]
+    (tmp_path / "r.csv").write_text("name\n" + "\n".join(names) + "\n", encoding="utf-8")
+    outcome = run_roster(load_roster(tmp_path / "r.csv", tmp_path / "out", document="gbs"))
+    assert not outcome.failed
+    path = tmp_path / "out" / "roster-letter.pdf"
+    data = path.read_bytes()
+    pages = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")[:-1]  # poppler: pypdf takes 20 ms a page
+    assert len(pages) == len(PdfReader(io.BytesIO(data)).pages) == 2000
+    firsts = [" ".join(pages[p].split()) for p in range(0, 2000, 2)]
+    assert all(f"Prepared for {name} Date" in text for name, text in zip(names, firsts, strict=True))
+    assert all(not pages[p].strip() for p in range(1, 2000, 2))  # blank backs
+    assert len(data) < 120_000 + 1000 * 600, len(data)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ..version import __version__
+from .recording import open_record, record, record_made, record_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_OUT = Path("out")
@@ -89,13 +90,15 @@ class LayoutNames(_ListType):
         return [LayoutName().convert(n, param, ctx) for n in names]
 
 
-content_option = click.option(
+content_option: Callable[[F], F] = click.option(
     "--content", "content_dir", type=click.Path(path_type=Path), default=None,
     help="Content pack folder (default: the bundled AAN sheet).",
 )
-layout_option = click.option("--layout", "-l", type=LayoutName(), default="letter", show_default=True,
-                             help="Print layout; see `ivig-handout layouts`.")
-mono_option = click.option("--mono", is_flag=True, help="Print in greyscale.")
+layout_option: Callable[[F], F] = click.option(
+    "--layout", "-l", type=LayoutName(), default="letter", show_default=True,
+    help="Print layout; see `ivig-handout layouts`.",
+)
+mono_option: Callable[[F], F] = click.option("--mono", is_flag=True, help="Print in greyscale.")
 
 
 def clinic_options(func: F) -> F:
@@ -146,19 +149,23 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="PDF file to write (default: out/ivig-information-sheet-LAYOUT.pdf).")
 @clinic_options
+@record_options
 @friendly
 def build(layout: str, mono: bool, content_dir: Path | None, output: Path | None, clinic_file: Path | None,
-          patient_name: str | None, date: str | None) -> None:
+          patient_name: str | None, date: str | None, by: str | None, record_db: Path | None) -> None:
     """Write the full information sheet."""
     from ..api import build as build_doc
     from ..export.sinks.file import FileSink
 
     sink = FileSink(output, DEFAULT_OUT)
     sink.check()
-    result = build_doc(request("full", layout, mono, content_dir, clinic_file, patient_name, date, "full-sheet"))
+    wanted = request("full", layout, mono, content_dir, clinic_file, patient_name, date, "full-sheet")
+    given_to = open_record(patient_name, by, record_db)
+    result = build_doc(wanted)
     echo_notices(result.notes)
     where = sink.send(result.artifact())  # with -o - the PDF is all there is on stdout
     click.echo(f"wrote {where} ({result.pages} pages, {result.layout.name})", err=sink.to_stdout)
+    record_made(given_to, [result], by, sink.to_stdout)
 
 
 @main.command()
@@ -182,10 +189,11 @@ def layouts() -> None:
 @click.option("--out-dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
               help="Folder for files named ivig-ID-LAYOUT.pdf.")
 @clinic_options
+@record_options
 @friendly
 def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool, content_dir: Path | None,
               output: Path | None, out_dir: Path, clinic_file: Path | None, patient_name: str | None,
-              date: str | None) -> None:
+              date: str | None, by: str | None, record_db: Path | None) -> None:
     """Write the one-page handout for DISORDER (an id or alias; see `ivig-handout list`), or --all."""
     from ..api import build_all, documents
     from ..export.sinks.file import FileSink
@@ -197,6 +205,7 @@ def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool
     sink = FileSink(output, out_dir)
     sink.check()
     base = request(str(disorder or ""), layout, mono, content_dir, clinic_file, patient_name, date, "one-pager")
+    given_to = open_record(patient_name, by, record_db)
     wanted = documents(content_dir, "one-pager") if all_disorders else [str(disorder)]
     made = build_all([replace(base, document=doc) for doc in wanted])
     for line in dict.fromkeys(note for result in made for note in result.notes):
@@ -206,6 +215,7 @@ def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool
         pages = result.pages
         click.echo(f"wrote {where} ({pages} page{'s' if pages != 1 else ''}, {result.layout.name})",
                    err=sink.to_stdout)
+    record_made(given_to, made, by, sink.to_stdout)
 
 
 @main.command("list")
@@ -279,14 +289,16 @@ _ROSTER_ONLY = {"roster_doc": "--doc", "roster_layout": "--layout", "roster_file
 @click.option("--layout", "roster_layout", default=None,
               help="Layout for roster rows without a layout (with --roster; default letter).")
 @click.option("--files", "roster_files", is_flag=True, help="One file per roster row as well (with --roster).")
+@click.option("--printer", metavar="QUEUE", default=None, help="Then print each print-run file on this CUPS queue.")
 @friendly
 def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir: Path, copies: int, mono: bool,
           content_dir: Path | None, clinic_file: Path | None, force: bool, roster_file: Path | None,
-          roster_doc: str | None, roster_layout: str | None, roster_files: bool) -> None:
+          roster_doc: str | None, roster_layout: str | None, roster_files: bool, printer: str | None) -> None:
     """Write many handouts at once, from JOB_FILE (YAML), --all or --roster: each PDF, one print-run PDF
     per layout (every handout x copies, each starting on a front side) and manifest.json. Files already
     up to date are not written again (a roster is always printed)."""
     from ..batch.runner import run, spec_for_all, spec_from_file
+    from .printing import checked_printer, job_printer
 
     ctx = click.get_current_context()
 
@@ -305,6 +317,7 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
         raise click.UsageError(f"{', '.join(roster_only)} only go with --roster")
     if job_file and given(_ALL_ONLY):
         raise click.UsageError(f"{', '.join(given(_ALL_ONLY))} only go with --all; set them in the job file instead")
+    sink = checked_printer(printer)
     try:
         if roster_file is not None:
             from ..batch.roster import load_roster, run_roster
@@ -313,15 +326,16 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
                                  content_dir, clinic_file, roster_files)
             with _Progress() as progress:
                 outcome = run_roster(roster, progress=progress)
-            sys.exit(_batch_report(outcome))
+            sys.exit(_batch_report(outcome, sink))
         if job_file:
-            spec = spec_from_file(job_file)
+            queue, spec = job_printer(spec_from_file(job_file))
+            sink = sink or checked_printer(queue)
             if isinstance(spec.options, dict) and "roster" in spec.options:  # no heavy imports otherwise
                 from ..batch.roster import roster_from_job, run_roster
 
                 with _Progress() as progress:
                     outcome = run_roster(roster_from_job(job_file, spec.located), progress=progress)
-                sys.exit(_batch_report(outcome))
+                sys.exit(_batch_report(outcome, sink))
         else:
             spec = spec_for_all(layout_list, out_dir, copies, mono, content_dir, clinic_file)
         with _Progress() as progress:
@@ -329,15 +343,17 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP before any file was written
         click.echo("interrupted before any file was written", err=True)
         sys.exit(128 + getattr(exc, "signum", 2))
-    sys.exit(_batch_report(outcome))
+    sys.exit(_batch_report(outcome, sink))
 
 
-def _batch_report(outcome: Any) -> int:
-    """Summary on stdout, problems on stderr; the exit code."""
+def _batch_report(outcome: Any, sink: Any = None) -> int:
+    """Summary on stdout, problems on stderr; then the print runs printed (``sink``); the exit code."""
+    from .printing import print_runs
+
     where = f"{outcome.out_dir}/"
     if outcome.up_to_date:
         click.echo(f"up to date: {where} ({len(outcome.kept)} files; nothing written)")
-        return 0
+        return print_runs(outcome, sink)
     if outcome.interrupted:
         click.echo(f"interrupted: {len(outcome.written)} complete files written to {where} and listed in its "
                    "manifest.json; run the same command again to finish", err=True)
@@ -348,9 +364,10 @@ def _batch_report(outcome: Any) -> int:
     kept = f", {len(outcome.kept)} already up to date" if outcome.kept else ""
     click.echo(f"wrote {len(outcome.written)} files to {where}{kept}; list in {where}manifest.json")
     if outcome.failed:
-        click.echo(f"error: {len(outcome.failed)} of {outcome.total} files could not be made (see above)", err=True)
+        click.echo(f"error: {len(outcome.failed)} of {outcome.total} files could not be made (see above)"
+                   f"{'; nothing was printed' if sink else ''}", err=True)
         return 1
-    return 0
+    return print_runs(outcome, sink)
 
 
 class _Progress:
@@ -375,8 +392,12 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
+from .printing import print_handout, printers  # noqa: E402  (they use the options above)
 from .serving import serve  # noqa: E402 - the web page's command, in its own module
 
+main.add_command(print_handout)
+main.add_command(printers)
+main.add_command(record)
 main.add_command(serve)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,6 +37,7 @@ class JobFile(BaseModel):
     content: str | None = None
     mono: bool = False
     clinic: str | None = None  # a clinic profile printed on every handout
+    printer: str | None = Field(default=None, min_length=1)  # a CUPS queue for the print runs (apps/printing)
 
     @field_validator("documents", "layouts", mode="before")
     @classmethod

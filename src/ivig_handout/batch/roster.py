@@ -1,9 +1,10 @@
 """Batch stage, roster: a day's patients (inputs.roster) -> one print-ready PDF per layout in roster
 order (``roster-LAYOUT.pdf``), optionally one file per row, and manifest.json without names or dates.
 
-Every row is rendered in full through the library API (api.build) in the batch's worker pool; the
-run is ordered (rows in, print run out) so a later step can swap the full render of a row for a
-template stamped with the name (issue 12, point 3) behind ``render_row`` without touching the rest.
+Each distinct (document, layout, values given) is rendered once, as a template (in the worker pool);
+each row's name and date are stamped into it (api.values_for, render/stamp.py, export/stamp.py): in
+the print run a row adds only its stamped values, sharing the template's pages. A row whose values
+do not fit the template's slots, and every row on an imposed layout, is made by api.build in the pool.
 Rosters are always rendered: the freshness check of a plain batch does not apply (the inputs include
 names, which are never hashed into a manifest).
 """
@@ -21,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..api import Request
+from ..api import Request, Result
 from ..design.layouts import all_layouts, get_layout
 from ..errors import ContentError, IvigError, NotFoundError, OutputError
+from ..export.stamp import Stamped
 from ..inputs.content import load_handout
 from ..inputs.model import Handout
 from ..inputs.roster import MAX_COPIES, RosterRow, read_roster
@@ -35,9 +37,10 @@ from .jobs import at_field, check_clinic, check_out_dir, item_path, path_is
 from .runner import LOCK_WAIT, FolderLock, Outcome, Progress, Stop, remove_stale_parts
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Executor, Future
 
     from ..inputs.yamlio import Located
+    from ..render.record import Slot
 
 PRINT_RUN = "roster"
 DEFAULT_LAYOUT = "letter"
@@ -56,6 +59,7 @@ class Roster:
     content_dir: Path | None = None
     clinic: Path | None = None
     files: bool = False  # one file per row as well
+    stamp: bool = True  # False: every row rendered in full, the plain way (benchmarks pair the two)
 
     def items(self) -> list[Item]:
         """What to render, in roster order: each row in its layout (or each default layout)."""
@@ -84,23 +88,37 @@ class Item:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A row's PDF (or the one-line reason it could not be made)."""
+    """A row's PDF (or the one-line reason it could not be made); a stamped row's print-run member
+    (its template and its values' index in the run's stamp) and, with ``files``, its own PDF."""
 
     data: bytes = b""
     pages: int = 0
     error: str = ""
+    member: Stamped | None = None
 
 
-def render_row(request: Request) -> Rendered:
-    """One row, rendered in full through the library API (runs in a worker)."""
+def render_row(request: Request, stamp: bool = True) -> Rendered:
+    """One row through the library API (runs in a worker): stamped into the worker's template of its
+    document, or rendered in full where its values do not fit (and on imposed layouts, imposed)."""
     from ..api import build
     from .workers import failure_reason
 
     try:
-        result = build(request)
+        result = build(request, stamp)
     except Exception as exc:  # noqa: BLE001 - one failing row must not stop the others
         return Rendered(error=failure_reason(exc))
     return Rendered(result.data, result.pages)
+
+
+def render_template(request: Request) -> Result | str:
+    """A document's template for the request's patient (runs in a worker); the reason if it fails."""
+    from ..api import template_for
+    from .workers import failure_reason
+
+    try:
+        return template_for(request)
+    except Exception as exc:  # noqa: BLE001 - the rows of a failing template fail, the others go on
+        return failure_reason(exc)
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -194,6 +212,7 @@ class RosterJobFile(BaseModel):
     mono: bool = False
     clinic: str | None = None
     files: bool = False
+    printer: str | None = Field(default=None, min_length=1)  # a CUPS queue for the print runs (apps/printing)
 
     @field_validator("documents", "layouts", mode="before")
     @classmethod
@@ -226,10 +245,12 @@ def roster_from_job(path: Path, located: Located) -> Roster:
 
 @dataclass
 class _Run:
-    """One print run being assembled: the layout's handouts in roster order."""
+    """One print run being assembled: the layout's handouts in roster order (a PDF, or a template
+    and the index of the row's values in ``values``, with its copies)."""
 
     layout: str
-    members: list[tuple[bytes, int]] = field(default_factory=list)  # (PDF, copies)
+    members: list[tuple[bytes | Stamped, int]] = field(default_factory=list)
+    values: list[tuple[tuple[Slot, ...], dict[str, str]]] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     failed: bool = False
 
@@ -252,6 +273,8 @@ class _Writer:
         self.outcome = Outcome(roster.out_dir, total=total)
         self.records: list[dict[str, Any]] = []
         self.done = 0
+        self.templates: dict[tuple[str, str, bool, bool], Result] = {}
+        self.cursor = 0  # the next item to take in, in roster order
 
     def run(self) -> Outcome:
         self.stop.defer()  # a stop signal now ends the run between files
@@ -268,35 +291,92 @@ class _Writer:
         return self.outcome
 
     def _render(self) -> None:
-        from concurrent.futures import FIRST_COMPLETED, wait
+        """Templates first (each distinct document and layout once), then the rows in roster order:
+        stamped here, or rendered in the pool where their values do not fit or the layout imposes."""
         from concurrent.futures.process import BrokenProcessPool
 
         from . import workers
 
         first = self.items[0]
         executor, n = workers.make_executor(self.roster.request(first), len(self.items), self.inherited)
-        pending = iter(self.items)
-        running: dict[Future[Rendered], Item] = {}
-        finished: dict[int, Rendered] = {}
-        cursor = 0
+        self.cursor = 0
         try:
-            while cursor < len(self.items) and not self.stop.signum:
-                while len(running) < 2 * n and (item := next(pending, None)) is not None:
-                    running[executor.submit(render_row, self.roster.request(item))] = item
-                done, _ = wait(running, timeout=0.1, return_when=FIRST_COMPLETED)
-                for future in done:
-                    finished[running.pop(future).index] = future.result()
-                while cursor in finished:  # in roster order: only what is next is taken in
-                    self._take(self.items[cursor], finished.pop(cursor))
-                    cursor += 1
+            self._templates(executor)
+            self._rows(executor, n)
         except BrokenProcessPool:
             if not self.stop.signum:
                 raise IvigError("a worker process stopped unexpectedly (out of memory?); run the same "
                                 "command again") from None
         finally:
-            self.outcome.interrupted = cursor < len(self.items)
+            self.outcome.interrupted = self.cursor < len(self.items)
             self.outcome.signal = self.stop.signum if self.outcome.interrupted else 0
             workers.shut_down(executor, now=self.outcome.interrupted)
+
+    def _templates(self, executor: Executor) -> None:
+        """The template of every (document, layout, values given) of rows on unimposed layouts."""
+        wanted: dict[tuple[str, str, bool, bool], Request] = {}
+        for item in self.items:
+            key = self._template_key(item)
+            if key is not None:
+                wanted.setdefault(key, self.roster.request(item))
+        futures = {key: executor.submit(render_template, request) for key, request in wanted.items()}
+        for key, future in futures.items():
+            if self.stop.signum:
+                return
+            made = future.result()
+            if isinstance(made, Result):  # a template that fails: its rows render in full (and say why)
+                self.templates[key] = made
+
+    def _template_key(self, item: Item) -> tuple[str, str, bool, bool] | None:
+        if not self.roster.stamp or get_layout(item.layout).imposition != "none":
+            return None
+        patient = item.row.patient
+        return (item.row.document, item.layout, bool(patient and patient.name), bool(patient and patient.date))
+
+    def _stamp_values(self, item: Item) -> tuple[Result, dict[str, str]] | None:
+        """The row's template and values, if they fit its slots."""
+        from ..api import values_for
+
+        key = self._template_key(item)
+        template = self.templates.get(key) if key is not None else None
+        if template is None or item.row.patient is None:
+            return None
+        values = values_for(template, item.row.patient)
+        return None if values is None else (template, values)
+
+    def _rows(self, executor: Executor, n: int) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        stamped = {item.index: made for item in self.items if (made := self._stamp_values(item)) is not None}
+        pending = iter([item for item in self.items if item.index not in stamped])
+        running: dict[Future[Rendered], Item] = {}
+        finished: dict[int, Rendered] = {}
+        while self.cursor < len(self.items) and not self.stop.signum:
+            while len(running) < 2 * n and (item := next(pending, None)) is not None:
+                running[executor.submit(render_row, self.roster.request(item), self.roster.stamp)] = item
+            item = self.items[self.cursor]
+            if item.index in stamped:  # in roster order: only what is next is taken in
+                self._take(item, self._stamped(item, *stamped.pop(item.index)))
+            elif item.index in finished:
+                self._take(item, finished.pop(item.index))
+            else:
+                done, _ = wait(running, timeout=0.1, return_when=FIRST_COMPLETED)
+                for future in done:
+                    finished[running.pop(future).index] = future.result()
+                continue
+            self.cursor += 1
+
+    def _stamped(self, item: Item, template: Result, values: dict[str, str]) -> Rendered:
+        """A stamped row: its print-run member and, with ``files``, its own PDF."""
+        from ..api import stamped
+
+        run = self.runs[item.layout]
+        member = Stamped(template.data, len(run.values))
+        run.values.append((template.slots, values))
+        own = stamped(template, item.row.patient) if self.roster.files and item.row.patient else None
+        if self.roster.files and own is None:  # a face the template lacks: the pool renders it in full
+            return render_row(self.roster.request(item))
+        return Rendered(own.data if own else b"", template.pages, member=member)
 
     def _take(self, item: Item, made: Rendered) -> None:
         run = self.runs[item.layout]
@@ -304,7 +384,7 @@ class _Writer:
             run.failed = True
             self.outcome.failed.append((f"row {item.row.row}", f"{item.row.document} on {item.layout}: {made.error}"))
             return
-        run.members.append((made.data, item.copies))
+        run.members.append((made.member or made.data, item.copies))
         run.items.append(item)
         if self.roster.files:
             record = {"file": item.file, "row": item.row.row, "document": item.row.document, "layout": item.layout,
@@ -314,13 +394,16 @@ class _Writer:
     def _print_run(self, run: _Run) -> None:
         from ..export.impose import combine
         from ..export.pdfinfo import page_count
+        from ..render.stamp import draw_stamps
 
         file = f"{PRINT_RUN}-{run.layout}.pdf"
         if run.failed or not run.members:
             self.outcome.failed.append((file, "not made because rows of it failed (see above)"))
             return
-        data, _starts = combine([pdf for pdf, copies in run.members for _ in range(copies)], pad_to_even=True)
+        stamp = draw_stamps(run.values) if run.values else None
+        data, _starts = combine([pdf for pdf, copies in run.members for _ in range(copies)], True, stamp)
         run.members.clear()  # the print run holds them now
+        run.values.clear()
         record = {"file": file, "layout": run.layout, "rows": [i.row.row for i in run.items],
                   "documents": [i.row.document for i in run.items], "copies": [i.copies for i in run.items]}
         self._write(file, data, page_count(data), record)

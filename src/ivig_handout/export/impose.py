@@ -6,16 +6,19 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 
 import pikepdf
 from pikepdf import Array, Dictionary, Matrix, Name, OutlineItem, Page, Pdf, Rectangle
 
+from .stamp import Stamped, Stamper, split
+
 if TYPE_CHECKING:
     from ..design.layouts import Layout
+    from ..render.stamp import Stamp
 
 Side = tuple[int | None, int | None]
 
@@ -110,8 +113,13 @@ def _num(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-def combine(pdfs: list[bytes], pad_to_even: bool = True) -> tuple[bytes, list[int]]:
+def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
+            stamp: Stamp | None = None) -> tuple[bytes, list[int]]:
     """Concatenate documents; return the PDF and each document's 0-based start page index.
+
+    A ``Stamped`` member is its template with the values of its page of ``stamp`` set into the
+    slots: its pages share the template's content and resources, and only the stamped values are
+    streams of its own (export/stamp.py).
 
     With ``pad_to_even``, a blank page the size of the document's last page follows every
     document with an odd page count, so each one starts on a front side in duplex printing.
@@ -125,62 +133,139 @@ def combine(pdfs: list[bytes], pad_to_even: bool = True) -> tuple[bytes, list[in
     if not pdfs:
         raise ValueError("combine() needs at least one PDF")
     out = pikepdf.new()
-    opened: dict[bytes, _Source] = {}  # each distinct input, once
-    held: list[Pdf] = []  # the sources must stay open until the result is saved
+    run = _Run(out, Stamper(stamp, out) if stamp is not None else None)
     starts: list[int] = []
     marks: list[_Mark] = []
-    streams: dict[bytes, pikepdf.Object] = {}
-    blanks: dict[tuple[tuple[float, ...], int], pikepdf.Object] = {}  # padding pages, by size and rotation
-    copies, seen = Counter(pdfs), Counter[bytes]()
+    copies, seen = Counter(pdfs), Counter[bytes | Stamped]()
     try:
         for number, data in enumerate(pdfs, 1):
-            source = opened.get(data)
             start = len(out.pages)
-            if source is None:
-                src = pikepdf.open(BytesIO(data))
-                held.append(src)
-                if not opened:
-                    _copy_document_info(src, out)
-                out.pages.extend(src.pages)
-                pages: list[pikepdf.Object] = [out.pages[i].obj for i in range(start, len(out.pages))]
-                for page in pages:
-                    _share_page(out, page, streams)
-                info = src.trailer.get(Name.Info)
-                title = str(info.get(Name.Title, "")) if info is not None else ""
-                source = opened[data] = _Source(pages, title, tuple(_read_outline(src)))
-            else:
-                for page in source.pages:
-                    out.pages.append(Page(_clone_page(out, page)))
+            source = run.add(data.template if isinstance(data, Stamped) else data)
+            if isinstance(data, Stamped):
+                run.stamp(source, start, data.page)
             starts.append(start)
             seen[data] += 1
-            marks.append(_document_mark(source, number, (seen[data], copies[data]), start))
+            run.uses[id(source)] = first = run.uses.get(id(source), 0) + 1
+            marks.append(_document_mark(source, number, (seen[data], copies[data]), start, first == 1))
             if pad_to_even and len(source.pages) % 2:
-                last = out.pages[-1].obj
-                box = tuple(float(v) for v in last.MediaBox)
-                rotate = int(last.get(Name.Rotate, 0))
-                first_blank = blanks.get((box, rotate))
-                if first_blank is None:
-                    blank = blanks[(box, rotate)] = out.add_blank_page().obj
-                    blank.MediaBox = Array(box)
-                    if Name.Rotate in last:
-                        blank.Rotate = rotate
-                else:
-                    out.pages.append(Page(_clone_page(out, first_blank)))
+                run.pad(source.pages[-1])
         _write_outline(out, marks, lambda page: (page, Matrix()))
         return _save(out), starts
     finally:
-        for src in held:
+        run.close()
+
+
+class _Run:
+    """A print run being combined: the distinct inputs copied so far, the streams they share, the
+    padding pages, and the stamper of its stamped members."""
+
+    def __init__(self, out: Pdf, stamper: Stamper | None) -> None:
+        self.out, self.stamper = out, stamper
+        self.opened: dict[bytes, _Source] = {}  # each distinct input, once
+        self.held: list[Pdf] = []  # the sources must stay open until the result is saved
+        self.streams: dict[bytes, pikepdf.Object] = {}
+        self.blanks: dict[tuple[tuple[float, ...], int], pikepdf.Object] = {}  # by size and rotation
+        self.uses: dict[int, int] = {}  # copies of each source so far, by id
+
+    def add(self, data: bytes) -> _Source:
+        """Append a copy of ``data``'s pages: the first copy of an input copies it, a further one
+        adds page dictionaries drawing the same content."""
+        out = self.out
+        source = self.opened.get(data)
+        if source is not None:
+            for page in source.pages:
+                out.pages.append(Page(_clone_page(out, page)))
+            return source
+        start = len(out.pages)
+        src = pikepdf.open(BytesIO(data))
+        self.held.append(src)
+        if not self.opened:
+            _copy_document_info(src, out)
+        out.pages.extend(src.pages)
+        pages: list[pikepdf.Object] = [out.pages[i].obj for i in range(start, len(out.pages))]
+        for page in pages:
+            _share_page(out, page, self.streams)
+        info = src.trailer.get(Name.Info)
+        title = str(info.get(Name.Title, "")) if info is not None else ""
+        source = self.opened[data] = _Source(pages, title, tuple(_read_outline(src)), [split(pg) for pg in pages])
+        return source
+
+    def stamp(self, source: _Source, start: int, index: int) -> None:
+        """Set stamp page ``index`` into the copy of ``source`` starting at page ``start``."""
+        if self.stamper is None:
+            raise ValueError("combine() was given a stamped member without its stamp")
+        pages = [self.out.pages[i].obj for i in range(start, start + len(source.pages))]
+        _stamp_pages(self.out, source, pages, self.stamper, index)
+
+    def pad(self, last: pikepdf.Object) -> None:
+        """A blank page the size (and rotation) of ``last`` (the page it follows, or the page of the
+        input it is a copy of)."""
+        out = self.out
+        box = tuple(float(v) for v in last.MediaBox)
+        rotate = int(last.get(Name.Rotate, 0))
+        first_blank = self.blanks.get((box, rotate))
+        if first_blank is None:
+            blank = self.blanks[(box, rotate)] = out.add_blank_page().obj
+            blank.MediaBox = Array(box)
+            if Name.Rotate in last:
+                blank.Rotate = rotate
+        else:
+            out.pages.append(Page(_clone_page(out, first_blank)))
+
+    def close(self) -> None:
+        for src in self.held:
             src.close()
+        if self.stamper is not None:
+            self.stamper.close()
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Source:
     """A distinct input of a print run: its pages as first copied into the output (the objects every
-    further copy points at), its title and its bookmarks."""
+    further copy points at), its title and its bookmarks; for a template, each page's content cut at
+    its slots (None: no slot on it) and, once made, the streams and resources its stamped copies share."""
 
     pages: list[pikepdf.Object]
     title: str
     outline: tuple[_Mark, ...]
+    parts: list[list[bytes | int] | None] = field(default_factory=list)
+    shared: dict[tuple[int, int], pikepdf.Object] = field(default_factory=dict)
+    resources: dict[int, pikepdf.Object] = field(default_factory=dict)
+
+
+def _stamp_pages(out: Pdf, source: _Source, pages: Sequence[pikepdf.Object], stamper: Stamper, index: int) -> None:
+    """Set the values of stamp page ``index`` into ``pages`` (a copy of ``source``): a page with slots
+    draws the template's content (shared) with the stamped values (its own) between."""
+    for number, (page, parts) in enumerate(zip(pages, source.parts, strict=True)):
+        if parts is None:
+            continue
+        template = source.pages[number]
+        ops = stamper.ops(index, template.Resources.get(Name.Font, Dictionary()))
+        contents = Array()
+        for at, part in enumerate(parts):
+            if isinstance(part, int):
+                contents.append(out.make_stream(ops[part]))
+            else:
+                if (number, at) not in source.shared:
+                    source.shared[number, at] = out.make_stream(part)
+                contents.append(source.shared[number, at])
+        page.Contents = contents
+        if stamper.fonts:
+            page.Resources = _with_fonts(out, source, number, stamper.fonts)
+
+
+def _with_fonts(out: Pdf, source: _Source, number: int, fonts: dict[str, pikepdf.Object]) -> pikepdf.Object:
+    """The resources of the template's page ``number`` with the stamp's fonts added (one dictionary
+    for every stamped copy of it)."""
+    if number not in source.resources:
+        resources = Dictionary(dict(source.pages[number].Resources.items()))
+        resources.Font = Dictionary(dict(resources.get(Name.Font, Dictionary()).items()))
+        source.resources[number] = out.make_indirect(resources)
+    made = source.resources[number]
+    for name, font in fonts.items():
+        if Name("/" + name) not in made.Font:
+            made.Font[Name("/" + name)] = font
+    return made
 
 
 # Keys that tie a page, an annotation or an XObject to a structure tree (dropped: a print run is untagged).
@@ -378,10 +463,11 @@ def _plain(value: object) -> float | None:
         return None
 
 
-def _document_mark(source: _Source, number: int, copy: tuple[int, int], start: int) -> _Mark:
+def _document_mark(source: _Source, number: int, copy: tuple[int, int], start: int, first: bool) -> _Mark:
     """A print run's bookmark for one handout copy: its title (and which copy, when there are several)
-    pointing at its first page; under the first copy, the handout's own bookmarks (repeating them
-    under every copy would add a third of a 16-copy print run's bytes, and the copies are the same)."""
+    pointing at its first page; under the ``first`` copy of a document (or of a template, among a
+    roster's stamped handouts), the handout's own bookmarks (repeating them under every copy would
+    add a third of a 16-copy print run's bytes, and the copies are the same but for the name)."""
     title = source.title or f"Document {number}"
     if copy[1] > 1:
         title += f" (copy {copy[0]} of {copy[1]})"
@@ -390,35 +476,59 @@ def _document_mark(source: _Source, number: int, copy: tuple[int, int], start: i
         page = None if m.page is None else m.page + start
         return _Mark(m.title, page, m.view, m.closed, tuple(shift(c) for c in m.children))
 
-    children = tuple(shift(m) for m in source.outline) if copy[0] == 1 else ()
+    children = tuple(shift(m) for m in source.outline) if first else ()
     return _Mark(title, start, None, True, children)
 
 
 def _write_outline(out: Pdf, marks: list[_Mark], place: Callable[[int], _Spot | None]) -> None:
-    """Write ``marks`` as the output's bookmarks, each page found through ``place``."""
+    """Write ``marks`` as the output's bookmarks, each page found through ``place``: the outline
+    dictionaries written directly (pikepdf's outline model takes about 1 ms a bookmark, which a
+    roster's print run of 1,000 handouts cannot spend)."""
     if not marks:
         return
+    root = out.make_indirect(Dictionary(Type=Name.Outlines))
+    pages = [page.obj for page in out.pages]  # out.pages[i] costs about 0.1 ms
 
-    def item(m: _Mark) -> OutlineItem:
-        spot = None if m.page is None else place(m.page)
-        dest: Array | None = None
-        if spot is not None:
-            target = out.pages[spot[0]].obj
-            if m.view is None:
-                dest = Array([target, Name.Fit])
-            else:
-                left, top, zoom = m.view
-                x, y = spot[1].transform((left or 0.0, top or 0.0))
-                dest = Array([target, Name.XYZ, None if left is None else round(x, 2),
-                              None if top is None else round(y, 2), zoom])
-        made = OutlineItem(m.title, dest)
-        made.is_closed = m.closed
-        made.children.extend(item(c) for c in m.children)
-        return made
+    def dest(m: _Mark) -> Array | None:
+        return _destination(pages, m, place)
 
-    with out.open_outline() as outline:
-        outline.root.extend(item(m) for m in marks)
+    count = _outline_level(out, root, marks, dest)
+    root.Count = count
+    out.Root.Outlines = root
     out.Root.PageMode = Name.UseOutlines
+
+
+def _outline_level(out: Pdf, parent: pikepdf.Object, marks: Sequence[_Mark],
+                   dest: Callable[[_Mark], Array | None]) -> int:
+    """``marks`` as the children of ``parent``; the number of them a reader shows open."""
+    items = [out.make_indirect(Dictionary(Title=pikepdf.String(m.title), Parent=parent)) for m in marks]
+    shown = len(items)
+    for i, (m, item) in enumerate(zip(marks, items, strict=True)):
+        if i:
+            item.Prev = items[i - 1]
+        if i + 1 < len(items):
+            item.Next = items[i + 1]
+        where = dest(m)
+        if where is not None:
+            item.Dest = where
+        if m.children:
+            below = _outline_level(out, item, m.children, dest)
+            item.Count = -below if m.closed else below
+            shown += 0 if m.closed else below
+    parent.First, parent.Last = items[0], items[-1]
+    return shown
+
+
+def _destination(pages: Sequence[pikepdf.Object], m: _Mark, place: Callable[[int], _Spot | None]) -> Array | None:
+    spot = None if m.page is None else place(m.page)
+    if spot is None:
+        return None
+    target = pages[spot[0]]
+    if m.view is None:
+        return Array([target, Name.Fit])
+    left, top, zoom = m.view
+    x, y = spot[1].transform((left or 0.0, top or 0.0))
+    return Array([target, Name.XYZ, None if left is None else round(x, 2), None if top is None else round(y, 2), zoom])
 
 
 def _copy_document_info(src: Pdf, out: Pdf) -> None:

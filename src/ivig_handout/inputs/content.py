@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from difflib import get_close_matches
 from functools import lru_cache
@@ -10,10 +11,10 @@ from typing import Any
 
 from ..errors import ContentError, NotFoundError
 from ..resources import default_content_dir
-from .model import Corrections, Disorder, Group, Handout, Labels, Sheet
+from .model import EDITION_DIGITS, Corrections, Disorder, Group, Handout, Labels, Sheet
 from .rules import label_problems, sheet_problems
 from .validate import validate
-from .yamlio import load
+from .yamlio import loads, read_text
 
 FILES = {"sheet": "sheet.yaml", "labels": "labels.yaml", "corrections": "corrections.yaml"}
 
@@ -49,9 +50,12 @@ def _stamp(folder: Path) -> tuple[tuple[int, int], ...]:
 def _load(folder: Path, label: str, stamp: tuple[tuple[int, int], ...]) -> Handout:
     problems: list[str] = []
     parts: dict[str, Any] = {}
+    edition = hashlib.sha256(b"content\0")
     for key, model in (("sheet", Sheet), ("labels", Labels), ("corrections", Corrections)):
         try:
-            located = load(folder / FILES[key], f"{label}/{FILES[key]}")
+            text = read_text(folder / FILES[key], f"{label}/{FILES[key]}")
+            edition.update(f"{FILES[key]}\0{text}\0".encode())
+            located = loads(text, f"{label}/{FILES[key]}")
             parts[key] = validate(located, model)
         except ContentError as exc:
             problems += exc.problems
@@ -62,7 +66,8 @@ def _load(folder: Path, label: str, stamp: tuple[tuple[int, int], ...]) -> Hando
             problems += label_problems(parts[key], located)
     if problems:
         raise ContentError(problems)
-    return Handout(sheet=parts["sheet"], labels=parts["labels"], corrections=parts["corrections"].corrections)
+    return Handout(sheet=parts["sheet"], labels=parts["labels"], corrections=parts["corrections"].corrections,
+                   edition=edition.hexdigest()[:EDITION_DIGITS])
 
 
 def find_disorder(handout: Handout, key: str) -> tuple[Disorder, Group | None]:

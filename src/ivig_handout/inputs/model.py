@@ -31,6 +31,7 @@ MAX_CORRECTIONS = 200  # recorded corrections [11]
 MAX_KEYWORDS = 20  # PDF keywords [5]
 MAX_ONE_PAGER = 5_000  # characters a one-pager prints from the sheet; no layout holds more [3,241]
 MAX_SHEET = 60_000  # characters of all the sheet's text together [7,622]
+EDITION_DIGITS = 6  # hex digits of a pack's edition (Handout.edition): which words a handout printed
 
 
 class Strict(BaseModel):
@@ -186,6 +187,7 @@ class Handout(BaseModel):
     sheet: Sheet
     labels: Labels
     corrections: tuple[Correction, ...]
+    edition: str = ""  # the pack's short hash (EDITION_DIGITS hex of the sha256 of its files), for the record
 
     def disorders(self) -> list[tuple[Disorder, Group | None]]:
         """Every disorder the sheet names, in source order, with its group (None for the list)."""

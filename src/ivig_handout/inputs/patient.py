@@ -8,6 +8,7 @@ from ..errors import ContentError, UncoveredCharacterError
 from .text import check_text, normalise
 
 LIMITS = {"patient_name": 60, "date": 30}  # characters, once whitespace is collapsed
+SLOT = "\x00slot"  # a value left for stamping (render/stamp.py): a template reserves its place, prints nothing
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,13 @@ def patient(name: str | None, date: str | None,
     if problems:
         raise ContentError(problems)
     return None if values == [None, None] else Patient(values[0], values[1])
+
+
+def template_of(patient: Patient) -> Patient:
+    """The patient of a template for ``patient``: each value it has reserved (SLOT), the others absent,
+    so one template serves every patient with the same values given."""
+    return Patient(SLOT if patient.name else None, SLOT if patient.date else None)
+
+
+def is_template(patient: Patient | None) -> bool:
+    return patient is not None and SLOT in (patient.name, patient.date)

@@ -55,6 +55,7 @@ class ClinicProfile(BaseModel):
     qr_label: str | None = None
     prepared_for: bool = False
     notes_box: bool = False
+    record_names: bool = False  # the education record keeps the patient's name (off: rows have no name)
 
     @field_validator("name", "department", "phone", "website", "questions", "note_heading", "qr_label")
     @classmethod
@@ -101,7 +102,7 @@ class ClinicProfile(BaseModel):
                              f"characters, {{id}} counted as {LONGEST_ID}); use a shorter address")
         return text or None
 
-    @field_validator("prepared_for", "notes_box", mode="before")
+    @field_validator("prepared_for", "notes_box", "record_names", mode="before")
     @classmethod
     def _switch(cls, value: Any) -> Any:
         if value is None:

@@ -19,7 +19,7 @@ from ..plan.blocks import DocumentPlan
 from ..version import __version__
 from .fonts import MAIN, register_main
 from .markup import to_markup
-from .record import Record
+from .record import Record, Slot
 from .story import paragraph_style, tagged_story
 from .tagging import ARTIFACT, Recorder, SpacedText
 
@@ -32,6 +32,7 @@ class Drawn:
     data: bytes = b""
     pages: int = 0
     tags: Record | None = None
+    slots: tuple[Slot, ...] = ()  # a template's places for the patient's values (render/stamp.py)
 
 
 def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = (),
@@ -102,6 +103,7 @@ def _footer_canvas(plan: DocumentPlan, theme: Theme, drawn: Drawn,
             self._pages: list[dict[str, Any]] = []
             self._ivig_tags = Recorder()
             self._ivig_url = ""
+            self._ivig_slots: list[Slot] = []  # the template's slots, as they are drawn
 
         def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> SpacedText:  # noqa: N802
             return SpacedText(self, x, y, direction=direction)
@@ -127,6 +129,7 @@ def _footer_canvas(plan: DocumentPlan, theme: Theme, drawn: Drawn,
 
         def save(self) -> None:
             drawn.pages = total = len(self._pages)
+            drawn.slots = tuple(self._ivig_slots)
             if discard is not None and discard():
                 return
             self._doc.pageCounter = 1  # the real showPage below adds the pages and counts them again

@@ -16,7 +16,7 @@ from ..plan.blocks import DocumentPlan, NotesBox
 from ..plan.kinds import Kind
 from ..plan.profile import as_band, droppable, has_profile, kept, variants
 from .document import render
-from .record import Record
+from .record import Record, Slot
 
 
 class RoomProbe(Flowable):
@@ -46,6 +46,7 @@ class Rendered:
     room: float
     body: float = 0.0
     tags: Record | None = None
+    slots: tuple[Slot, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Fitted:
     left_out: tuple[str, ...] = ()
     limit: int = 0
     tags: Record | None = None  # what the renderer marked (export/tagging.py writes the structure)
+    slots: tuple[Slot, ...] = ()  # a template's places for the patient's values (render/stamp.py)
 
 
 def fit(plan: DocumentPlan, kind: Kind, layout: Layout) -> Fitted:
@@ -70,7 +72,7 @@ def fit(plan: DocumentPlan, kind: Kind, layout: Layout) -> Fitted:
     theme = make_theme(layout, layout.kind(kind.section))
     if kind.fitting == "flow":
         drawn = render(plan, theme)
-        return Fitted(drawn.data, drawn.pages, theme.body_size, 0.0, tags=drawn.tags)
+        return Fitted(drawn.data, drawn.pages, theme.body_size, 0.0, tags=drawn.tags, slots=drawn.slots)
     return _page_limited(plan, kind, theme)
 
 
@@ -97,7 +99,7 @@ def _page_limited(plan: DocumentPlan, kind: Kind, theme: Theme) -> Fitted:
         rendered = _render(candidate, size, _wanted(size, theme))  # too long: not written
         if fits(rendered, size, theme):  # within the limit; full size also with headroom
             return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, dropped, theme.max_pages,
-                          rendered.tags)
+                          rendered.tags, rendered.slots)
     raise _too_long(tries[-1][1], kind, theme, plan)
 
 
@@ -133,7 +135,7 @@ def _render(plan: DocumentPlan, theme: Theme, wanted: Callable[[Rendered], bool]
         drawn = render(plan, theme, after=[probe], discard=discard)
     except FitError:
         return Rendered(b"", theme.max_pages + 1, 0.0, theme.body_size)
-    return Rendered(drawn.data, probe.page, round(probe.room, 1), theme.body_size, drawn.tags)
+    return Rendered(drawn.data, probe.page, round(probe.room, 1), theme.body_size, drawn.tags, drawn.slots)
 
 
 def overflow(plan: DocumentPlan, theme: Theme) -> float | None:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from ..inputs.fonts import coverage
 from ..inputs.text import main_safe, normalise, runs
 from . import fonts
+
+BOLD = fonts.face_name(fonts.MAIN, bold=True)
 
 
 def escape(text: str) -> str:
@@ -36,3 +41,21 @@ def to_markup(text: str, field: str = "text", *, bold: bool = False, italic: boo
         _escape(run) if family == fonts.MAIN else f'<font face="{face}">{_escape(run)}</font>'
         for family, run in parts
     )
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width of ``text`` as printed, each character in the font markup.py would choose for it."""
+    text = normalise(text)
+    if main_safe().issuperset(text):  # one run in the main face
+        return float(stringWidth(text, fonts.face_name(fonts.MAIN, bold), size))
+    main = coverage(fonts.MAIN)
+    width = 0.0
+    for ch in text:
+        family = fonts.MAIN if ord(ch) in main else fonts.fallback()
+        width += stringWidth(ch, fonts.face_name(family, bold), size)
+    return width
+
+
+def is_bold(font: str) -> bool:
+    """Whether ``font`` is a bold face of the main family (markup's fallback runs must be bold too)."""
+    return font in (BOLD, fonts.face_name(fonts.MAIN, True, True))

@@ -11,20 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from ..inputs.fonts import coverage
+from ..inputs.patient import SLOT
 from ..inputs.text import normalise
 from ..plan import blocks as p
 from . import fonts
-from .markup import to_markup
+from .markup import BOLD, is_bold, text_width, to_markup
 
 if TYPE_CHECKING:
     from .story import StoryBuilder
 
+DATE_ROOM = 10.5  # ems: the least width of a printed date's column (with one em to spare)
 SEPARATOR = "\u00a0\u00b7 "  # between the parts of the contact line (the dot never starts a line)
-BOLD = fonts.face_name(fonts.MAIN, bold=True)
 
 
 def _style(sb: StoryBuilder, base: str, name: str, **kw: Any) -> ParagraphStyle:
@@ -32,18 +31,7 @@ def _style(sb: StoryBuilder, base: str, name: str, **kw: Any) -> ParagraphStyle:
 
 
 def _para(text: str, style: ParagraphStyle, field: str) -> Paragraph:
-    bold = style.fontName in (BOLD, fonts.face_name(fonts.MAIN, True, True))
-    return Paragraph(to_markup(text, field, bold=bold), style)
-
-
-def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width of ``text`` as printed, each character in the font markup.py would choose for it."""
-    main = coverage(fonts.MAIN)
-    width = 0.0
-    for ch in normalise(text):
-        family = fonts.MAIN if ord(ch) in main else fonts.fallback()
-        width += stringWidth(ch, fonts.face_name(family, bold), size)
-    return width
+    return Paragraph(to_markup(text, field, bold=is_bold(style.fontName)), style)
 
 
 def _grid(rows: list[list[Any]], widths: list[Any], extra: Sequence[tuple[Any, ...]] = (), **kw: Any) -> Table:
@@ -246,16 +234,21 @@ def _prepared_row(sb: StoryBuilder, b: p.PreparedFor, size: float, width: float,
     sized = _sized(sb, "cell", size) if size != sb.theme.body_size else {}
     label = _style(sb, "cell", "prepared_label", **sized)
     value = _style(sb, "cell", "prepared_value", fontName=BOLD, **sized)
-    cells = [_para(b.label, label, "prepared for label"), _para(b.name or "", value, "patient name"),
-             _para(b.date_label, label, "date label"), _para(b.date or "", value, "date")]
     pad = size * 0.5
     label_w, date_label_w = text_width(b.label, size) + pad, text_width(b.date_label, size) + pad + size * 1.5
-    # A blank date line has room to write on; a printed date takes its own width (the name gets the rest).
-    date_w = max(text_width(b.date, size, bold=True) + size, width * 0.18) if b.date else width * 0.26
+    # A blank date line has room to write on; a printed date takes at least the room of the widest date
+    # a roster prints ("28 September 2026": DATE_ROOM ems), so one template takes every such date
+    # (render/stamp.py); a longer one takes its own width. The name gets the rest.
+    name, date = _printed(b.name), _printed(b.date)
+    date_w = max(text_width(date, size, bold=True) + size, size * DATE_ROOM) if b.date else width * 0.26
     widths: list[Any] = [label_w, "*", date_label_w, date_w]
     name_room = width - label_w - date_label_w - date_w
+    # A template's slot takes any value that keeps the row as it is
+    rooms = {"patient name": name_room, "date": size * DATE_ROOM - size}
+    cells = [_para(b.label, label, "prepared for label"), _value(b.name, value, "patient name", rooms),
+             _para(b.date_label, label, "date label"), _value(b.date, value, "date", rooms)]
     line = sb.colour("ink")
-    if text_width(b.name or "", size, bold=True) > name_room or text_width(b.date or "", size, bold=True) > date_w:
+    if text_width(name, size, bold=True) > name_room or text_width(date, size, bold=True) > date_w:
         # A long name or date: the name on a row of its own, the date under it (each on one line).
         first = max(label_w, date_label_w - size * 1.5)
         return _grid([cells[:2], cells[2:]], [first, "*"], [
@@ -272,6 +265,20 @@ def _prepared_row(sb: StoryBuilder, b: p.PreparedFor, size: float, width: float,
         ("LINEBELOW", (1, 0), (1, 0), 0.8, line),
         ("LINEBELOW", (3, 0), (3, 0), 0.8, line),
     ])
+
+
+def _printed(value: str | None) -> str:
+    """What a "Prepared for" value prints as text ("" for none, and for a template's slot)."""
+    return "" if value is None or value == SLOT else value
+
+
+def _value(value: str | None, style: ParagraphStyle, field: str, rooms: dict[str, float]) -> Paragraph:
+    """The name's or date's cell: the value, a blank (to write on), or a template's slot."""
+    if value == SLOT:
+        from .stamp import SlotParagraph  # stamp.py draws through tagging.py, which knows this module's flowables
+
+        return SlotParagraph(style, field, rooms[field])
+    return _para(value or "", style, field)
 
 
 def _on_band(sb: StoryBuilder) -> bool:

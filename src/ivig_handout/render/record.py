@@ -61,3 +61,20 @@ class Record:
     root: Element
     title: str
     lang: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a template leaves the patient's name or date to be stamped in (render/stamp.py): which
+    value (``name``, ``date``), the 0-based page, the widest the value may print (pt) and the width
+    its paragraph is set in, and the paragraph's type (face, size, leading, colour as #rrggbb). In
+    the template's content stream the place is the marker ``/IvigSlotN BMC EMC`` (N: its index)."""
+
+    field: str
+    page: int
+    room: float
+    width: float
+    font: str
+    size: float
+    leading: float
+    colour: str

@@ -80,6 +80,12 @@ class SpacedText(PDFTextObject):
             self._code.append(self._formatText(" "))
 
 
+def spaces(para: Paragraph) -> Iterator[bool]:
+    """Per line of ``para`` as laid out: whether it ends at a wrap (not at a ``<br/>``), where
+    SpacedText puts back the space ReportLab drops."""
+    return iter([not getattr(line, "lineBreak", False) for line in para.blPara.lines])
+
+
 class _Tagged:
     """Mixed into a flowable's class: draws inside a marked-content sequence of ``_se``; its split
     parts keep the same element."""
@@ -94,7 +100,7 @@ class _Tagged:
         opened = rec is not None and self._se is not None and not self._drawn and rec.begin(canv, self._se)
         self._drawn = True
         if opened and rec is not None and isinstance(self, Paragraph):
-            rec.spaces = iter([not getattr(line, "lineBreak", False) for line in self.blPara.lines])
+            rec.spaces = spaces(self)
         try:
             super().draw()  # type: ignore[misc]
         finally:

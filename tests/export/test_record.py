@@ -1,0 +1,406 @@
+"""The education record: real SQLite files in tmp_path, real processes writing at once, the FHIR export
+validated by the fhir.resources package, the CSV read back."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import os
+import re
+import sqlite3
+import stat
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import ivig_handout
+from ivig_handout.api import Request, build, given
+from ivig_handout.errors import NotFoundError, OutputError
+from ivig_handout.export.sinks.record import (
+    MIGRATIONS,
+    VERSION,
+    Entry,
+    Given,
+    Record,
+    as_csv,
+    as_fhir,
+    chart_note,
+    default_path,
+)
+from ivig_handout.inputs.patient import Patient
+
+from ..conftest import umask
+
+SHA = "ab" * 32
+NAME = "Zofia Wiśniewska"
+
+
+def a_given(**changes: object) -> Given:
+    fields: dict[str, object] = dict(document="gbs", kind="one-pager", layout="letter", copies=2, sha256=SHA,
+                                     edition="c3ad53", source_year=2012, title="IVIg for Guillain-Barré syndrome (GBS)")
+    fields.update(changes)
+    return Given(**fields)  # type: ignore[arg-type]
+
+
+def one_line(exc: pytest.ExceptionInfo[Exception]) -> str:
+    text = str(exc.value)
+    assert "\n" not in text and text, text
+    return text
+
+
+# --- adding and reading ---------------------------------------------------------------------------
+
+def test_a_row_reads_back_as_it_was_added(tmp_path: Path) -> None:
+    record = Record(tmp_path / "record.sqlite3")
+    before = datetime.now(UTC)
+    first = record.add(a_given(printer="clinic", job_id="clinic-42", by="AB"))
+    second = record.add(a_given(document="mg", copies=1))
+    assert (first.id, second.id) == (1, 2)
+    assert first.given == a_given(printer="clinic", job_id="clinic-42", by="AB")
+    assert first.when.tzinfo is not None and before <= first.when <= datetime.now(UTC)
+    again = Record(tmp_path / "record.sqlite3")  # another opening of the same file
+    assert again.entries() == [first, second]
+    assert again.get(2) == second
+    with pytest.raises(NotFoundError) as exc:
+        again.get(3)
+    assert str(tmp_path / "record.sqlite3") in one_line(exc) and "record list" in str(exc.value)
+
+
+def test_entries_since_a_day_or_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "record.sqlite3"
+    record = Record(path)
+    old = record.add(a_given(document="cidp"))
+    with sqlite3.connect(path) as conn:  # as if it had been given three days ago
+        earlier = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="microseconds")
+        conn.execute("UPDATE given SET at = ? WHERE id = ?", (earlier, old.id))
+    new = record.add(a_given())
+    assert [e.id for e in record.entries()] == [old.id, new.id]
+    assert [e.id for e in record.entries(date.today())] == [new.id]
+    assert [e.id for e in record.entries(date.today() - timedelta(days=4))] == [old.id, new.id]
+    assert [e.id for e in record.entries(datetime.now() - timedelta(hours=1))] == [new.id]  # naive: local time
+    assert record.entries(datetime.now(UTC) + timedelta(seconds=5)) == []
+
+
+def test_the_file_is_private_and_the_default_is_in_the_data_folder(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_path() == tmp_path / "data" / "ivig-handout" / "record.sqlite3"
+    with umask(0o022):
+        record = Record()
+        with sqlite3.connect(record.path) as conn:  # a reader keeps the -wal and -shm files open
+            conn.execute("SELECT count(*) FROM given").fetchone()
+            record.add(a_given())
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in record.path.parent.iterdir()}
+    assert record.path == default_path()
+    assert modes == {"record.sqlite3": 0o600, "record.sqlite3-wal": 0o600, "record.sqlite3-shm": 0o600}, modes
+    assert stat.S_IMODE((tmp_path / "data" / "ivig-handout").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700  # every folder it made
+    with sqlite3.connect(record.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+# --- names ----------------------------------------------------------------------------------------
+
+def profile(tmp_path: Path, record_names: str | None) -> Path:
+    path = tmp_path / f"clinic-{record_names}.yaml"
+    path.write_text("name: Springfield Neurology\n" + (f"record_names: {record_names}\n" if record_names else ""),
+                    encoding="utf-8")
+    return path
+
+
+def raw_bytes(path: Path) -> bytes:
+    """The record's file and its write-ahead log, as bytes on disk."""
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+@pytest.mark.parametrize("switch", [None, "no", "yes"])
+def test_names_are_kept_only_when_the_clinic_says_so(tmp_path: Path, switch: str | None) -> None:
+    path = tmp_path / "record.sqlite3"
+    result = build(Request("gbs", clinic=profile(tmp_path, switch), patient=Patient(NAME, "1 Dec 2026")))
+    assert result.personal
+    record = Record(path)
+    with sqlite3.connect(path):  # keeps the write-ahead log on disk while the bytes are read
+        entry = record.add(given(result, copies=2, by="AB"))
+        on_disk = raw_bytes(path)
+    kept = switch == "yes"
+    assert entry.patient == (NAME if kept else None)
+    assert (NAME.encode() in on_disk) is kept
+    assert "Wiśniewska" not in chart_note(entry)  # the chart already names the patient
+    assert entry.title == "IVIg for Guillain-Barré syndrome (GBS)" and entry.source_year == 2012
+    assert re.fullmatch(r"[0-9a-f]{6}", entry.edition)
+    import hashlib
+
+    assert entry.sha256 == hashlib.sha256(result.data).hexdigest()
+    assert (entry.document, entry.kind, entry.layout, entry.copies, entry.by) == ("gbs", "one-pager", "letter", 2, "AB")
+
+
+def test_the_edition_is_the_content_packs_hash(pack: Path) -> None:
+    from ivig_handout.inputs.content import load_handout
+
+    bundled = load_handout().edition
+    assert load_handout(pack).edition == bundled  # the same words, wherever they are
+    with (pack / "corrections.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("\n# reviewed again\n")
+    assert load_handout(pack).edition != bundled
+
+
+# --- several processes at once --------------------------------------------------------------------
+
+WRITER = """
+import sys
+from pathlib import Path
+from ivig_handout.export.sinks.record import Given, Record
+path, who, rows = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+print("ready", flush=True)
+sys.stdin.readline()  # all start together, once every one has imported
+record = Record(path)
+for i in range(rows):
+    record.add(Given("gbs", "one-pager", "letter", 1, "ab" * 32, "c3ad53", 2012, job_id=f"{who}-{i}"))
+"""
+
+
+def test_processes_writing_at_once_all_get_their_rows(tmp_path: Path) -> None:
+    """4 processes x 50 rows, all opening a record that does not exist yet at the same moment."""
+    path = tmp_path / "record.sqlite3"
+    src = Path(ivig_handout.__file__).parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"p{n}", "50"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for n in range(4)]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    entries = Record(path).entries()
+    assert len(entries) == 200
+    assert len({e.id for e in entries}) == 200
+    assert {e.job_id for e in entries} == {f"p{n}-{i}" for n in range(4) for i in range(50)}
+    for n in range(4):  # each process's rows in the order it added them
+        mine = [e.job_id for e in entries if e.job_id and e.job_id.startswith(f"p{n}-")]
+        assert mine == [f"p{n}-{i}" for i in range(50)]
+
+
+# --- schema versions and migrations ---------------------------------------------------------------
+
+def version_1_file(path: Path) -> None:
+    """A record as the first version of the schema left it, with one row."""
+    with sqlite3.connect(path) as conn:
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+        conn.execute("INSERT INTO given (at, document, title, kind, layout, copies, sha256, edition, source_year) "
+                     "VALUES ('2026-11-30T09:00:00.000000+00:00', 'mg', 'IVIg for Myasthenia gravis (MG)', "
+                     f"'one-pager', 'a4', 1, '{SHA}', 'c3ad53', 2012)")
+    conn.close()
+
+
+def schema(path: Path) -> tuple[int, set[str]]:
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("SELECT version FROM schema_version").fetchall()
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    conn.close()
+    assert len(version) == 1
+    return version[0][0], indexes
+
+
+def test_a_version_1_record_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    version_1_file(path)
+    assert schema(path) == (1, set())
+    record = Record(path)
+    assert VERSION == 2 and schema(path) == (2, {"given_at"})
+    (old,) = record.entries()
+    assert (old.id, old.document, old.layout, old.when) == (1, "mg", "a4", datetime(2026, 11, 30, 9, tzinfo=UTC))
+    assert record.add(a_given()).id == 2
+    Record(path)  # opening an up-to-date file changes nothing
+    assert schema(path) == (2, {"given_at"})
+
+
+def test_a_record_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    Record(path).add(a_given())
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE schema_version SET version = ?", (VERSION + 1,))
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(OutputError) as exc:
+        Record(path)
+    assert one_line(exc) == (f"{path}: was written by a newer ivig-handout (record version {VERSION + 1}; this one "
+                             f"reads up to {VERSION}); upgrade ivig-handout")
+    assert path.read_bytes() == before
+
+
+# --- files that are not a record ------------------------------------------------------------------
+
+def not_sqlite(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"these are not the records you are looking for\n" * 100)
+    return path
+
+
+def another_programs(tmp_path: Path) -> Path:
+    path = tmp_path / "other.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE contacts (name TEXT)")
+    conn.close()
+    return path
+
+
+def a_folder(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def read_only(tmp_path: Path) -> Path:
+    path = tmp_path / "record.sqlite3"
+    Record(path)
+    path.chmod(0o444)
+    return path
+
+
+def under_a_file(tmp_path: Path) -> Path:
+    (tmp_path / "plain").write_text("x", encoding="utf-8")
+    return tmp_path / "plain" / "record.sqlite3"
+
+
+def a_fifo(tmp_path: Path) -> Path:
+    os.mkfifo(tmp_path / "pipe")
+    return tmp_path / "pipe"
+
+
+def damaged_version(tmp_path: Path) -> Path:
+    path = tmp_path / "record.sqlite3"
+    Record(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+    conn.close()
+    return path
+
+
+BAD = {
+    not_sqlite: "is not an ivig-handout record (not an SQLite database); give another file",
+    another_programs: "is an SQLite database of another program, not an ivig-handout record; give another file",
+    a_folder: "is a folder; give the record's file name, such as",
+    read_only: "the record cannot be written (mode -r--r--r--); make it writable (chmod u+rw) or give another file",
+    under_a_file: "cannot be the record because {tmp}/plain is a file, not a folder",
+    a_fifo: "is not a regular file, so it cannot be the record; give a file name",
+    damaged_version: "the record's schema_version table is damaged; restore the file from a backup",
+}
+
+
+@pytest.mark.parametrize("make", list(BAD), ids=lambda f: f.__name__)
+def test_what_is_not_a_record_is_one_line_naming_it(tmp_path: Path, make) -> None:  # type: ignore[no-untyped-def]
+    path = make(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(OutputError) as exc:
+        Record(path)
+    text = one_line(exc)
+    assert text.startswith(f"{path}: ") and BAD[make].format(tmp=tmp_path) in text, text
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing made beside it
+
+
+# --- what the record says -------------------------------------------------------------------------
+
+WHEN = datetime(2026, 12, 1, 15, 4, 5, tzinfo=UTC)
+
+
+def an_entry(id: int = 7, **changes: object) -> Entry:
+    return Entry(**a_given(**changes).__dict__, id=id, when=WHEN)
+
+
+def test_the_chart_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+
+    time.tzset()
+    try:
+        assert chart_note(an_entry()) == ('Gave the AAN handout "IVIg for Guillain-Barré syndrome (GBS)", letter, '
+                                          "2012 edition c3ad53, 2 copies, 2026-12-01")
+        full = an_entry(document="full", kind="full-sheet", layout="large-print", copies=1, printer="clinic",
+                        job_id="clinic-42", by="AB", patient=NAME,
+                        title="IV Immunoglobulin for Treating Neuromuscular Disorders")
+        assert chart_note(full) == ('Gave the AAN handout "IV Immunoglobulin for Treating Neuromuscular Disorders", '
+                                    "large-print, 2012 edition c3ad53, 1 copy, 2026-12-01, printed on clinic "
+                                    "(job clinic-42), by AB")
+        monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: already the next day there
+        time.tzset()
+        assert chart_note(an_entry(printer="front-desk")).endswith("2 copies, 2026-12-02, printed on front-desk")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_the_csv_reads_back() -> None:
+    entries = [an_entry(), an_entry(document="mg", title='IVIg for "MG", with a comma', printer="clinic",
+                                    job_id="clinic-7", by="AB", patient=NAME)]
+    rows = list(csv.DictReader(io.StringIO(as_csv(entries))))
+    assert [r["id"] for r in rows] == ["7", "7"]  # (two exports of one entry, to check quoting)
+    assert rows[0] == {"id": "7", "when": "2026-12-01T15:04:05+00:00", "document": "gbs",
+                       "title": "IVIg for Guillain-Barré syndrome (GBS)", "kind": "one-pager", "layout": "letter",
+                       "copies": "2", "edition": "c3ad53", "source_year": "2012", "printer": "", "job_id": "",
+                       "by": "", "patient": "", "sha256": SHA}
+    assert (rows[1]["title"], rows[1]["patient"], rows[1]["job_id"]) == ('IVIg for "MG", with a comma', NAME,
+                                                                        "clinic-7")
+    assert as_csv([]).splitlines() == [",".join(rows[0])]
+
+
+# Codes the FHIR R4 specification defines (fhir.resources checks the shapes, not these value sets):
+# Bundle.type (http://hl7.org/fhir/R4/valueset-bundle-type.html), Communication.status (event-status),
+# the communication-category code system and v3 ParticipationMode (terminology.hl7.org).
+BUNDLE_TYPES = {"document", "message", "transaction", "transaction-response", "batch", "batch-response", "history",
+                "searchset", "collection"}
+EVENT_STATUS = {"preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error",
+                "unknown"}
+CODE_SYSTEMS = {
+    "http://terminology.hl7.org/CodeSystem/communication-category": {"alert", "notification", "reminder",
+                                                                     "instruction"},
+    "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode": {
+        "ELECTRONIC", "PHYSICAL", "REMOTE", "VERBAL", "DICTATE", "FACE", "PHONE", "VIDEOCONF", "WRITTEN", "FAXWRIT",
+        "HANDWRIT", "MAILWRIT", "ONLINEWRIT", "EMAILWRIT", "TYPEWRIT"},
+}
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def test_the_fhir_bundle_is_valid_r4() -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    named = an_entry(id=8, by="AB", patient=NAME, printer="clinic", job_id="clinic-42")
+    plain = an_entry()
+    bundle = as_fhir([plain, named])
+    parsed = Bundle.model_validate(bundle)  # raises on any element that R4(B) does not allow
+    assert parsed.type == "collection" and len(parsed.entry) == 2
+    assert bundle["type"] in BUNDLE_TYPES
+    urls = [item["fullUrl"] for item in bundle["entry"]]
+    assert len(set(urls)) == 2 and all(re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", u) for u in urls)
+    assert as_fhir([plain, named]) == bundle  # the same UUIDs every time it is exported
+    for item, entry in zip(bundle["entry"], [plain, named], strict=True):
+        resource = item["resource"]
+        assert resource["resourceType"] == "Communication" and resource["status"] in EVENT_STATUS
+        assert resource["status"] == "completed"
+        assert resource["identifier"] == [{"system": "urn:ietf:rfc:3986", "value": item["fullUrl"]}]
+        for concept in resource["category"] + resource["medium"]:
+            for coding in concept["coding"]:
+                assert coding["code"] in CODE_SYSTEMS[coding["system"]], coding
+        assert resource["category"][0]["coding"][0]["code"] == "instruction"
+        assert resource["medium"][0]["coding"][0]["code"] == "WRITTEN"
+        assert DATETIME.fullmatch(resource["sent"]) and resource["sent"] == "2026-12-01T15:04:05+00:00"
+        (payload,) = resource["payload"]
+        attachment = payload["contentAttachment"]
+        assert attachment["contentType"] == "application/pdf"
+        assert attachment["title"] == "IVIg for Guillain-Barré syndrome (GBS)"
+        prefix, _, digest = attachment["url"].partition(";")
+        assert prefix == "ni:///sha-256"  # RFC 6920: the PDF named by its SHA-256
+        assert base64.urlsafe_b64decode(digest + "=" * (-len(digest) % 4)).hex() == entry.sha256
+        assert resource["note"] == [{"text": chart_note(entry)}]
+    assert "subject" not in bundle["entry"][0]["resource"] and "sender" not in bundle["entry"][0]["resource"]
+    assert bundle["entry"][1]["resource"]["subject"] == {"display": NAME}
+    assert bundle["entry"][1]["resource"]["sender"] == {"display": "AB"}
+    assert as_fhir([]) == {"resourceType": "Bundle", "type": "collection"}  # FHIR allows no empty arrays
+    assert Bundle.model_validate(as_fhir([])).entry is None

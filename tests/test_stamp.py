@@ -1,0 +1,190 @@
+"""Template + stamp (issue 12): a patient's handout made by stamping the name and date into the
+document's template reads the same as the handout rendered in full (pypdf, pdftotext, the structure
+tree) and looks the same (pixels at 50 dpi); a value too wide for its slot renders in full."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from ivig_handout import api
+from ivig_handout.design.layouts import get_layout
+from ivig_handout.errors import FitError
+from ivig_handout.inputs.model import Handout
+from ivig_handout.inputs.patient import LIMITS, Patient, template_of
+from ivig_handout.inputs.profile import Clinic, load_clinic
+from ivig_handout.plan.kinds import resolve
+
+from .pdfcheck import fonts, page_texts, squash
+from .render.test_clinic import EXAMPLE
+from .render.test_tagging import struct_text
+
+LONGEST = ("Maria da Conceição Albuquerque Nascimento de Oliveira Santos Lima" * 2)[:LIMITS["patient_name"]].strip()
+NAMES = ["Nguyễn Thị Minh Khai", "Łódź Wiśniewska", "Ω Omega", "Ana Lima", "Anne (Nan) O'Brien \\ Jr", LONGEST,
+         "Élodie Ünal-Ørsted"]
+DATES = ["1 December 2026", "28 September 2026", "2026-12-01"]
+
+
+@pytest.fixture(scope="module")
+def clinic() -> Clinic:
+    return load_clinic(EXAMPLE)
+
+
+def _made(handout: Handout, doc: str, layout: str, clinic: Clinic | None, patient: Patient) -> tuple[bytes, bytes]:
+    lay = get_layout(layout)
+    stamped = api.make(handout, doc, lay, clinic, patient).data
+    full = api.make(handout, doc, lay, clinic, patient, stamp=False).data
+    return stamped, full
+
+
+def _stamps(handout: Handout, doc: str, layout: str, clinic: Clinic | None, patient: Patient) -> bool:
+    """Whether the patient's values fit the document's template (so make() stamps them)."""
+    kind, doc_id = resolve(handout, doc, None)
+    template = api.template(handout, kind, doc_id, get_layout(layout), clinic, template_of(patient))
+    return api.values_for(template, patient) is not None
+
+
+def _pixels(data: bytes) -> list[bytes]:
+    """Each page rendered by poppler at 50 dpi (PPM bytes)."""
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = Path(folder) / "in.pdf"
+        pdf.write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "50", str(pdf), f"{folder}/page"], check=True)
+        return [p.read_bytes() for p in sorted(Path(folder).glob("page*.ppm"))]
+
+
+def _pdftotext(data: bytes, tmp_path: Path, name: str) -> str:
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def test_every_document_stamped_reads_and_looks_like_a_full_render(handout: Handout, clinic: Clinic,
+                                                                   tmp_path: Path) -> None:
+    """Every document, with the example profile, for a name with characters outside ASCII and its
+    fonts' first subsets: the stamped handout's text, tree and pages are the full render's."""
+    patient = Patient(NAMES[0], DATES[0])
+    for doc in api.documents():
+        assert _stamps(handout, doc, "letter", clinic, patient), doc  # really stamped, not a fallback
+        stamped, full = _made(handout, doc, "letter", clinic, patient)
+        assert stamped != full  # made another way ...
+        assert page_texts(stamped) == page_texts(full), doc  # ... reading the same
+        assert NAMES[0] in squash(" ".join(page_texts(stamped)))
+        assert _pixels(stamped) == _pixels(full), doc
+        assert all(font.embedded for font in fonts(stamped))
+        a, b = tmp_path / f"{doc}-s.pdf", tmp_path / f"{doc}-f.pdf"
+        a.write_bytes(stamped)
+        b.write_bytes(full)
+        assert struct_text(a) == struct_text(b), doc
+        assert f'"{NAMES[0]} "' in struct_text(a)[0]  # the name is in the structure tree, in its line
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(("doc", "layout", "with_clinic"), [
+    ("gbs", "letter", True), ("mg", "a4", False), ("full", "letter", False), ("cidp", "large-print", True),
+    ("mmn", "large-print-a4", False), ("gbs", "2up", True), ("full", "booklet", False),
+])
+def test_names_stamped_or_rendered_in_full_read_the_same(handout: Handout, clinic: Clinic, tmp_path: Path,
+                                                         name: str, doc: str, layout: str,
+                                                         with_clinic: bool) -> None:
+    """Non-ASCII names, PDF string specials, a name at the length limit: on every kind of layout
+    (imposed ones stamp their pages, then impose), with or without a profile."""
+    profile = clinic if with_clinic else None
+    patient = Patient(name, DATES[1])
+    try:
+        full = api.make(handout, doc, get_layout(layout), profile, patient, stamp=False).data
+    except FitError as exc:  # the longest name on the fullest one-pager (`check --clinic` warns of it)
+        with pytest.raises(FitError) as stamped_error:
+            api.make(handout, doc, get_layout(layout), profile, patient)
+        assert str(stamped_error.value) == str(exc)
+        return
+    stamped = api.make(handout, doc, get_layout(layout), profile, patient).data
+    assert page_texts(stamped) == page_texts(full)
+    assert _pdftotext(stamped, tmp_path, "s") == _pdftotext(full, tmp_path, "f")
+    assert _pixels(stamped) == _pixels(full)
+    assert squash(name) in squash(" ".join(page_texts(stamped)))
+
+
+def test_a_value_wider_than_its_slot_renders_in_full(handout: Handout, clinic: Clinic) -> None:
+    """The longest name takes a row of its own under the band on a one-pager: no template has that
+    row, so the handout is rendered in full (and still has the name); a short name is stamped."""
+    longest = Patient(LONGEST, DATES[0])
+    assert len(LONGEST) >= LIMITS["patient_name"] - 1
+    assert not _stamps(handout, "cidp", "letter", None, longest)
+    assert _stamps(handout, "cidp", "letter", clinic, Patient("Ana Lima", DATES[0]))
+    stamped, full = _made(handout, "cidp", "letter", None, longest)
+    assert stamped == full  # the same full render, byte for byte
+    assert LONGEST in squash(" ".join(page_texts(stamped)))
+
+
+def test_a_wide_date_renders_in_full_and_dates_as_rosters_print_them_stamp(handout: Handout) -> None:
+    wide = "Wednesday, 30 September 2026"
+    assert not _stamps(handout, "gbs", "letter", None, Patient("Ana Lima", wide))
+    for date in DATES:
+        assert _stamps(handout, "gbs", "letter", None, Patient("Ana Lima", date)), date
+    stamped, full = _made(handout, "gbs", "letter", None, Patient("Ana Lima", wide))
+    assert stamped == full
+
+
+@pytest.mark.parametrize("patient", [Patient("Ana Lima", None), Patient(None, "1 December 2026")])
+def test_a_name_or_a_date_alone_has_a_template_of_its_own(handout: Handout, patient: Patient) -> None:
+    """Without a date the date line stays blank to write on (and wider): another template."""
+    assert _stamps(handout, "mg", "letter", None, patient)
+    stamped, full = _made(handout, "mg", "letter", None, patient)
+    assert page_texts(stamped) == page_texts(full)
+    assert _pixels(stamped) == _pixels(full)
+
+
+def test_the_template_prints_no_name_and_is_not_personal(handout: Handout) -> None:
+    kind, doc_id = resolve(handout, "gbs", None)
+    template = api.template(handout, kind, doc_id, get_layout("letter"), None, template_of(Patient("A", "B")))
+    assert not template.personal
+    assert [s.field for s in template.slots] == ["patient name", "date"]
+    text = squash(" ".join(page_texts(template.data)))
+    assert "Prepared for Date" in text  # the values left out: nothing printed where they go
+    made = api.stamped(template, Patient("Ana Lima", "1 December 2026"))
+    assert made is not None and made.personal and not made.slots
+    assert "Prepared for Ana Lima Date 1 December 2026" in squash(" ".join(page_texts(made.data)))
+
+
+def test_an_ascii_name_adds_no_font_and_others_add_one_subset(handout: Handout) -> None:
+    """ASCII values are drawn in the first subset of the template's own faces, which holds every
+    ASCII glyph; other values add the subset of the glyphs they need."""
+    plain = api.make(handout, "gbs", get_layout("letter"), None, Patient("Ana Lima", "1 December 2026")).data
+    full = api.make(handout, "gbs", get_layout("letter"), None, Patient("Ana Lima", "1 December 2026"),
+                    stamp=False).data
+    other = api.make(handout, "gbs", get_layout("letter"), None, Patient("Łódź Nguyễn", "1 December 2026")).data
+    assert len(fonts(plain)) == len(fonts(full))
+    assert len(fonts(other)) > len(fonts(full))
+    assert all(font.embedded for font in fonts(other))
+
+
+def test_stamped_files_are_sound_and_each_has_its_own_id(handout: Handout, clinic: Clinic, tmp_path: Path) -> None:
+    """The fast stamp rewrites the file's content stream and cross-reference table in place: qpdf
+    finds nothing wrong, pypdf reads it strictly, the PDF/UA checker passes it as it passes the full
+    render, and two patients' files differ in their /ID."""
+    from io import BytesIO
+
+    import pikepdf
+    import pypdf
+    from pdfua import validate
+
+    made = [api.make(handout, "mg", get_layout("a4"), clinic, Patient(name, "1 December 2026")).data
+            for name in ("Ana Lima", "Bo Chan (Jr)")]
+    full = api.make(handout, "mg", get_layout("a4"), clinic, Patient("Ana Lima", "1 December 2026"),
+                    stamp=False).data
+    ids = []
+    for number, data in enumerate([*made, full]):
+        with pikepdf.open(BytesIO(data)) as pdf:
+            assert pdf.check_pdf_syntax() == []
+            ids.append(bytes(pdf.trailer.ID[1]))
+        assert len(pypdf.PdfReader(BytesIO(data), strict=True).pages) == 1
+        path = tmp_path / f"{number}.pdf"
+        path.write_bytes(data)
+        report = validate(str(path))
+        assert not report.findings and len(report.outcomes) >= 10, [f.rule_id for f in report.findings]
+    assert ids[0] != ids[1]
