@@ -24,6 +24,10 @@ if TYPE_CHECKING:
               help="Clinic profile printed on every handout.")
 @click.option("--clinics", "clinics_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder of clinic profiles (*.yaml); the page offers them by name.")
+@click.option("--printer", "queue", default=None, metavar="QUEUE",
+              help="CUPS printer queue for the page's Print buttons (see `ivig-handout printers`).")
+@click.option("--record-db", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The education record's file (default: record.sqlite3 in your data folder).")
 @click.option("--passphrase-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="File whose first line is the clinic's passphrase for the page (kept only hashed).")
 @click.option("--allow-host", "extra_hosts", multiple=True, metavar="NAME",
@@ -31,9 +35,10 @@ if TYPE_CHECKING:
 @click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Content pack folder (default: the bundled AAN sheet).")
 @friendly
-def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, passphrase_file: Path | None,
-          extra_hosts: tuple[str, ...], content_dir: Path | None) -> None:
-    """Serve the front-desk web page: find, preview, personalise and download handouts."""
+def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, queue: str | None,
+          record_db: Path | None, passphrase_file: Path | None, extra_hosts: tuple[str, ...],
+          content_dir: Path | None) -> None:
+    """Serve the front-desk web page: find, preview, personalise, download, print and record handouts."""
     from .web.app import WebConfig, clinic_choices, create_app
     from .web.security import Passphrase, is_local
 
@@ -45,7 +50,7 @@ def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | No
     clinics = clinic_choices(clinics_dir) if clinics_dir else {clinic_file.stem: clinic_file} if clinic_file else {}
     check_profiles(clinics, content_dir)
     passphrase = Passphrase.from_file(passphrase_file) if passphrase_file else None
-    config = WebConfig(host, port, clinics, content_dir, passphrase, extra_hosts)
+    config = WebConfig(host, port, clinics, content_dir, passphrase, extra_hosts, queue, record_db)
     run(create_app(config), config)
 
 

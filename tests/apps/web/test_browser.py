@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from ...printserver import PrintServer
 from .conftest import CHECKOUT, NAME, VENDOR, Served, serve
 
 pytest.importorskip("playwright", reason="playwright is not installed (make install)")
@@ -165,3 +166,33 @@ def test_without_javascript(browser: Any, served: Served) -> None:
         page.get_by_role("button", name="Download PDF").click()
     assert NAME in pdf_text(Path(download.value.path()))
     context.close()
+
+
+def test_print_to_the_private_print_server(page: Page, print_server: PrintServer, tmp_path: Path) -> None:
+    for served in serve("--printer", "clinic", "--record-db", str(tmp_path / "record.sqlite3")):
+        page.goto(served.url + "/")
+        pick_mg(page)
+        page.get_by_label("Patient name", exact=True).fill(NAME)
+        mark = print_server.mark("clinic")
+        page.get_by_role("button", name="Print on clinic").click()
+        expect(page.get_by_role("status")).to_contain_text("printed on clinic as job clinic-")
+        today = page.get_by_role("region", name="Today’s handouts")
+        expect(today).to_contain_text('Gave the AAN handout "IVIg for Myasthenia gravis (MG)", letter')
+        expect(today).to_contain_text("printed on clinic (job clinic-")
+        axe(page)
+        job = print_server.job("clinic", mark)
+        assert NAME in pdf_text_of(job.document) and NAME not in job["job-name"]
+        page.get_by_role("button", name="Preview").click()
+        thumb = page.get_by_role("img", name="Page 1 of 1")
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+        axe(page)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(SCREENSHOT), full_page=True)  # the README's: with Print and today's record
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Export today’s handouts (CSV)").click()
+        exported = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "mg" in exported and "clinic" in exported and NAME not in exported
+
+
+def pdf_text_of(data: bytes) -> str:
+    return " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(data)).pages)

@@ -19,8 +19,8 @@ MAX_UPLOAD = 2 * 1024 * 1024  # bytes in one request: a roster of a few hundred 
 @dataclass(frozen=True)
 class WebConfig:
     """One server's settings: where it listens, the clinic profiles offered (by name; one or none:
-    no choice), the content pack, the passphrase (required unless it listens on this computer only)
-    and extra names it may be reached under."""
+    no choice), the content pack, the passphrase (required unless it listens on this computer only),
+    extra names it may be reached under, the printer and the education record."""
 
     host: str = "127.0.0.1"
     port: int = 8080
@@ -28,6 +28,8 @@ class WebConfig:
     content: Path | None = None
     passphrase: Passphrase | None = None
     extra_hosts: tuple[str, ...] = ()
+    printer: str | None = None  # a CUPS queue: the page's Print buttons
+    record_db: Path | None = None  # the education record (None: the default, in the user's data folder)
 
     def __post_init__(self) -> None:
         if not is_local(self.host) and self.passphrase is None:

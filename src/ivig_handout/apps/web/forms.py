@@ -11,6 +11,7 @@ from typing import Any
 
 from ...api import Request, content, layouts, patient
 from ...errors import ContentError
+from ...export.sinks.record import initials
 from ...inputs.roster import format_date
 from ..listing import disorder_rows
 
@@ -63,6 +64,15 @@ def today() -> str:
 
 
 @dataclass(frozen=True)
+class Order:
+    """What the form asks for: the library request, the copies, who hands it out (initials or None)."""
+
+    request: Request
+    copies: int
+    by: str | None
+
+
+@dataclass(frozen=True)
 class HandoutForm:
     """What the page's form holds, as typed (shown again with any message)."""
 
@@ -73,6 +83,7 @@ class HandoutForm:
     patient_name: str = ""
     date: str = field(default_factory=today)
     clinic: str = ""
+    by: str = ""  # the staff member's initials, for the record
 
     @classmethod
     def read(cls, form: Mapping[str, Any]) -> HandoutForm:
@@ -83,10 +94,10 @@ class HandoutForm:
         base = cls()
         return cls(text("handout", ""), text("layout", base.layout), bool(form.get("mono")),
                    text("copies", base.copies), text("patient_name", ""), text("date", base.date),
-                   text("clinic", ""))
+                   text("clinic", ""), text("by", ""))
 
-    def request(self, choices: list[Choice], clinics: Mapping[str, Path], folder: Path | None) -> tuple[Request, int]:
-        """The library request and the number of copies; ContentError listing every problem at once."""
+    def request(self, choices: list[Choice], clinics: Mapping[str, Path], folder: Path | None) -> Order:
+        """The library request, copies and staff initials; ContentError listing every problem at once."""
         problems: list[str] = []
         document = find_handout(self.handout, choices, problems)
         if self.layout not in layouts():
@@ -98,9 +109,17 @@ class HandoutForm:
             who = patient(self.patient_name or None, self.date or None, fields=("Patient name", "Date"))
         except ContentError as exc:
             problems += exc.problems
+        by = self._initials(problems)
         if problems:
             raise ContentError(problems)
-        return Request(document or FULL, self.layout, self.mono, folder, clinic, who), copies
+        return Order(Request(document or FULL, self.layout, self.mono, folder, clinic, who), copies, by)
+
+    def _initials(self, problems: list[str]) -> str | None:
+        try:
+            return initials(self.by, field="Your initials")
+        except ContentError as exc:
+            problems += exc.problems
+            return None
 
     def _copies(self, problems: list[str]) -> int:
         text = self.copies.strip()

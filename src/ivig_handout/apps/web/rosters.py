@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...api import Request
 from ...batch.roster import Roster, load_roster, run_roster
 from ...errors import ContentError
 
@@ -41,15 +42,17 @@ def check(upload: Upload) -> Roster:
         return _load(path, upload)
 
 
-def print_runs(upload: Upload) -> dict[str, bytes]:
-    """Each layout's print run (every row's handout x copies, in roster order), by layout name."""
+def print_runs(upload: Upload) -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
+    """Each layout's print run (every row's handout x copies, in roster order), by layout name, and
+    each row's request and copies (for the record)."""
     with _folder(upload) as path:
         roster = _load(path, upload)
         outcome = run_roster(roster)
         if outcome.failed:
             raise ContentError([located(f"{what}: {why}") for what, why in outcome.failed])
         runs = sorted(roster.out_dir.glob("roster-*.pdf"))
-        return {run.stem.removeprefix("roster-"): run.read_bytes() for run in runs}
+        wanted = [(roster.request(item), item.copies) for item in roster.items()]
+        return {run.stem.removeprefix("roster-"): run.read_bytes() for run in runs}, wanted
 
 
 def _load(path: Path, upload: Upload) -> Roster:

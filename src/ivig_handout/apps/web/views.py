@@ -4,17 +4,21 @@ part that changed. Every problem the user can fix is a message on the page (422)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from ...api import Result, build
+from ...api import Request, build
 from ...batch.roster import Roster
 from ...errors import ContentError, IvigError
+from ...export.sinks.record import as_csv, as_fhir
 from .app import WebConfig
-from .forms import Choice, HandoutForm, handout_choices, layout_choices
+from .desk import Desk
+from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
 from .previews import Thumbnails
 from .rosters import Upload, check, print_runs
 from .security import csrf_token, sign_in
@@ -32,12 +36,14 @@ class State:
     config: WebConfig
     choices: list[Choice] = field(init=False)
     layouts: list[tuple[str, str]] = field(init=False)
+    desk: Desk = field(init=False)
     previews: Store[Thumbnails] = field(default_factory=lambda: Store(ttl=300))
     rosters: Store[Upload] = field(default_factory=lambda: Store(ttl=900, limit=16))
 
     def __post_init__(self) -> None:
         self.choices = handout_choices(self.config.content)
         self.layouts = layout_choices()
+        self.desk = Desk(self.config.printer, self.config.record_db)
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,10 @@ def page(status: int = 200, **parts: Any) -> tuple[str, int]:
     st = state()
     parts.setdefault("form", HandoutForm())
     template = f"_{parts.pop('fragment')}.html" if parts.get("fragment") else "index.html"
+    if not parts.get("fragment") or parts.get("oob") or parts["fragment"] == "today":
+        parts.setdefault("today", st.desk.today())
     html = render_template(template, choices=st.choices, layouts=st.layouts, clinics=list(st.config.clinics),
-                           csrf=csrf_token(), **parts)
+                           printer=st.config.printer, csrf=csrf_token(), **parts)
     return html, status
 
 
@@ -85,10 +93,13 @@ def index() -> tuple[str, int]:
 
 @blueprint.post("/")
 def submit() -> Response | tuple[str, int]:
-    """The form without JavaScript: Preview answers with the page, Download PDF with the PDF."""
+    """The form without JavaScript: Preview and Print answer with the page, Download PDF with the PDF."""
     form = HandoutForm.read(request.form)
-    if request.form.get("action") == "download":
+    action = request.form.get("action")
+    if action == "download":
         return download(form)
+    if action == "print":
+        return print_page(form, fragment=None)
     return preview_page(form, fragment=None)
 
 
@@ -99,7 +110,7 @@ def preview() -> tuple[str, int]:
 
 def preview_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
     try:
-        result, _copies = make(form)
+        result = build(order(form).request)
     except IvigError as exc:
         return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
     token = state().previews.put(csrf_token(), Thumbnails(result.data, result.pages))
@@ -108,20 +119,22 @@ def preview_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
     return page(form=form, fragment=fragment, preview=shown)
 
 
-def make(form: HandoutForm) -> tuple[Result, int]:
-    """The handout the form asks for, and its copies; IvigError with the problems."""
+def order(form: HandoutForm) -> Order:
+    """What the form asks for; IvigError with the problems."""
     st = state()
-    req, copies = form.request(st.choices, st.config.clinics, st.config.content)
-    return build(req), copies
+    return form.request(st.choices, st.config.clinics, st.config.content)
 
 
 def download(form: HandoutForm) -> Response | tuple[str, int]:
-    """The PDF (all copies, each starting on a front side), never kept by the browser's cache."""
+    """The PDF (all copies, each starting on a front side), never kept by the browser's cache; recorded
+    when it is made for a named patient."""
     try:
-        result, copies = make(form)
+        wanted = order(form)
+        result = build(wanted.request)
+        state().desk.downloaded(result, wanted.copies, wanted.by)
     except IvigError as exc:
         return page(422, form=form, errors=str(exc).splitlines())
-    data = result.data
+    data, copies = result.data, wanted.copies
     if copies > 1:
         from ...export.impose import combine
 
@@ -130,7 +143,49 @@ def download(form: HandoutForm) -> Response | tuple[str, int]:
 
 
 def pdf_response(data: bytes, file_name: str) -> Response:
-    response = Response(data, mimetype=PDF)
+    return attachment(data, PDF, file_name)
+
+
+@blueprint.post("/print")
+def print_handout() -> tuple[str, int]:
+    return print_page(HandoutForm.read(request.form), fragment="preview" if wants_fragment() else None)
+
+
+def print_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
+    """Print the handout on the server's printer and record it; what was sent, or what went wrong."""
+    if state().config.printer is None:
+        abort(404)
+    try:
+        wanted = order(form)
+        printed = state().desk.print(build(wanted.request), wanted.copies, wanted.by)
+    except IvigError as exc:
+        return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
+    return page(form=form, fragment=fragment, printed=[printed], oob=fragment is not None)
+
+
+@blueprint.get("/today")
+def today() -> tuple[str, int]:
+    """"Today's handouts" alone (the page asks for it again every half minute)."""
+    return page(fragment="today")
+
+
+@blueprint.get("/record/today.csv")
+def today_csv() -> Response:
+    """Today's rows as CSV (names only if the clinic's profile records them), never cached."""
+    text = as_csv(state().desk.entries_today())
+    return attachment(text.encode("utf-8"), "text/csv", f"handouts-{date.today().isoformat()}.csv")
+
+
+@blueprint.get("/record/today.fhir.json")
+def today_fhir() -> Response:
+    """Today's rows as a FHIR R4 Bundle of Communication resources."""
+    text = json.dumps(as_fhir(state().desk.entries_today()), indent=2, ensure_ascii=False) + "\n"
+    return attachment(text.encode("utf-8"), "application/fhir+json",
+                      f"handouts-{date.today().isoformat()}.fhir.json")
+
+
+def attachment(data: bytes, mimetype: str, file_name: str) -> Response:
+    response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
 
@@ -181,19 +236,39 @@ def roster_view(token: str, checked: Roster, choices: list[Choice]) -> RosterVie
 
 @blueprint.post("/roster/print-run")
 def roster_print_run() -> Response | tuple[str, int]:
-    """One layout's print run of a checked roster, as a PDF download."""
-    upload = state().rosters.get(request.form.get("token", ""), csrf_token())
-    if upload is None:
-        return page(422, roster_errors=[("Roster: this roster is no longer held here (after 15 minutes); "
-                                        "upload it again")])
+    """One layout's print run of a checked roster, as a PDF download; each row recorded."""
     try:
-        runs = print_runs(upload)
+        runs, wanted = roster_runs()
+        state().desk.rows_given(wanted)
     except IvigError as exc:
         return page(422, roster_errors=str(exc).splitlines())
     layout = request.form.get("layout", "")
     if layout not in runs:
         layout = next(iter(runs))
     return pdf_response(runs[layout], f"roster-{layout}.pdf")
+
+
+@blueprint.post("/roster/print-all")
+def roster_print_all() -> tuple[str, int]:
+    """Every print run of a checked roster sent to the printer, one job per layout; each row recorded."""
+    fragment = "roster" if wants_fragment() else None
+    if state().config.printer is None:
+        abort(404)
+    try:
+        runs, wanted = roster_runs()
+        printed = state().desk.print_runs(runs)
+        state().desk.rows_given(wanted, printed)
+    except IvigError as exc:
+        return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
+    return page(fragment=fragment, roster_printed=printed, oob=fragment is not None)
+
+
+def roster_runs() -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
+    """The print runs of the roster the form names, and its rows; ContentError if it is not held."""
+    upload = state().rosters.get(request.form.get("token", ""), csrf_token())
+    if upload is None:
+        raise ContentError(["Roster: this roster is no longer held here (after 15 minutes); upload it again"])
+    return print_runs(upload)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
