@@ -13,7 +13,11 @@ from __future__ import annotations
 import os
 import re
 import statistics
+import tempfile
 import time
+from pathlib import Path
+
+from flask.testing import FlaskClient
 
 from ivig_handout.api import Request, build, patient
 from ivig_handout.apps.web import WebConfig, create_app
@@ -29,7 +33,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    client = create_app(WebConfig(port=80)).test_client()
+    with tempfile.TemporaryDirectory() as folder:  # the education record: a scratch one, not the user's
+        run(create_app(WebConfig(port=80, record_db=Path(folder) / "record.sqlite3")).test_client())
+
+
+def run(client: FlaskClient) -> None:
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
     form = {"csrf_token": csrf, **FORM}
     request = Request("mg", "letter", patient=patient("Jane Doe", "1 December 2026"))
