@@ -30,6 +30,7 @@ def _data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         home = tmp_path_factory.mktemp("data-home")
         patch.setenv("XDG_DATA_HOME", str(home))
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))  # nor its render cache
         yield home
 
 

@@ -289,11 +289,14 @@ _ROSTER_ONLY = {"roster_doc": "--doc", "roster_layout": "--layout", "roster_file
 @click.option("--layout", "roster_layout", default=None,
               help="Layout for roster rows without a layout (with --roster; default letter).")
 @click.option("--files", "roster_files", is_flag=True, help="One file per roster row as well (with --roster).")
+@click.option("--no-cache", is_flag=True, help="Render everything again instead of taking unchanged renderings "
+              "from the render cache (the user's cache folder; never a patient's handout).")
 @click.option("--printer", metavar="QUEUE", default=None, help="Then print each print-run file on this CUPS queue.")
 @friendly
 def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir: Path, copies: int, mono: bool,
           content_dir: Path | None, clinic_file: Path | None, force: bool, roster_file: Path | None,
-          roster_doc: str | None, roster_layout: str | None, roster_files: bool, printer: str | None) -> None:
+          roster_doc: str | None, roster_layout: str | None, roster_files: bool, printer: str | None,
+          no_cache: bool) -> None:
     """Write many handouts at once, from JOB_FILE (YAML), --all or --roster: each PDF, one print-run PDF
     per layout (every handout x copies, each starting on a front side) and manifest.json. Files already
     up to date are not written again (a roster is always printed)."""
@@ -325,7 +328,7 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
             roster = load_roster(roster_file, out_dir, roster_doc, (roster_layout or "letter",), copies, mono,
                                  content_dir, clinic_file, roster_files)
             with _Progress() as progress:
-                outcome = run_roster(roster, progress=progress)
+                outcome = run_roster(roster, progress=progress, cache=_cache(no_cache))
             sys.exit(_batch_report(outcome, sink))
         if job_file:
             queue, spec = job_printer(spec_from_file(job_file))
@@ -334,16 +337,24 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
                 from ..batch.roster import roster_from_job, run_roster
 
                 with _Progress() as progress:
-                    outcome = run_roster(roster_from_job(job_file, spec.located), progress=progress)
+                    outcome = run_roster(roster_from_job(job_file, spec.located), progress=progress,
+                                         cache=_cache(no_cache))
                 sys.exit(_batch_report(outcome, sink))
         else:
             spec = spec_for_all(layout_list, out_dir, copies, mono, content_dir, clinic_file)
         with _Progress() as progress:
-            outcome = run(spec, force=force, progress=progress)
+            outcome = run(spec, force=force, progress=progress, cache=_cache(no_cache))
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP before any file was written
         click.echo("interrupted before any file was written", err=True)
         sys.exit(128 + getattr(exc, "signum", 2))
     sys.exit(_batch_report(outcome, sink))
+
+
+def _cache(off: bool) -> Any:
+    """The render cache of a batch (None with --no-cache)."""
+    from ..batch.cache import RenderCache
+
+    return None if off else RenderCache.default()
 
 
 def _batch_report(outcome: Any, sink: Any = None) -> int:

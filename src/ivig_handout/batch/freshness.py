@@ -98,6 +98,19 @@ def files_digest(paths: Any) -> str:
     return h.hexdigest()
 
 
+def clinic_files(profile: Path) -> tuple[Path, ...]:
+    """A clinic profile and the logo it names (read as plain YAML: no checks, no pydantic)."""
+    from ..errors import ContentError
+    from ..inputs.yamlio import load
+
+    try:
+        data = load(profile).data
+    except ContentError:
+        return (profile,)  # broken: its bytes are hashed, and the full load reports the problem
+    logo = data.get("logo") if isinstance(data, dict) else None
+    return (profile, profile.parent / Path(logo.strip()).expanduser()) if isinstance(logo, str) else (profile,)
+
+
 def run_digest(options: Any, content: Path, extra: Any = ()) -> str:
     """Hash of everything a batch run is made from: program, layouts, fonts, content, extra files, options."""
     parts = (program_digest(), content_digest(content), files_digest(extra), canonical(options))

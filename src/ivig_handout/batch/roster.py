@@ -15,7 +15,7 @@ import hashlib
 import json
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from ..errors import ContentError, IvigError, NotFoundError, OutputError
 from ..export.stamp import Stamped
 from ..inputs.content import load_handout
 from ..inputs.model import Handout
+from ..inputs.patient import Patient
 from ..inputs.roster import MAX_COPIES, RosterRow, read_roster
 from ..inputs.validate import validate
 from ..plan.kinds.full_sheet import FULL
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
     from ..inputs.yamlio import Located
     from ..render.record import Slot
+    from .cache import RenderCache
 
 PRINT_RUN = "roster"
 DEFAULT_LAYOUT = "letter"
@@ -110,13 +112,16 @@ def render_row(request: Request, stamp: bool = True) -> Rendered:
     return Rendered(result.data, result.pages)
 
 
-def render_template(request: Request) -> Result | str:
-    """A document's template for the request's patient (runs in a worker); the reason if it fails."""
+def render_template(request: Request, cache: RenderCache | None = None) -> Result | str:
+    """A document's template for the request's patient (runs in a worker; from ``cache`` when it has
+    it); the reason if it fails."""
     from ..api import template_for
+    from ..inputs.patient import template_of
+    from .cache import cached
     from .workers import failure_reason
 
     try:
-        return template_for(request)
+        return cached(cache, replace(request, patient=template_of(request.patient or Patient())), template_for)
     except Exception as exc:  # noqa: BLE001 - the rows of a failing template fail, the others go on
         return failure_reason(exc)
 
@@ -255,18 +260,20 @@ class _Run:
     failed: bool = False
 
 
-def run_roster(roster: Roster, progress: Progress | None = None, lock_wait: float = LOCK_WAIT) -> Outcome:
+def run_roster(roster: Roster, progress: Progress | None = None, lock_wait: float = LOCK_WAIT,
+               cache: RenderCache | None = None) -> Outcome:
     """Render every row in the pool, write the per-row files (``files``) as rows finish in roster order,
     then each layout's print run, then manifest.json. Ctrl-C, SIGTERM and SIGHUP stop between files."""
     with Stop() as stop, FolderLock(lock_wait) as lock:
         lock.take(roster.out_dir, create=True)
         remove_stale_parts(roster.out_dir)
-        return _Writer(roster, stop, progress, lock.descriptors()).run()
+        return _Writer(roster, stop, progress, lock.descriptors(), cache).run()
 
 
 class _Writer:
-    def __init__(self, roster: Roster, stop: Stop, progress: Progress | None, inherited: tuple[int, ...]) -> None:
-        self.roster, self.stop, self.progress, self.inherited = roster, stop, progress, inherited
+    def __init__(self, roster: Roster, stop: Stop, progress: Progress | None, inherited: tuple[int, ...],
+                 cache: RenderCache | None = None) -> None:
+        self.roster, self.stop, self.progress, self.inherited, self.cache = roster, stop, progress, inherited, cache
         self.items = roster.items()
         self.runs = {lay: _Run(lay) for lay in dict.fromkeys(item.layout for item in self.items)}
         total = len(self.runs) + (len(self.items) if roster.files else 0)
@@ -319,7 +326,7 @@ class _Writer:
             key = self._template_key(item)
             if key is not None:
                 wanted.setdefault(key, self.roster.request(item))
-        futures = {key: executor.submit(render_template, request) for key, request in wanted.items()}
+        futures = {key: executor.submit(render_template, request, self.cache) for key, request in wanted.items()}
         for key, future in futures.items():
             if self.stop.signum:
                 return

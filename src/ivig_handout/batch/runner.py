@@ -23,6 +23,7 @@ from ..version import __version__
 from .freshness import (
     MANIFEST,
     canonical,
+    clinic_files,
     content_digest,
     file_matches,
     files_digest,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
     from ..design.layouts import Layout
     from ..inputs.model import Handout
+    from .cache import RenderCache
     from .jobs import Job
     from .workers import Made
 
@@ -98,19 +100,6 @@ def spec_for_all(layouts: list[str], out_dir: Path, copies: int, mono: bool, con
     return Spec(options, Path(out_dir), content, content_arg=content_dir, clinic_arg=clinic, extra=extra)
 
 
-def clinic_files(profile: Path) -> tuple[Path, ...]:
-    """A clinic profile and the logo it names (read as plain YAML: no checks, no pydantic)."""
-    from ..errors import ContentError
-    from ..inputs.yamlio import load
-
-    try:
-        data = load(profile).data
-    except ContentError:
-        return (profile,)  # broken: its bytes are hashed, and the full load reports the problem
-    logo = data.get("logo") if isinstance(data, dict) else None
-    return (profile, profile.parent / Path(logo.strip()).expanduser()) if isinstance(logo, str) else (profile,)
-
-
 @dataclass
 class Outcome:
     """What a run did, for the command's summary and exit code."""
@@ -134,7 +123,8 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_wait: float = LOCK_WAIT) -> Outcome:
+def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_wait: float = LOCK_WAIT,
+        cache: RenderCache | None = None) -> Outcome:
     """Check freshness from input hashes first; only when something changed load, render and write.
 
     The output folder is locked for the whole run (another batch into it waits up to ``lock_wait``
@@ -153,7 +143,7 @@ def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_
         gc.disable()  # imports and loading make many objects and no garbage; workers.make_executor re-enables
         try:
             job, handout = _resolve(spec)
-            batch = Batch(job, handout, spec, digest, force, progress, stop)  # refuses clashing file names
+            batch = Batch(job, handout, spec, digest, force, progress, stop, cache)  # refuses clashing file names
             if lock.folder != job.out_dir:
                 lock.take(job.out_dir, create=True)
                 remove_stale_parts(job.out_dir)
@@ -195,11 +185,11 @@ class Batch:
     """One run: decide what is stale, render it in the pool, write files and the manifest."""
 
     def __init__(self, job: Job, handout: Handout, spec: Spec, digest: str, force: bool,
-                 progress: Progress | None, stop: Stop | None = None) -> None:
+                 progress: Progress | None, stop: Stop | None = None, cache: RenderCache | None = None) -> None:
         from ..plan.kinds import kind_of
 
         self.job, self.handout, self.digest, self.progress = job, handout, digest, progress
-        self.force, self.stop = force, stop or Stop()
+        self.force, self.stop, self.cache = force, stop or Stop(), cache
         self.old: dict[str, dict[str, Any]] = {}  # the last manifest's records, read once the folder is locked
         self.intact: dict[str, bool] = {}  # file -> whether it matches its old record (checked once)
         self.inherited: tuple[int, ...] = ()  # descriptors forked workers close (the folder lock)
@@ -289,7 +279,8 @@ class Batch:
                     groups.setdefault(render_key(layout), []).append(layout)
             for key, layouts in groups.items():
                 cost = (designs[key], kind_of(self.handout, doc).fitting != "flow", order)  # long ones first
-                tasks.append(Task(cost, "render_group", (self.job.request(doc), tuple(layouts)), self._rendered(doc)))
+                tasks.append(Task(cost, "render_group", (self.job.request(doc), tuple(layouts), self.cache),
+                                  self._rendered(doc)))
         self._tick()
         return sorted(tasks, key=lambda t: t.cost)
 

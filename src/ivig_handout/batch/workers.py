@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..api import Request
     from ..design.layouts import Layout
+    from .cache import RenderCache
 
 
 @dataclass(frozen=True)
@@ -91,16 +92,18 @@ def _watch_parent(parent: int) -> None:  # pragma: no cover - not Linux
     os._exit(1)
 
 
-def render_group(request: Request, layouts: Sequence[Layout]) -> list[Made]:
-    """Render the request once on the page design the layouts share, then impose it for each layout."""
+def render_group(request: Request, layouts: Sequence[Layout], cache: RenderCache | None = None) -> list[Made]:
+    """Render the request once on the page design the layouts share (or take it from ``cache``), then
+    impose it for each layout."""
     from ..api import render_pages
     from ..export.impose import impose_for
+    from .cache import cached
 
     try:
-        pages = render_pages(replace(request, layout=layouts[0].name))
+        pages = cached(cache, replace(request, layout=layouts[0].name), render_pages)
     except Exception as exc:  # noqa: BLE001 - one failing document must not stop the batch
         if len(layouts) > 1:  # let each layout report its own failure (messages name the layout)
-            return [m for layout in layouts for m in render_group(request, [layout])]
+            return [m for layout in layouts for m in render_group(request, [layout], cache)]
         return [Made(layouts[0].name, error=failure_reason(exc))]
     notices = pages.notes
     out = []
