@@ -1,0 +1,66 @@
+"""Apps stage, web: the Flask app of the front-desk page. ``create_app(config)`` wires the page's
+routes (views.py) and its safety rules (security.py) for one server's settings."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+
+from ...errors import ContentError
+from .security import Passphrase, allowed_hosts, install, is_local
+
+MAX_UPLOAD = 2 * 1024 * 1024  # bytes in one request: a roster of a few hundred rows is far less
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """One server's settings: where it listens, the clinic profiles offered (by name; one or none:
+    no choice), the content pack, the passphrase (required unless it listens on this computer only),
+    extra names it may be reached under, the printer and the education record."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    clinics: dict[str, Path] = field(default_factory=dict)
+    content: Path | None = None
+    passphrase: Passphrase | None = None
+    extra_hosts: tuple[str, ...] = ()
+    printer: str | None = None  # a CUPS queue: the page's Print buttons
+    record_db: Path | None = None  # the education record (None: the default, in the user's data folder)
+
+    def __post_init__(self) -> None:
+        if not is_local(self.host) and self.passphrase is None:
+            raise ContentError([(f"--host {self.host}: the page would be open to the network; give "
+                                "--passphrase-file FILE (or listen on 127.0.0.1 only)")])
+
+
+def create_app(config: WebConfig) -> Flask:
+    """The page's Flask app for ``config``."""
+    from .views import State, blueprint
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secrets.token_bytes(32),  # sessions end when the server stops
+        MAX_CONTENT_LENGTH=MAX_UPLOAD,
+        MAX_FORM_MEMORY_SIZE=MAX_UPLOAD,
+        SESSION_COOKIE_NAME="ivig_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    app.logger.setLevel(logging.WARNING)
+    app.extensions["ivig"] = State(config)
+    install(app, allowed_hosts(config.host, config.port, config.extra_hosts), config.passphrase)
+    app.register_blueprint(blueprint)
+    return app
+
+
+def clinic_choices(folder: Path) -> dict[str, Path]:
+    """The clinic profiles of ``folder`` (``*.yaml``, ``*.yml``) by file name without its extension."""
+    found = {p.stem: p for p in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if p.is_file()}
+    if not found:
+        raise ContentError([f"--clinics: {folder}: no clinic profiles (*.yaml) in it"])
+    return found

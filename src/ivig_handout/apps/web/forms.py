@@ -1,0 +1,154 @@
+"""Apps stage, web: the page's choices (handouts, layouts, clinics) and its form, checked into a
+library Request. Every problem is a ContentError whose lines name the field, in the page's words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ...api import Request, content, layouts, patient
+from ...errors import ContentError
+from ...export.sinks.record import initials
+from ...inputs.roster import format_date
+from ..listing import disorder_rows
+
+FULL = "full"
+FULL_LABEL = "Full information sheet (every disorder)"
+MAX_COPIES = 100  # at the desk; a bigger run is a batch
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One handout the page offers: its id, the label shown, and what it is found by: exactly (label,
+    name, abbreviation, id, an alias; any case) or, in the filter, by any part of them."""
+
+    id: str
+    label: str
+    names: frozenset[str]
+
+    @property
+    def terms(self) -> str:
+        """Every name in one lower-case string, for the filter as you type."""
+        return " | ".join(sorted(self.names))
+
+
+def handout_choices(folder: Path | None) -> list[Choice]:
+    """The full sheet, then every disorder in source order ("Myasthenia gravis (MG)")."""
+    choices = [Choice(FULL, FULL_LABEL, _keys([FULL_LABEL, FULL, "full information sheet"]))]
+    for row in disorder_rows(content(folder)):
+        label = f"{row['name']} ({row['abbreviation']})" if row["abbreviation"] else row["name"]
+        names = [label, row["name"], row["abbreviation"] or "", row["id"], *row["aliases"]]
+        choices.append(Choice(row["id"], label, _keys(names)))
+    return choices
+
+
+def _keys(names: list[str]) -> frozenset[str]:
+    return frozenset(key for key in map(_key, names) if key)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def layout_choices() -> list[tuple[str, str]]:
+    """Each layout's name and its one-line description."""
+    return [(name, f"{name}: {layout.summary()[1]}") for name, layout in layouts().items()]
+
+
+def today() -> str:
+    """Today as handouts print it: ``1 December 2026``."""
+    return format_date(date.today())
+
+
+@dataclass(frozen=True)
+class Order:
+    """What the form asks for: the library request, the copies, who hands it out (initials or None)."""
+
+    request: Request
+    copies: int
+    by: str | None
+
+
+@dataclass(frozen=True)
+class HandoutForm:
+    """What the page's form holds, as typed (shown again with any message)."""
+
+    handout: str = ""
+    layout: str = "letter"
+    mono: bool = False
+    copies: str = "1"
+    patient_name: str = ""
+    date: str = field(default_factory=today)
+    clinic: str = ""
+    by: str = ""  # the staff member's initials, for the record
+
+    @classmethod
+    def read(cls, form: Mapping[str, Any]) -> HandoutForm:
+        """The form as posted; a missing field keeps its default."""
+        def text(key: str, default: str) -> str:
+            return str(form.get(key, default))[:500]
+
+        base = cls()
+        return cls(text("handout", ""), text("layout", base.layout), bool(form.get("mono")),
+                   text("copies", base.copies), text("patient_name", ""), text("date", base.date),
+                   text("clinic", ""), text("by", ""))
+
+    def request(self, choices: list[Choice], clinics: Mapping[str, Path], folder: Path | None) -> Order:
+        """The library request, copies and staff initials; ContentError listing every problem at once."""
+        problems: list[str] = []
+        document = find_handout(self.handout, choices, problems)
+        if self.layout not in layouts():
+            problems.append(f"Layout: '{self.layout[:40]}' is not one of the layouts offered; choose one")
+        copies = self._copies(problems)
+        clinic = self.clinic_path(clinics, problems)
+        who = None
+        try:
+            who = patient(self.patient_name or None, self.date or None, fields=("Patient name", "Date"))
+        except ContentError as exc:
+            problems += exc.problems
+        by = self._initials(problems)
+        if problems:
+            raise ContentError(problems)
+        return Order(Request(document or FULL, self.layout, self.mono, folder, clinic, who), copies, by)
+
+    def _initials(self, problems: list[str]) -> str | None:
+        try:
+            return initials(self.by, field="Your initials")
+        except ContentError as exc:
+            problems += exc.problems
+            return None
+
+    def _copies(self, problems: list[str]) -> int:
+        text = self.copies.strip()
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_COPIES):
+            problems.append(f"Copies: '{text[:20]}' is not a whole number from 1 to {MAX_COPIES}")
+            return 1
+        return int(text)
+
+    def clinic_path(self, clinics: Mapping[str, Path], problems: list[str]) -> Path | None:
+        """The profile of the clinic chosen (by name, from those configured; one: that one)."""
+        if len(clinics) <= 1:
+            return next(iter(clinics.values()), None)
+        if self.clinic not in clinics:
+            problems.append("Clinic: choose one of the clinics offered")
+            return None
+        return clinics[self.clinic]
+
+
+def find_handout(text: str, choices: list[Choice], problems: list[str]) -> str | None:
+    """The id of the handout typed or picked: its label, name, abbreviation, id or an alias (any case)."""
+    key = _key(text)
+    if not key:
+        problems.append("Handout: is empty; type part of a disorder's name (or \"full\") and pick one")
+        return None
+    for choice in choices:
+        if key in choice.names:
+            return choice.id
+    close = [c.label for c in choices if key in c.terms][:3]
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; type part of a disorder's name and pick one"
+    problems.append(f"Handout: no handout is called '{text.strip()[:60]}'{hint}")
+    return None
+

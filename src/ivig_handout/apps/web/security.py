@@ -1,0 +1,158 @@
+"""Apps stage, web: the page's safety rules, applied to every request.
+
+- The Host header must name this server (a page on another site cannot reach it by DNS rebinding).
+- No address carries a query string (nothing typed, a name least of all, ends up in an address).
+- Every POST carries the session's CSRF token; uploads are capped before they are read.
+- With a passphrase (required off this computer), every page but the sign-in form needs a session
+  signed in with it; only a scrypt hash of the passphrase is kept.
+- Every answer carries a CSP without inline script, nosniff, no framing, no referrer; every answer
+  but the static files is ``Cache-Control: no-store`` (they may print a patient's name).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, Response, abort, redirect, request, session, url_for
+
+from ...errors import ContentError
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+MIN_PASSPHRASE = 8  # characters
+SIGNED_IN_FOR = 12 * 3600  # seconds: a working day
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+OPEN_ENDPOINTS = frozenset({"static", "web.login"})  # reachable before signing in
+
+
+@dataclass(frozen=True)
+class Passphrase:
+    """A clinic passphrase, kept only as its scrypt hash and salt."""
+
+    salt: bytes
+    digest: bytes
+
+    @classmethod
+    def from_file(cls, path: Path) -> Passphrase:
+        """The passphrase in ``path`` (its first line), hashed; ContentError if unreadable or short."""
+        try:
+            text = path.read_text(encoding="utf-8").splitlines()[0].strip() if path.stat().st_size else ""
+        except (OSError, UnicodeDecodeError, IndexError) as exc:
+            raise ContentError([f"--passphrase-file: cannot read {path}: {type(exc).__name__}"]) from None
+        if len(text) < MIN_PASSPHRASE:
+            raise ContentError([(f"--passphrase-file: {path}: the passphrase (its first line) must be at least "
+                                f"{MIN_PASSPHRASE} characters")])
+        salt = secrets.token_bytes(16)
+        return cls(salt, _scrypt(text, salt))
+
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` is the passphrase (compared in constant time)."""
+        return hmac.compare_digest(_scrypt(text, self.salt), self.digest)
+
+
+def _scrypt(text: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(text.encode("utf-8"), salt=salt, n=2**14, r=8, p=1, dklen=32)
+
+
+_SIGN_IN_LOCK = threading.Lock()  # one passphrase check at a time: guessing stays slow
+
+
+def sign_in(passphrase: Passphrase, text: str) -> bool:
+    """Check ``text``; on success start a fresh signed-in session (a new CSRF token too)."""
+    with _SIGN_IN_LOCK:
+        ok = passphrase.matches(text)
+    if ok:
+        session.clear()
+        session["signed_in"] = time.time()
+        csrf_token()
+    return ok
+
+
+def is_local(host: str) -> bool:
+    """Whether ``host`` is this computer only (127.0.0.1, localhost, ::1)."""
+    return host.strip("[]").lower() in LOCAL_HOSTS
+
+
+def allowed_hosts(host: str, port: int, extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """The Host headers this server answers: the bound name (every name and address of this computer
+    for a wildcard bind), each with ``:port`` (and bare on port 80), plus ``extra`` names."""
+    names = {host.strip("[]").lower(), *(e.lower() for e in extra)}
+    if is_local(host):
+        names |= LOCAL_HOSTS
+    if host in WILDCARD_HOSTS:
+        names = (names - WILDCARD_HOSTS) | LOCAL_HOSTS | _own_names()
+    out = set()
+    for name in names:
+        shown = f"[{name}]" if ":" in name else name
+        out.add(f"{shown}:{port}")
+        if port == 80:
+            out.add(shown)
+    return frozenset(out)
+
+
+def _own_names() -> set[str]:
+    names = {socket.gethostname().lower(), socket.getfqdn().lower()}
+    for name in list(names):
+        try:
+            names |= {str(info[4][0]).lower() for info in socket.getaddrinfo(name, None)}
+        except OSError:
+            continue
+    return names
+
+
+def csrf_token() -> str:
+    """The session's CSRF token (made on first use)."""
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+def install(app: Flask, hosts: frozenset[str], passphrase: Passphrase | None) -> None:
+    """Check every request (Host, size, CSRF, sign-in) and add the security headers to every answer."""
+
+    @app.before_request
+    def _check() -> Response | None:
+        if request.host.lower() not in hosts:
+            abort(400, "this page is not served under that address; use the address `ivig-handout serve` printed")
+        if request.query_string:  # the page never puts anything in an address (a name there would be logged)
+            abort(400, "this page takes nothing in its address; go back to the page and use its form")
+        if request.method == "POST":
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            if request.content_length is not None and request.content_length > limit:
+                abort(413)
+            sent = request.form.get("csrf_token", "")
+            if not sent or not hmac.compare_digest(sent, str(session.get("csrf", ""))):
+                abort(400, "this form has expired or did not come from this page; reload the page and try again")
+        if passphrase is not None and request.endpoint not in OPEN_ENDPOINTS and not _signed_in():
+            if request.headers.get("HX-Request") == "true":  # htmx: the whole page goes to the sign-in form
+                return Response("", headers={"HX-Redirect": url_for("web.login")})
+            return redirect(url_for("web.login"))  # type: ignore[return-value]
+        return None
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.update(HEADERS)
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _signed_in() -> bool:
+    since = session.get("signed_in")
+    return isinstance(since, float) and 0 <= time.time() - since < SIGNED_IN_FOR

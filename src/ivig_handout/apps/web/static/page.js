@@ -1,0 +1,97 @@
+// The handout field as an accessible combobox (WAI-ARIA 1.2, list autocomplete): typing filters the
+// handouts by the start of any word of a name, abbreviation or other name ("myasth", "gravis", "MG");
+// arrow keys move through the matches, Enter picks one, Escape closes the list. Without JavaScript
+// the field keeps its native <datalist>.
+(function () {
+  "use strict";
+
+  // " word word ...": lower case, every run of non-letters one space, so " " + typed finds word starts
+  function words(text) {
+    return " " + text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+  }
+
+  function enhance(input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!list) { return; }
+    var choices = Array.prototype.map.call(list.options, function (option) {
+      return { label: option.value, terms: words((option.dataset.terms || "") + " " + option.value) };
+    });
+    var box = document.createElement("ul");
+    box.id = input.id + "-listbox";
+    box.setAttribute("role", "listbox");
+    box.setAttribute("aria-label", "Matching handouts");
+    box.hidden = true;
+    input.removeAttribute("list");
+    list.remove();
+    input.parentNode.appendChild(box);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", box.id);
+    var active = -1;
+
+    function options() { return box.querySelectorAll("[role=option]"); }
+
+    function close() {
+      box.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function open() {
+      var typed = words(input.value);
+      box.textContent = "";
+      choices.filter(function (c) { return c.terms.indexOf(typed) !== -1; }).forEach(function (c, i) {
+        var item = document.createElement("li");
+        item.id = box.id + "-" + i;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        item.textContent = c.label;
+        item.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        item.addEventListener("click", function () { pick(c.label); });
+        box.appendChild(item);
+      });
+      active = -1;
+      input.removeAttribute("aria-activedescendant");
+      var any = options().length > 0;
+      box.hidden = !any;
+      input.setAttribute("aria-expanded", any ? "true" : "false");
+    }
+
+    function move(step) {
+      var items = options();
+      if (!items.length) { return; }
+      if (active >= 0) { items[active].setAttribute("aria-selected", "false"); }
+      active = (active + step + items.length) % items.length;
+      items[active].setAttribute("aria-selected", "true");
+      items[active].scrollIntoView({ block: "nearest" });
+      input.setAttribute("aria-activedescendant", items[active].id);
+    }
+
+    function pick(label) {
+      input.value = label;
+      close();
+      input.focus();
+    }
+
+    input.addEventListener("input", open);
+    input.addEventListener("blur", close);
+    input.addEventListener("keydown", function (event) {
+      var shown = !box.hidden;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        if (!shown) { open(); }
+        move(event.key === "ArrowDown" ? 1 : -1);
+      } else if (event.key === "Enter" && shown && active >= 0) {
+        event.preventDefault();
+        pick(options()[active].textContent);
+      } else if (event.key === "Escape" && shown) {
+        event.preventDefault();
+        close();
+      }
+    });
+  }
+
+  document.querySelectorAll("input[list][name=handout]").forEach(enhance);
+}());

@@ -1,0 +1,308 @@
+"""Apps stage, web: the page's routes. The form posts to ``/`` (a whole page back: it works without
+JavaScript); htmx posts the same form to ``/preview`` and the roster to ``/roster`` and swaps in the
+part that changed. Every problem the user can fix is a message on the page (422), never a 500."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from ...api import Request, build
+from ...batch.roster import Roster
+from ...errors import ContentError, IvigError
+from ...export.sinks.record import as_csv, as_fhir
+from .app import WebConfig
+from .desk import Desk
+from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
+from .previews import Thumbnails
+from .rosters import Upload, check, print_runs
+from .security import csrf_token, sign_in
+from .store import Store
+
+blueprint = Blueprint("web", __name__)
+PDF = "application/pdf"
+
+
+@dataclass
+class State:
+    """What the app holds between requests: its settings, the choices it offers, the previews and
+    rosters of the last few minutes."""
+
+    config: WebConfig
+    choices: list[Choice] = field(init=False)
+    layouts: list[tuple[str, str]] = field(init=False)
+    desk: Desk = field(init=False)
+    previews: Store[Thumbnails] = field(default_factory=lambda: Store(ttl=300))
+    rosters: Store[Upload] = field(default_factory=lambda: Store(ttl=900, limit=16))
+
+    def __post_init__(self) -> None:
+        self.choices = handout_choices(self.config.content)
+        self.layouts = layout_choices()
+        self.desk = Desk(self.config.printer, self.config.record_db)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A preview on the page: its token, page count, the document's label and the library's notes."""
+
+    token: str
+    pages: int
+    label: str
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RosterView:
+    """A checked roster on the page: its token, the rows shown and the layouts of its print runs."""
+
+    token: str
+    rows: list[dict[str, Any]]
+    layouts: list[str]
+
+
+def state() -> State:
+    found: State = current_app.extensions["ivig"]
+    return found
+
+
+def page(status: int = 200, **parts: Any) -> tuple[str, int]:
+    """The whole page (``fragment``: only that part of it, for htmx)."""
+    st = state()
+    parts.setdefault("form", HandoutForm())
+    template = f"_{parts.pop('fragment')}.html" if parts.get("fragment") else "index.html"
+    if not parts.get("fragment") or parts.get("oob") or parts["fragment"] == "today":
+        parts.setdefault("today", st.desk.today())
+    html = render_template(template, choices=st.choices, layouts=st.layouts, clinics=list(st.config.clinics),
+                           printer=st.config.printer, csrf=csrf_token(), **parts)
+    return html, status
+
+
+def wants_fragment() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@blueprint.get("/")
+def index() -> tuple[str, int]:
+    return page()
+
+
+@blueprint.post("/")
+def submit() -> Response | tuple[str, int]:
+    """The form without JavaScript: Preview and Print answer with the page, Download PDF with the PDF."""
+    form = HandoutForm.read(request.form)
+    action = request.form.get("action")
+    if action == "download":
+        return download(form)
+    if action == "print":
+        return print_page(form, fragment=None)
+    return preview_page(form, fragment=None)
+
+
+@blueprint.post("/preview")
+def preview() -> tuple[str, int]:
+    return preview_page(HandoutForm.read(request.form), fragment="preview" if wants_fragment() else None)
+
+
+def preview_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
+    try:
+        result = build(order(form).request)
+    except IvigError as exc:
+        return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
+    token = state().previews.put(csrf_token(), Thumbnails(result.data, result.pages))
+    label = next((c.label for c in state().choices if c.id == result.document), result.document)
+    shown = Preview(token, result.pages, label, result.notes)
+    return page(form=form, fragment=fragment, preview=shown)
+
+
+def order(form: HandoutForm) -> Order:
+    """What the form asks for; IvigError with the problems."""
+    st = state()
+    return form.request(st.choices, st.config.clinics, st.config.content)
+
+
+def download(form: HandoutForm) -> Response | tuple[str, int]:
+    """The PDF (all copies, each starting on a front side), never kept by the browser's cache; recorded
+    when it is made for a named patient."""
+    try:
+        wanted = order(form)
+        result = build(wanted.request)
+        state().desk.downloaded(result, wanted.copies, wanted.by)
+    except IvigError as exc:
+        return page(422, form=form, errors=str(exc).splitlines())
+    data, copies = result.data, wanted.copies
+    if copies > 1:
+        from ...export.impose import combine
+
+        data = combine([data] * copies, pad_to_even=True)[0]
+    return pdf_response(data, result.file_name)
+
+
+def pdf_response(data: bytes, file_name: str) -> Response:
+    return attachment(data, PDF, file_name)
+
+
+@blueprint.post("/print")
+def print_handout() -> tuple[str, int]:
+    return print_page(HandoutForm.read(request.form), fragment="preview" if wants_fragment() else None)
+
+
+def print_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
+    """Print the handout on the server's printer and record it; what was sent, or what went wrong."""
+    if state().config.printer is None:
+        abort(404)
+    try:
+        wanted = order(form)
+        printed = state().desk.print(build(wanted.request), wanted.copies, wanted.by)
+    except IvigError as exc:
+        return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
+    return page(form=form, fragment=fragment, printed=[printed], oob=fragment is not None)
+
+
+@blueprint.get("/today")
+def today() -> tuple[str, int]:
+    """"Today's handouts" alone (the page asks for it again every half minute)."""
+    return page(fragment="today")
+
+
+@blueprint.get("/record/today.csv")
+def today_csv() -> Response:
+    """Today's rows as CSV (names only if the clinic's profile records them), never cached."""
+    text = as_csv(state().desk.entries_today())
+    return attachment(text.encode("utf-8"), "text/csv", f"handouts-{date.today().isoformat()}.csv")
+
+
+@blueprint.get("/record/today.fhir.json")
+def today_fhir() -> Response:
+    """Today's rows as a FHIR R4 Bundle of Communication resources."""
+    text = json.dumps(as_fhir(state().desk.entries_today()), indent=2, ensure_ascii=False) + "\n"
+    return attachment(text.encode("utf-8"), "application/fhir+json",
+                      f"handouts-{date.today().isoformat()}.fhir.json")
+
+
+def attachment(data: bytes, mimetype: str, file_name: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+@blueprint.get("/preview/<token>/<int:number>.png")
+def preview_image(token: str, number: int) -> Response:
+    thumbnails = state().previews.get(token, csrf_token())
+    png = thumbnails.png(number) if thumbnails is not None else None
+    if png is None:
+        abort(404)
+    return Response(png, mimetype="image/png")
+
+
+@blueprint.post("/roster")
+def roster() -> tuple[str, int]:
+    """Check an uploaded roster: its rows, or every bad row with its line number."""
+    fragment = "roster" if wants_fragment() else None
+    sent = request.files.get("roster")
+    data = sent.read() if sent is not None else b""
+    if not data:
+        return page(422, fragment=fragment, roster_errors=["Roster: choose a CSV or XLSX file first"])
+    form = HandoutForm.read(request.form)
+    st = state()
+    try:
+        problems: list[str] = []
+        clinic = form.clinic_path(st.config.clinics, problems)
+        if problems:
+            raise ContentError(problems)
+        upload = Upload(data, _layout(form.layout), form.mono, st.config.content, clinic)
+        checked = check(upload)
+    except IvigError as exc:
+        return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
+    token = st.rosters.put(csrf_token(), upload)
+    return page(fragment=fragment, roster=roster_view(token, checked, st.choices))
+
+
+def _layout(name: str) -> str:
+    return name if name in dict(state().layouts) else "letter"
+
+
+def roster_view(token: str, checked: Roster, choices: list[Choice]) -> RosterView:
+    labels = {c.id: c.label for c in choices}
+    rows = [{"line": r.row, "name": r.patient.name, "date": r.patient.date or "",
+             "handout": labels.get(r.document, r.document), "layout": r.layout or checked.layouts[0],
+             "copies": r.copies or checked.copies} for r in checked.rows]
+    return RosterView(token, rows, list(dict.fromkeys(str(row["layout"]) for row in rows)))
+
+
+@blueprint.post("/roster/print-run")
+def roster_print_run() -> Response | tuple[str, int]:
+    """One layout's print run of a checked roster, as a PDF download; each row recorded."""
+    try:
+        runs, wanted = roster_runs()
+        state().desk.rows_given(wanted)
+    except IvigError as exc:
+        return page(422, roster_errors=str(exc).splitlines())
+    layout = request.form.get("layout", "")
+    if layout not in runs:
+        layout = next(iter(runs))
+    return pdf_response(runs[layout], f"roster-{layout}.pdf")
+
+
+@blueprint.post("/roster/print-all")
+def roster_print_all() -> tuple[str, int]:
+    """Every print run of a checked roster sent to the printer, one job per layout; each row recorded."""
+    fragment = "roster" if wants_fragment() else None
+    if state().config.printer is None:
+        abort(404)
+    try:
+        runs, wanted = roster_runs()
+        printed = state().desk.print_runs(runs)
+        state().desk.rows_given(wanted, printed)
+    except IvigError as exc:
+        return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
+    return page(fragment=fragment, roster_printed=printed, oob=fragment is not None)
+
+
+def roster_runs() -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
+    """The print runs of the roster the form names, and its rows; ContentError if it is not held."""
+    upload = state().rosters.get(request.form.get("token", ""), csrf_token())
+    if upload is None:
+        raise ContentError(["Roster: this roster is no longer held here (after 15 minutes); upload it again"])
+    return print_runs(upload)
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int]:
+    passphrase = state().config.passphrase
+    if passphrase is None:
+        return redirect(url_for("web.index"))  # type: ignore[return-value]
+    if request.method == "POST":
+        if sign_in(passphrase, request.form.get("passphrase", "")[:1000]):
+            return redirect(url_for("web.index"))  # type: ignore[return-value]
+        html = render_template("login.html", csrf=csrf_token(), error="That is not the clinic's passphrase.")
+        return html, 401
+    return render_template("login.html", csrf=csrf_token(), error=None), 200
+
+
+@blueprint.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> tuple[str, int]:
+    """A plain message page for a refused request (400, 404, 413, ...)."""
+    status = exc.code or 500
+    message = exc.description if status == 400 else MESSAGES.get(status, exc.name)
+    return render_template("_message.html" if wants_fragment() else "message.html", message=message), status
+
+
+@blueprint.app_errorhandler(Exception)
+def unexpected(exc: Exception) -> tuple[str, int]:
+    """A bug: one line in the log (its type only: a message might hold a name) and a plain page."""
+    current_app.logger.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.path)
+    message = "Something went wrong in ivig-handout (a bug); please try again, and report it if it happens again."
+    return render_template("_message.html" if wants_fragment() else "message.html", message=message), 500
+
+
+MESSAGES = {
+    404: "There is nothing at this address (a preview is kept for 5 minutes: preview again).",
+    405: "This address does not take that kind of request; go back to the page.",
+    413: "That file is too big: a roster can be up to 2 MB here (split a bigger one, or use "
+         "`ivig-handout batch --roster`).",
+}
