@@ -26,7 +26,7 @@ from .plan.profile import apply
 from .render.fit import fit
 from .render.record import Slot
 
-__all__ = ["REVIEW_AFTER_DAYS", "Patient", "Provenance", "Request", "Result", "build", "build_all", "content",
+__all__ = ["REVIEW_AFTER_DAYS", "Patient", "Provenance", "Request", "Result", "about", "build", "build_all", "content",
            "documents", "given", "impose", "layouts", "make", "patient", "render_pages", "review_notes", "stamped",
            "template", "template_for", "values_for", "warm_up"]
 
@@ -255,6 +255,14 @@ def warm_up(request: Request) -> None:
     load_handout(request.content)
     if request.clinic is not None:
         load_clinic(request.clinic)
+
+
+def about(document: str, content: Path | None = None) -> tuple[str, Provenance]:
+    """A document's kind and what the education record says of it (title, edition, source year),
+    without rendering it: for records of handouts made elsewhere (a batch's print runs)."""
+    handout = load_handout(content)
+    kind, doc_id = resolve(handout, document, None)
+    return kind.name, Provenance(kind.plan(handout, doc_id).title, handout.edition, handout.sheet.source.year)
 
 
 def content(folder: Path | None = None) -> Handout:

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from ..api import Result
+    from ..api import Provenance, Result
     from ..batch.roster import Roster
     from ..export.sinks.record import Entry, Given, Record
-    from ..inputs.model import Handout
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,8 +136,7 @@ class BatchRecord:
         from ..export.sinks.record import initials
 
         self.record, self.by, self.content_dir, self.roster = record, initials(by), content_dir, roster
-        self._handout: Handout | None = None
-        self._about: dict[str, tuple[str, str]] = {}  # document -> (kind, title)
+        self._about: dict[str, tuple[str, Provenance]] = {}  # document -> (kind, what the record says of it)
 
     def printed(self, files: Sequence[dict[str, Any]], run: dict[str, Any], printer: str, job: str) -> None:
         """Record the handouts of the print run ``run`` (its manifest record), printed as ``job``."""
@@ -169,28 +167,14 @@ class BatchRecord:
 
     def _given(self, document: str, layout: str, copies: int, sha256: str, printer: str | None, job: str | None,
                patient: str | None = None) -> Given:
+        from ..api import about
         from ..export.sinks.record import Given
 
-        handout = self._content()
-        kind, title = self._kind_and_title(document)
-        return Given(document, kind, layout, copies, sha256, handout.edition, handout.sheet.source.year, printer,
-                     job, self.by, patient or None, title)
-
-    def _content(self) -> Handout:
-        if self._handout is None:
-            from ..api import content
-
-            self._handout = content(self.content_dir)
-        return self._handout
-
-    def _kind_and_title(self, document: str) -> tuple[str, str]:
-        """The document's kind and title, as the record of a handout built alone gives them."""
-        if document not in self._about:
-            from ..plan.kinds import kind_of
-
-            kind = kind_of(self._content(), document)
-            self._about[document] = (kind.name, kind.plan(self._content(), document).title)
-        return self._about[document]
+        if document not in self._about:  # as the record of a handout built alone has them
+            self._about[document] = about(document, self.content_dir)
+        kind, known = self._about[document]
+        return Given(document, kind, layout, copies, sha256, known.edition, known.source_year, printer,
+                     job, self.by, patient or None, known.title)
 
     def _names(self) -> bool:
         """Whether the roster's clinic profile says ``record_names: yes``."""
