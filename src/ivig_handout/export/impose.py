@@ -139,44 +139,63 @@ def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
     copies, seen = Counter(pdfs), Counter[bytes | Stamped]()
     try:
         for number, data in enumerate(pdfs, 1):
-            start = len(out.pages)
-            source = run.add(data.template if isinstance(data, Stamped) else data)
-            if isinstance(data, Stamped):
-                run.stamp(source, start, data.page)
+            start = len(run.order)
+            source = run.add(data)
             starts.append(start)
             seen[data] += 1
             run.uses[id(source)] = first = run.uses.get(id(source), 0) + 1
             marks.append(_document_mark(source, number, (seen[data], copies[data]), start, first == 1))
             if pad_to_even and len(source.pages) % 2:
                 run.pad(source.pages[-1])
-        _write_outline(out, marks, lambda page: (page, Matrix()))
+        run.finish()
+        _write_outline(out, marks, lambda page: (page, Matrix()), run.order)
         return _save(out), starts
     finally:
         run.close()
 
 
 class _Run:
-    """A print run being combined: the distinct inputs copied so far, the streams they share, the
-    padding pages, and the stamper of its stamped members."""
+    """A print run being combined: its pages in order, the distinct inputs copied so far, the streams
+    they share, the padding pages, and the stamper of its stamped members.
+
+    Only an input's first copy (and the first blank page of a size) joins the page tree as it is made;
+    every further page is kept in ``order`` and the tree is set from it once, at the end: appending a
+    page through pikepdf searches the pages already there, which made a 10,000-row roster quadratic."""
 
     def __init__(self, out: Pdf, stamper: Stamper | None) -> None:
         self.out, self.stamper = out, stamper
+        self.order: list[pikepdf.Object] = []  # every page of the output, in order
         self.opened: dict[bytes, _Source] = {}  # each distinct input, once
+        self.stamped: dict[Stamped, list[pikepdf.Object]] = {}  # a stamped member's first copy
         self.held: list[Pdf] = []  # the sources must stay open until the result is saved
         self.streams: dict[bytes, pikepdf.Object] = {}
         self.blanks: dict[tuple[tuple[float, ...], int], pikepdf.Object] = {}  # by size and rotation
         self.uses: dict[int, int] = {}  # copies of each source so far, by id
 
-    def add(self, data: bytes) -> _Source:
-        """Append a copy of ``data``'s pages: the first copy of an input copies it, a further one
-        adds page dictionaries drawing the same content."""
+    def add(self, member: bytes | Stamped) -> _Source:
+        """Append a copy of ``member``'s pages: the first copy of an input copies it, a further one
+        adds page dictionaries drawing the same content; a stamped member's values set into its
+        template's copy (a further copy of the same member draws the same stamped streams)."""
+        if not isinstance(member, Stamped):
+            return self._add(member)[0]
+        if member in self.stamped:
+            self.order += [_clone_page(self.out, page) for page in self.stamped[member]]
+            return self.opened[member.template]
+        if self.stamper is None:
+            raise ValueError("combine() was given a stamped member without its stamp")
+        source, pages = self._add(member.template)
+        _stamp_pages(self.out, source, pages, self.stamper, member.page)
+        self.stamped[member] = pages
+        return source
+
+    def _add(self, data: bytes) -> tuple[_Source, list[pikepdf.Object]]:
         out = self.out
         source = self.opened.get(data)
         if source is not None:
-            for page in source.pages:
-                out.pages.append(Page(_clone_page(out, page)))
-            return source
-        start = len(out.pages)
+            clones = [_clone_page(out, page) for page in source.pages]
+            self.order += clones
+            return source, clones
+        start = len(out.pages)  # the tree holds first copies only: short
         src = pikepdf.open(BytesIO(data))
         self.held.append(src)
         if not self.opened:
@@ -188,14 +207,8 @@ class _Run:
         info = src.trailer.get(Name.Info)
         title = str(info.get(Name.Title, "")) if info is not None else ""
         source = self.opened[data] = _Source(pages, title, tuple(_read_outline(src)), [split(pg) for pg in pages])
-        return source
-
-    def stamp(self, source: _Source, start: int, index: int) -> None:
-        """Set stamp page ``index`` into the copy of ``source`` starting at page ``start``."""
-        if self.stamper is None:
-            raise ValueError("combine() was given a stamped member without its stamp")
-        pages = [self.out.pages[i].obj for i in range(start, start + len(source.pages))]
-        _stamp_pages(self.out, source, pages, self.stamper, index)
+        self.order += pages
+        return source, pages
 
     def pad(self, last: pikepdf.Object) -> None:
         """A blank page the size (and rotation) of ``last`` (the page it follows, or the page of the
@@ -209,8 +222,17 @@ class _Run:
             blank.MediaBox = Array(box)
             if Name.Rotate in last:
                 blank.Rotate = rotate
+            self.order.append(blank)
         else:
-            out.pages.append(Page(_clone_page(out, first_blank)))
+            self.order.append(_clone_page(out, first_blank))
+
+    def finish(self) -> None:
+        """The page tree: every page, in order, under the root."""
+        root = self.out.Root.Pages
+        for page in self.order:
+            page.Parent = root
+        root.Kids = Array(self.order)
+        root.Count = len(self.order)
 
     def close(self) -> None:
         for src in self.held:
@@ -480,14 +502,16 @@ def _document_mark(source: _Source, number: int, copy: tuple[int, int], start: i
     return _Mark(title, start, None, True, children)
 
 
-def _write_outline(out: Pdf, marks: list[_Mark], place: Callable[[int], _Spot | None]) -> None:
+def _write_outline(out: Pdf, marks: list[_Mark], place: Callable[[int], _Spot | None],
+                   pages: Sequence[pikepdf.Object] | None = None) -> None:
     """Write ``marks`` as the output's bookmarks, each page found through ``place``: the outline
     dictionaries written directly (pikepdf's outline model takes about 1 ms a bookmark, which a
     roster's print run of 1,000 handouts cannot spend)."""
     if not marks:
         return
     root = out.make_indirect(Dictionary(Type=Name.Outlines))
-    pages = [page.obj for page in out.pages]  # out.pages[i] costs about 0.1 ms
+    if pages is None:
+        pages = [page.obj for page in out.pages]  # out.pages[i] costs about 0.1 ms
 
     def dest(m: _Mark) -> Array | None:
         return _destination(pages, m, place)

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from time import monotonic, sleep
 from typing import Any
 
 from ...errors import ContentError, NotFoundError, OutputError
@@ -116,9 +117,19 @@ class Record:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path).expanduser().absolute() if path is not None else default_path()
         _prepare(self.path)
-        with self._connect() as conn:
-            _set_wal(conn)
-            _migrate(conn, self.path)
+        deadline = monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                with self._connect() as conn:
+                    _set_wal(conn)
+                    _migrate(conn, self.path)
+                return
+            except OutputError as exc:
+                # Processes opening a new file at once can deadlock before it is in WAL mode: SQLite then
+                # says "locked" at once, without waiting; one of them goes on, the others try again.
+                if LOCKED not in str(exc) or monotonic() > deadline:
+                    raise
+                sleep(0.01)
 
     def add(self, given: Given) -> Entry:
         """Add one row, now; the entry as stored."""
@@ -273,14 +284,16 @@ def _version(conn: sqlite3.Connection, path: Path) -> int:
     return version
 
 
+LOCKED = "stayed locked"
+
+
 def _unusable(path: Path, exc: sqlite3.Error) -> OutputError:
     """One line for a failure of SQLite on ``path``."""
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in reason:
         return OutputError(f"{path}: is not an ivig-handout record (not an SQLite database); give another file")
     if "locked" in reason or "busy" in reason:
-        return OutputError(f"{path}: the record stayed locked by another program for {BUSY_TIMEOUT:.0f} s; "
-                           "try again")
+        return OutputError(f"{path}: the record {LOCKED} by another program for {BUSY_TIMEOUT:.0f} s; try again")
     return OutputError(f"{path}: the record cannot be used ({reason})")
 
 
