@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/print_run.py
+	$(BIN)/python bench/roster.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info src/*.egg-info
