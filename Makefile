@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/print_run.py
+	$(BIN)/python bench/roster.py
 	$(BIN)/python bench/web.py
 
 clean:
