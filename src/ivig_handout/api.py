@@ -211,7 +211,7 @@ def stamped(template: Result, patient: Patient) -> Result | None:
     if values is None:
         return None
     drawn = draw_stamps([(template.slots, values)])
-    data = fast_stamp(prepared(template.data), drawn) if not drawn.pdf else None
+    data = fast_stamp(prepared(template.data), drawn)  # None when a value needs fonts of its own
     if data is None:
         try:
             data = stamp(template.data, drawn)

@@ -57,25 +57,23 @@ class Stamper:
         return {index: _FONT.sub(rename, drawn) for index, drawn in self.stamp.ops[page].items()}
 
     def _names(self, template_fonts: pikepdf.Object) -> Callable[[str], str]:
-        if self.src is None:
-            by_face = {str(font.get(Name.BaseFont, "")).split("+", 1)[-1]: str(key)[1:]
-                       for key, font in template_fonts.items() if str(key).endswith("+0")}
+        """A drawing's font name -> the name on the page: a face's name -> the template's font of
+        that face (first subset); a stamp page's font -> its copy in the output (PREFIX + name)."""
+        by_face = {str(font.get(Name.BaseFont, "")).split("+", 1)[-1]: str(key)[1:]
+                   for key, font in template_fonts.items() if str(key).endswith("+0")}
+        fonts = self.src.pages[0].obj.Resources.Font if self.src is not None else Dictionary()
 
-            def template_name(name: str) -> str:
-                face = self.stamp.faces.get(name, "")
+        def name_on_page(name: str) -> str:
+            face = self.stamp.faces.get(name)
+            if face is not None:
                 if face not in by_face:
-                    raise LookupError(f"the template has no font {face or name} to stamp with")
+                    raise LookupError(f"the template has no font {face} to stamp with")
                 return by_face[face]
-
-            return template_name
-        fonts = self.src.pages[0].obj.Resources.Font
-
-        def stamp_name(name: str) -> str:
             if PREFIX + name not in self.fonts:
                 self.fonts[PREFIX + name] = self.out.copy_foreign(fonts[Name("/" + name)])
             return PREFIX + name
 
-        return stamp_name
+        return name_on_page
 
 
 def stamp(template: bytes, values: Stamp, page: int = 0) -> bytes:
@@ -210,13 +208,11 @@ def prepare(template: bytes) -> Prepared | None:
 
 
 def fast_stamp(prepared: Prepared, values: Stamp, page: int = 0) -> bytes | None:
-    """``stamp()`` for values drawn in the template's own faces (``values.pdf`` empty): each slot
+    """``stamp()`` for values drawn in the template's own faces (printable ASCII): each slot
     page's content stream replaced in place and the cross-reference table moved to match, without
     parsing the file again (about 0.3 ms, against 3 ms through pikepdf). None when it cannot."""
     import zlib
 
-    if values.pdf:
-        return None
     data, out, at, shift = prepared.data, [], 0, []
     for piece in prepared.pieces:
         try:

@@ -65,9 +65,9 @@ def fits(slot: Slot, value: str) -> bool:
 class Stamp:
     """Patients' values drawn for templates: for each stamp page, each slot's drawing (content-stream
     operators, by slot index), and the fonts they name. Values in printable ASCII are drawn in the
-    first subset of the template's own faces, which holds every ASCII glyph: ``faces`` maps each font
-    name the drawings use to its face (PostScript name) and ``pdf`` is empty. Other values need glyphs
-    a template may lack: ``pdf`` is then a PDF whose first page's resources hold the fonts named."""
+    first subset of the template's own faces, which holds every ASCII glyph: ``faces`` maps the font
+    names those drawings use to their faces (PostScript names). Other values need glyphs a template
+    may lack: ``pdf`` is then a PDF whose first page's resources hold the fonts the others name."""
 
     ops: tuple[dict[int, bytes], ...]
     faces: dict[str, str] = field(default_factory=dict)
@@ -76,21 +76,30 @@ class Stamp:
 
 def draw_stamps(pages: Sequence[tuple[Sequence[Slot], Mapping[str, str]]]) -> Stamp:
     """Each (slots, values): every slot's value drawn at the origin as the paragraph a full render
-    draws in its place (a template's slot sits at its paragraph's origin). Deterministic; raises
-    UncoveredCharacterError for a value it cannot print."""
+    draws in its place (a template's slot sits at its paragraph's origin). A value in printable ASCII
+    is drawn in the template's own face (``faces``), any other on a stamp page whose fonts ``pdf``
+    holds. Deterministic; raises UncoveredCharacterError for a value it cannot print."""
     register_main()
-    if all(_plain(values[slot.field]) for slots, values in pages for slot in slots):
-        faces: dict[str, str] = {}
-        ops = tuple({index: _framed(slot, values[slot.field], faces) for index, slot in enumerate(slots)}
-                    for slots, values in pages)
-        return Stamp(ops, faces)
+    faces: dict[str, str] = {}
     buf = BytesIO()
-    canv = _StampCanvas(buf, pagesize=PAGE, invariant=1, pageCompression=0)
-    drawn = tuple({index: _drawn(canv, slot, values[slot.field]) for index, slot in enumerate(slots)}
-                  for slots, values in pages)
+    canv: _StampCanvas | None = None
+    ops: list[dict[int, bytes]] = []
+    for slots, values in pages:
+        drawn: dict[int, bytes] = {}
+        for index, slot in enumerate(slots):
+            value = values[slot.field]
+            if _plain(value):
+                drawn[index] = _framed(slot, value, faces)
+                continue
+            if canv is None:
+                canv = _StampCanvas(buf, pagesize=PAGE, invariant=1, pageCompression=0)
+            drawn[index] = _drawn(canv, slot, value)
+        ops.append(drawn)
+    if canv is None:
+        return Stamp(tuple(ops), faces)
     canv.showPage()  # one page with every drawing: its resources name every font they use
     canv.save()
-    return Stamp(drawn, pdf=buf.getvalue())
+    return Stamp(tuple(ops), faces, buf.getvalue())
 
 
 def _plain(value: str) -> bool:
