@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
@@ -38,13 +39,14 @@ from .jobs import at_field, check_clinic, check_out_dir, item_path, path_is
 from .runner import LOCK_WAIT, FolderLock, Outcome, Progress, Stop, remove_stale_parts
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor, Future
+    from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
     from ..inputs.yamlio import Located
     from ..render.record import Slot
     from .cache import RenderCache
 
 PRINT_RUN = "roster"
+WRITERS = 4  # threads writing files: each mostly waits for the disk (fsync)
 DEFAULT_LAYOUT = "letter"
 
 
@@ -281,6 +283,8 @@ class _Writer:
         self.records: list[dict[str, Any]] = []
         self.done = 0
         self.templates: dict[tuple[str, str, bool, bool], Result] = {}
+        self.writers: ThreadPoolExecutor | None = None  # made for the first file
+        self.writing: deque[tuple[Future[Path], str, dict[str, Any]]] = deque()  # under way, in order
         self.cursor = 0  # the next item to take in, in roster order
 
     def run(self) -> Outcome:
@@ -294,6 +298,9 @@ class _Writer:
                         break
                     self._print_run(run)
         finally:
+            self._settle()  # every write under way finished (each is whole or not there) and taken in
+            if self.writers is not None:
+                self.writers.shutdown()
             self._write_manifest()
         return self.outcome
 
@@ -416,20 +423,33 @@ class _Writer:
         self._write(file, data, page_count(data), record)
 
     def _write(self, file: str, data: bytes, pages: int, record: dict[str, Any]) -> None:
+        """Write a file atomically on a writer thread (writing waits on the disk, mostly in fsync, and
+        several can wait at once); its outcome is taken in order, as it finishes (``_settle``)."""
+        from concurrent.futures import ThreadPoolExecutor
+
         from ..export.sinks.file import write_atomic
 
-        path = self.roster.out_dir / file
-        try:
-            write_atomic(path, data, private=True)  # prints patients' names
-        except (OutputError, OSError) as exc:
-            self.outcome.failed.append((file, (str(exc).splitlines() or [type(exc).__name__])[0]))
-        else:
-            self.records.append(record | {"pages": pages, "bytes": len(data),
-                                          "sha256": hashlib.sha256(data).hexdigest()})
-            self.outcome.written.append(file)
-        self.done += 1
-        if self.progress:
-            self.progress(self.done, self.outcome.total)
+        if self.writers is None:
+            self.writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="write")
+        done = self.writers.submit(write_atomic, self.roster.out_dir / file, data, private=True)  # names: 0600
+        self.writing.append((done, file, record | {"pages": pages, "bytes": len(data),
+                                                   "sha256": hashlib.sha256(data).hexdigest()}))
+        self._settle(WRITERS * 4)
+
+    def _settle(self, keep: int = 0) -> None:
+        """Take in the writes that have finished, in order, until at most ``keep`` are under way."""
+        while self.writing and (len(self.writing) > keep or self.writing[0][0].done()):
+            done, file, record = self.writing.popleft()
+            try:
+                done.result()
+            except (OutputError, OSError) as exc:
+                self.outcome.failed.append((file, (str(exc).splitlines() or [type(exc).__name__])[0]))
+            else:
+                self.records.append(record)
+                self.outcome.written.append(file)
+            self.done += 1
+            if self.progress:
+                self.progress(self.done, self.outcome.total)
 
     def _write_manifest(self) -> None:
         """manifest.json: files, row numbers, documents, layouts, pages and hashes; never names or dates."""
