@@ -125,14 +125,19 @@ def cached(cache: RenderCache | None, request: Request, render: Callable[[Reques
     key = cache.key(request) if cache is not None else None
     if cache is None or key is None:
         return render(request)
-    hit = cache.get(key)
-    if hit is not None:
-        made = _result(request, *hit)
-        if made is not None:
-            return made
+    made = lookup(cache, request)
+    if made is not None:
+        return made
     result = render(request)
     cache.put(key, _values(request, result), result.data)
     return result
+
+
+def lookup(cache: RenderCache | None, request: Request) -> Result | None:
+    """The stored rendering of ``request``, or None (no cache, no key, not stored)."""
+    key = cache.key(request) if cache is not None else None
+    hit = cache.get(key) if cache is not None and key is not None else None
+    return _result(request, *hit) if hit is not None else None
 
 
 def _values(request: Request, result: Result) -> dict[str, Any]:

@@ -114,16 +114,22 @@ def render_row(request: Request, stamp: bool = True) -> Rendered:
     return Rendered(result.data, result.pages)
 
 
-def render_template(request: Request, cache: RenderCache | None = None) -> Result | str:
-    """A document's template for the request's patient (runs in a worker; from ``cache`` when it has
-    it); the reason if it fails."""
-    from ..api import template_for
+def template_request(request: Request) -> Request:
+    """The request of ``request``'s template: its patient's values as slots."""
     from ..inputs.patient import template_of
+
+    return replace(request, patient=template_of(request.patient or Patient()))
+
+
+def render_template(request: Request, cache: RenderCache | None = None) -> Result | str:
+    """A document's template (``request``: a template_request; runs in a worker; kept in ``cache``);
+    the reason if it fails."""
+    from ..api import template_for
     from .cache import cached
     from .workers import failure_reason
 
     try:
-        return cached(cache, replace(request, patient=template_of(request.patient or Patient())), template_for)
+        return cached(cache, request, template_for)
     except Exception as exc:  # noqa: BLE001 - the rows of a failing template fail, the others go on
         return failure_reason(exc)
 
@@ -283,6 +289,8 @@ class _Writer:
         self.records: list[dict[str, Any]] = []
         self.done = 0
         self.templates: dict[tuple[str, str, bool, bool], Result] = {}
+        self.executor: Executor | None = None  # the worker pool, once needed
+        self.workers = 0
         self.writers: ThreadPoolExecutor | None = None  # made for the first file
         self.writing: deque[tuple[Future[Path], str, dict[str, Any]]] = deque()  # under way, in order
         self.cursor = 0  # the next item to take in, in roster order
@@ -305,18 +313,16 @@ class _Writer:
         return self.outcome
 
     def _render(self) -> None:
-        """Templates first (each distinct document and layout once), then the rows in roster order:
-        stamped here, or rendered in the pool where their values do not fit or the layout imposes."""
+        """Templates first (each distinct document and layout once: from the render cache here, the
+        others rendered in the pool), then the rows in roster order: stamped here, or rendered in the
+        pool where their values do not fit or the layout imposes. No pool is started when nothing
+        needs one (every template cached, every row stamped)."""
         from concurrent.futures.process import BrokenProcessPool
 
-        from . import workers
-
-        first = self.items[0]
-        executor, n = workers.make_executor(self.roster.request(first), len(self.items), self.inherited)
         self.cursor = 0
         try:
-            self._templates(executor)
-            self._rows(executor, n)
+            self._templates()
+            self._rows()
         except BrokenProcessPool:
             if not self.stop.signum:
                 raise IvigError("a worker process stopped unexpectedly (out of memory?); run the same "
@@ -324,16 +330,38 @@ class _Writer:
         finally:
             self.outcome.interrupted = self.cursor < len(self.items)
             self.outcome.signal = self.stop.signum if self.outcome.interrupted else 0
-            workers.shut_down(executor, now=self.outcome.interrupted)
+            if self.executor is not None:
+                from . import workers
 
-    def _templates(self, executor: Executor) -> None:
+                workers.shut_down(self.executor, now=self.outcome.interrupted)
+
+    def _pool(self, tasks: int) -> tuple[Executor, int]:
+        """The worker pool, started the first time it is needed (for about ``tasks`` tasks)."""
+        if self.executor is None:
+            from . import workers
+
+            self.executor, self.workers = workers.make_executor(self.roster.request(self.items[0]), tasks,
+                                                                self.inherited)
+        return self.executor, self.workers
+
+    def _templates(self) -> None:
         """The template of every (document, layout, values given) of rows on unimposed layouts."""
+        from .cache import lookup
+
         wanted: dict[tuple[str, str, bool, bool], Request] = {}
         for item in self.items:
             key = self._template_key(item)
             if key is not None:
-                wanted.setdefault(key, self.roster.request(item))
-        futures = {key: executor.submit(render_template, request, self.cache) for key, request in wanted.items()}
+                wanted.setdefault(key, template_request(self.roster.request(item)))
+        for key, request in wanted.items():
+            found = lookup(self.cache, request)
+            if found is not None:
+                self.templates[key] = found
+        missing = {key: request for key, request in wanted.items() if key not in self.templates}
+        if not missing:
+            return
+        executor, _n = self._pool(len(self.items))
+        futures = {key: executor.submit(render_template, request, self.cache) for key, request in missing.items()}
         for key, future in futures.items():
             if self.stop.signum:
                 return
@@ -358,15 +386,17 @@ class _Writer:
         values = values_for(template, item.row.patient)
         return None if values is None else (template, values)
 
-    def _rows(self, executor: Executor, n: int) -> None:
+    def _rows(self) -> None:
         from concurrent.futures import FIRST_COMPLETED, wait
 
         stamped = {item.index: made for item in self.items if (made := self._stamp_values(item)) is not None}
-        pending = iter([item for item in self.items if item.index not in stamped])
+        pooled = [item for item in self.items if item.index not in stamped]
+        executor, n = self._pool(len(pooled)) if pooled else (None, 0)
+        pending = iter(pooled)
         running: dict[Future[Rendered], Item] = {}
         finished: dict[int, Rendered] = {}
         while self.cursor < len(self.items) and not self.stop.signum:
-            while len(running) < 2 * n and (item := next(pending, None)) is not None:
+            while executor is not None and len(running) < 2 * n and (item := next(pending, None)) is not None:
                 running[executor.submit(render_row, self.roster.request(item), self.roster.stamp)] = item
             item = self.items[self.cursor]
             if item.index in stamped:  # in roster order: only what is next is taken in

@@ -58,6 +58,7 @@ class SlotParagraph(Paragraph):
 
 def fits(slot: Slot, value: str) -> bool:
     """Whether ``value`` prints within ``slot`` as a full render would lay it out (one line, the same row)."""
+    register_main()  # (a roster whose templates all came from the cache has rendered nothing yet)
     return text_width(value, slot.size, bold=is_bold(slot.font)) <= slot.room
 
 
