@@ -16,14 +16,11 @@ from .export.pdfinfo import page_count
 from .export.sinks import Artifact
 from .export.sinks.record import Given
 from .export.stamp import Prepared
-from .export.tagging import tag
 from .inputs.content import load_handout
 from .inputs.model import Handout
 from .inputs.patient import SLOT, Patient, is_template, patient, template_of
 from .inputs.profile import Clinic, load_clinic
 from .plan.kinds import Kind, all_documents, get_kind, resolve
-from .plan.profile import apply
-from .render.fit import fit
 from .render.record import Slot
 
 __all__ = ["REVIEW_AFTER_DAYS", "Patient", "Provenance", "Request", "Result", "about", "build", "build_all", "content",
@@ -223,6 +220,10 @@ def stamped(template: Result, patient: Patient) -> Result | None:
 
 def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
             patient: Patient | None) -> Result:
+    from .export.tagging import tag
+    from .plan.profile import apply
+    from .render.fit import fit  # ReportLab's layout engine: only when something is drawn
+
     plan = apply(kind.plan(handout, doc_id), clinic, patient, handout.labels.clinic)
     fitted = fit(plan, kind, layout)
     data = fitted.data

@@ -162,7 +162,7 @@ def _result(request: Request, values: dict[str, Any], data: bytes) -> Result | N
         made = Result(data, int(values["pages"]), get_layout(values["layout"], mono=bool(values["mono"])),
                       str(values["kind"]), str(values["document"]), str(values["file_name"]), float(values["body"]),
                       tuple(values["left_out"]), tuple(values["notes"]), False, Provenance(**values["about"]),
-                      tuple(Slot(**s) for s in values["slots"]))
+                      tuple(Slot(**{**s, "frame": tuple(s["frame"])}) for s in values["slots"]))
     except (KeyError, TypeError, ValueError):
         return None
     notes = (*review_notes(load_handout(request.content)), *made.notes)

@@ -11,11 +11,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf
 
-from ..render.stamp import Stamp
+if TYPE_CHECKING:
+    from ..render.stamp import Stamp
 
 __all__ = ["Stamped", "Stamper", "stamp"]
 

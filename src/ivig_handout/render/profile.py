@@ -275,7 +275,7 @@ def _printed(value: str | None) -> str:
 def _value(value: str | None, style: ParagraphStyle, field: str, rooms: dict[str, float]) -> Paragraph:
     """The name's or date's cell: the value, a blank (to write on), or a template's slot."""
     if value == SLOT:
-        from .stamp import SlotParagraph  # stamp.py draws through tagging.py, which knows this module's flowables
+        from .slots import SlotParagraph  # slots.py draws through tagging.py, which knows this module's flowables
 
         return SlotParagraph(style, field, rooms[field])
     return _para(value or "", style, field)

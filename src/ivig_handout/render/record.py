@@ -68,7 +68,8 @@ class Slot:
     """Where a template leaves the patient's name or date to be stamped in (render/stamp.py): which
     value (``name``, ``date``), the 0-based page, the widest the value may print (pt) and the width
     its paragraph is set in, and the paragraph's type (face, size, leading, colour as #rrggbb). In
-    the template's content stream the place is the marker ``/IvigSlotN BMC EMC`` (N: its index)."""
+    the template's content stream the place is the marker ``/IvigSlotN BMC EMC`` (N: its index). The
+    frame is ReportLab's drawing of a one-run value there, cut around its string (render/slots.py)."""
 
     field: str
     page: int
@@ -78,3 +79,4 @@ class Slot:
     size: float
     leading: float
     colour: str
+    frame: tuple[str, str, str] = ("", "", "")  # a plain value's drawing around its string, and its face
