@@ -292,7 +292,7 @@ class _Writer:
         self.executor: Executor | None = None  # the worker pool, once needed
         self.workers = 0
         self.writers: ThreadPoolExecutor | None = None  # made for the first file
-        self.writing: deque[tuple[Future[Path], str, dict[str, Any]]] = deque()  # under way, in order
+        self.writing: deque[tuple[Future[dict[str, Any]], str]] = deque()  # under way, in order
         self.cursor = 0  # the next item to take in, in roster order
 
     def run(self) -> Outcome:
@@ -459,19 +459,21 @@ class _Writer:
 
         from ..export.sinks.file import write_atomic
 
+        def write() -> dict[str, Any]:  # on a writer thread: hashing and fsync release the GIL
+            write_atomic(self.roster.out_dir / file, data, private=True)  # prints names: 0600
+            return record | {"pages": pages, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
         if self.writers is None:
             self.writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="write")
-        done = self.writers.submit(write_atomic, self.roster.out_dir / file, data, private=True)  # names: 0600
-        self.writing.append((done, file, record | {"pages": pages, "bytes": len(data),
-                                                   "sha256": hashlib.sha256(data).hexdigest()}))
+        self.writing.append((self.writers.submit(write), file))
         self._settle(WRITERS * 4)
 
     def _settle(self, keep: int = 0) -> None:
         """Take in the writes that have finished, in order, until at most ``keep`` are under way."""
         while self.writing and (len(self.writing) > keep or self.writing[0][0].done()):
-            done, file, record = self.writing.popleft()
+            done, file = self.writing.popleft()
             try:
-                done.result()
+                record = done.result()
             except (OutputError, OSError) as exc:
                 self.outcome.failed.append((file, (str(exc).splitlines() or [type(exc).__name__])[0]))
             else:

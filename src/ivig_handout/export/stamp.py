@@ -221,7 +221,7 @@ def fast_stamp(prepared: Prepared, values: Stamp, page: int = 0) -> bytes | None
             ops = _in_faces(values, page, dict(piece.faces))
         except KeyError:  # a face the template does not have
             return None
-        content = zlib.compress(b"".join(ops[p] if isinstance(p, int) else p for p in piece.parts))
+        content = zlib.compress(b"".join(ops[p] if isinstance(p, int) else p for p in piece.parts), 1)  # fast
         made = (b"%d 0 obj\n<< /Filter /FlateDecode /Length %d >>\nstream\n" % (piece.number, len(content))
                 + content + b"\nendstream\nendobj\n")
         out += [data[at:piece.span[0]], made]
