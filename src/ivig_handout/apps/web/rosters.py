@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...api import Request
+from ...batch.cache import RenderCache
 from ...batch.roster import Roster, load_roster, run_roster
 from ...errors import ContentError
 
@@ -47,7 +48,7 @@ def print_runs(upload: Upload) -> tuple[dict[str, bytes], list[tuple[Request, in
     each row's request and copies (for the record)."""
     with _folder(upload) as path:
         roster = _load(path, upload)
-        outcome = run_roster(roster)
+        outcome = run_roster(roster, cache=RenderCache.default())  # templates cached: no worker pool to fork
         if outcome.failed:
             raise ContentError([located(f"{what}: {why}") for what, why in outcome.failed])
         runs = sorted(roster.out_dir.glob("roster-*.pdf"))
