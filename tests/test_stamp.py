@@ -188,3 +188,27 @@ def test_stamped_files_are_sound_and_each_has_its_own_id(handout: Handout, clini
         report = validate(str(path))
         assert not report.findings and len(report.outcomes) >= 10, [f.rule_id for f in report.findings]
     assert ids[0] != ids[1]
+
+
+def test_a_template_the_fast_stamp_cannot_read_is_stamped_through_pikepdf(handout: Handout) -> None:
+    """A template with a cross-reference stream (not a file the tagging step writes) is not rewritten
+    in place: prepare() declines it and the values are set in through pikepdf, reading the same."""
+    from dataclasses import replace
+    from io import BytesIO
+
+    import pikepdf
+
+    from ivig_handout.export.stamp import prepare
+
+    kind, doc_id = resolve(handout, "mmn", None)
+    template = api.template(handout, kind, doc_id, get_layout("letter"), None, template_of(Patient("A", "B")))
+    out = BytesIO()
+    with pikepdf.open(BytesIO(template.data)) as pdf:
+        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    other = replace(template, data=out.getvalue())
+    assert prepare(other.data) is None and api.prepared(other.data) is None
+    patient = Patient("Ana Lima", "1 December 2026")
+    made = api.stamped(other, patient)
+    assert made is not None
+    assert page_texts(made.data) == page_texts(api.make(handout, "mmn", get_layout("letter"), None, patient,
+                                                        stamp=False).data)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .design.layouts import Layout, get_layout
 from .export.impose import impose_for
@@ -126,11 +127,16 @@ def build_all(requests: Sequence[Request]) -> list[Result]:
 def render_pages(request: Request, stamp: bool = True) -> Result:
     """The document's logical pages on the layout's page size, before any imposition (layouts that
     differ only in imposition, such as booklet and 2-up, share one rendering)."""
+    handout, kind, doc_id, layout, clinic = _inputs(request)
+    return _pages(handout, kind, doc_id, layout, clinic, request.patient, stamp)
+
+
+def _inputs(request: Request) -> tuple[Handout, Kind, str, Layout, Clinic | None]:
+    """The loaded values a request names: content pack, document kind and id, layout, clinic profile."""
     handout = load_handout(request.content)
-    layout = get_layout(request.layout, mono=request.mono)
     kind, doc_id = resolve(handout, request.document, request.kind)
     clinic = load_clinic(request.clinic) if request.clinic is not None else None
-    return _pages(handout, kind, doc_id, layout, clinic, request.patient, stamp)
+    return handout, kind, doc_id, get_layout(request.layout, mono=request.mono), clinic
 
 
 def _pages(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
@@ -157,18 +163,20 @@ def template(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: 
     if held is not None and held[0] is handout and held[1] is clinic:
         return held[2]
     made = _render(handout, kind, doc_id, layout, clinic, shape)
-    if len(_TEMPLATES) >= _KEEP_TEMPLATES:
-        del _TEMPLATES[next(iter(_TEMPLATES))]  # the oldest
-    _TEMPLATES[key] = (handout, clinic, made)
+    _keep(_TEMPLATES, key, (handout, clinic, made))
     return made
+
+
+def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
+    """``kept[key] = value``, the oldest entry dropped past _KEEP_TEMPLATES."""
+    if len(kept) >= _KEEP_TEMPLATES:
+        del kept[next(iter(kept))]
+    kept[key] = value
 
 
 def template_for(request: Request) -> Result:
     """The template of the request's document: its patient's values left as slots (render_pages)."""
-    handout = load_handout(request.content)
-    layout = get_layout(request.layout, mono=request.mono)
-    kind, doc_id = resolve(handout, request.document, request.kind)
-    clinic = load_clinic(request.clinic) if request.clinic is not None else None
+    handout, kind, doc_id, layout, clinic = _inputs(request)
     return template(handout, kind, doc_id, layout, clinic, template_of(request.patient or Patient()))
 
 
@@ -183,19 +191,17 @@ def values_for(template: Result, patient: Patient) -> dict[str, str] | None:
     return values
 
 
-_PREPARED: dict[bytes, Prepared] = {}
+_PREPARED: dict[bytes, Prepared | None] = {}
 
 
-def prepared(template: bytes) -> Prepared:
-    """``template`` read once for fast stamping (kept for the templates kept)."""
+def prepared(template: bytes) -> Prepared | None:
+    """``template`` read once for fast stamping (kept for the templates kept); None for a file the
+    fast stamp cannot read (it is then stamped through pikepdf)."""
     from .export.stamp import prepare
 
-    made = _PREPARED.get(template)
-    if made is None:
-        if len(_PREPARED) >= _KEEP_TEMPLATES:
-            del _PREPARED[next(iter(_PREPARED))]
-        made = _PREPARED[template] = prepare(template) or Prepared(template, (), (), 0)
-    return made
+    if template not in _PREPARED:
+        _keep(_PREPARED, template, prepare(template))
+    return _PREPARED[template]
 
 
 def stamped(template: Result, patient: Patient) -> Result | None:
@@ -208,7 +214,8 @@ def stamped(template: Result, patient: Patient) -> Result | None:
     if values is None:
         return None
     drawn = draw_stamps([(template.slots, values)])
-    data = fast_stamp(prepared(template.data), drawn)  # None when a value needs fonts of its own
+    fast = prepared(template.data)
+    data = fast_stamp(fast, drawn) if fast is not None else None  # None too when a value needs its own fonts
     if data is None:
         try:
             data = stamp(template.data, drawn)

@@ -125,7 +125,7 @@ def cached(cache: RenderCache | None, request: Request, render: Callable[[Reques
     key = cache.key(request) if cache is not None else None
     if cache is None or key is None:
         return render(request)
-    made = lookup(cache, request)
+    made = _stored(cache, key, request)
     if made is not None:
         return made
     result = render(request)
@@ -136,7 +136,11 @@ def cached(cache: RenderCache | None, request: Request, render: Callable[[Reques
 def lookup(cache: RenderCache | None, request: Request) -> Result | None:
     """The stored rendering of ``request``, or None (no cache, no key, not stored)."""
     key = cache.key(request) if cache is not None else None
-    hit = cache.get(key) if cache is not None and key is not None else None
+    return _stored(cache, key, request) if cache is not None and key is not None else None
+
+
+def _stored(cache: RenderCache, key: str, request: Request) -> Result | None:
+    hit = cache.get(key)
     return _result(request, *hit) if hit is not None else None
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pikepdf
 from pikepdf import Array, Dictionary, Matrix, Name, OutlineItem, Page, Pdf, Rectangle
 
-from .stamp import Stamped, Stamper, split
+from .stamp import Stamped, Stamper, split, with_fonts
 
 if TYPE_CHECKING:
     from ..design.layouts import Layout
@@ -280,9 +280,7 @@ def _with_fonts(out: Pdf, source: _Source, number: int, fonts: dict[str, pikepdf
     """The resources of the template's page ``number`` with the stamp's fonts added (one dictionary
     for every stamped copy of it)."""
     if number not in source.resources:
-        resources = Dictionary(dict(source.pages[number].Resources.items()))
-        resources.Font = Dictionary(dict(resources.get(Name.Font, Dictionary()).items()))
-        source.resources[number] = out.make_indirect(resources)
+        source.resources[number] = out.make_indirect(with_fonts(source.pages[number].Resources, {}))
     made = source.resources[number]
     for name, font in fonts.items():
         if Name("/" + name) not in made.Font:

@@ -19,7 +19,7 @@ from pikepdf import Array, Dictionary, Name, Pdf
 if TYPE_CHECKING:
     from ..render.stamp import Stamp
 
-__all__ = ["Stamped", "Stamper", "stamp"]
+__all__ = ["Prepared", "Stamped", "Stamper", "fast_stamp", "prepare", "split", "stamp", "with_fonts"]
 
 _SLOT = re.compile(rb"/IvigSlot(\d+) BMC\s+EMC")
 _FONT = re.compile(rb"/([A-Za-z0-9+-]+)(\s+[-\d.]+\s+Tf)")
@@ -61,8 +61,7 @@ class Stamper:
     def _names(self, template_fonts: pikepdf.Object) -> Callable[[str], str]:
         """A drawing's font name -> the name on the page: a face's name -> the template's font of
         that face (first subset); a stamp page's font -> its copy in the output (PREFIX + name)."""
-        by_face = {str(font.get(Name.BaseFont, "")).split("+", 1)[-1]: str(key)[1:]
-                   for key, font in template_fonts.items() if str(key).endswith("+0")}
+        by_face = first_subsets(template_fonts)
         fonts = self.src.pages[0].obj.Resources.Font if self.src is not None else Dictionary()
 
         def name_on_page(name: str) -> str:
@@ -91,7 +90,8 @@ def stamp(template: bytes, values: Stamp, page: int = 0) -> bytes:
                 ops = stamper.ops(page, pg.obj.Resources.get(Name.Font, Dictionary()))
                 pg.obj.Contents = pdf.make_stream(_SLOT.sub(_filler(ops), content))
                 if stamper.fonts:
-                    _add_fonts(pdf, pg.obj, stamper.fonts)
+                    pg.obj.Resources = pdf.make_indirect(with_fonts(pg.obj.get(Name.Resources, Dictionary()),
+                                                                   stamper.fonts))
             out = BytesIO()
             pdf.save(out, deterministic_id=True, fix_metadata_version=False,
                      stream_decode_level=pikepdf.StreamDecodeLevel.none)  # the others as they were
@@ -132,15 +132,21 @@ def _content(page: pikepdf.Object) -> bytes:
     return bytes(contents.read_bytes())
 
 
-def _add_fonts(pdf: Pdf, page: pikepdf.Object, fonts: dict[str, pikepdf.Object]) -> None:
-    """``fonts`` added to the page's font resources (a resource dictionary of its own, so pages and
-    documents that share the template's stay as they were)."""
-    resources = Dictionary(dict(page.get(Name.Resources, Dictionary()).items()))
-    font = Dictionary(dict(resources.get(Name.Font, Dictionary()).items()))
+def with_fonts(resources: pikepdf.Object, fonts: dict[str, pikepdf.Object]) -> Dictionary:
+    """A copy of ``resources`` with ``fonts`` added to its fonts (a dictionary of its own, so pages
+    and documents that share the template's resources stay as they were)."""
+    made = Dictionary(dict(resources.items()))
+    made.Font = Dictionary(dict(resources.get(Name.Font, Dictionary()).items()))
     for name, obj in fonts.items():
-        font[Name("/" + name)] = obj
-    resources.Font = font
-    page.Resources = pdf.make_indirect(resources)
+        made.Font[Name("/" + name)] = obj
+    return made
+
+
+def first_subsets(fonts: pikepdf.Object) -> dict[str, str]:
+    """A page's /Font resources -> {face (PostScript name): the name of its first subset's font},
+    the font an ASCII value is set in."""
+    return {str(font.get(Name.BaseFont, "")).split("+", 1)[-1]: str(key)[1:]
+            for key, font in fonts.items() if str(key).endswith("+0")}
 
 
 # -- stamping ASCII values without reopening the template --------------------------------------------
@@ -202,9 +208,7 @@ def prepare(template: bytes) -> Prepared | None:
                 return None
             number = contents.objgen[0]
             start = offsets[number]
-            faces = {str(font.get(Name.BaseFont, "")).split("+", 1)[-1]: str(key)[1:]
-                     for key, font in page.obj.Resources.get(Name.Font, Dictionary()).items()
-                     if str(key).endswith("+0")}
+            faces = first_subsets(page.obj.Resources.get(Name.Font, Dictionary()))
             pieces.append(_Piece(number, (start, ends[ends.index(start) + 1]), tuple(parts), tuple(faces.items())))
     return Prepared(template, tuple(pieces), tuple(offsets), xref)
 

@@ -79,4 +79,4 @@ class Slot:
     size: float
     leading: float
     colour: str
-    frame: tuple[str, str, str] = ("", "", "")  # a plain value's drawing around its string, and its face
+    frame: tuple[str, str, str]  # a plain value's drawing around its string, and its face

@@ -45,8 +45,8 @@ class SlotParagraph(Paragraph):
         slots: list[Slot] = getattr(canv, "_ivig_slots", [])
         st = self.style
         slot = Slot(self.field, canv.getPageNumber() - 1, self.room, self.set_width, st.fontName,
-                    float(st.fontSize), float(st.leading), "#" + st.textColor.hexval()[2:])
-        slots.append(replace(slot, frame=frame_of(slot)))
+                    float(st.fontSize), float(st.leading), "#" + st.textColor.hexval()[2:], ("", "", ""))
+        slots.append(replace(slot, frame=frame_of(slot)))  # the frame is drawn with the slot's own type
         canv._code.append(f"/IvigSlot{len(slots) - 1} BMC EMC")  # export/stamp.py sets the value here
 
 

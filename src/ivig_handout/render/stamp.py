@@ -72,15 +72,8 @@ def _plain(value: str) -> bool:
 def _framed(slot: Slot, value: str, faces: dict[str, str]) -> bytes:
     """A plain value's drawing: the slot's frame around the value's string (with the space at its
     line's end, as a full render draws it)."""
-    before, after, face = slot.frame if slot.frame[2] else _frame(slot)
+    before, after, face = slot.frame
     faces[f"{face}+0"] = face
     text = (value + " ").replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")  # a PDF string
     return f"{before}({text}){after}".encode("latin-1")
 
-
-def _frame(slot: Slot) -> tuple[str, str, str]:
-    """The frame of a slot reported without one (made by an older template)."""
-    from .slots import frame_of
-
-    register_main()
-    return frame_of(slot)
