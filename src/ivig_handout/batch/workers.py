@@ -185,9 +185,16 @@ def make_executor(request: Request, tasks: int, inherited: Sequence[int] = ()) -
 def shut_down(executor: Executor, now: bool) -> None:
     """Close the pool; ``now`` (a stop signal) drops queued tasks and stops the workers at once.
 
-    Workers only compute (the parent writes every file), so stopping one mid-task loses nothing.
+    Workers only compute (the parent writes every file; a render-cache entry is written atomically), so
+    stopping one mid-task loses nothing. With ``now``, the pool's task queue is told not to wait for
+    its feeder thread: a task still being written to a worker that is stopped would otherwise block
+    that thread on the pipe, and with it the pool's shutdown and the interpreter's exit (seen once in
+    CI: a batch stopped by SIGTERM said "interrupted" and did not exit).
     """
     procs = list((getattr(executor, "_processes", None) or {}).values())  # ProcessPoolExecutor's workers
+    queue = getattr(executor, "_call_queue", None)  # ProcessPoolExecutor's (a multiprocessing Queue)
+    if now and queue is not None:
+        queue.cancel_join_thread()  # before shutdown, so nothing joins a feeder stuck on a dead worker's pipe
     executor.shutdown(wait=not now, cancel_futures=True)
     gc.unfreeze()  # make_executor froze what was there: collectable again (a long-lived caller)
     if now:
