@@ -20,6 +20,8 @@ from ivig_handout.inputs.patient import Patient
 from ivig_handout.inputs.profile import Clinic
 from ivig_handout.resources import default_content_dir
 
+from .skipreport import pytest_terminal_summary  # noqa: F401  (the closing line counting skips by reason)
+
 SHARED_SOURCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "source" / "aan-ivig-neuromuscular-2012.txt"
 FIXTURE_SOURCE = Path(__file__).resolve().parent / "data" / "aan-ivig-neuromuscular-2012.txt"
 

@@ -35,6 +35,8 @@ from pathlib import Path
 
 import pytest
 
+from .needs import required
+
 PACKAGES = "cups-daemon cups-client cups-ipp-utils cups-filters dbus"
 TOOLS = ("dbus-daemon", "ippeveprinter", "cupsd", "lpadmin", "lp", "lpstat", "lpoptions", "cupsdisable",
          "cupsenable", "cupsreject", "cupsaccept", "pdftotext")
@@ -194,8 +196,8 @@ def missing_tools() -> list[str]:
 
 def unavailable(reason: str) -> None:
     """Skip the printing tests, or fail them where the server is required (CI)."""
-    if os.environ.get(REQUIRE) == "1":
-        pytest.fail(f"the private print server is required ({REQUIRE}=1) but {reason}", pytrace=False)
+    if required():
+        pytest.fail(f"the private print server is required ({REQUIRE}=1 or IVIG_REQUIRE_TOOLS=1) but {reason}", pytrace=False)
     pytest.skip(f"no private print server: {reason}")
 
 

@@ -19,6 +19,8 @@ from reportlab.pdfgen.canvas import Canvas
 from ivig_handout.export.impose import booklet_order, combine, impose_2up, impose_booklet
 from ivig_handout.render.fonts import register_fonts
 
+from ..needs import need_tool
+
 FONT_FILE = Path(__file__).parents[2] / "src/ivig_handout/fonts/AtkinsonHyperlegible-Regular.ttf"
 FONT = "ImposeTestAtkinson"
 # The package's faces first: ReportLab makes a later font of the same face an alias of the first one
@@ -433,13 +435,11 @@ def grey_rows(png: Path, x: int) -> list[int]:
 def test_cut_mark_shows_in_a_render(layout: str, tmp_path: Path) -> None:
     """Rendered by poppler: on a real 2-up sheet the middle column is marked near the top and bottom
     edges and blank between (no line through the text); on a booklet sheet it is blank."""
-    import shutil
     import subprocess
 
     from ivig_handout.api import Request, build
 
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed; .ci/run installs it")
+    need_tool("pdftoppm", "poppler-utils")
     data = build(Request(document="gbs", layout=layout)).data
     (tmp_path / "sheet.pdf").write_bytes(data)
     dpi = 72

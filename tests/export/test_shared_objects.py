@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from ivig_handout.export.impose import combine
 
+from ..needs import need_tool
 from ..pdfcheck import page_texts
 
 # The real default documents a print run is made of: the full sheet (4 pages, bookmarks, links) and
@@ -67,8 +67,7 @@ def test_copies_read_and_render_like_the_first(pdf_of, tmp_path: Path) -> None: 
     assert all(text.strip() for text in own)
     for start in starts:
         assert texts[start:start + n] == own
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed; .ci/run installs it")
+    need_tool("pdftoppm", "poppler-utils")
     (tmp_path / "run.pdf").write_bytes(run)
 
     def pixels(page: int) -> bytes:  # 0-based page of the run

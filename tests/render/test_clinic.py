@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import re
-import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -30,6 +29,7 @@ from ivig_handout.plan.kinds import resolve
 from ivig_handout.plan.profile import apply
 
 from ..conftest import build_pdf, build_result
+from ..needs import need_tool
 from ..pdfcheck import BASE14, fonts, glyph_sizes, page_sizes, page_texts, reader, squash
 from .test_full_sheet import source_sentences
 from .test_markup import _printable_alphabet
@@ -209,8 +209,7 @@ DPI = 200
 def page_image(data: bytes, page: int, tmp_path: Path) -> Image.Image:
     """Page ``page`` rendered by poppler at 200 dpi, in grey. Written as a plain PPM, not a PNG: the same
     pixels (both are lossless), without the PNG compression that took most of poppler's time."""
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed; .ci/run installs it")
+    need_tool("pdftoppm", "poppler-utils")
     (tmp_path / "doc.pdf").write_bytes(data)
     subprocess.run(["pdftoppm", "-r", str(DPI), "-f", str(page), "-l", str(page), "-singlefile",
                     str(tmp_path / "doc.pdf"), str(tmp_path / "page")], check=True)

@@ -21,6 +21,8 @@ from flask.testing import FlaskClient
 import ivig_handout
 from ivig_handout.apps.web import WebConfig, create_app
 
+from ...needs import missing
+
 NAME = "Jane Quimby-Public"  # the patient's name the tests look for (and look for in the wrong places)
 CHROMIUM = Path("/usr/bin/chromium")
 VENDOR = Path(__file__).resolve().parent / "vendor"
@@ -103,7 +105,7 @@ def _wait_for(port: int) -> None:
 def browser_type_launch_args() -> dict[str, Any]:
     """pytest-playwright's launch options: Debian's chromium (Playwright's own download is not reachable)."""
     if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        pytest.skip("chromium is not installed (apt-get install chromium; .ci/run does it as root)")
+        missing("chromium is not installed; `make deps` installs it (apt-get install chromium)")
     return {"executable_path": str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run"]}

@@ -1,0 +1,33 @@
+"""Tests that need a Debian package's tool: skipped with the reason when it is missing, unless the run requires
+every tool (``IVIG_REQUIRE_TOOLS=1``, set by ``make test``, whose ``make deps`` installs them): then the missing
+tool fails the test. A skip is never silent either way (tests/skipreport.py counts them at the end)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+REQUIRE = "IVIG_REQUIRE_TOOLS"
+
+
+def required() -> bool:
+    """Must every tool be there (make test, CI)?"""
+    return os.environ.get(REQUIRE) == "1" or os.environ.get("IVIG_REQUIRE_PRINTSERVER") == "1"
+
+
+def missing(reason: str) -> None:
+    """Skip the test with ``reason``, or fail it when every tool is required."""
+    if required():
+        pytest.fail(f"{reason} ({REQUIRE}=1: `make deps` installs it)", pytrace=False)
+    pytest.skip(reason)
+
+
+def need_tool(tool: str, package: str) -> str:
+    """The path of ``tool`` (from Debian's ``package``); skips or fails the test when it is not installed."""
+    found = shutil.which(tool)
+    if found is None:
+        missing(f"{tool} ({package}) is not installed; `make deps` installs it")
+    assert found is not None
+    return found
