@@ -11,6 +11,7 @@ import io
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -199,6 +200,17 @@ def test_a_sweep_deletes_only_the_folders_of_servers_that_are_gone(tmp_path: Pat
     assert not gone.exists() and [list(p.iterdir()) for p in running.root.iterdir()] == [[]]  # its own, empty
     running.close()
     assert list(running.root.iterdir()) == []
+
+
+def test_a_folder_removed_under_a_running_server_is_made_again(tmp_path: Path) -> None:
+    spool = Spool(tmp_path)
+    with spool.upload(b"name\nAnn Lee\n", "roster.csv"):
+        pass
+    shutil.rmtree(spool.root)  # a cleaner of the temporary folder
+    with spool.upload(b"name\nAnn Lee\n", "roster.csv") as path:
+        assert path.read_bytes() == b"name\nAnn Lee\n" and path.parent.parent.parent == spool.root
+    spool.close()
+    assert list(spool.root.iterdir()) == []
 
 
 def test_a_locked_folder_is_never_swept(tmp_path: Path) -> None:

@@ -64,8 +64,11 @@ class Spool:
             self._finalizer()
 
     def _folder(self) -> Path:
+        """This server's folder: made on first use, and again if something removed it."""
         with self._lock:
-            if self._own is None:
+            if self._own is None or not self._own.is_dir():
+                self.close()
+                self.root = private_root(self.base)
                 fd, self._own = claim(self.root)
                 self._finalizer = weakref.finalize(self, _release, self._own, fd)
             return self._own
