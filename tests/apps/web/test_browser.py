@@ -207,7 +207,7 @@ def test_roster_over_the_limit(desk: Page, browser: Any, served: Served, tmp_pat
     """A 3 MB roster: the roster form's own message (413), with and without JavaScript."""
     roster = tmp_path / "today.csv"
     roster.write_bytes(b"name,disorder\n" + b"A" * (3 * 1024 * 1024))
-    said = "This roster file is 3.1 MB; the page takes files up to 2 MB. Save only today's rows and try again."
+    said = "This roster file is 3.0 MB; the page takes files up to 2 MB. Save only today's rows and try again."
     desk.get_by_label("Roster (CSV or XLSX)", exact=True).set_input_files(str(roster))
     desk.get_by_role("button", name="Check roster").click()
     expect(desk.locator("#roster-area").get_by_role("alert")).to_contain_text(said)

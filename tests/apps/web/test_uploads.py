@@ -44,10 +44,10 @@ def test_upload_too_big_is_the_roster_forms_message(page_client: Page) -> None:
     made = page_client.post("/roster", {"roster": (io.BytesIO(big), "day.csv")}, content_type="multipart/form-data")
     assert made.status_code == 413
     shown = roster_area(made.text)
-    assert 'role="alert"' in shown and f"This roster file is 3.1 MB; {MESSAGE}" in shown
+    assert 'role="alert"' in shown and f"This roster file is 3.0 MB; {MESSAGE}" in shown
     htmx = page_client.post("/roster", {"roster": (io.BytesIO(big), "day.csv")}, htmx=True,
                             content_type="multipart/form-data")
-    assert htmx.status_code == 413 and f"This roster file is 3.1 MB; {MESSAGE}" in html_text.unescape(htmx.text)
+    assert htmx.status_code == 413 and f"This roster file is 3.0 MB; {MESSAGE}" in html_text.unescape(htmx.text)
     assert "<html" not in htmx.text and 'role="alert"' in htmx.text  # the roster area's part only
 
 
@@ -105,7 +105,7 @@ def test_served_upload_over_the_limit_is_answered_not_reset(megabytes: int) -> N
         body = answer.read().decode()
         conn.close()
         assert answer.status == 413
-        assert f"This roster file is {megabytes}.1 MB; {MESSAGE}" in roster_area(body)
+        assert f"This roster file is {megabytes}.0 MB; {MESSAGE}" in roster_area(body)
 
 
 # -- nothing stays on disk --------------------------------------------------------------------------

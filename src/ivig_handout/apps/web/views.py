@@ -5,7 +5,6 @@ part that changed. Every problem the user can fix is a message on the page (422)
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -322,7 +321,8 @@ def too_big(exc: RequestEntityTooLarge) -> tuple[str, int]:
 def roster_too_big(size: int | None) -> tuple[str, int]:
     """The roster form's message for a file of ``size`` bytes (None: not known, only too big)."""
     limit = MAX_UPLOAD // 2**20
-    said = (f"is {math.ceil(size * 10 / 2**20) / 10:.1f} MB; the page takes files up to {limit} MB" if size
+    shown = max(round(size / 2**20, 1), limit + 0.1) if size else 0.0  # just over: 2.1, never "2.0"
+    said = (f"is {shown:.1f} MB; the page takes files up to {limit} MB" if size
             else f"is bigger than {limit} MB, the most the page takes")
     message = f"This roster file {said}. Save only today's rows and try again."
     return page(413, fragment="roster" if wants_fragment() else None, roster_errors=[message])
