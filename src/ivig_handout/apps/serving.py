@@ -1,8 +1,11 @@
 """Apps stage, serve: ``ivig-handout serve`` runs the front-desk page (apps/web) under waitress, a
-production WSGI server, and prints the page's address."""
+production WSGI server, and prints the page's address. Ctrl-C, SIGTERM and SIGHUP stop it, and it
+deletes its upload folder as it stops."""
 
 from __future__ import annotations
 
+import signal
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,12 +37,14 @@ if TYPE_CHECKING:
               help="Another name the page is reached under (e.g. frontdesk.clinic.example); repeatable.")
 @click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Content pack folder (default: the bundled AAN sheet).")
+@click.option("--idle-timeout", "idle_minutes", type=click.IntRange(1, 720), default=30, show_default=True,
+              metavar="MINUTES", help="With --passphrase-file: sign a browser out after this many minutes unused.")
 @friendly
 def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, queue: str | None,
           record_db: Path | None, passphrase_file: Path | None, extra_hosts: tuple[str, ...],
-          content_dir: Path | None) -> None:
+          content_dir: Path | None, idle_minutes: int) -> None:
     """Serve the front-desk web page: find, preview, personalise, download, print and record handouts."""
-    from .web.app import WebConfig, clinic_choices, create_app
+    from .web.app import WebConfig, clinic_choices
     from .web.security import Passphrase, is_local
 
     if clinic_file and clinics_dir:
@@ -51,7 +56,7 @@ def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | No
     check_profiles(clinics, content_dir)
     passphrase = Passphrase.from_file(passphrase_file) if passphrase_file else None
     config = WebConfig(host, port, clinics, content_dir, passphrase, extra_hosts, queue, record_db)
-    run(create_app(config), config)
+    run(replace(config, idle_timeout=60.0 * idle_minutes))
 
 
 def check_profiles(clinics: dict[str, Path], content_dir: Path | None) -> None:
@@ -64,16 +69,32 @@ def check_profiles(clinics: dict[str, Path], content_dir: Path | None) -> None:
         load_clinic(path)
 
 
-def run(app: Flask, config: WebConfig) -> None:
-    """Serve ``app`` with waitress until Ctrl-C; the address goes to stdout first."""
+def run(config: WebConfig) -> None:
+    """Serve the page with waitress until Ctrl-C, SIGTERM or SIGHUP; the address goes to stdout first.
+    Waitress reads a request of up to MAX_BODY before the page answers it (one over the page's limit
+    gets the page's own message, not a connection reset); the upload folder is deleted at the end."""
     import waitress
 
-    from .web.app import MAX_UPLOAD
+    from .web.app import MAX_BODY, create_app
 
+    app = create_app(config)
     click.echo(f"The front-desk page is at {address(config)} (Ctrl-C to stop)")
-    waitress.serve(app, host=config.host, port=config.port, threads=4, ident="ivig-handout",
-                   max_request_body_size=MAX_UPLOAD + 65536, clear_untrusted_proxy_headers=True,
-                   _quiet=True)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+    try:
+        waitress.serve(app, host=config.host, port=config.port, threads=4, ident="ivig-handout",
+                       max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True, _quiet=True)
+    finally:
+        close(app)
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # waitress ends its loop on it
+
+
+def close(app: Flask) -> None:
+    """Delete the app's upload folder."""
+    app.extensions["ivig"].spool.close()
 
 
 def address(config: WebConfig) -> str:

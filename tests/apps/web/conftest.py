@@ -73,26 +73,34 @@ class Served:
     process: subprocess.Popen[str]
 
 
-def serve(*args: str) -> Iterator[Served]:
-    """``ivig-handout serve`` on a free port, until the test is done; its first stdout line is the address."""
-    port = free_port()
-    env = dict(os.environ)  # the server runs the package these tests import (installed, or the checkout's)
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment a server the tests start runs in: the package these tests import (installed, or
+    the checkout's), and ``extra`` (e.g. TMPDIR)."""
+    env = {**os.environ, **extra}
     env["PYTHONPATH"] = os.pathsep.join([str(Path(ivig_handout.__file__).resolve().parents[1]),
                                          *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def serve(*args: str, tmpdir: Path | None = None) -> Iterator[Served]:
+    """``ivig-handout serve`` on a free port, until the test is done; its first stdout line is the address.
+    ``tmpdir``: its temporary folder (TMPDIR)."""
+    port = free_port()
+    env = server_env(**({"TMPDIR": str(tmpdir)} if tmpdir else {}))
     process = subprocess.Popen([sys.executable, "-m", "ivig_handout", "serve", "--port", str(port), *args],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
         assert f"http://127.0.0.1:{port}/" in line, (line, process.stderr.read() if process.stderr else "")
-        _wait_for(port)
+        wait_for(port)
         yield Served(f"http://127.0.0.1:{port}", process)
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-def _wait_for(port: int) -> None:
+def wait_for(port: int) -> None:
     for _ in range(100):
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:

@@ -201,3 +201,66 @@ def test_print_to_the_private_print_server(page: Page, print_server: PrintServer
 
 def pdf_text_of(data: bytes) -> str:
     return " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_roster_over_the_limit(desk: Page, browser: Any, served: Served, tmp_path: Path) -> None:
+    """A 3 MB roster: the roster form's own message (413), with and without JavaScript."""
+    roster = tmp_path / "today.csv"
+    roster.write_bytes(b"name,disorder\n" + b"A" * (3 * 1024 * 1024))
+    said = "This roster file is 3.0 MB; the page takes files up to 2 MB. Save only today's rows and try again."
+    desk.get_by_label("Roster (CSV or XLSX)", exact=True).set_input_files(str(roster))
+    desk.get_by_role("button", name="Check roster").click()
+    expect(desk.locator("#roster-area").get_by_role("alert")).to_contain_text(said)
+    axe(desk)
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(served.url + "/")
+    plain.get_by_label("Roster (CSV or XLSX)", exact=True).set_input_files(str(roster))
+    with plain.expect_response(served.url + "/roster") as answer:
+        plain.get_by_role("button", name="Check roster").click()
+    assert answer.value.status == 413
+    expect(plain.locator("#roster-area").get_by_role("alert")).to_contain_text(said)
+    context.close()
+
+
+def test_sign_out(browser: Any, tmp_path: Path) -> None:
+    """Sign in, reach "Sign out" with the keyboard and press it: the sign-in form says so, and a copy
+    of the session's cookie (another computer) no longer opens the page."""
+    phrase = tmp_path / "passphrase"
+    phrase.write_text("correct horse battery\n", encoding="utf-8")
+    phrase.chmod(0o600)
+    for served in serve("--passphrase-file", str(phrase)):
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(served.url + "/")
+        expect(page).to_have_url(served.url + "/login")
+        page.get_by_label("Passphrase", exact=True).fill("correct horse battery")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_label("Handout", exact=True)).to_be_visible()
+        axe(page)
+        cookies = context.cookies()
+        assert opens_the_page(browser, cookies, served)  # a copy works while the session lasts
+        page.evaluate("document.activeElement.blur()")
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.textContent.trim()") == "Sign out":
+                break
+        else:
+            raise AssertionError("Tab never reached Sign out")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("status")).to_have_text("You have signed out.")
+        expect(page).to_have_url(served.url + "/login")
+        axe(page)
+        assert not opens_the_page(browser, cookies, served)
+        context.close()
+
+
+def opens_the_page(browser: Any, cookies: list[Any], served: Served) -> bool:
+    """Whether a browser sending ``cookies`` gets the page (or is sent to the sign-in form)."""
+    context = browser.new_context()
+    context.add_cookies(cookies)
+    page = context.new_page()
+    page.goto(served.url + "/")
+    opened = page.url == served.url + "/" and page.get_by_label("Handout", exact=True).count() == 1
+    context.close()
+    return opened

@@ -63,10 +63,10 @@ def test_allowed_hosts() -> None:
     assert "0.0.0.0:8080" not in wildcard and "localhost:8080" in wildcard
 
 
-def test_upload_too_big_is_a_message(page_client: Page) -> None:
+def test_upload_too_big_is_a_message(page_client: Page) -> None:  # its wording: test_uploads.py
     big = b"name,disorder\n" + b"A" * (3 * 1024 * 1024)
     made = page_client.post("/roster", {"roster": (io.BytesIO(big), "day.csv")}, content_type="multipart/form-data")
-    assert made.status_code == 413 and "That file is too big" in made.text and 'role="alert"' in made.text
+    assert made.status_code == 413 and "This roster file is 3.0 MB" in made.text and 'role="alert"' in made.text
 
 
 def test_security_headers_on_every_answer(page_client: Page) -> None:

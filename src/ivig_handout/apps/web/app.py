@@ -5,22 +5,30 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
 
 from ...errors import ContentError
-from .security import Passphrase, allowed_hosts, install, is_local
+from .security import IDLE, Passphrase, Sessions, allowed_hosts, install, is_local
 
-MAX_UPLOAD = 2 * 1024 * 1024  # bytes in one request: a roster of a few hundred rows is far less
+MAX_UPLOAD = 2 * 1024 * 1024  # bytes in a roster file: a roster of a few hundred rows is far less
+MAX_REQUEST = MAX_UPLOAD + 64 * 1024  # bytes in one request: the roster file and the form's other fields
+# What the server (waitress) reads of a bigger request before it answers (the app answers with its own
+# message; the body goes to waitress's anonymous temporary file and is dropped). Beyond this it answers
+# with a bare 413 and closes the connection.
+MAX_BODY = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class WebConfig:
     """One server's settings: where it listens, the clinic profiles offered (by name; one or none:
     no choice), the content pack, the passphrase (required unless it listens on this computer only),
-    extra names it may be reached under, the printer and the education record."""
+    extra names it may be reached under, the printer, the education record, and the seconds without
+    a request after which a signed-in session is signed out."""
 
     host: str = "127.0.0.1"
     port: int = 8080
@@ -30,6 +38,7 @@ class WebConfig:
     extra_hosts: tuple[str, ...] = ()
     printer: str | None = None  # a CUPS queue: the page's Print buttons
     record_db: Path | None = None  # the education record (None: the default, in the user's data folder)
+    idle_timeout: float = IDLE
 
     def __post_init__(self) -> None:
         if not is_local(self.host) and self.passphrase is None:
@@ -37,15 +46,15 @@ class WebConfig:
                                 "--passphrase-file FILE (or listen on 127.0.0.1 only)")])
 
 
-def create_app(config: WebConfig) -> Flask:
-    """The page's Flask app for ``config``."""
+def create_app(config: WebConfig, clock: Callable[[], float] = time.monotonic) -> Flask:
+    """The page's Flask app for ``config``; ``clock`` (seconds) times the signed-in sessions."""
     from .views import State, blueprint
 
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32),  # sessions end when the server stops
-        MAX_CONTENT_LENGTH=MAX_UPLOAD,
-        MAX_FORM_MEMORY_SIZE=MAX_UPLOAD,
+        MAX_CONTENT_LENGTH=MAX_REQUEST,
+        MAX_FORM_MEMORY_SIZE=MAX_REQUEST,
         SESSION_COOKIE_NAME="ivig_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
@@ -53,7 +62,8 @@ def create_app(config: WebConfig) -> Flask:
     )
     app.logger.setLevel(logging.WARNING)
     app.extensions["ivig"] = State(config)
-    install(app, allowed_hosts(config.host, config.port, config.extra_hosts), config.passphrase)
+    install(app, allowed_hosts(config.host, config.port, config.extra_hosts), config.passphrase,
+            Sessions(config.idle_timeout, clock))
     app.register_blueprint(blueprint)
     return app
 

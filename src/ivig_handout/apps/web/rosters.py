@@ -1,14 +1,10 @@
 """Apps stage, web: a roster uploaded to the page, checked and made into print runs through the
 batch's public roster functions (load_roster, run_roster). The upload lives only in memory and, while
-it is read, in a private (0700) temporary folder that is deleted straight after."""
+it is read, in a private (0700) folder of the server's (spool.py) that is deleted straight after."""
 
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +12,7 @@ from ...api import Request
 from ...batch.cache import RenderCache
 from ...batch.roster import Roster, load_roster, run_roster
 from ...errors import ContentError
+from .spool import Spool
 
 MAX_ROWS = 300  # patients in one upload; a bigger day is a batch (`ivig-handout batch --roster`)
 _XLSX = b"PK\x03\x04"
@@ -37,16 +34,16 @@ class Upload:
         return "roster.xlsx" if self.data.startswith(_XLSX) else "roster.csv"
 
 
-def check(upload: Upload) -> Roster:
+def check(upload: Upload, spool: Spool) -> Roster:
     """The checked rows; ContentError with every bad row as ``Line N: ...``."""
-    with _folder(upload) as path:
+    with spool.upload(upload.data, upload.file_name) as path:
         return _load(path, upload)
 
 
-def print_runs(upload: Upload) -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
+def print_runs(upload: Upload, spool: Spool) -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
     """Each layout's print run (every row's handout x copies, in roster order), by layout name, and
     each row's request and copies (for the record)."""
-    with _folder(upload) as path:
+    with spool.upload(upload.data, upload.file_name) as path:
         roster = _load(path, upload)
         outcome = run_roster(roster, cache=RenderCache.default())  # templates cached: no worker pool to fork
         if outcome.failed:
@@ -75,17 +72,3 @@ def located(problem: str) -> str:
         return problem
     rest = problem[found.end():]
     return f"Line {found.group(1)}: {rest}" if found.group(1) else rest
-
-
-@contextmanager
-def _folder(upload: Upload) -> Iterator[Path]:
-    """The upload in a private temporary folder (0700, file 0600), deleted afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="ivig-web-"))  # 0700
-    try:
-        path = folder / upload.file_name
-        with open(path, "xb") as out:
-            path.chmod(0o600)
-            out.write(upload.data)
-        yield path
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)

@@ -4,7 +4,9 @@
 - No address carries a query string (nothing typed, a name least of all, ends up in an address).
 - Every POST carries the session's CSRF token; uploads are capped before they are read.
 - With a passphrase (required off this computer), every page but the sign-in form needs a session
-  signed in with it; only a scrypt hash of the passphrase is kept.
+  signed in with it; only a scrypt hash of the passphrase is kept. A signed-in session is known to
+  the server by a random id (the cookie carries only that id): signing out, ``idle`` seconds without
+  a request, or a working day ends it on the server, so a copy of the cookie stops working too.
 - Every answer carries a CSP without inline script, nosniff, no framing, no referrer; every answer
   but the static files is ``Cache-Control: no-store`` (they may print a patient's name).
 """
@@ -17,17 +19,21 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, Response, abort, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 
 from ...errors import ContentError
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 MIN_PASSPHRASE = 8  # characters
-SIGNED_IN_FOR = 12 * 3600  # seconds: a working day
+SIGNED_IN_FOR = 12 * 3600  # seconds: a working day at most, however busy
+IDLE = 30 * 60  # seconds without a request that sign a session out (`serve --idle-timeout`)
+QUIET_ENDPOINTS = frozenset({"web.today"})  # the page asks for these by itself: not someone at the desk
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 HEADERS = {
@@ -72,15 +78,73 @@ def _scrypt(text: str, salt: bytes) -> bytes:
 _SIGN_IN_LOCK = threading.Lock()  # one passphrase check at a time: guessing stays slow
 
 
+class Sessions:
+    """The signed-in sessions, by random id, each with when it began and when it was last used (by
+    ``clock``, in seconds); one ends when signed out, after ``idle`` seconds unused, or after
+    SIGNED_IN_FOR. Held in memory: a server that stops ends them all."""
+
+    def __init__(self, idle: float = IDLE, clock: Callable[[], float] = time.monotonic) -> None:
+        self.idle, self.clock = idle, clock
+        self._open: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> str:
+        """A new session's id."""
+        sid = secrets.token_urlsafe(32)
+        now = self.clock()
+        with self._lock:
+            self._expire(now)
+            self._open[sid] = (now, now)
+        return sid
+
+    def check(self, sid: Any, touch: bool = True) -> bool:
+        """Whether ``sid`` is a session still signed in; ``touch``: it is in use now."""
+        now = self.clock()
+        with self._lock:
+            self._expire(now)
+            found = self._open.get(sid) if isinstance(sid, str) else None
+            if found is not None and touch:
+                self._open[sid] = (found[0], now)
+        return found is not None
+
+    def end(self, sid: Any) -> None:
+        """Sign ``sid`` out (nothing if it is not signed in)."""
+        with self._lock:
+            if isinstance(sid, str):
+                self._open.pop(sid, None)
+
+    def _expire(self, now: float) -> None:
+        for sid in [s for s, (began, used) in self._open.items()
+                    if not (0 <= now - used < self.idle and 0 <= now - began < SIGNED_IN_FOR)]:
+            del self._open[sid]
+
+
+def sessions() -> Sessions:
+    found: Sessions = current_app.extensions["ivig_sessions"]
+    return found
+
+
 def sign_in(passphrase: Passphrase, text: str) -> bool:
-    """Check ``text``; on success start a fresh signed-in session (a new CSRF token too)."""
+    """Check ``text``; on success start a fresh signed-in session (a new id and CSRF token)."""
     with _SIGN_IN_LOCK:
         ok = passphrase.matches(text)
     if ok:
+        sessions().end(session.get("sid"))
         session.clear()
-        session["signed_in"] = time.time()
+        session["sid"] = sessions().start()
         csrf_token()
     return ok
+
+
+def sign_out() -> None:
+    """End this browser's session on the server, and forget its cookie's contents."""
+    sessions().end(session.get("sid"))
+    session.clear()
+
+
+def signed_in() -> bool:
+    """Whether this request came from a session signed in with the passphrase (checked already)."""
+    return bool(g.get("signed_in", False))
 
 
 def is_local(host: str) -> bool:
@@ -123,8 +187,9 @@ def csrf_token() -> str:
     return token
 
 
-def install(app: Flask, hosts: frozenset[str], passphrase: Passphrase | None) -> None:
-    """Check every request (Host, size, CSRF, sign-in) and add the security headers to every answer."""
+def install(app: Flask, hosts: frozenset[str], passphrase: Passphrase | None, sessions: Sessions) -> None:
+    """Check every request (Host, sign-in, size, CSRF) and add the security headers to every answer."""
+    app.extensions["ivig_sessions"] = sessions
 
     @app.before_request
     def _check() -> Response | None:
@@ -132,6 +197,10 @@ def install(app: Flask, hosts: frozenset[str], passphrase: Passphrase | None) ->
             abort(400, "this page is not served under that address; use the address `ivig-handout serve` printed")
         if request.query_string:  # the page never puts anything in an address (a name there would be logged)
             abort(400, "this page takes nothing in its address; go back to the page and use its form")
+        if passphrase is not None and request.endpoint not in OPEN_ENDPOINTS:
+            if not sessions.check(session.get("sid"), touch=request.endpoint not in QUIET_ENDPOINTS):
+                return _to_sign_in()
+            g.signed_in = True
         if request.method == "POST":
             limit = app.config["MAX_CONTENT_LENGTH"]
             if request.content_length is not None and request.content_length > limit:
@@ -139,10 +208,6 @@ def install(app: Flask, hosts: frozenset[str], passphrase: Passphrase | None) ->
             sent = request.form.get("csrf_token", "")
             if not sent or not hmac.compare_digest(sent, str(session.get("csrf", ""))):
                 abort(400, "this form has expired or did not come from this page; reload the page and try again")
-        if passphrase is not None and request.endpoint not in OPEN_ENDPOINTS and not _signed_in():
-            if request.headers.get("HX-Request") == "true":  # htmx: the whole page goes to the sign-in form
-                return Response("", headers={"HX-Redirect": url_for("web.login")})
-            return redirect(url_for("web.login"))  # type: ignore[return-value]
         return None
 
     @app.after_request
@@ -153,6 +218,7 @@ def install(app: Flask, hosts: frozenset[str], passphrase: Passphrase | None) ->
         return response
 
 
-def _signed_in() -> bool:
-    since = session.get("signed_in")
-    return isinstance(since, float) and 0 <= time.time() - since < SIGNED_IN_FOR
+def _to_sign_in() -> Response:
+    if request.headers.get("HX-Request") == "true":  # htmx: the whole page goes to the sign-in form
+        return Response("", headers={"HX-Redirect": url_for("web.login")})
+    return redirect(url_for("web.login"))  # type: ignore[return-value]

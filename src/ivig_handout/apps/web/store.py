@@ -41,6 +41,12 @@ class Store(Generic[T]):
             return None
         return found[2]
 
+    def drop(self, owner: str) -> None:
+        """Forget every value kept for ``owner`` (a session signing out)."""
+        with self._lock:
+            for token in [t for t, (_u, o, _v) in self._items.items() if secrets.compare_digest(o, owner)]:
+                del self._items[token]
+
     def _expire(self) -> None:
         now = time.monotonic()
         for token in [t for t, (until, _o, _v) in self._items.items() if until < now]:

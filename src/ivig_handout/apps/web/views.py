@@ -9,19 +9,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ...api import Request, build
 from ...batch.roster import Roster
 from ...errors import ContentError, IvigError
 from ...export.sinks.record import as_csv, as_fhir
-from .app import WebConfig
+from .app import MAX_UPLOAD, WebConfig
 from .desk import Desk
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
 from .previews import Thumbnails
 from .rosters import Upload, check, print_runs
-from .security import csrf_token, sign_in
+from .security import csrf_token, sign_in, sign_out, signed_in
+from .spool import Spool
 from .store import Store
 
 blueprint = Blueprint("web", __name__)
@@ -31,7 +32,7 @@ PDF = "application/pdf"
 @dataclass
 class State:
     """What the app holds between requests: its settings, the choices it offers, the previews and
-    rosters of the last few minutes."""
+    rosters of the last few minutes, and the folder an upload is read in."""
 
     config: WebConfig
     choices: list[Choice] = field(init=False)
@@ -39,11 +40,13 @@ class State:
     desk: Desk = field(init=False)
     previews: Store[Thumbnails] = field(default_factory=lambda: Store(ttl=300))
     rosters: Store[Upload] = field(default_factory=lambda: Store(ttl=900, limit=16))
+    spool: Spool = field(init=False)
 
     def __post_init__(self) -> None:
         self.choices = handout_choices(self.config.content)
         self.layouts = layout_choices()
         self.desk = Desk(self.config.printer, self.config.record_db)
+        self.spool = Spool()  # deletes what servers that are gone left
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,8 @@ def roster() -> tuple[str, int]:
     data = sent.read() if sent is not None else b""
     if not data:
         return page(422, fragment=fragment, roster_errors=["Roster: choose a CSV or XLSX file first"])
+    if len(data) > MAX_UPLOAD:
+        return roster_too_big(len(data))
     form = HandoutForm.read(request.form)
     st = state()
     try:
@@ -215,7 +220,7 @@ def roster() -> tuple[str, int]:
         if problems:
             raise ContentError(problems)
         upload = Upload(data, _layout(form.layout), form.mono, st.config.content, clinic)
-        checked = check(upload)
+        checked = check(upload, st.spool)
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
     token = st.rosters.put(csrf_token(), upload)
@@ -268,7 +273,7 @@ def roster_runs() -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
     upload = state().rosters.get(request.form.get("token", ""), csrf_token())
     if upload is None:
         raise ContentError(["Roster: this roster is no longer held here (after 15 minutes); upload it again"])
-    return print_runs(upload)
+    return print_runs(upload, state().spool)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -281,7 +286,46 @@ def login() -> Response | tuple[str, int]:
             return redirect(url_for("web.index"))  # type: ignore[return-value]
         html = render_template("login.html", csrf=csrf_token(), error="That is not the clinic's passphrase.")
         return html, 401
-    return render_template("login.html", csrf=csrf_token(), error=None), 200
+    notice = "You have signed out." if session.pop("signed_out", False) else None
+    return render_template("login.html", csrf=csrf_token(), error=None, notice=notice), 200
+
+
+@blueprint.post("/logout")
+def logout() -> Response:
+    """Sign out: the session ends on the server (its cookie no longer works anywhere), and the
+    previews and rosters it made are dropped."""
+    if state().config.passphrase is None:
+        abort(404)
+    owner = csrf_token()
+    state().previews.drop(owner)
+    state().rosters.drop(owner)
+    sign_out()
+    session["signed_out"] = True
+    return redirect(url_for("web.login"))  # type: ignore[return-value]
+
+
+@blueprint.app_context_processor
+def sign_out_button() -> dict[str, Any]:
+    """The "Sign out" button's CSRF token, on every page of a signed-in session (None: no button)."""
+    return {"sign_out_csrf": csrf_token() if signed_in() else None}
+
+
+@blueprint.app_errorhandler(RequestEntityTooLarge)
+def too_big(exc: RequestEntityTooLarge) -> tuple[str, int]:
+    """A roster file over the limit: the page with the message where the roster form is."""
+    if request.endpoint != "web.roster":
+        return http_error(exc)
+    return roster_too_big(request.content_length)
+
+
+def roster_too_big(size: int | None) -> tuple[str, int]:
+    """The roster form's message for a file of ``size`` bytes (None: not known, only too big)."""
+    limit = MAX_UPLOAD // 2**20
+    shown = max(round(size / 2**20, 1), limit + 0.1) if size else 0.0  # just over: 2.1, never "2.0"
+    said = (f"is {shown:.1f} MB; the page takes files up to {limit} MB" if size
+            else f"is bigger than {limit} MB, the most the page takes")
+    message = f"This roster file {said}. Save only today's rows and try again."
+    return page(413, fragment="roster" if wants_fragment() else None, roster_errors=[message])
 
 
 @blueprint.app_errorhandler(HTTPException)
