@@ -365,6 +365,15 @@ def test_read_only_record_file(made: Path, tmp_path: Path) -> None:
     assert exported.exit_code == 0 and len(json.loads((tmp_path / "out.json").read_text())["entry"]) == 2
 
 
+def test_reading_a_writable_record_leaves_its_folder_as_it_was(made: Path, tmp_path: Path) -> None:
+    db = tmp_path / "record.sqlite3"
+    shutil.copyfile(made, db)
+    before = (db.read_bytes(), db.stat().st_mtime_ns, sorted(os.listdir(tmp_path)))
+    outputs = {what: run(*args).stdout for what, args in read_commands(db).items()}
+    check_read(db, outputs)
+    assert (db.read_bytes(), db.stat().st_mtime_ns, sorted(os.listdir(tmp_path))) == before  # no -wal, -shm left
+
+
 def test_reading_an_older_record_leaves_it_as_it_was(tmp_path: Path) -> None:
     db = tmp_path / "old.sqlite3"
     version_1_file(db)  # schema version 1, not in WAL mode: opening it to write would migrate it
@@ -398,8 +407,13 @@ def in_read_only_folder(folder: Path, args: list[str]) -> subprocess.CompletedPr
 
 
 def test_read_only_record_folder(made: Path, tmp_path: Path) -> None:
-    if os.geteuid() == 0 and shutil.which("unshare") is None:
-        pytest.skip("running as root, and unshare (util-linux) is missing to make a read-only folder")
+    if os.geteuid() == 0:  # root: a mount namespace of its own, where it may bind-mount
+        if shutil.which("unshare") is None:
+            pytest.skip("running as root, and unshare (util-linux) is missing to make a read-only folder")
+        probe = subprocess.run(["unshare", "--map-root-user", "--mount", "true"], capture_output=True, text=True,
+                               timeout=60, check=False)
+        if probe.returncode != 0:
+            pytest.skip(f"running as root, and unshare cannot make a mount namespace here: {probe.stderr.strip()}")
     folder = tmp_path / "records"
     folder.mkdir()
     db = folder / "record.sqlite3"
@@ -413,3 +427,11 @@ def test_read_only_record_folder(made: Path, tmp_path: Path) -> None:
         outputs[what] = result.stdout
     check_read(db, outputs)
     assert (db.read_bytes(), db.stat().st_mtime_ns, sorted(os.listdir(folder))) == before
+
+
+@pytest.mark.parametrize("command", [["list"], ["export", "--format", "csv"], ["note", "1"]])
+@pytest.mark.parametrize("name", ["a" * 300, "a/" * 3000])
+def test_a_record_db_name_too_long_is_one_line(tmp_path: Path, command: list[str], name: str) -> None:
+    db = tmp_path / name
+    error = one_error(run("record", *command, "--record-db", db))
+    assert error == f"error: {db}: the record cannot be read (File name too long)"

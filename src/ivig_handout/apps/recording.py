@@ -229,7 +229,18 @@ def read(record_db: Path | None, since: date | None) -> list[Entry]:
     from ..export.sinks.record import Record, default_path
 
     path = record_db if record_db is not None else default_path()
-    return Record(path, read_only=True).entries(since) if path.exists() else []
+    return Record(path, read_only=True).entries(since) if _there(path) else []
+
+
+def _there(path: Path) -> bool:
+    """Whether there is something at ``path`` (a name too long, say, counts: Record says what is wrong)."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def table(entries: Sequence[Entry]) -> list[str]:
@@ -290,6 +301,6 @@ def note(entry_id: int, record_db: Path | None) -> None:
     from ..export.sinks.record import Record, chart_note, default_path
 
     path = record_db if record_db is not None else default_path()
-    if not path.exists():
+    if not _there(path):
         raise NotFoundError(f"no handout number {entry_id}: there is no record at {path} yet")
     click.echo(chart_note(Record(path, read_only=True).get(entry_id)))

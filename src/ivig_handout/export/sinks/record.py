@@ -281,20 +281,26 @@ def _prepare_read(path: Path) -> None:
 
 
 def _read_uri(path: Path) -> str:
-    """The SQLite URI that opens ``path`` for reading only. A reader of a WAL file makes the -wal and
-    -shm files beside it and leaves them, with the record's mode (on a read-only record, a read-only
-    -shm that later stops every write; in a read-only folder, it cannot make them at all). So a record
-    this process cannot write is read as it is (``immutable``: no companions, no locks; nothing can be
-    writing it) unless a -wal is there already (a writer's rows not yet in the file: read through it)."""
-    uri = f"{path.as_uri()}?mode=ro"
-    if not _writable(path) and not path.with_name(path.name + "-wal").exists():
-        uri += "&immutable=1"
-    return uri
+    """The SQLite URI that opens ``path`` to read it (its connections also refuse to write: query_only).
+    A record this process could write is opened as it is for writing, never created (``mode=rw``):
+    SQLite then removes the -wal and -shm it makes beside it when done, as for a writer. One it cannot
+    write is opened read-only (``mode=ro``); and since a read-only reader of a WAL file would leave a
+    -wal and -shm there with the record's mode (a read-only -shm later stops every write), or cannot make
+    them at all (a read-only folder or disk), it is read as it is (``immutable``: no companions, no
+    locks; nothing can be writing it), unless a -wal is there already (rows not yet in the file)."""
+    if _writable(path):
+        return f"{path.as_uri()}?mode=rw"
+    immutable = "" if path.with_name(path.name + "-wal").exists() else "&immutable=1"
+    return f"{path.as_uri()}?mode=ro{immutable}"
 
 
 def _writable(path: Path) -> bool:
     """Whether this process could write the record: its mode, the permissions, and its folder's."""
-    return bool(path.stat().st_mode & 0o222) and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & 0o222) and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def _make_folder(folder: Path, path: Path) -> None:
