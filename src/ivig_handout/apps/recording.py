@@ -44,7 +44,7 @@ class Since(_DateType):
     """A day: ``YYYY-MM-DD`` (from FIRST_DAY to the last day of 9999) or ``today`` (local time)."""
 
     name = "date"
-    FIRST_DAY = date(1970, 1, 1)  # before it, local midnight has no UTC time everywhere (0001-01-01: none)
+    FIRST_DAY = date(1970, 1, 1)  # the record holds nothing older (and 0001-01-01 has no UTC time east of UTC)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
