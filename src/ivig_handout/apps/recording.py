@@ -41,22 +41,27 @@ else:
 
 
 class Since(_DateType):
-    """A day: ``YYYY-MM-DD`` or ``today`` (local time)."""
+    """A day: ``YYYY-MM-DD`` (from FIRST_DAY to the last day of 9999) or ``today`` (local time)."""
 
     name = "date"
+    FIRST_DAY = date(1970, 1, 1)  # the record holds nothing older (and 0001-01-01 has no UTC time east of UTC)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
-            return value
-        text = str(value).strip().lower()
-        if text == "today":
-            return date.today()
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            self.fail(f"'{value}' is not a date; give YYYY-MM-DD (such as 2026-12-01) or today", param, ctx)
+            day = value
+        elif (text := str(value).strip().lower()) == "today":
+            day = date.today()
+        else:
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                self.fail(f"'{value}' is not a date; give YYYY-MM-DD (such as 2026-12-01) or today", param, ctx)
+        if day < self.FIRST_DAY:
+            self.fail(f"'{value}' is too early; give a day from {self.FIRST_DAY.isoformat()} on, or today", param, ctx)
+        return day
 
 
+MAX_ID = 2**63 - 1  # export/sinks/record.py's MAX_ID, SQLite's largest INTEGER (not imported: no SQLite at start)
 db_option = click.option("--record-db", type=click.Path(path_type=Path), default=None,
                          help="The education record's file (default: record.sqlite3 in your data folder).")
 since_option = click.option("--since", type=Since(), default=None,
@@ -219,11 +224,23 @@ def list_entries(since: date | None, as_json: bool, record_db: Path | None) -> N
 
 
 def read(record_db: Path | None, since: date | None) -> list[Entry]:
-    """The entries of the record (since a day), or none if there is no record yet (reading never makes one)."""
+    """The entries of the record (since a day), or none if there is no record yet (reading never makes,
+    migrates or writes one: a read-only record can be read)."""
     from ..export.sinks.record import Record, default_path
 
     path = record_db if record_db is not None else default_path()
-    return Record(path).entries(since) if path.exists() else []
+    return Record(path, read_only=True).entries(since) if _there(path) else []
+
+
+def _there(path: Path) -> bool:
+    """Whether there is something at ``path`` (a name too long, say, counts: Record says what is wrong)."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def table(entries: Sequence[Entry]) -> list[str]:
@@ -275,7 +292,7 @@ def export(fmt: str, since: date | None, output: Path | None, record_db: Path | 
 
 
 @record.command("note")
-@click.argument("entry_id", metavar="ID", type=click.IntRange(min=1))
+@click.argument("entry_id", metavar="ID", type=click.IntRange(1, MAX_ID))
 @db_option
 @_friendly
 def note(entry_id: int, record_db: Path | None) -> None:
@@ -284,6 +301,6 @@ def note(entry_id: int, record_db: Path | None) -> None:
     from ..export.sinks.record import Record, chart_note, default_path
 
     path = record_db if record_db is not None else default_path()
-    if not path.exists():
+    if not _there(path):
         raise NotFoundError(f"no handout number {entry_id}: there is no record at {path} yet")
-    click.echo(chart_note(Record(path).get(entry_id)))
+    click.echo(chart_note(Record(path, read_only=True).get(entry_id)))

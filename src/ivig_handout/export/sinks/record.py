@@ -1,7 +1,10 @@
 """Export stage, the education record: every handout given (printed, or made for a named patient) as one
 row of an SQLite file, a peer of the file and printer sinks. The command line and the web page write
 through this module, often from several processes at once (WAL mode and a busy timeout); the file has a
-schema version and migrations, and is readable by its owner only (0600, in a 0700 folder).
+schema version and migrations, and is readable by its owner only (0600, in a 0700 folder; an existing
+file that others can read is made 0600 when it is opened for writing). Reading (``Record(path,
+read_only=True)``: ``record list``, ``export``, ``note``) never writes, creates or migrates anything, so
+a read-only record (its file, its folder or its disk) can still be read.
 
 A row never holds a patient's name unless the caller put one in ``Given.patient`` (api.given does so
 only when the clinic's profile says ``record_names: yes``).
@@ -14,8 +17,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import csv
-import io
 import os
 import re
 import sqlite3
@@ -29,11 +30,13 @@ from time import monotonic, sleep
 from typing import Any
 
 from ...errors import ContentError, NotFoundError, OutputError
+from ..spreadsheet import csv_text
 
 APP = "ivig-handout"
 FILE_NAME = "record.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's write to finish
 INITIALS_MAX = 12
+MAX_ID = 2**63 - 1  # SQLite's largest INTEGER: no row can have a larger id
 
 # Each migration is the statements that take the file from version N to N + 1 (MIGRATIONS[0]: 0 -> 1).
 # Append, never edit: a file records the version it is at in schema_version.
@@ -111,11 +114,23 @@ def default_path() -> Path:
 
 class Record:
     """The education record in the SQLite file at ``path`` (None: default_path()). Opening checks the
-    file (created 0600 in a 0700 folder if new) and brings its schema up to date; OutputError, naming
-    the path, for anything that is not a record this program can use."""
+    file (created 0600 in a 0700 folder if new; made 0600 if others could read it) and brings its schema
+    up to date; OutputError, naming the path, for anything that is not a record this program can use
+    (also a table that lacks a column, before anything is written). With ``read_only`` the file must
+    exist, and nothing is written, created or migrated: it is only read (as a read-only file or folder
+    allows)."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path).expanduser().absolute() if path is not None else default_path()
+        self.read_only = read_only
+        self._empty = False  # a new, empty file (read-only: there is no table to read yet)
+        if read_only:
+            _prepare_read(self.path)
+            with self._connect() as conn:
+                self._empty = _version(conn, self.path) == 0
+                if not self._empty:
+                    _check_columns(conn, self.path)
+            return
         _prepare(self.path)
         deadline = monotonic() + BUSY_TIMEOUT
         while True:
@@ -123,6 +138,8 @@ class Record:
                 with self._connect() as conn:
                     _set_wal(conn)
                     _migrate(conn, self.path)
+                    _check_columns(conn, self.path)
+                _make_private(self.path)  # a record (it is one) others can read, before a name goes in
                 return
             except OutputError as exc:
                 # Processes opening a new file at once can deadlock before it is in WAL mode: SQLite then
@@ -138,6 +155,8 @@ class Record:
     def add_all(self, givens: Sequence[Given]) -> list[Entry]:
         """Add rows in one transaction (one write to the disk, however many: a roster's day), in order;
         the entries as stored."""
+        if self.read_only:
+            raise ValueError(f"{self.path} was opened read-only")
         for given in givens:
             _check_given(given)
         when = datetime.now(UTC)
@@ -162,6 +181,8 @@ class Record:
         """Every row, oldest first; with ``since``, those added at or after it (a date: from local
         midnight of that day; a datetime without a time zone: local time)."""
         query, args = f"SELECT id, at, {', '.join(_COLUMNS)} FROM given", []
+        if self._empty:
+            return []
         if since is not None:
             query, args = query + " WHERE at >= ?", [_utc_text(since)]
         with self._connect() as conn:
@@ -170,9 +191,11 @@ class Record:
 
     def get(self, entry_id: int) -> Entry:
         """The row with id ``entry_id``; NotFoundError if there is none."""
-        with self._connect() as conn:
-            row = conn.execute(f"SELECT id, at, {', '.join(_COLUMNS)} FROM given WHERE id = ?",
-                               (entry_id,)).fetchone()
+        row = None
+        if not self._empty and 1 <= entry_id <= MAX_ID:  # (SQLite cannot even compare a larger int)
+            with self._connect() as conn:
+                row = conn.execute(f"SELECT id, at, {', '.join(_COLUMNS)} FROM given WHERE id = ?",
+                                   (entry_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no handout number {entry_id} in the record {self.path} "
                                 "(see `ivig-handout record list`)")
@@ -181,13 +204,20 @@ class Record:
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """A connection in autocommit mode (each statement its own transaction unless BEGIN), closed
-        after the block; any SQLite failure is one OutputError naming the file."""
+        after the block (read-only: one that cannot write); any SQLite failure is one OutputError naming
+        the file."""
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            if self.read_only:
+                conn = sqlite3.connect(_read_uri(self.path), timeout=BUSY_TIMEOUT, isolation_level=None, uri=True)
+            else:
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
         except sqlite3.Error as exc:
             raise _unusable(self.path, exc) from None
         try:
-            conn.execute("PRAGMA synchronous = FULL")  # a handout recorded survives a power cut
+            if self.read_only:
+                conn.execute("PRAGMA query_only = ON")  # a statement that would write fails instead
+            else:
+                conn.execute("PRAGMA synchronous = FULL")  # a handout recorded survives a power cut
             yield conn
         except sqlite3.Error as exc:
             raise _unusable(self.path, exc) from None
@@ -215,6 +245,62 @@ def _prepare(path: Path) -> None:
     if not st.st_mode & 0o222 or not os.access(path, os.R_OK | os.W_OK):
         raise OutputError(f"{path}: the record cannot be written (mode {stat.filemode(st.st_mode)}); make it "
                           "writable (chmod u+rw) or give another file")
+
+
+def _make_private(path: Path) -> None:
+    """Take away the group's and others' access to the record and its -wal and -shm (it may hold names):
+    0644 becomes 0600. OutputError when that is not allowed (the file is another user's)."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = file.stat().st_mode
+        except OSError:  # no such companion (SQLite makes one with the record's mode, made private first)
+            continue
+        if not mode & 0o077:
+            continue
+        try:
+            file.chmod(stat.S_IMODE(mode) & 0o700)
+        except OSError as exc:
+            raise OutputError(f"{path}: others can read {file.name} ({stat.filemode(mode)}) and it cannot be made "
+                              f"private ({exc.strerror or exc}); ask its owner to run chmod 600 {file}, or give "
+                              "another file") from None
+
+
+def _prepare_read(path: Path) -> None:
+    """Refuse a path that cannot be a record to read (as _prepare, but nothing is made and the file
+    need not be writable)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise OutputError(f"{path}: there is no record here (nothing has been recorded in it yet)") from None
+    except OSError as exc:
+        raise OutputError(f"{path}: the record cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"{path}: is a folder; give the record's file name, such as {path / FILE_NAME}")
+    if not stat.S_ISREG(st.st_mode):
+        raise OutputError(f"{path}: is not a regular file, so it cannot be the record; give a file name")
+
+
+def _read_uri(path: Path) -> str:
+    """The SQLite URI that opens ``path`` to read it (its connections also refuse to write: query_only).
+    A record this process could write is opened as it is for writing, never created (``mode=rw``):
+    SQLite then removes the -wal and -shm it makes beside it when done, as for a writer. One it cannot
+    write is opened read-only (``mode=ro``); and since a read-only reader of a WAL file would leave a
+    -wal and -shm there with the record's mode (a read-only -shm later stops every write), or cannot make
+    them at all (a read-only folder or disk), it is read as it is (``immutable``: no companions, no
+    locks; nothing can be writing it), unless a -wal is there already (rows not yet in the file)."""
+    if _writable(path):
+        return f"{path.as_uri()}?mode=rw"
+    immutable = "" if path.with_name(path.name + "-wal").exists() else "&immutable=1"
+    return f"{path.as_uri()}?mode=ro{immutable}"
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process could write the record: its mode, the permissions, and its folder's."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & 0o222) and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def _make_folder(folder: Path, path: Path) -> None:
@@ -284,6 +370,18 @@ def _version(conn: sqlite3.Connection, path: Path) -> int:
     return version
 
 
+def _check_columns(conn: sqlite3.Connection, path: Path) -> None:
+    """OutputError naming the first column the record's table lacks (a file edited by hand, or damaged)."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(given)")}
+    if not have:
+        raise OutputError(f"{path}: the record has no table 'given'; restore the file from a backup or give "
+                          "another file")
+    for column in ("id", "at", *_COLUMNS):
+        if column not in have:
+            raise OutputError(f"{path}: the record's table 'given' has no column '{column}'; restore the file "
+                              "from a backup or give another file")
+
+
 LOCKED = "stayed locked"
 
 
@@ -322,9 +420,12 @@ def _utc_text(since: datetime | date) -> str:
     """``since`` as the record's UTC text (a date: local midnight; a naive datetime: local time)."""
     if not isinstance(since, datetime):
         since = datetime.combine(since, time())
-    if since.tzinfo is None:
-        since = since.astimezone()  # local time
-    return since.astimezone(UTC).isoformat(timespec="microseconds")
+    try:
+        if since.tzinfo is None:
+            since = since.astimezone()  # local time
+        return since.astimezone(UTC).isoformat(timespec="microseconds")
+    except (OverflowError, ValueError):  # the first or last days of year 1 or 9999: before or after any row
+        return "" if since.year < 2 else "9999-12-31T23:59:59.999999+00:00"
 
 
 def initials(text: str | None, field: str = "--by") -> str | None:
@@ -368,13 +469,10 @@ def as_dict(entry: Entry) -> dict[str, Any]:
 
 
 def as_csv(entries: Iterable[Entry]) -> str:
-    """The entries as CSV (a header row, then one row each; times in UTC, empty cells for what is unknown)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for entry in entries:
-        writer.writerow(as_dict(entry))
-    return out.getvalue()
+    """The entries as CSV (a header row, then one row each; times in UTC, empty cells for what is unknown),
+    safe to open in a spreadsheet (export/spreadsheet.py: text that starts like a formula gets a leading
+    single quote; ids, copies and years stay numbers)."""
+    return csv_text(CSV_COLUMNS, (list(as_dict(entry).values()) for entry in entries))
 
 
 # FHIR R4 codes (each from the code system its URI names; checked in tests/export/test_record.py)
