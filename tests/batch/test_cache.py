@@ -14,7 +14,7 @@ import pytest
 
 from ivig_handout.api import Request, render_pages
 from ivig_handout.batch import cache as cache_module
-from ivig_handout.batch.cache import RenderCache, cached
+from ivig_handout.batch.cache import Asked, RenderCache, cached
 from ivig_handout.inputs.patient import SLOT, Patient
 
 from ..conftest import edit
@@ -111,12 +111,13 @@ def test_a_damaged_entry_is_rendered_again_and_replaced(store: RenderCache) -> N
 
 
 def test_the_least_recently_used_go_first_past_the_cap(tmp_path: Path) -> None:
-    store = RenderCache(tmp_path / "c", cap=3500)  # room for three entries
+    store = RenderCache(tmp_path / "c", cap=3800)  # room for three entries
+    asked = {key: Asked(key, {"document": key}) for key in "abcd"}
     for i, key in enumerate(("a", "b", "c")):
-        store.put(key, {"n": i}, b"x" * 1000)
+        store.put(asked[key], {"n": i}, b"x" * 1000)
         os.utime(store.folder / f"{key}.render", ns=(i * 10**9, i * 10**9))
-    assert store.get("a") is not None  # used now: the newest
-    store.put("d", {}, b"y" * 1000)
+    assert store.get(asked["a"]) is not None  # used now: the newest
+    store.put(asked["d"], {}, b"y" * 1000)
     assert sorted(p.stem for p in store.folder.glob("*.render")) == ["a", "c", "d"]
     assert not list(store.folder.glob(".*.part"))  # written atomically: no leftovers
 
