@@ -25,7 +25,7 @@ from ..pdfcheck import page_texts, squash
 from ..render.test_clinic import EXAMPLE
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-SAFETY_NET = 60  # seconds: a run ends on its own (tests wait for its exit); only a hang ever meets this
+SAFETY_NET = 600  # seconds: a run ends on its own (tests wait for its exit); only a hang ever meets this
 MEMORY_CAP = 1536 * 1024 * 1024  # bytes of address space for a run (one needs well under 1 GB): a whole
 # read of a 2 GB entry fails at once instead of filling the machine's memory
 

@@ -243,7 +243,7 @@ def test_a_refusal_survives_a_worker_process() -> None:
 
 # --- every other file the program reads ---------------------------------------------------------------
 
-SAFETY_NET = 60  # seconds: a run ends on its own (tests wait for its exit); only a hang ever meets this
+SAFETY_NET = 600  # seconds: a run ends on its own (tests wait for its exit); only a hang ever meets this
 MEMORY_CAP = 1536 * 1024 * 1024  # bytes of address space: reading a 3 GB file whole fails at once
 
 
