@@ -56,8 +56,11 @@ class Passphrase:
     @classmethod
     def from_file(cls, path: Path) -> Passphrase:
         """The passphrase in ``path`` (its first line), hashed; ContentError if unreadable or short."""
+        from ...inputs.files import read_regular  # a regular file only, never past 64 KB (one error line)
+
         try:
-            text = path.read_text(encoding="utf-8").splitlines()[0].strip() if path.stat().st_size else ""
+            raw = read_regular(path, 64 * 1024, f"--passphrase-file: {path}", "a text file of the passphrase")
+            text = raw.decode("utf-8").splitlines()[0].strip() if raw else ""
         except (OSError, UnicodeDecodeError, IndexError) as exc:
             raise ContentError([f"--passphrase-file: cannot read {path}: {type(exc).__name__}"]) from None
         if len(text) < MIN_PASSPHRASE:
