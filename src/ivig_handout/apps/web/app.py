@@ -47,7 +47,8 @@ class WebConfig:
 
 
 def create_app(config: WebConfig, clock: Callable[[], float] = time.monotonic) -> Flask:
-    """The page's Flask app for ``config``; ``clock`` (seconds) times the signed-in sessions."""
+    """The page's Flask app for ``config``; ``clock`` (seconds) times the signed-in sessions, the
+    sign-in backoff, and how long previews and rosters are held."""
     from .views import State, blueprint
 
     app = Flask(__name__)
@@ -61,7 +62,7 @@ def create_app(config: WebConfig, clock: Callable[[], float] = time.monotonic) -
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.logger.setLevel(logging.WARNING)
-    app.extensions["ivig"] = State(config)
+    app.extensions["ivig"] = State(config, clock)
     install(app, allowed_hosts(config.host, config.port, config.extra_hosts), config.passphrase,
             Sessions(config.idle_timeout, clock))
     app.register_blueprint(blueprint)

@@ -5,6 +5,8 @@ part that changed. Every problem the user can fix is a message on the page (422)
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,12 +23,13 @@ from .desk import Desk
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
 from .previews import Thumbnails
 from .rosters import Upload, check, print_runs
-from .security import csrf_token, sign_in, sign_out, signed_in
+from .security import Attempt, csrf_token, sign_in, sign_out, signed_in
 from .spool import Spool
 from .store import Store
 
 blueprint = Blueprint("web", __name__)
 PDF = "application/pdf"
+PREVIEW_TTL = 300.0  # seconds a preview is held (the README promises 5 minutes)
 
 
 @dataclass
@@ -35,14 +38,20 @@ class State:
     rosters of the last few minutes, and the folder an upload is read in."""
 
     config: WebConfig
+    clock: Callable[[], float] = time.monotonic  # seconds: how long previews and rosters are held
     choices: list[Choice] = field(init=False)
     layouts: list[tuple[str, str]] = field(init=False)
     desk: Desk = field(init=False)
-    previews: Store[Thumbnails] = field(default_factory=lambda: Store(ttl=300))
-    rosters: Store[Upload] = field(default_factory=lambda: Store(ttl=900, limit=16))
+    previews: Store[Thumbnails] = field(init=False)
+    rosters: Store[Upload] = field(init=False)
     spool: Spool = field(init=False)
 
     def __post_init__(self) -> None:
+        # Per browser session: 16 previews (5 minutes each), 4 rosters (15 minutes); in all at most
+        # 128 previews (about 600 KB each at worst, a large-print full sheet with every page drawn)
+        # and 16 rosters (2 MB each at most).
+        self.previews = Store(ttl=PREVIEW_TTL, limit=128, quota=16, clock=self.clock)
+        self.rosters = Store(ttl=900, limit=16, quota=4, clock=self.clock)
         self.choices = handout_choices(self.config.content)
         self.layouts = layout_choices()
         self.desk = Desk(self.config.printer, self.config.record_db)
@@ -282,12 +291,28 @@ def login() -> Response | tuple[str, int]:
     if passphrase is None:
         return redirect(url_for("web.index"))  # type: ignore[return-value]
     if request.method == "POST":
-        if sign_in(passphrase, request.form.get("passphrase", "")[:1000]):
+        tried = sign_in(passphrase, request.form.get("passphrase", "")[:1000], request.remote_addr or "")
+        if tried.ok:
             return redirect(url_for("web.index"))  # type: ignore[return-value]
-        html = render_template("login.html", csrf=csrf_token(), error="That is not the clinic's passphrase.")
-        return html, 401
+        return sign_in_refused(tried)
     notice = "You have signed out." if session.pop("signed_out", False) else None
     return render_template("login.html", csrf=csrf_token(), error=None, notice=notice), 200
+
+
+def sign_in_refused(tried: Attempt) -> Response:
+    """The sign-in form again: a wrong passphrase (401), or a try sent before the wait was over (429,
+    not checked), each with the wait still to come."""
+    wait = f"Wait {tried.wait} second{'s' if tried.wait != 1 else ''}"
+    if not tried.checked:
+        error = f"Too many wrong tries. {wait}, then try again."
+    else:
+        error = "That is not the clinic's passphrase." + (f" Too many wrong tries. {wait} before the next try."
+                                                          if tried.wait else "")
+    answer = Response(render_template("login.html", csrf=csrf_token(), error=error),
+                      status=401 if tried.checked else 429)
+    if tried.wait:
+        answer.headers["Retry-After"] = str(tried.wait)
+    return answer
 
 
 @blueprint.post("/logout")
