@@ -22,6 +22,7 @@ from .app import MAX_UPLOAD, WebConfig
 from .desk import Desk
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
 from .previews import Thumbnails
+from .printers import Printers
 from .rosters import Upload, check, print_runs
 from .security import Attempt, csrf_token, sign_in, sign_out, signed_in
 from .spool import Spool
@@ -42,6 +43,7 @@ class State:
     choices: list[Choice] = field(init=False)
     layouts: list[tuple[str, str]] = field(init=False)
     desk: Desk = field(init=False)
+    printers: Printers = field(init=False)
     previews: Store[Thumbnails] = field(init=False)
     rosters: Store[Upload] = field(init=False)
     spool: Spool = field(init=False)
@@ -55,6 +57,7 @@ class State:
         self.choices = handout_choices(self.config.content)
         self.layouts = layout_choices()
         self.desk = Desk(self.config.printer, self.config.record_db)
+        self.printers = Printers(self.config.printers, self.clock)  # stopped or missing: a warning only
         self.spool = Spool()  # deletes what servers that are gone left
 
 
@@ -89,6 +92,7 @@ def page(status: int = 200, **parts: Any) -> tuple[str, int]:
     template = f"_{parts.pop('fragment')}.html" if parts.get("fragment") else "index.html"
     if not parts.get("fragment") or parts.get("oob") or parts["fragment"] == "today":
         parts.setdefault("today", st.desk.today())
+    parts.setdefault("printers", st.printers.states(refresh=not parts.get("fragment")))
     html = render_template(template, choices=st.choices, layouts=st.layouts, clinics=list(st.config.clinics),
                            printer=st.config.printer, csrf=csrf_token(), **parts)
     return html, status
@@ -164,15 +168,32 @@ def print_handout() -> tuple[str, int]:
 
 
 def print_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
-    """Print the handout on the server's printer and record it; what was sent, or what went wrong."""
-    if state().config.printer is None:
-        abort(404)
+    """Print the handout on the printer the form names and record it; what was sent, or what went wrong."""
+    queue = chosen_printer()
+    shown = fragment is not None  # the printers' warning and buttons are updated in place too
     try:
         wanted = order(form)
-        printed = state().desk.print(build(wanted.request), wanted.copies, wanted.by)
+        result = build(wanted.request)
     except IvigError as exc:
         return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
-    return page(form=form, fragment=fragment, printed=[printed], oob=fragment is not None)
+    try:
+        printed = state().desk.print(result, wanted.copies, wanted.by, queue)
+    except IvigError as exc:
+        return page(422, form=form, fragment=fragment, errors=state().printers.failed(queue, exc),
+                    printers_oob=shown)
+    state().printers.printed(queue)
+    return page(form=form, fragment=fragment, printed=[printed], oob=shown, printers_oob=shown)
+
+
+def chosen_printer() -> str:
+    """The printer the form names (the Print button pressed), else the first; 404 without printers."""
+    names = state().config.printers
+    if not names:
+        abort(404)
+    wanted = request.form.get("printer") or names[0]
+    if wanted not in names:
+        abort(400, "That printer is not one of this page’s printers; reload the page and try again.")
+    return wanted
 
 
 @blueprint.get("/today")
@@ -266,15 +287,19 @@ def roster_print_run() -> Response | tuple[str, int]:
 def roster_print_all() -> tuple[str, int]:
     """Every print run of a checked roster sent to the printer, one job per layout; each row recorded."""
     fragment = "roster" if wants_fragment() else None
-    if state().config.printer is None:
-        abort(404)
+    queue = chosen_printer()
     try:
         runs, wanted = roster_runs()
-        printed = state().desk.print_runs(runs)
-        state().desk.rows_given(wanted, printed)
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
-    return page(fragment=fragment, roster_printed=printed, oob=fragment is not None)
+    try:
+        printed = state().desk.print_runs(runs, queue)
+        state().desk.rows_given(wanted, printed)
+    except IvigError as exc:
+        return page(422, fragment=fragment, roster_errors=state().printers.failed(queue, exc),
+                    printers_oob=fragment is not None)
+    state().printers.printed(queue)
+    return page(fragment=fragment, roster_printed=printed, oob=fragment is not None, printers_oob=fragment is not None)
 
 
 def roster_runs() -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
