@@ -8,13 +8,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from ivig_handout.apps.web import WebConfig, create_app
 from ivig_handout.apps.web.security import Passphrase
 
-from .conftest import Page, handout_form
+from .conftest import Page, handout_form, serve
 from .test_sign_out import PHRASE, Clock, csrf_of, signed_in
 
 GUESSER, DESK = "10.0.0.66", "10.0.0.7"
@@ -46,8 +47,7 @@ def test_wrong_passphrases_slow_down_per_client(tmp_path: Path) -> None:
     assert [a.status_code for a in four] == [401] * 4 and all("Wait" not in a.text for a in four)
     fifth = send(guesser, csrf, "guess 5")
     assert fifth.status_code == 401
-    assert "That is not the clinic’s passphrase. Too many wrong tries. Wait 1 second before the next try." in \
-        fifth.text.replace("&#39;", "’").replace("'", "’")
+    assert "That is not the clinic’s passphrase. Too many wrong tries. Wait 1 second before the next try." in fifth.text
     too_soon = send(guesser, csrf, PHRASE)  # even the right one: not checked before the wait is over
     assert too_soon.status_code == 429 and too_soon.headers["Retry-After"] == "1"
     assert "Too many wrong tries. Wait 1 second, then try again." in too_soon.text
@@ -108,3 +108,23 @@ def test_previews_are_held_per_browser_for_five_minutes() -> None:
     assert mine.client.get(made).status_code == 200
     clock.now += 1
     assert mine.client.get(made).status_code == 404  # 5 minutes: gone
+
+
+def test_the_wait_is_said_on_the_sign_in_form(page: Any, tmp_path: Path) -> None:
+    """In the browser: the 5th wrong passphrase says how long to wait, and the form stays axe-clean."""
+    pytest.importorskip("playwright", reason="playwright is not installed (make install)")
+    from playwright.sync_api import expect
+
+    from .test_browser import axe
+
+    phrase = tmp_path / "passphrase"
+    phrase.write_text(PHRASE + "\n", encoding="utf-8")
+    phrase.chmod(0o600)
+    for served in serve("--passphrase-file", str(phrase)):
+        page.goto(served.url + "/login")
+        for n in range(5):
+            page.get_by_label("Passphrase", exact=True).fill(f"guess {n}")
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("alert")).to_contain_text("That is not the clinic’s passphrase.")
+        expect(page.get_by_role("alert")).to_contain_text("Too many wrong tries. Wait 1 second before the next try.")
+        axe(page)

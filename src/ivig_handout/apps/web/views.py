@@ -331,7 +331,7 @@ def sign_in_refused(tried: Attempt) -> Response:
     if not tried.checked:
         error = f"Too many wrong tries. {wait}, then try again."
     else:
-        error = "That is not the clinic's passphrase." + (f" Too many wrong tries. {wait} before the next try."
+        error = "That is not the clinic’s passphrase." + (f" Too many wrong tries. {wait} before the next try."
                                                           if tried.wait else "")
     answer = Response(render_template("login.html", csrf=csrf_token(), error=error),
                       status=401 if tried.checked else 429)
