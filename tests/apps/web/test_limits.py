@@ -4,6 +4,7 @@ quota each, for their 5 minutes, whatever other browsers do. The clock is the te
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from flask.testing import FlaskClient
 from ivig_handout.apps.web import WebConfig, create_app
 from ivig_handout.apps.web.security import Passphrase
 
-from .conftest import Page, handout_form, serve
+from .conftest import CHECKOUT, Page, handout_form, serve
 from .test_sign_out import PHRASE, Clock, csrf_of, signed_in
 
 GUESSER, DESK = "10.0.0.66", "10.0.0.7"
@@ -128,3 +129,6 @@ def test_the_wait_is_said_on_the_sign_in_form(page: Any, tmp_path: Path) -> None
             expect(page.get_by_role("alert")).to_contain_text("That is not the clinic’s passphrase.")
         expect(page.get_by_role("alert")).to_contain_text("Too many wrong tries. Wait 1 second before the next try.")
         axe(page)
+        if os.environ.get("IVIG_SCREENSHOT") == "1":
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.screenshot(path=str(CHECKOUT / "docs" / "web-sign-in-wait.png"), full_page=True)
