@@ -96,7 +96,7 @@ def test_a_stopped_printer_is_a_warning_and_comes_back(print_server: PrintServer
     assert [e.printer for e in Record(db).entries()] == ["simplex"]
 
 
-def test_serve_starts_with_a_stopped_or_missing_printer(page: Any, print_server: PrintServer,
+def test_serve_starts_with_a_stopped_or_missing_printer(page: Any, browser: Any, print_server: PrintServer,
                                                          tmp_path: Path) -> None:
     pytest.importorskip("playwright", reason="playwright is not installed (make install)")
     from playwright.sync_api import expect
@@ -134,7 +134,25 @@ def test_serve_starts_with_a_stopped_or_missing_printer(page: Any, print_server:
             axe(page)
             assert NAME in pdf_text(print_server.job("simplex", simplex).document)
             quiet(print_server, "clinic", clinic)
+            without_js(browser, served.url, print_server)
         said = served.process.stderr.read() if served.process.stderr else ""
         assert "warning: printer simplex is stopped" in said and "no printer called 'nosuch'" in said
     finally:
         print_server.admin("cupsenable", "simplex")
+
+
+def without_js(browser: Any, url: str, print_server: PrintServer) -> None:
+    """Without JavaScript, the second printer's button sends the form to that printer (formaction)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(url + "/")
+    plain.get_by_label("Handout", exact=True).fill("myasthenia")
+    plain.get_by_label("Patient name", exact=True).fill(NAME)
+    clinic, simplex = print_server.mark("clinic"), print_server.mark("simplex")
+    plain.get_by_role("button", name="Print on simplex", exact=True).click()
+    expect(plain.get_by_role("status")).to_contain_text("printed on simplex as job simplex-")
+    assert NAME in pdf_text(print_server.job("simplex", simplex).document)
+    quiet(print_server, "clinic", clinic)
+    context.close()
