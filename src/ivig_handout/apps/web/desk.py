@@ -40,13 +40,12 @@ class Line:
 
 class Desk:
     """The printer (``printer``: a queue name, or None for no printing) and the record at ``record_db``
-    (None: the default, in the user's data folder), both checked when the server starts."""
+    (None: the default, in the user's data folder); the record is checked when the server starts (a
+    printer's state is the page's warning: see printers.py)."""
 
     def __init__(self, printer: str | None, record_db: Path | None) -> None:
         self.printer = printer
         self.record = Record(record_db)
-        if printer is not None:
-            PrinterSink(printer).check()
 
     def downloaded(self, result: Result, copies: int, by: str | None) -> Entry | None:
         """Record a download made for a named patient (others are not recorded)."""
@@ -54,17 +53,18 @@ class Desk:
             return None
         return self.record.add(given(result, copies=copies, by=by))
 
-    def print(self, result: Result, copies: int, by: str | None) -> Printed:
-        """Print ``result`` and record it."""
-        sink = PrinterSink(self.printer, copies)
+    def print(self, result: Result, copies: int, by: str | None, queue: str | None = None) -> Printed:
+        """Print ``result`` (on ``queue``, default the desk's printer) and record it."""
+        sink = PrinterSink(queue or self.printer, copies)
         job = sink.send(result.artifact())
         self.record.add(given(result, copies=copies, printer=sink.queue_used, job_id=job, by=by))
         what = f"{result.about.title or result.document}, {result.layout.name}, {_copies(copies)}"
         return Printed(sink.queue_used, job, what, tuple(sink.warnings))
 
-    def print_runs(self, runs: dict[str, bytes]) -> list[Printed]:
-        """Send each layout's print run of a roster as one job (its rows already recorded by the caller)."""
-        sink, done = PrinterSink(self.printer), []
+    def print_runs(self, runs: dict[str, bytes], queue: str | None = None) -> list[Printed]:
+        """Send each layout's print run of a roster as one job on ``queue`` (default: the desk's printer);
+        its rows are recorded by the caller."""
+        sink, done = PrinterSink(queue or self.printer), []
         for layout, data in runs.items():
             pages = page_count(data)
             file = f"roster-{layout}.pdf"

@@ -5,6 +5,8 @@ part that changed. Every problem the user can fix is a message on the page (422)
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,13 +22,15 @@ from .app import MAX_UPLOAD, WebConfig
 from .desk import Desk
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
 from .previews import Thumbnails
+from .printers import Printers
 from .rosters import Upload, check, print_runs
-from .security import csrf_token, sign_in, sign_out, signed_in
+from .security import Attempt, csrf_token, sign_in, sign_out, signed_in
 from .spool import Spool
 from .store import Store
 
 blueprint = Blueprint("web", __name__)
 PDF = "application/pdf"
+PREVIEW_TTL = 300.0  # seconds a preview is held (the README promises 5 minutes)
 
 
 @dataclass
@@ -35,17 +39,25 @@ class State:
     rosters of the last few minutes, and the folder an upload is read in."""
 
     config: WebConfig
+    clock: Callable[[], float] = time.monotonic  # seconds: how long previews and rosters are held
     choices: list[Choice] = field(init=False)
     layouts: list[tuple[str, str]] = field(init=False)
     desk: Desk = field(init=False)
-    previews: Store[Thumbnails] = field(default_factory=lambda: Store(ttl=300))
-    rosters: Store[Upload] = field(default_factory=lambda: Store(ttl=900, limit=16))
+    printers: Printers = field(init=False)
+    previews: Store[Thumbnails] = field(init=False)
+    rosters: Store[Upload] = field(init=False)
     spool: Spool = field(init=False)
 
     def __post_init__(self) -> None:
+        # Per browser session: 16 previews (5 minutes each), 4 rosters (15 minutes); in all at most
+        # 128 previews (about 600 KB each at worst, a large-print full sheet with every page drawn)
+        # and 16 rosters (2 MB each at most).
+        self.previews = Store(ttl=PREVIEW_TTL, limit=128, quota=16, clock=self.clock)
+        self.rosters = Store(ttl=900, limit=16, quota=4, clock=self.clock)
         self.choices = handout_choices(self.config.content)
         self.layouts = layout_choices()
         self.desk = Desk(self.config.printer, self.config.record_db)
+        self.printers = Printers(self.config.printers, self.clock)  # stopped or missing: a warning only
         self.spool = Spool()  # deletes what servers that are gone left
 
 
@@ -80,6 +92,7 @@ def page(status: int = 200, **parts: Any) -> tuple[str, int]:
     template = f"_{parts.pop('fragment')}.html" if parts.get("fragment") else "index.html"
     if not parts.get("fragment") or parts.get("oob") or parts["fragment"] == "today":
         parts.setdefault("today", st.desk.today())
+    parts.setdefault("printers", st.printers.states(refresh=not parts.get("fragment")))
     html = render_template(template, choices=st.choices, layouts=st.layouts, clinics=list(st.config.clinics),
                            printer=st.config.printer, csrf=csrf_token(), **parts)
     return html, status
@@ -155,15 +168,32 @@ def print_handout() -> tuple[str, int]:
 
 
 def print_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
-    """Print the handout on the server's printer and record it; what was sent, or what went wrong."""
-    if state().config.printer is None:
-        abort(404)
+    """Print the handout on the printer the form names and record it; what was sent, or what went wrong."""
+    queue = chosen_printer()
+    shown = fragment is not None  # the printers' warning and buttons are updated in place too
     try:
         wanted = order(form)
-        printed = state().desk.print(build(wanted.request), wanted.copies, wanted.by)
+        result = build(wanted.request)
     except IvigError as exc:
         return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
-    return page(form=form, fragment=fragment, printed=[printed], oob=fragment is not None)
+    try:
+        printed = state().desk.print(result, wanted.copies, wanted.by, queue)
+    except IvigError as exc:
+        return page(422, form=form, fragment=fragment, errors=state().printers.failed(queue, exc),
+                    printers_oob=shown)
+    state().printers.printed(queue)
+    return page(form=form, fragment=fragment, printed=[printed], oob=shown, printers_oob=shown)
+
+
+def chosen_printer() -> str:
+    """The printer the form names (the Print button pressed), else the first; 404 without printers."""
+    names = state().config.printers
+    if not names:
+        abort(404)
+    wanted = request.form.get("printer") or names[0]
+    if wanted not in names:
+        abort(400, "That printer is not one of this page’s printers; reload the page and try again.")
+    return wanted
 
 
 @blueprint.get("/today")
@@ -257,15 +287,19 @@ def roster_print_run() -> Response | tuple[str, int]:
 def roster_print_all() -> tuple[str, int]:
     """Every print run of a checked roster sent to the printer, one job per layout; each row recorded."""
     fragment = "roster" if wants_fragment() else None
-    if state().config.printer is None:
-        abort(404)
+    queue = chosen_printer()
     try:
         runs, wanted = roster_runs()
-        printed = state().desk.print_runs(runs)
-        state().desk.rows_given(wanted, printed)
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
-    return page(fragment=fragment, roster_printed=printed, oob=fragment is not None)
+    try:
+        printed = state().desk.print_runs(runs, queue)
+        state().desk.rows_given(wanted, printed)
+    except IvigError as exc:
+        return page(422, fragment=fragment, roster_errors=state().printers.failed(queue, exc),
+                    printers_oob=fragment is not None)
+    state().printers.printed(queue)
+    return page(fragment=fragment, roster_printed=printed, oob=fragment is not None, printers_oob=fragment is not None)
 
 
 def roster_runs() -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
@@ -282,12 +316,28 @@ def login() -> Response | tuple[str, int]:
     if passphrase is None:
         return redirect(url_for("web.index"))  # type: ignore[return-value]
     if request.method == "POST":
-        if sign_in(passphrase, request.form.get("passphrase", "")[:1000]):
+        tried = sign_in(passphrase, request.form.get("passphrase", "")[:1000], request.remote_addr or "")
+        if tried.ok:
             return redirect(url_for("web.index"))  # type: ignore[return-value]
-        html = render_template("login.html", csrf=csrf_token(), error="That is not the clinic's passphrase.")
-        return html, 401
+        return sign_in_refused(tried)
     notice = "You have signed out." if session.pop("signed_out", False) else None
     return render_template("login.html", csrf=csrf_token(), error=None, notice=notice), 200
+
+
+def sign_in_refused(tried: Attempt) -> Response:
+    """The sign-in form again: a wrong passphrase (401), or a try sent before the wait was over (429,
+    not checked), each with the wait still to come."""
+    wait = f"Wait {tried.wait} second{'s' if tried.wait != 1 else ''}"
+    if not tried.checked:
+        error = f"Too many wrong tries. {wait}, then try again."
+    else:
+        error = "That is not the clinic’s passphrase." + (f" Too many wrong tries. {wait} before the next try."
+                                                          if tried.wait else "")
+    answer = Response(render_template("login.html", csrf=csrf_token(), error=error),
+                      status=401 if tried.checked else 429)
+    if tried.wait:
+        answer.headers["Retry-After"] = str(tried.wait)
+    return answer
 
 
 @blueprint.post("/logout")
