@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ivig_handout.batch.roster import document_finder, layout_finder
 from ivig_handout.errors import ContentError
 from ivig_handout.inputs import roster as roster_module
 from ivig_handout.inputs.content import load_handout
 from ivig_handout.inputs.roster import read_roster
+from ivig_handout.inputs.xlsx import MAX_SHEET
 
 from .xlsxfiles import ANN, HEADER, SAVE, STYLES, bomb, hostile, inline, matches, row, sheet, workbook
 
@@ -130,13 +133,38 @@ def test_only_the_parts_a_roster_needs_are_read(tmp_path: Path, unpacked: list[i
     assert sum(unpacked) < 10_000
 
 
+@pytest.mark.parametrize(("rows", "expected"), [
+    (row(2, inline("A2", "Ann"), inline("B2", "gbs"), '<c r="C2"' + "".join(f' a{n}=""' for n in range(64)) + "/>"),  # and r
+     "sheet 1, after cell B2: an XML element has 65 attributes (at most 64 are read)"),
+    (row(2, "<x>" * 70 + "</x>" * 70), "sheet 1, row 2: XML elements are nested more than 64 deep"),
+    (row(2, *(f'<c r="{c}2" xmlns:n{c}="u"/>' for c in ("A", "B", "C"))) + "".join(
+        row(n, f'<c r="A{n}"' + "".join(f' xmlns:n{k}="u"' for k in range(100)) + "/>") for n in range(3, 13)),
+     "xl/worksheets/sheet1.xml: declares more than 1,000 XML namespaces"),
+    (row(2, inline("A2", "Ann"), f'<c r="B2" x="{"y" * 270_000}"/>'),
+     ("xl/worksheets/sheet1.xml: holds more than 262,144 bytes without a tag (a tag that long, or a text longer than "
+     "a cell can be)")),
+], ids=["attributes", "depth", "namespaces", "long-tag"])
+def test_what_one_tag_may_cost_is_bounded(tmp_path: Path, rows: str, expected: str) -> None:
+    """expat builds a tag whole (every attribute, every namespace, every open element) before any
+    handler sees it: the tags are kept short, and each is refused past a few of each."""
+    assert _problems(_file(tmp_path, workbook(sheet(HEADER + rows)))) == [f"today.xlsx: {expected}; {SAVE}"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_part_in_utf16_is_refused(tmp_path: Path, encoding: str) -> None:
+    """A '<' byte is a '<' only in UTF-8 (and 8-bit encodings): the tag-length bound relies on it."""
+    part = sheet(HEADER + ANN).replace('encoding="UTF-8"', f'encoding="{encoding.upper()}"').encode(encoding)
+    assert _problems(_file(tmp_path, workbook(part))) == [
+        f"today.xlsx: {SHEET_PART}: is UTF-16 or UTF-32 XML, which spreadsheet programs do not write; {SAVE}"]
+
+
 # -- defect 2: zip bombs ---------------------------------------------------------------------------
 
 def test_a_part_that_says_it_unpacks_too_big_is_refused_unread(tmp_path: Path, unpacked: list[int]) -> None:
     path = _file(tmp_path, bomb(40_000_000))  # 40 MB of one inline string, about 40 KB packed
     assert path.stat().st_size < 100_000
     assert _problems(path) == [
-        (f"today.xlsx: {SHEET_PART} says it unpacks to 40,000,406 bytes; the limit is 16,777,216 (a roster needs far "
+        (f"today.xlsx: {SHEET_PART} says it unpacks to 40,000,406 bytes; the limit is {MAX_SHEET:,} (a roster needs far "
         "less: keep only the roster in the workbook, or save it as 'CSV UTF-8')")]
     assert sum(unpacked) < 100_000  # the workbook's small parts; not a byte of the sheet
 
@@ -321,3 +349,23 @@ def test_a_utf16_roster_is_named_as_such(tmp_path: Path, encoding: str, bom: byt
 def test_nul_characters_in_utf8_are_still_named(tmp_path: Path) -> None:
     path = _file(tmp_path, b"name,disorder\nAnn\0Lee,gbs\n", "today.csv")
     assert _problems(path) == ["today.csv: holds NUL characters; is it really a CSV file?"]
+
+
+@given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"<", b"x")) | st.just(b"<"), max_size=30),
+       st.integers(1, 25))
+def test_runs_without_a_tag_are_measured_across_chunks(pieces: list[bytes], cut: int) -> None:
+    """_run_after, chunk by chunk, finds a run of more than MAX_RUN bytes exactly when there is one."""
+    from ivig_handout.inputs import xlsx
+
+    data = b"".join(pieces)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(xlsx, "MAX_RUN", 10)
+        run = 0
+        for start in range(0, len(data), cut):
+            run = xlsx._run_after(data[start:start + cut], run)
+            if run < 0:
+                break
+    longest = max(len(piece) for piece in data.split(b"<"))
+    assert (run < 0) == (longest > 10)
+    if run >= 0:
+        assert run == len(data.split(b"<")[-1])

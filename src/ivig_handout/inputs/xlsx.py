@@ -24,9 +24,8 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from xml.parsers import expat
 
@@ -34,12 +33,18 @@ from ..errors import ContentError
 
 MAX_PARTS = 5_000  # parts (files) in the archive
 MAX_DIRECTORY = 1 << 20  # bytes of the archive's directory (the list of parts)
-MAX_SHEET = 16 << 20  # bytes of the first sheet's XML, unpacked
-MAX_STRINGS_XML = 16 << 20  # bytes of the shared strings' XML, unpacked
+MAX_SHEET = 8 << 20  # bytes of the first sheet's XML, unpacked (10,000 patients take about 3 MB); a single
+#                      XML tag may be as long, and the parser holds it whole (about three times its size)
+MAX_STRINGS_XML = 8 << 20  # bytes of the shared strings' XML, unpacked
 MAX_SMALL = 4 << 20  # bytes of the workbook's, its relationships' or its styles' XML, unpacked
-MAX_ELEMENTS = 600_000  # XML elements read from the whole workbook (bounds the time any file takes)
+MAX_ELEMENTS = 400_000  # XML elements read from the whole workbook, all parts (bounds the time any file takes;
+#                          10,000 patients in five columns take about 130,000)
 MAX_STRINGS = 100_000  # shared strings
 MAX_CELL = 32_767  # characters in a cell: Excel's own limit
+MAX_RUN = 256 << 10  # bytes without a '<': the longest tag (the parser builds a tag whole), or a cell's text
+MAX_ATTRIBUTES = 64  # attributes of one element (a cell has up to 5)
+MAX_DEPTH = 64  # elements inside one another (a sheet's text is 7 deep)
+MAX_NAMESPACES = 1_000  # namespace declarations in one part
 MAX_COLUMN = 16_384  # column XFD
 MAX_ROW = 1_048_576
 SHEET = "sheet 1"
@@ -47,7 +52,8 @@ SHEET = "sheet 1"
 Cell = str | int | float | bool | datetime | time
 Row = tuple[int, dict[int, Cell]]  # a row number and its cells by 0-based column
 
-_CHUNK = 1 << 16
+_CHUNK = 1 << 20  # bytes unpacked and parsed at a time (expat re-reads an unfinished token
+#                  with each chunk: big chunks keep a huge token from costing its size squared)
 _SAVE = "open it in the spreadsheet program and save it again, or save it as 'CSV UTF-8'"
 _END = struct.Struct("<4s4H2LH")  # the end-of-central-directory record (zipfile's structEndArchive)
 _END64 = struct.Struct("<4sQ2H2L4Q")  # its ZIP64 form
@@ -134,15 +140,33 @@ def _directory(data: bytes) -> tuple[int, int]:
 
 # -- reading parts -------------------------------------------------------------------------------
 
+class _Budget:
+    """The elements the workbook's parts may still hold, all parts together."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+
 class _Part:
-    """What one XML part's parse reports to (by local element name, namespaces ignored): ``name`` is
-    the file's, ``path`` the part's."""
+    """What one XML part's parse reports to, by local element name (namespaces ignored): ``name`` is
+    the file's, ``path`` the part's; every element spends one of ``budget``."""
 
-    def __init__(self, name: str, path: str) -> None:
-        self.name, self.path = name, path
+    def __init__(self, name: str, path: str, budget: _Budget) -> None:
+        self.name, self.path, self.budget = name, path, budget
+        self.namespaces = 0  # declared so far
+        self.depth = 0  # elements open
 
-    def located(self, why: str, where: str | None = None) -> ContentError:
-        return ContentError([f"{self.name}: {where or self.where()}: {why}"])
+    def on_start(self, tag: str, attrs: dict[str, str]) -> None:
+        """expat's handler: spend one element, then ``start``."""
+        self.budget.left -= 1
+        self.depth += 1
+        if self.budget.left < 0 or len(attrs) > MAX_ATTRIBUTES or self.depth > MAX_DEPTH:
+            raise self.over_budget(attrs)
+        self.start(tag.rpartition(" ")[2], attrs)
+
+    def on_end(self, tag: str) -> None:
+        self.depth -= 1
+        self.end(tag.rpartition(" ")[2])
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         pass
@@ -157,21 +181,30 @@ class _Part:
         """Where in the file the parse is, for a message (``sheet 1, cell B7``)."""
         return self.path
 
+    def located(self, why: str, where: str | None = None) -> ContentError:
+        return ContentError([f"{self.name}: {where or self.where()}: {why}"])
 
-@dataclass
+    def over_budget(self, attrs: dict[str, str]) -> ContentError:
+        if self.depth > MAX_DEPTH:
+            return self.located(f"XML elements are nested more than {MAX_DEPTH} deep; {_SAVE}")
+        if len(attrs) > MAX_ATTRIBUTES:
+            return self.located(f"an XML element has {len(attrs):,} attributes (at most {MAX_ATTRIBUTES} are read); "
+                                f"{_SAVE}")
+        return self.located(f"the workbook holds more than {MAX_ELEMENTS:,} cells and other entries; keep only the "
+                            "roster in it, on the first sheet, or save it as 'CSV UTF-8'")
+
+
 class _Book:
     """The archive, its parts by name, and what has been read of it."""
 
-    archive: zipfile.ZipFile
-    name: str
-    elements: int = 0  # elements read so far, from every part
-    date1904: bool = False
-    strings_path: str | None = None
-    styles_path: str | None = None
-    infos: dict[str, list[zipfile.ZipInfo]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for info in self.archive.infolist():
+    def __init__(self, archive: zipfile.ZipFile, name: str) -> None:
+        self.archive, self.name = archive, name
+        self.budget = _Budget(MAX_ELEMENTS)
+        self.date1904 = False
+        self.strings_path: str | None = None
+        self.styles_path: str | None = None
+        self.infos: dict[str, list[zipfile.ZipInfo]] = {}
+        for info in archive.infolist():
             self.infos.setdefault(info.filename, []).append(info)
 
     def first_sheet(self) -> str | None:
@@ -183,7 +216,7 @@ class _Book:
         folder, file = posixpath.split(workbook)
         links = {rid: (kind, target)
                  for rid, kind, target in self.relationships(posixpath.join(folder, "_rels", file + ".rels"), folder)}
-        book = _Workbook(self.name, workbook)
+        book = _Workbook(self.name, workbook, self.budget)
         self.parse(workbook, MAX_SMALL, book)
         self.date1904 = book.date1904
         self.strings_path = next((t for k, t in links.values() if k.endswith("/sharedStrings")), None)
@@ -193,7 +226,7 @@ class _Book:
 
     def relationships(self, path: str, folder: str) -> list[tuple[str, str, str]]:
         """(id, type, part path) of each internal relationship in ``path``, targets taken from ``folder``."""
-        part = _Relationships(self.name, path)
+        part = _Relationships(self.name, path, self.budget)
         self.parse(path, MAX_SMALL, part)
         found = []
         for rid, kind, target in part.links:
@@ -204,20 +237,19 @@ class _Book:
         return found
 
     def rows(self, path: str) -> Iterator[Row]:
-        strings = _Strings(self.name, self.strings_path or "")
+        strings = _Strings(self.name, self.strings_path or "", self.budget)
         if self.strings_path is not None:
             self.parse(self.strings_path, MAX_STRINGS_XML, strings)
-        sheet = _Sheet(self.name, strings.strings, self.date_styles, self.date1904)
+        sheet = _Sheet(self.name, self.budget, strings.strings, self.date_styles, self.date1904)
         for _ in self.feed(path, MAX_SHEET, sheet):
             yield from sheet.done
             sheet.done.clear()
-        yield from sheet.done
 
     def date_styles(self) -> frozenset[int]:
         """The cell styles (indexes) whose number format is a date; read at the first styled number."""
         if self.styles_path is None:
             return frozenset()
-        styles = _Styles(self.name, self.styles_path)
+        styles = _Styles(self.name, self.styles_path, self.budget)
         self.parse(self.styles_path, MAX_SMALL, styles)
         return styles.dates()
 
@@ -226,10 +258,30 @@ class _Book:
             pass
 
     def feed(self, path: str, limit: int, part: _Part) -> Iterator[None]:
-        """Parse the part at ``path`` into ``part``, yielding after each chunk; located ContentErrors."""
-        parser = self.parser(part)
+        """Parse the part at ``path`` into ``part``, yielding after each chunk and at the end; located
+        ContentErrors."""
+        parser = expat.ParserCreate("UTF-8", " ")  # UTF-8 whatever a part declares, so a '<' byte is a '<'
+        #                                            (expat would still detect UTF-16: refused below)
+        parser.buffer_text = True
+        parser.buffer_size = 1 << 16
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+        def refuse(*_: object) -> None:
+            raise part.located(f"holds a DTD (<!DOCTYPE ...>), which a spreadsheet program never writes; {_SAVE}")
+
+        def declared(*_: object) -> None:
+            part.namespaces += 1
+            if part.namespaces > MAX_NAMESPACES:
+                raise part.located(f"declares more than {MAX_NAMESPACES:,} XML namespaces; {_SAVE}", path)
+
+        parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = refuse
+        parser.StartNamespaceDeclHandler = declared
+        parser.StartElementHandler, parser.EndElementHandler = part.on_start, part.on_end
+        parser.CharacterDataHandler = part.text
+        run = -1  # bytes without a '<' at the end of the last chunk (-1: none read yet)
         try:
             for chunk in self.chunks(path, limit):
+                run = _checked(chunk, run, part, path)
                 parser.Parse(chunk, False)
                 yield
             parser.Parse(b"", True)
@@ -237,35 +289,10 @@ class _Book:
             pass
         except expat.ExpatError as exc:
             why = f"{expat.ErrorString(exc.code)}, line {exc.lineno}, column {exc.offset}"
-            raise ContentError([f"{self.name}: {part.where()}: the XML is broken ({why}); {_SAVE}"]) from None
+            raise part.located(f"the XML is broken ({why}); {_SAVE}") from None
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
             raise _broken(self.name, f"{path}: {exc}") from None
         yield
-
-    def parser(self, part: _Part) -> expat.XMLParserType:
-        parser = expat.ParserCreate(namespace_separator=" ")
-        parser.buffer_text = True
-        parser.buffer_size = _CHUNK
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-        def refuse(*_: object) -> None:
-            raise ContentError([(f"{self.name}: {part.where()}: holds a DTD (<!DOCTYPE ...>), which a spreadsheet "
-                                f"program never writes; {_SAVE}")])
-
-        def start(tag: str, attrs: dict[str, str]) -> None:
-            self.elements += 1
-            if self.elements > MAX_ELEMENTS:
-                raise ContentError([(f"{self.name}: {part.where()}: the workbook holds more than "
-                                    f"{MAX_ELEMENTS:,} cells and other entries; keep only the roster in it, on "
-                                    "the first sheet, or save it as 'CSV UTF-8'")])
-            part.start(tag.rpartition(" ")[2], attrs)
-
-        parser.StartDoctypeDeclHandler = refuse
-        parser.EntityDeclHandler = refuse
-        parser.StartElementHandler = start
-        parser.EndElementHandler = lambda tag: part.end(tag.rpartition(" ")[2])
-        parser.CharacterDataHandler = part.text
-        return parser
 
     def chunks(self, path: str, limit: int) -> Iterator[bytes]:
         """The unpacked bytes of the part at ``path``, in chunks, never more than ``limit`` of them."""
@@ -295,8 +322,8 @@ class _Book:
 # -- the parts -----------------------------------------------------------------------------------
 
 class _Relationships(_Part):
-    def __init__(self, name: str, path: str) -> None:
-        super().__init__(name, path)
+    def __init__(self, name: str, path: str, budget: _Budget) -> None:
+        super().__init__(name, path, budget)
         self.links: list[tuple[str, str, str]] = []
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
@@ -305,8 +332,8 @@ class _Relationships(_Part):
 
 
 class _Workbook(_Part):
-    def __init__(self, name: str, path: str) -> None:
-        super().__init__(name, path)
+    def __init__(self, name: str, path: str, budget: _Budget) -> None:
+        super().__init__(name, path, budget)
         self.date1904 = False
         self.sheets: list[str] = []  # relationship ids, in the workbook's order
 
@@ -320,8 +347,8 @@ class _Workbook(_Part):
 class _Strings(_Part):
     """The shared strings: each ``si``'s text (its ``t`` elements, not its phonetic guides)."""
 
-    def __init__(self, name: str, path: str) -> None:
-        super().__init__(name, path)
+    def __init__(self, name: str, path: str, budget: _Budget) -> None:
+        super().__init__(name, path, budget)
         self.strings: list[str] = []
         self.parts: list[str] | None = None  # the text of the ``t`` being read
         self.length = 0  # characters of the current string
@@ -333,7 +360,7 @@ class _Strings(_Part):
                 raise self.located(f"holds more than {MAX_STRINGS:,} texts; keep only the roster in the workbook, "
                                    "or save it as 'CSV UTF-8'", self.path)
             self.strings.append("")
-            self.length = 0
+            self.length = self.phonetic = 0
         elif tag == "rPh":
             self.phonetic += 1
         elif tag == "t" and not self.phonetic and self.strings:
@@ -360,8 +387,8 @@ class _Strings(_Part):
 class _Styles(_Part):
     """The number format of each cell style (``cellXfs``), and the workbook's own formats."""
 
-    def __init__(self, name: str, path: str) -> None:
-        super().__init__(name, path)
+    def __init__(self, name: str, path: str, budget: _Budget) -> None:
+        super().__init__(name, path, budget)
         self.formats: dict[str, str] = {}
         self.cell_styles: list[str] = []
         self.in_cell_styles = False
@@ -396,131 +423,141 @@ def is_date_format(code: str) -> bool:
     return re.search(r"[dmyhs]", _NOT_CODES.sub("", first), re.IGNORECASE) is not None
 
 
-@dataclass
-class _Cell:
-    ref: str
-    column: int
-    kind: str  # the ``t`` attribute: n, s, inlineStr, str, b, e or d
-    style: str | None
-    parts: list[str] = field(default_factory=list)
-    has_value: bool = False  # a ``v`` (an inline string: an ``is``) was seen
-    length: int = 0
-
-
 class _Sheet(_Part):
-    """The worksheet: the rows and cells of its ``sheetData``, checked and converted as they end."""
+    """The worksheet: the rows and cells of its ``sheetData``, each cell checked and converted as it
+    ends (the handlers are written out for speed: they run for every element of the sheet)."""
 
-    def __init__(self, name: str, strings: list[str], date_styles: Callable[[], frozenset[int]],
+    def __init__(self, name: str, budget: _Budget, strings: list[str], date_styles: Callable[[], frozenset[int]],
                  date1904: bool) -> None:
-        super().__init__(name, SHEET)
+        super().__init__(name, SHEET, budget)
         self.strings = strings
         self.date_styles = cache(date_styles)
         self.date1904 = date1904
+        self.done: list[Row] = []  # rows read since the caller last took them
         self.in_data = False
-        self.row = 0  # the current (or last) row's number
+        self.row, self.row_text = 0, ""  # the current (or last) row's number
         self.cells: dict[int, Cell] | None = None  # the current row's cells (None: not in a row)
-        self.column = 0  # the last cell's column in the current row
-        self.cell: _Cell | None = None
-        self.last = ""  # the last cell's reference
+        self.column = 0  # the current (or last) cell's column in the current row
+        self.in_cell = False
+        self.kind, self.style = "n", ""  # the cell's type (n, s, inlineStr, str, b, e, d) and style
+        self.parts: list[str] = []  # the cell's text so far
+        self.length = 0
+        self.has_value = False  # a ``v`` (in an inline string: an ``is``) was seen
         self.collect = False  # in a ``v``, or in a ``t`` of an inline string
         self.phonetic = 0
-        self.done: list[Row] = []
 
-    def where(self) -> str:
-        if self.cell is not None:
-            return f"{SHEET}, cell {self.cell.ref}"
-        if self.last:
-            return f"{SHEET}, after cell {self.last}"
-        return f"{SHEET}, row {self.row:,}" if self.row else SHEET
-
-    def start(self, tag: str, attrs: dict[str, str]) -> None:
-        cell = self.cell
-        if cell is not None:
-            if tag == "v" and cell.kind != "inlineStr":
-                self.collect = cell.has_value = True
-            elif tag == "is" and cell.kind == "inlineStr":
-                cell.has_value = True
+    def on_start(self, tag: str, attrs: dict[str, str]) -> None:
+        budget = self.budget
+        budget.left -= 1
+        self.depth += 1
+        if budget.left < 0 or len(attrs) > MAX_ATTRIBUTES or self.depth > MAX_DEPTH:
+            raise self.over_budget(attrs)
+        tag = tag.rpartition(" ")[2]
+        if self.in_cell:
+            if tag == "v":
+                if self.kind != "inlineStr":
+                    self.collect = self.has_value = True
+            elif tag == "t":
+                if self.kind == "inlineStr" and not self.phonetic:
+                    self.collect = True
+            elif tag == "is":
+                if self.kind == "inlineStr":
+                    self.has_value = True
             elif tag == "rPh":
                 self.phonetic += 1
-            elif tag == "t" and cell.kind == "inlineStr" and not self.phonetic:
-                self.collect = True
-        elif tag == "c" and self.cells is not None:
-            self.start_cell(attrs)
-        elif tag == "row" and self.in_data and self.cells is None:
-            self.start_row(attrs.get("r"))
+        elif tag == "c":
+            if self.cells is not None:
+                self.start_cell(attrs)
+        elif tag == "row":
+            if self.in_data and self.cells is None:
+                self.start_row(attrs.get("r"))
         elif tag == "sheetData":
             self.in_data = True
 
-    def end(self, tag: str) -> None:
-        if tag in ("v", "t"):
+    def on_end(self, tag: str) -> None:
+        self.depth -= 1
+        tag = tag.rpartition(" ")[2]
+        if tag == "c":
+            if self.in_cell and self.cells is not None:
+                value = self.value()
+                if value is not None:
+                    self.cells[self.column - 1] = value
+                self.in_cell = False
+        elif tag in ("v", "t"):
             self.collect = False
-        elif tag == "rPh":
-            self.phonetic -= 1
-        elif tag == "c" and self.cell is not None and self.cells is not None:
-            value = self.value(self.cell)
-            if value is not None:
-                self.cells[self.cell.column - 1] = value
-            self.last, self.cell = self.cell.ref, None
-        elif tag == "row" and self.cells is not None:
+        elif tag == "row":
             if self.cells:
                 self.done.append((self.row, self.cells))
             self.cells = None
+        elif tag == "rPh":
+            self.phonetic -= 1
         elif tag == "sheetData":
             raise _Stop
 
     def text(self, data: str) -> None:
-        if self.collect and self.cell is not None:
-            self.cell.length += len(data)
-            if self.cell.length > MAX_CELL:
+        if self.collect:
+            self.length += len(data)
+            if self.length > MAX_CELL:
                 raise self.located(f"holds more than {MAX_CELL:,} characters (a spreadsheet cell holds at most that)")
-            self.cell.parts.append(data)
+            self.parts.append(data)
+
+    def where(self) -> str:
+        if self.in_cell:
+            return f"{SHEET}, cell {column_name(self.column)}{self.row}"
+        if self.column:
+            return f"{SHEET}, after cell {column_name(self.column)}{self.row}"
+        return f"{SHEET}, row {self.row}" if self.row else SHEET
 
     def start_row(self, given: str | None) -> None:
-        number = self.row + 1
-        if given is not None:
-            if _WHOLE.fullmatch(given) is None or int(given) > MAX_ROW:
-                raise self.located(f"is not a row number (rows go from 1 to {MAX_ROW:,}); {_SAVE}",
-                                   f"{SHEET}, row {_quote(given)}")
+        if given is None:
+            number, given = self.row + 1, str(self.row + 1)
+        elif _WHOLE.fullmatch(given) is None:
+            raise self.located(f"is not a row number (rows go from 1 to {MAX_ROW:,}); {_SAVE}",
+                               f"{SHEET}, row {_quote(given)}")
+        else:
             number = int(given)
         if number <= self.row or number > MAX_ROW:
-            raise self.located(f"comes after row {self.row}; {_SAVE}", f"{SHEET}, row {number:,}")
-        self.row, self.cells, self.column, self.last = number, {}, 0, ""
+            raise self.located(f"comes after row {self.row} (rows go from 1 to {MAX_ROW:,}); {_SAVE}",
+                               f"{SHEET}, row {number}")
+        self.row, self.row_text, self.cells, self.column = number, given, {}, 0
 
     def start_cell(self, attrs: dict[str, str]) -> None:
         given = attrs.get("r")
-        column = self.column + 1
-        if given is not None:
+        if given is None:
+            column = self.column + 1
+        else:
             found = _REF.fullmatch(given)
-            column = _column(found.group(1)) if found else 0
-            if found is None or column > MAX_COLUMN or int(found.group(2)) != self.row:
+            if found is None or found[2] != self.row_text or (column := _column(found[1])) > MAX_COLUMN:
                 raise self.located(f"{_quote(given)} is not a cell of this row (columns go from A to XFD); {_SAVE}",
-                                   f"{SHEET}, row {self.row:,}")
-        if column > MAX_COLUMN or column <= self.column:
+                                   f"{SHEET}, row {self.row}")
+        if column <= self.column or column > MAX_COLUMN:
             raise self.located(f"the next cell is out of place ({column_name(column)}{self.row}); {_SAVE}")
-        self.column = column
-        self.cell = _Cell(f"{column_name(column)}{self.row}", column, attrs.get("t", "n"), attrs.get("s"))
+        self.column, self.in_cell = column, True
+        self.kind, self.style = attrs.get("t", "n"), attrs.get("s", "")
+        self.parts, self.length, self.has_value, self.phonetic = [], 0, False, 0
 
-    def value(self, cell: _Cell) -> Cell | None:
-        if not cell.has_value:
+    def value(self) -> Cell | None:
+        if not self.has_value:
             return None
-        text = "".join(cell.parts)
-        if cell.kind == "inlineStr":
+        text = "".join(self.parts)
+        kind = self.kind
+        if kind == "inlineStr":
             return text
         if not text:
             return None
-        if cell.kind == "n":
-            return self.number(text, cell.style)
-        if cell.kind == "s":
+        if kind == "n":
+            return self.number(text)
+        if kind == "s":
             return self.shared(text)
-        if cell.kind in ("str", "e"):  # a formula's text, an error such as #N/A
+        if kind in ("str", "e"):  # a formula's text, an error such as #N/A
             return text
-        if cell.kind == "b":
+        if kind == "b":
             if text.strip() not in ("0", "1"):
                 raise self.located(f"{_quote(text)} is not TRUE or FALSE (1 or 0)")
             return text.strip() == "1"
-        if cell.kind == "d":
+        if kind == "d":
             return self.iso_date(text)
-        raise self.located(f"has a type {_quote(cell.kind)} that spreadsheets do not use; {_SAVE}")
+        raise self.located(f"has a type {_quote(kind)} that spreadsheets do not use; {_SAVE}")
 
     def shared(self, text: str) -> str:
         index = text.strip()
@@ -529,7 +566,7 @@ class _Sheet(_Part):
                                f"{len(self.strings):,} shared texts; {_SAVE}")
         return self.strings[int(index)]
 
-    def number(self, text: str, style: str | None) -> int | float | datetime | time:
+    def number(self, text: str) -> int | float | datetime | time:
         stripped = text.strip()
         number: int | float
         try:
@@ -540,7 +577,8 @@ class _Sheet(_Part):
             raise self.located(f"{_quote(text)} is not a number") from None
         if not math.isfinite(number):
             raise self.located(f"{_quote(text)} is not a number a spreadsheet can hold")
-        if style is None or style == "0":
+        style = self.style
+        if style in ("", "0"):
             return number
         if _INDEX.fullmatch(style) is None:
             raise self.located(f"has a style {_quote(style)} that is not a style number; {_SAVE}")
@@ -560,6 +598,33 @@ class _Sheet(_Part):
         raise self.located(f"{_quote(text)} is not a date (a date cell holds one as 2026-12-01)")
 
 
+def _checked(chunk: bytes, run: int, part: _Part, path: str) -> int:
+    """The bytes without a ``<`` at the end of the next ``chunk`` of the part at ``path``, given ``run``
+    before it (-1: the first chunk); ContentError if the part is not UTF-8 or has a longer run than MAX_RUN."""
+    if run < 0 and (b"\0" in chunk[:4] or chunk.startswith((b"\xfe\xff", b"\xff\xfe"))):
+        raise part.located(f"is UTF-16 or UTF-32 XML, which spreadsheet programs do not write; {_SAVE}", path)
+    run = _run_after(chunk, max(run, 0))
+    if run < 0:
+        raise part.located(f"holds more than {MAX_RUN:,} bytes without a tag (a tag that long, or a text longer "
+                           f"than a cell can be); {_SAVE}", path)
+    return run
+
+
+def _run_after(chunk: bytes, run: int) -> int:
+    """The bytes without a ``<`` at the end of ``chunk``, given ``run`` such bytes before it; -1 if
+    somewhere they are more than MAX_RUN. Linear: each window is searched from its end, and the next
+    window starts after the last ``<`` found, past everything searched."""
+    start = -run  # where the current run began, relative to the chunk
+    while start + MAX_RUN < len(chunk):
+        found = chunk.rfind(b"<", max(start, 0), start + MAX_RUN + 1)
+        if found < 0:
+            return -1
+        start = found + 1
+    found = chunk.rfind(b"<", max(start, 0))
+    return len(chunk) - (found + 1 if found >= 0 else start)
+
+
+@lru_cache(maxsize=1024)
 def _column(letters: str) -> int:
     number = 0
     for letter in letters.upper():
