@@ -23,7 +23,7 @@ from ivig_handout.inputs.content import load_handout
 from ivig_handout.inputs.roster import read_roster
 from ivig_handout.inputs.xlsx import MAX_SHEET
 
-from .xlsxfiles import ANN, HEADER, SAVE, STYLES, bomb, hostile, inline, matches, row, sheet, workbook
+from .xlsxfiles import ANN, HEADER, SAVE, STYLES, WORKBOOK_RELS, bomb, hostile, inline, matches, row, sheet, workbook
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 _STANDARD_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", SHEET_PART,
@@ -269,6 +269,19 @@ def test_an_external_entity_is_never_opened(tmp_path: Path) -> None:
         watching[0] = False
     assert problems == [f"today.xlsx: {expected}"] and "Eve" not in problems[0]
     assert opened == []
+
+
+def test_every_problem_is_one_line_whatever_the_file_holds(tmp_path: Path) -> None:
+    header = row(1, inline("A1", "name"), inline("B1", "col\nour"))
+    assert _problems(_file(tmp_path, workbook(sheet(header + ANN)))) == [
+        "today.xlsx:1: unknown column 'col our': the columns are name, disorder, date, layout, copies"]
+    copies = row(1, inline("A1", "name"), inline("B1", "copies")) + row(2, inline("A2", "Ann"), inline("B2", "1\r\n2"))
+    assert _problems(_file(tmp_path, workbook(sheet(copies)))) == [
+        "today.xlsx:2: copies: '1 2' is not a whole number from 1 to 1000"]
+    rels = WORKBOOK_RELS.replace('Target="worksheets/sheet1.xml"', 'Target="worksheets/sheet&#10;1.xml"')
+    assert _problems(_file(tmp_path, workbook(sheet(HEADER + ANN), parts={"xl/_rels/workbook.xml.rels": rels}))) == [
+        ("today.xlsx: cannot be read as an XLSX workbook (xl/_rels/workbook.xml.rels points to a part that cannot be: "
+         f"'worksheets/sheet\\n1.xml'); {SAVE}")]
 
 
 # -- what a workbook holds, read as the spreadsheet shows it ----------------------------------------

@@ -161,15 +161,21 @@ def _check(records: Iterator[tuple[int, Cells]], name: str, document: Resolve, l
     if columns is None:
         raise ContentError([f"{name}: is empty; the first row names the columns ({', '.join(COLUMNS)})"])
     if problems:
-        raise ContentError(_shown(problems, more, name))
+        raise ContentError(_listed(problems, more, name))
     if not rows:
         raise ContentError([f"{name}: has a header row but no patients"])
     return tuple(rows)
 
 
-def _shown(problems: list[str], more: int, name: str) -> list[str]:
+def _listed(problems: list[str], more: int, name: str) -> list[str]:
     more += max(0, len(problems) - MAX_PROBLEMS)
     return problems[:MAX_PROBLEMS] + ([f"{name}: and {more} more problems"] if more > 0 else [])
+
+
+def _echo(text: str, limit: int = 40) -> str:
+    """A cell's text in a problem: on one line (line breaks and other spacing made single spaces), and short."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _blank(cells: Cells) -> bool:
@@ -201,7 +207,7 @@ def _header(cells: Cells, name: str, number: int) -> dict[int, str]:
         if key not in COLUMNS:
             close = get_close_matches(key, COLUMNS, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            problems.append(f"{name}:{number}: unknown column '{_text(cell)}': {hint}the columns are "
+            problems.append(f"{name}:{number}: unknown column '{_echo(_text(cell))}': {hint}the columns are "
                             f"{', '.join(COLUMNS)}")
         elif key in columns.values():
             problems.append(f"{name}:{number}: column '{key}' appears twice; keep one")
@@ -210,7 +216,7 @@ def _header(cells: Cells, name: str, number: int) -> dict[int, str]:
         problems.append(f"{name}:{number}: no 'name' column; the first row names the columns "
                         f"({', '.join(COLUMNS)}; only name is required)")
     if problems:
-        raise ContentError(_shown(problems, 0, name))
+        raise ContentError(_listed(problems, 0, name))
     return columns
 
 
@@ -271,6 +277,6 @@ def _copies(value: Any, at: str, problems: list[str]) -> int | None:
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         number = int(value.strip())
     if number is None or not 1 <= number <= MAX_COPIES:
-        problems.append(f"{at}: copies: '{_text(value)[:20]}' is not a whole number from 1 to {MAX_COPIES}")
+        problems.append(f"{at}: copies: '{_echo(_text(value), 20)}' is not a whole number from 1 to {MAX_COPIES}")
         return None
     return number

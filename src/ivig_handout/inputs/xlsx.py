@@ -231,8 +231,8 @@ class _Book:
         found = []
         for rid, kind, target in part.links:
             full = posixpath.normpath(target[1:] if target.startswith("/") else posixpath.join(folder, target))
-            if full.startswith(("../", "/")) or full in (".", ".."):
-                raise _broken(self.name, f"{path} points outside the workbook: {_quote(target)}")
+            if full.startswith(("../", "/")) or full in (".", "..") or not full.isprintable():
+                raise _broken(self.name, f"{path} points to a part that cannot be: {_quote(target)}")
             found.append((rid, kind, full))
         return found
 
