@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivig_handout.batch.roster import document_finder, layout_finder
@@ -21,9 +21,23 @@ from ivig_handout.errors import ContentError
 from ivig_handout.inputs import roster as roster_module
 from ivig_handout.inputs.content import load_handout
 from ivig_handout.inputs.roster import read_roster
-from ivig_handout.inputs.xlsx import MAX_SHEET
+from ivig_handout.inputs.xlsx import MAX_SHEET, sheet_rows
 
-from .xlsxfiles import ANN, HEADER, SAVE, STYLES, WORKBOOK_RELS, bomb, hostile, inline, matches, row, sheet, workbook
+from .xlsxfiles import (
+    ANN,
+    HEADER,
+    SAVE,
+    STYLES,
+    WORKBOOK_RELS,
+    bomb,
+    hostile,
+    inline,
+    matches,
+    row,
+    shared,
+    sheet,
+    workbook,
+)
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 _STANDARD_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", SHEET_PART,
@@ -382,3 +396,33 @@ def test_runs_without_a_tag_are_measured_across_chunks(pieces: list[bytes], cut:
     assert (run < 0) == (longest > 10)
     if run >= 0:
         assert run == len(data.split(b"<")[-1])
+
+
+_TOKENS = ["<", ">", "/", '"', "=", "&", "&amp;", "&#10;", "&x;", ' r="', ' t="', ' s="', "<c>", "</c>", "<row>",
+           "</row>", "<v>", "</v>", "<is><t>", "</t>", "<rPh>", "-", "9", "Z", "XFD", "1048577", "inlineStr", "d", "b",
+           "e", "s", "1e999", "nan", "<!DOCTYPE x>", "<!--", "<?x?>", "<![CDATA[", 'xmlns:a="b"', "a:", "\x00", "é"]
+_FUZZ_ROWS = (row(1, inline("A1", "name"), '<c r="B1" t="s"><v>1</v></c>', inline("C1", "date"), inline("D1", "copies"))
+              + row(2, inline("A2", "Ann"), '<c r="B2" t="s"><v>0</v></c>', '<c r="C2" s="1"><v>46357</v></c>',
+                    '<c r="D2"><v>2</v></c>')
+              + row(3, '<c r="A3" t="str"><f>A2</f><v>Bo</v></c>', '<c r="B3" t="s"><v>0</v></c>',
+                    '<c r="C3" t="d"><v>2026-12-01</v></c>', '<c r="E3" t="b"/>'))
+_FUZZ_PARTS = {SHEET_PART: sheet(_FUZZ_ROWS), "xl/sharedStrings.xml": shared(["gbs", "disorder"]), "xl/styles.xml": STYLES,
+               "xl/_rels/workbook.xml.rels": WORKBOOK_RELS}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(_FUZZ_PARTS)),
+       st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["", *_TOKENS]), st.integers(0, 6)), min_size=1, max_size=4))
+def test_any_damage_to_a_part_ends_in_rows_or_one_located_line(part: str, edits: list[tuple[float, str, int]]) -> None:
+    text = _FUZZ_PARTS[part]
+    for where, insert, cut in edits:
+        at = int(where * len(text))
+        text = text[:at] + insert + text[at + cut:]
+    try:
+        rows = [(number, dict(cells)) for number, cells in sheet_rows(workbook(sheet(_FUZZ_ROWS), parts={part: text}),
+                                                                       "today.xlsx")]
+    except ContentError as exc:
+        assert len(exc.problems) == 1 and exc.problems[0].startswith("today.xlsx: ")
+        assert exc.problems[0].isprintable()
+    else:
+        assert all(number >= 1 and all(column >= 0 for column in cells) for number, cells in rows)

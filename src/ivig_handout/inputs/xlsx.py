@@ -4,7 +4,10 @@ An XLSX file is a ZIP archive of XML parts, and nothing in it is trusted. Before
 the archive's directory is checked (its size and its number of parts); a part is refused if it says
 it unpacks to more than its limit, and every read is capped again as it goes (a part may lie). The XML
 is parsed as it streams (expat): no part is held whole, a DTD is refused (so no entity is ever
-declared, let alone expanded or fetched), and each part may hold only so many elements. Only the
+declared, let alone expanded or fetched), and the workbook may hold only so many elements. expat
+builds each tag whole before anyone sees it, so what a tag may cost is bounded before it is parsed
+(no run of more than MAX_RUN bytes without a '<') and refused soon after (attributes, nesting,
+namespaces). Only the
 parts a roster needs are read: the package's and the workbook's relationships and the workbook (to
 find the first worksheet), the shared strings, that sheet, and the styles only once a number cell
 has a style (a number in a date format is a date).
@@ -24,6 +27,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from functools import cache, lru_cache
 from io import BytesIO
@@ -33,8 +37,7 @@ from ..errors import ContentError
 
 MAX_PARTS = 5_000  # parts (files) in the archive
 MAX_DIRECTORY = 1 << 20  # bytes of the archive's directory (the list of parts)
-MAX_SHEET = 8 << 20  # bytes of the first sheet's XML, unpacked (10,000 patients take about 3 MB); a single
-#                      XML tag may be as long, and the parser holds it whole (about three times its size)
+MAX_SHEET = 8 << 20  # bytes of the first sheet's XML, unpacked (10,000 patients take about 3 MB)
 MAX_STRINGS_XML = 8 << 20  # bytes of the shared strings' XML, unpacked
 MAX_SMALL = 4 << 20  # bytes of the workbook's, its relationships' or its styles' XML, unpacked
 MAX_ELEMENTS = 400_000  # XML elements read from the whole workbook, all parts (bounds the time any file takes;
@@ -290,8 +293,6 @@ class _Book:
         except expat.ExpatError as exc:
             why = f"{expat.ErrorString(exc.code)}, line {exc.lineno}, column {exc.offset}"
             raise part.located(f"the XML is broken ({why}); {_SAVE}") from None
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-            raise _broken(self.name, f"{path}: {exc}") from None
         yield
 
     def chunks(self, path: str, limit: int) -> Iterator[bytes]:
@@ -307,12 +308,27 @@ class _Book:
         if info.file_size > limit:
             raise self.too_big(path, f"says it unpacks to {info.file_size:,} bytes", limit)
         read = 0
-        with self.archive.open(info) as stream:
-            while chunk := stream.read(_CHUNK):
+        with self.unpacking(path):
+            stream = self.archive.open(info)
+        with stream:
+            while True:
+                with self.unpacking(path):
+                    chunk = stream.read(_CHUNK)
+                if not chunk:
+                    return
                 read += len(chunk)
                 if read > limit:
                     raise self.too_big(path, f"unpacks to more than {limit:,} bytes", limit)
                 yield chunk
+
+    @contextmanager
+    def unpacking(self, path: str) -> Iterator[None]:
+        """What zipfile and zlib raise on a damaged part, as one ContentError line."""
+        try:
+            yield
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError,
+                struct.error) as exc:
+            raise _broken(self.name, f"{path}: {exc}") from None
 
     def too_big(self, path: str, what: str, limit: int) -> ContentError:
         return ContentError([(f"{self.name}: {path} {what}; the limit is {limit:,} (a roster needs far less: keep "
