@@ -80,7 +80,7 @@ def read_roster(path: Path | str, document: Resolve, layout: Resolve, default_do
     return _check(records, name, document, layout, default_document)
 
 
-def utf16_order(data: bytes) -> str | None:
+def _utf16_order(data: bytes) -> str | None:
     """``big-endian`` or ``little-endian`` when ``data`` is UTF-16 text, with or without a byte-order
     mark (without one: a NUL in every other byte, where ASCII characters put them); else None."""
     if len(data) % 2:
@@ -100,7 +100,7 @@ def utf16_order(data: bytes) -> str | None:
 
 
 def _csv_records(data: bytes, name: str) -> Iterator[tuple[int, Cells]]:
-    order = utf16_order(data)
+    order = _utf16_order(data)
     if order is not None:
         raise ContentError([f"{name}: is UTF-16 text ({order}), not UTF-8; {_SAVE_UTF8}"])
     try:
