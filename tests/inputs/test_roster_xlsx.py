@@ -21,7 +21,6 @@ from ivig_handout.errors import ContentError
 from ivig_handout.inputs import roster as roster_module
 from ivig_handout.inputs.content import load_handout
 from ivig_handout.inputs.roster import read_roster
-from ivig_handout.inputs.xlsx import MAX_SHEET, sheet_rows
 
 from .xlsxfiles import (
     ANN,
@@ -175,6 +174,8 @@ def test_a_part_in_utf16_is_refused(tmp_path: Path, encoding: str) -> None:
 # -- defect 2: zip bombs ---------------------------------------------------------------------------
 
 def test_a_part_that_says_it_unpacks_too_big_is_refused_unread(tmp_path: Path, unpacked: list[int]) -> None:
+    from ivig_handout.inputs.xlsx import MAX_SHEET
+
     path = _file(tmp_path, bomb(40_000_000))  # 40 MB of one inline string, about 40 KB packed
     assert path.stat().st_size < 100_000
     assert _problems(path) == [
@@ -414,6 +415,8 @@ _FUZZ_PARTS = {SHEET_PART: sheet(_FUZZ_ROWS), "xl/sharedStrings.xml": shared(["g
 @given(st.sampled_from(sorted(_FUZZ_PARTS)),
        st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["", *_TOKENS]), st.integers(0, 6)), min_size=1, max_size=4))
 def test_any_damage_to_a_part_ends_in_rows_or_one_located_line(part: str, edits: list[tuple[float, str, int]]) -> None:
+    from ivig_handout.inputs.xlsx import sheet_rows
+
     text = _FUZZ_PARTS[part]
     for where, insert, cut in edits:
         at = int(where * len(text))
