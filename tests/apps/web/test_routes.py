@@ -26,7 +26,7 @@ def text_of(data: bytes) -> str:
 
 
 def messages(body: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r"<li>(.*?)</li>", body, flags=re.S)]
+    return [html.unescape(re.sub(r"<[^>]+>", "", m)) for m in re.findall(r"<li>(.*?)</li>", body, flags=re.S)]
 
 
 def test_page_has_every_label_and_button(page_client: Page) -> None:
@@ -50,7 +50,7 @@ def test_several_clinics_are_offered_by_name(tmp_path: Path) -> None:
 
     page = open_page(clinics=clinic_choices(tmp_path))
     body = page.client.get("/").get_data(as_text=True)
-    assert '<label for="clinic">Clinic</label>' in body and '<option value="south">south</option>' in body
+    assert '<label for="clinic">Clinic</label>' in body and '<option value="south">South Clinic</option>' in body
     made = page.post("/", handout_form(action="download", clinic="south"))
     assert made.status_code == 200 and "South Clinic" in text_of(made.data)
     wrong = page.post("/preview", handout_form(clinic=str(tmp_path / "north.yaml")))  # a path: refused
@@ -94,11 +94,24 @@ def test_download_holds_the_name_and_the_disorder(page_client: Page) -> None:
     assert NAME in text and MG_TEXT in text and "1 December 2026" in text
 
 
-def test_download_copies_each_start_on_a_front_side(page_client: Page) -> None:
+def test_download_copies_of_a_one_page_handout_are_one_page_each(page_client: Page) -> None:
+    """A one-page handout prints one-sided: 3 copies are 3 pages, no blank backs (issue 20, 6)."""
     made = page_client.post("/", handout_form(action="download", copies="3", layout="a4"))
     reader = PdfReader(io.BytesIO(made.data))
-    assert len(reader.pages) == 6  # one page each, then a blank back
-    assert [NAME in (p.extract_text() or "") for p in reader.pages] == [True, False] * 3
+    assert [NAME in (p.extract_text() or "") for p in reader.pages] == [True, True, True]
+
+
+def test_download_copies_of_a_two_sided_handout_each_start_on_a_front_side(page_client: Page) -> None:
+    """The full sheet prints two-sided: each copy starts on a front side (odd page), a blank page after
+    a copy with an odd page count."""
+    one = page_client.post("/", handout_form(action="download", handout="full"))
+    pages = len(PdfReader(io.BytesIO(one.data)).pages)
+    made = page_client.post("/", handout_form(action="download", handout="full", copies="2"))
+    reader = PdfReader(io.BytesIO(made.data))
+    padded = pages + pages % 2
+    assert len(reader.pages) == 2 * padded
+    named = [i for i, p in enumerate(reader.pages) if NAME in (p.extract_text() or "")]
+    assert named[0] == 0 and padded in named and all(i < pages or padded <= i < padded + pages for i in named)
 
 
 def test_handout_found_by_abbreviation_alias_or_id(page_client: Page) -> None:
@@ -142,7 +155,10 @@ def test_notes_from_the_library_are_shown(tmp_path: Path) -> None:
     page = open_page(content=pack)
     made = page.post("/preview", handout_form(), htmx=True)
     assert made.status_code == 200 and "<h3>Notes</h3>" in made.text
-    assert any(m.startswith("the content was last reviewed on 2020-01-31") for m in messages(made.text))
+    notes = messages(made.text)
+    assert any(m.startswith("The handouts’ text was last checked against current guidance on 31 January 2020. "
+                            "Ask whoever looks after the handouts to check it again.") for m in notes), notes
+    assert not any("ivig-handout" in m or "`" in m for m in notes)  # words for the desk, not the command line
 
 
 # -- rosters -----------------------------------------------------------------------------------------

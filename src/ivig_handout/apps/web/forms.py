@@ -12,6 +12,7 @@ from typing import Any
 from ...api import Request, content, layouts, patient
 from ...errors import ContentError
 from ...export.sinks.record import initials
+from ...inputs.patient import Patient
 from ...inputs.roster import format_date
 from ..listing import disorder_rows
 
@@ -63,6 +64,14 @@ def today() -> str:
     return format_date(date.today())
 
 
+class FormError(ContentError):
+    """The form's problems, each with the id of the field at fault (``fields``, one per problem)."""
+
+    def __init__(self, problems: list[str], fields: list[str]) -> None:
+        super().__init__(problems)
+        self.fields = fields
+
+
 @dataclass(frozen=True)
 class Order:
     """What the form asks for: the library request, the copies, who hands it out (initials or None)."""
@@ -97,22 +106,39 @@ class HandoutForm:
                    text("clinic", ""), text("by", ""))
 
     def request(self, choices: list[Choice], clinics: Mapping[str, Path], folder: Path | None) -> Order:
-        """The library request, copies and staff initials; ContentError listing every problem at once."""
+        """The library request, copies and staff initials; FormError listing every problem at once, each
+        with the field at fault."""
         problems: list[str] = []
+        fields: list[str] = []
+
+        clinic = self.clinic_path(clinics, problems)
+        fields += ["clinic"] * (len(problems) - len(fields))
         document = find_handout(self.handout, choices, problems)
+        fields += ["handout"] * (len(problems) - len(fields))
         if self.layout not in layouts():
             problems.append(f"Layout: '{self.layout[:40]}' is not one of the layouts offered; choose one")
+        fields += ["layout"] * (len(problems) - len(fields))
         copies = self._copies(problems)
-        clinic = self.clinic_path(clinics, problems)
-        who = None
-        try:
-            who = patient(self.patient_name or None, self.date or None, fields=("Patient name", "Date"))
-        except ContentError as exc:
-            problems += exc.problems
+        fields += ["copies"] * (len(problems) - len(fields))
+        who = self._patient(problems, fields)
         by = self._initials(problems)
+        fields += ["by"] * (len(problems) - len(fields))
         if problems:
-            raise ContentError(problems)
+            raise FormError(problems, fields)
         return Order(Request(document or FULL, self.layout, self.mono, folder, clinic, who), copies, by)
+
+    def _patient(self, problems: list[str], fields: list[str]) -> Patient | None:
+        """The "Prepared for" name and date, each checked on its own so each problem names its field."""
+        found = len(problems)
+        for field_id, values in (("patient_name", (self.patient_name or None, None)), ("date", (None, self.date or None))):
+            try:
+                patient(*values, fields=("Patient name", "Date"))
+            except ContentError as exc:
+                problems += exc.problems
+                fields += [field_id] * len(exc.problems)
+        if len(problems) > found:
+            return None
+        return patient(self.patient_name or None, self.date or None, fields=("Patient name", "Date"))
 
     def _initials(self, problems: list[str]) -> str | None:
         try:
