@@ -56,7 +56,7 @@ def _key(text: str) -> str:
 
 def layout_choices() -> list[tuple[str, str]]:
     """Each layout's name and its one-line description."""
-    return [(name, f"{name}: {layout.summary()[1]}") for name, layout in layouts().items()]
+    return [(name, f"{name}: {layout.summary(desk=True)[1]}") for name, layout in layouts().items()]
 
 
 def today() -> str:
