@@ -174,7 +174,7 @@ def states(page: Browser, served: Served, roster: Path) -> Iterator[str]:
     yield "list of matches"
     page.get_by_label("Handout", exact=True).fill("zzz")
     page.get_by_role("button", name="Preview").click()
-    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.get_by_role("alert")).to_contain_text("no handout is called 'zzz'")
     yield "error summary"
     page.get_by_label("Handout", exact=True).fill("Myasthenia gravis (MG)")
     page.get_by_label("Patient name", exact=True).fill(NAME)

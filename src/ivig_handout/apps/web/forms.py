@@ -130,9 +130,10 @@ class HandoutForm:
     def _patient(self, problems: list[str], fields: list[str]) -> Patient | None:
         """The "Prepared for" name and date, each checked on its own so each problem names its field."""
         found = len(problems)
-        for field_id, values in (("patient_name", (self.patient_name or None, None)), ("date", (None, self.date or None))):
+        checks = (("patient_name", self.patient_name or None, None), ("date", None, self.date or None))
+        for field_id, name, when in checks:
             try:
-                patient(*values, fields=("Patient name", "Date"))
+                patient(name, when, fields=("Patient name", "Date"))
             except ContentError as exc:
                 problems += exc.problems
                 fields += [field_id] * len(exc.problems)

@@ -63,5 +63,5 @@ def review_note(reviewed: date, today: date | None = None) -> list[str]:
     age = ((today or date.today()) - reviewed).days
     if age <= REVIEW_AFTER_DAYS:
         return []
-    return [f"The handouts’ text was last checked against current guidance on {reviewed:%-d %B %Y}. Ask whoever "
-            f"looks after the handouts to check it again. The handout can still be given."]
+    return [(f"The handouts’ text was last checked against current guidance on {reviewed.day} {reviewed:%B %Y}. Ask "
+             "whoever looks after the handouts to check it again. The handout can still be given.")]
