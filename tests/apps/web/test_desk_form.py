@@ -17,9 +17,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-
-from ivig_handout.apps.web.problems import problems_of
-from ivig_handout.errors import TooLongError
+from pypdf import PdfReader
 
 from ...printserver import PrintServer
 from .conftest import CHECKOUT, NAME, VENDOR, Page, Served, handout_form, open_page, serve
@@ -254,13 +252,24 @@ def test_the_paper_a_job_takes_is_said(page_client: Page) -> None:
     assert f"Paper: 2 copies of {pages} pages, two-sided: {sheets} sheets." in html.unescape(full.text)
 
 
-def test_too_long_is_worded_for_the_desk() -> None:
-    message = ("the one-pager for 'mg' does not fit on one page of layout 'letter' at 11 pt (about 40 pt too long) "
-               "with the clinic profile; shorten the patient's name, switch off the QR code (qr_url), or choose a "
-               "layout that allows more pages (see `ivig-handout layouts`)")
-    [problem] = problems_of(TooLongError(message, "mg", "letter", 1, profile=True))
-    assert problem.field == "layout" and not DEVELOPER.search(problem.text)
-    assert "does not fit on one page of the letter layout" in problem.text and "large-print" in problem.text
+def test_a_handout_too_long_for_its_page_is_worded_for_the_desk() -> None:
+    """The clinic's details and a 60-character name do not fit the MG one-pager on letter: the command
+    line's "11 pt ... qr_url ... `ivig-handout layouts`" becomes what to do at the desk, tied to the
+    Layout field, and what it advises works."""
+    page = open_page(clinics={"example": CHECKOUT / "examples" / "clinic.yaml"})
+    longest = ("Maria da Conceição Albuquerque Nascimento de Oliveira Santos Lima" * 2)[:60].strip()
+    form = handout_form(patient_name=longest, date="28 September 2026")
+    refused = page.post("/", {**form, "action": "download"})
+    said = html.unescape(refused.text)
+    assert refused.status_code == 422 and 'id="error-summary"' in said
+    summary = re.search(r'<div id="error-summary".*?</div>', said, flags=re.S).group(0)
+    text = " ".join(re.sub(r"<[^>]+>", " ", summary).split())
+    assert ("with the clinic’s details and the patient’s name, this handout does not fit on one page of the letter "
+            "layout. Choose the large-print layout") in text and '<a href="#layout">' in summary
+    assert not DEVELOPER.search(text), text
+    assert 'id="layout" name="layout" aria-describedby="layout-error" aria-invalid="true"' in said
+    made = page.post("/", {**form, "action": "download", "layout": "large-print"})
+    assert made.status_code == 200 and made.mimetype == "application/pdf"
 
 
 def test_a_part_left_out_is_a_note_for_the_desk() -> None:
@@ -308,3 +317,31 @@ def test_a_printer_problem_in_print_all_is_a_printer_problem(print_server: Print
     assert "The printer 'simplex' is stopped" in said and "--printer" not in said
     assert "Print all on simplex" in said and "Bob Stone" in said  # the roster is still there to print
     assert print_server.mark("simplex") == mark
+
+
+def test_a_one_sided_printer_is_worded_for_the_desk(print_server: PrintServer, tmp_path: Path) -> None:
+    """The full sheet on a printer without duplex comes out one-sided: the confirmation says so in the
+    desk's words (the command line's names a command and a file)."""
+    page = open_page(printers=("simplex",), record_db=tmp_path / "r.sqlite3")
+    mark = print_server.mark("simplex")
+    printed = page.post("/print", handout_form(handout="full", printer="simplex"), htmx=True)
+    said = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(printed.text)).split())
+    assert printed.status_code == 200 and "printed on simplex as job simplex-" in said
+    job = print_server.job("simplex", mark)
+    found = re.search(r"The printer simplex prints on one side only, so the (\d+) pages came out on (\d+) sheets\. "
+                      r"For two-sided copies, print on a printer that prints on both sides\.", said)
+    assert found and found.group(1) == found.group(2) and int(found.group(1)) > 1, said
+    assert job["sides"] in ("", "one-sided") and len(PdfReader(io.BytesIO(job.document)).pages) == int(found.group(1))
+    assert not DEVELOPER.search(said) and ".pdf" not in said
+
+
+def test_print_all_is_said_in_the_desks_words(print_server: PrintServer, tmp_path: Path) -> None:
+    page = open_page(printers=("clinic",), record_db=tmp_path / "r.sqlite3")
+    checked = page.post("/roster", {"roster": (io.BytesIO(ROSTER), "d.csv")}, content_type="multipart/form-data")
+    token = re.search(r'name="token" value="([^"]+)"', checked.text).group(1)
+    mark = print_server.mark("clinic")
+    printed = page.post("/roster/print-all", {"token": token, "printer": "clinic"}, htmx=True)
+    said = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(printed.text)).split())
+    pages = len(PdfReader(io.BytesIO(print_server.job("clinic", mark).document)).pages)
+    assert f"The letter print run ({pages} pages): printed on clinic as job clinic-" in said
+    assert ".pdf" not in said and not DEVELOPER.search(said)

@@ -38,7 +38,7 @@ def test_page_has_every_label_and_button(page_client: Page) -> None:
     assert not re.search(r"<button[^>]*>Print", body)  # no printer configured: no Print button
     assert '<select id="clinic"' not in body  # one clinic or none: nothing to choose
     for name, layout in layouts().items():
-        assert f"{name}: {layout.summary()[1]}" in html.unescape(body)
+        assert f"{name}: {layout.summary(desk=True)[1]}" in html.unescape(body)
     assert 'value="Myasthenia gravis (MG)"' in body and "myasthenia" in body
     assert re.search(r'id="date" name="date" type="text" autocomplete="off" value="\d{1,2} [A-Z][a-z]+ \d{4}"', body)
 
@@ -129,7 +129,8 @@ def test_handout_found_by_abbreviation_alias_or_id(page_client: Page) -> None:
     ({"copies": "many"}, "Copies: 'many' is not a whole number"),
     ({"copies": "101"}, "Copies: '101' is not a whole number"),
     ({"patient_name": "W" * 61}, "Patient name: is 61 characters long; at most 60 fit, shorten it"),
-    ({"patient_name": "Ann\u0007Lee"}, "Patient name: the character U+0007"),
+    ({"patient_name": "Ann\u0007Lee"}, "Patient name: a hidden character cannot be printed on the handout"),
+    ({"patient_name": "Ann \u4e2d Lee"}, "Patient name: “\u4e2d” cannot be printed on the handout; type it again"),
     ({"date": "x" * 31}, "Date: is 31 characters long"),
 ])
 def test_form_errors_are_messages_on_the_page(page_client: Page, fields: dict[str, str], expected: str) -> None:
@@ -177,7 +178,7 @@ def test_roster_rows_then_the_print_run(page_client: Page, tmp_path: Path, monke
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     checked = upload(page_client, ROSTER)
     assert checked.status_code == 200
-    cells = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", checked.text)]
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", checked.text)]
     assert cells == ["2", NAME, "1 December 2026", "Myasthenia gravis (MG)", "letter", "2",
                      "3", "Bob Stone", "", "Chronic inflammatory demyelinating polyneuropathy (CIDP)", "letter", "1"]
     assert ">Download print run</button>" in checked.text
@@ -215,7 +216,7 @@ def test_roster_from_a_spreadsheet(page_client: Page) -> None:
     book.save(out)
     checked = upload(page_client, out.getvalue(), name="day.xlsx")
     assert checked.status_code == 200 and "Multifocal motor neuropathy (MMN)" in checked.text
-    assert "<td>a4</td>" in checked.text
+    assert '<td data-label="Layout">a4</td>' in checked.text
 
 
 @pytest.mark.parametrize(("data", "expected"), [

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from ...api import Request, content, layouts, patient
-from ...errors import ContentError
+from ...errors import ContentError, UncoveredCharacterError
 from ...export.sinks.record import initials
 from ...inputs.patient import Patient
 from ...inputs.roster import format_date
+from ...inputs.text import check_text
 from ..listing import disorder_rows
 
 FULL = "full"
@@ -132,6 +133,9 @@ class HandoutForm:
         found = len(problems)
         checks = (("patient_name", self.patient_name or None, None), ("date", None, self.date or None))
         for field_id, name, when in checks:
+            if not printable(name or when or "", FIELD_LABELS[field_id], problems):
+                fields.append(field_id)
+                continue
             try:
                 patient(name, when, fields=("Patient name", "Date"))
             except ContentError as exc:
@@ -163,6 +167,21 @@ class HandoutForm:
             problems.append("Clinic: choose one of the clinics offered")
             return None
         return clinics[self.clinic]
+
+
+FIELD_LABELS = {"patient_name": "Patient name", "date": "Date"}
+
+
+def printable(text: str, label: str, problems: list[str]) -> bool:
+    """Whether every character of ``text`` can be printed; if not, the problem in the desk's words (the
+    command line names the character's code and the fonts)."""
+    try:
+        check_text(text, label)
+    except UncoveredCharacterError as exc:
+        shown = f"“{exc.char}”" if exc.char.isprintable() and not exc.char.isspace() else "a hidden character"
+        problems.append(f"{label}: {shown} cannot be printed on the handout; type it again without it")
+        return False
+    return True
 
 
 def find_handout(text: str, choices: list[Choice], problems: list[str]) -> str | None:
