@@ -213,6 +213,7 @@ def test_no_sideways_scrolling_on_small_screens(browser: Any, served: Served, tm
             no_sideways_scrolling(page)
             if width == 320:
                 axe(page)
+                staff_words(page)
         except AssertionError as exc:
             raise AssertionError(f"{state}: {exc}") from exc
         if SHOTS and width == 390 and state in ("preview", "roster"):
@@ -345,3 +346,46 @@ def test_print_all_is_said_in_the_desks_words(print_server: PrintServer, tmp_pat
     pages = len(PdfReader(io.BytesIO(print_server.job("clinic", mark).document)).pages)
     assert f"The letter print run ({pages} pages): printed on clinic as job clinic-" in said
     assert ".pdf" not in said and not DEVELOPER.search(said)
+
+
+def test_printer_states_reflow_at_320_px(page: Browser, print_server: PrintServer, tmp_path: Path) -> None:
+    """The printers' states at 320 px wide: a stopped printer's warning, a print's confirmation, a
+    roster sent to the printer, and a printer problem during Print all; no sideways scrolling, axe-clean."""
+    roster = tmp_path / "day.csv"
+    roster.write_bytes(ROSTER)
+    print_server.admin("cupsdisable", "simplex")
+    try:
+        for served in serve("--printer", "clinic", "--printer", "simplex", "--record-db", str(tmp_path / "r.db")):
+            page.set_viewport_size({"width": 320, "height": 640})
+            page.goto(served.url + "/")
+            expect(page.locator("#printer-status")).to_contain_text("The printer 'simplex' is stopped")
+            checked(page, "stopped printer")
+            page.get_by_label("Handout", exact=True).fill("Myasthenia gravis (MG)")
+            page.get_by_label("Patient name", exact=True).fill(NAME)
+            mark = print_server.mark("clinic")
+            page.get_by_role("button", name="Print on clinic").click()
+            expect(page.get_by_role("status")).to_contain_text("printed on clinic as job clinic-")
+            print_server.job("clinic", mark)
+            checked(page, "printed")
+            page.get_by_label("Roster (CSV or XLSX)", exact=True).set_input_files(str(roster))
+            page.get_by_role("button", name="Check roster").click()
+            page.get_by_role("button", name="Print all on simplex (stopped)").click()
+            expect(page.locator("#roster-area").get_by_role("alert")).to_contain_text("Printer problem")
+            expect(page.get_by_role("button", name="Print all on clinic")).to_be_visible()  # the roster is kept
+            checked(page, "printer problem in Print all")
+            mark = print_server.mark("clinic")
+            page.get_by_role("button", name="Print all on clinic").click()
+            expect(page.locator("#roster-area").get_by_role("status")).to_contain_text("The letter print run")
+            print_server.job("clinic", mark)
+            checked(page, "roster printed")
+    finally:
+        print_server.admin("cupsenable", "simplex")
+
+
+def checked(page: Browser, state: str) -> None:
+    try:
+        no_sideways_scrolling(page)
+        axe(page)
+        staff_words(page)
+    except AssertionError as exc:
+        raise AssertionError(f"{state}: {exc}") from exc
