@@ -365,6 +365,7 @@ def test_printer_states_reflow_at_320_px(page: Browser, print_server: PrintServe
             mark = print_server.mark("clinic")
             page.get_by_role("button", name="Print on clinic").click()
             expect(page.get_by_role("status")).to_contain_text("printed on clinic as job clinic-")
+            expect(page.get_by_role("status")).to_contain_text("Paper: 1 copy, 1 sheet.")
             print_server.job("clinic", mark)
             checked(page, "printed")
             page.get_by_label("Roster (CSV or XLSX)", exact=True).set_input_files(str(roster))

@@ -220,7 +220,8 @@ def print_page(form: HandoutForm, fragment: str | None) -> Response | tuple[str,
         return page(422, form=form, fragment=fragment, errors=state().printers.failed(queue),
                     printers_oob=shown)
     state().printers.printed(queue)
-    return page(form=form, fragment=fragment, printed=[printed], oob=shown, printers_oob=shown)
+    return page(form=form, fragment=fragment, printed=[printed], paper_used=paper(result, wanted.copies), oob=shown,
+                printers_oob=shown)
 
 
 def chosen_printer() -> str:
