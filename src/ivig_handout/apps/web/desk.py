@@ -10,9 +10,10 @@ from datetime import date
 from pathlib import Path
 
 from ...api import Request, Result, build, given
+from ...design.layouts import get_layout
 from ...export.pdfinfo import page_count
 from ...export.sinks import Artifact
-from ...export.sinks.printer import PrinterSink
+from ...export.sinks.printer import ONE_SIDED, PrinterSink, two_sided
 from ...export.sinks.record import Entry, Record, chart_note
 
 
@@ -59,7 +60,7 @@ class Desk:
         job = sink.send(result.artifact())
         self.record.add(given(result, copies=copies, printer=sink.queue_used, job_id=job, by=by))
         what = f"{result.about.title or result.document}, {result.layout.name}, {_copies(copies)}"
-        return Printed(sink.queue_used, job, what, tuple(sink.warnings))
+        return Printed(sink.queue_used, job, what, one_sided(sink, result.layout.name, result.pages))
 
     def print_runs(self, runs: dict[str, bytes], queue: str | None = None) -> list[Printed]:
         """Send each layout's print run of a roster as one job on ``queue`` (default: the desk's printer);
@@ -69,7 +70,8 @@ class Desk:
             pages = page_count(data)
             file = f"roster-{layout}.pdf"
             job = sink.send(Artifact(data, "print-run", "print-run", layout, pages, file, True))
-            done.append(Printed(sink.queue_used, job, f"{file} ({pages} pages)", tuple(sink.warnings), layout))
+            said = one_sided(sink, layout, pages)
+            done.append(Printed(sink.queue_used, job, f"The {layout} print run ({pages} pages)", said, layout))
         return done
 
     def rows_given(self, wanted: Sequence[tuple[Request, int]], printed: Sequence[Printed] = ()) -> None:
@@ -89,6 +91,16 @@ class Desk:
     def entries_today(self) -> list[Entry]:
         """Today's entries, for the exports."""
         return self.record.entries(since=date.today())
+
+
+def one_sided(sink: PrinterSink, layout: str, pages: int) -> tuple[str, ...]:
+    """A two-sided job the printer printed on one side (it cannot print on both): what to tell the desk
+    (the command line's words name a command)."""
+    if sink.options.get("sides") != ONE_SIDED or not two_sided(get_layout(layout), pages):
+        return ()
+    said = (f"The printer {sink.queue_used} prints on one side only, so the {pages} pages came out on {pages} "
+            "sheets. For two-sided copies, print on a printer that prints on both sides.")
+    return (said,)
 
 
 def _copies(n: int) -> str:

@@ -83,10 +83,13 @@ class Printers:
         with self._lock:
             self._seen[name] = PrinterState(name)
 
-    def failed(self, name: str, exc: IvigError) -> list[str]:
+    def failed(self, name: str) -> list[str]:
         """A print on ``name`` failed: what to tell the person at the desk (the printer's state, asked
-        now, or what the printing service said when the printer itself looks fine)."""
+        now; when the printer itself looks fine, that it did not take the job: the printing service's own
+        words are for the command line)."""
         self.refresh()
         with self._lock:
             seen = self._seen.get(name)
-        return [seen.problem] if seen is not None and seen.problem else str(exc).splitlines()
+        if seen is not None and seen.problem:
+            return [seen.problem]
+        return [f"The printer '{name}' did not take the job. Try again; if it fails again, {ASK.lower()}. {STILL}"]

@@ -14,15 +14,18 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ...api import Request, build
+from ...api import Request, Result, build, content
 from ...batch.roster import Roster
 from ...errors import ContentError, IvigError
+from ...export.sinks.printer import sheets, two_sided
 from ...export.sinks.record import as_csv, as_fhir
+from ...inputs.profile import load_clinic
 from .app import MAX_UPLOAD, WebConfig
 from .desk import Desk
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
-from .previews import Thumbnails
+from .previews import SIZES, Thumbnails
 from .printers import Printers
+from .problems import left_out_notes, problems_of, review_note
 from .rosters import Upload, check, print_runs
 from .security import Attempt, csrf_token, sign_in, sign_out, signed_in
 from .spool import Spool
@@ -43,6 +46,8 @@ class State:
     choices: list[Choice] = field(init=False)
     layouts: list[tuple[str, str]] = field(init=False)
     desk: Desk = field(init=False)
+    clinic_names: dict[str, str] = field(init=False)  # each clinic's name, from its profile
+    reviewed: date = field(init=False)  # when the content was last reviewed
     printers: Printers = field(init=False)
     previews: Store[Thumbnails] = field(init=False)
     rosters: Store[Upload] = field(init=False)
@@ -59,6 +64,8 @@ class State:
         self.desk = Desk(self.config.printer, self.config.record_db)
         self.printers = Printers(self.config.printers, self.clock)  # stopped or missing: a warning only
         self.spool = Spool()  # deletes what servers that are gone left
+        self.clinic_names = {key: load_clinic(path).profile.name or key for key, path in self.config.clinics.items()}
+        self.reviewed = content(self.config.content).sheet.meta.review_date
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class Preview:
     pages: int
     label: str
     notes: tuple[str, ...]
+    paper: str = ""  # the copies and the sheets they take
 
 
 @dataclass(frozen=True)
@@ -93,8 +101,9 @@ def page(status: int = 200, **parts: Any) -> tuple[str, int]:
     if not parts.get("fragment") or parts.get("oob") or parts["fragment"] == "today":
         parts.setdefault("today", st.desk.today())
     parts.setdefault("printers", st.printers.states(refresh=not parts.get("fragment")))
+    parts.setdefault("problems", [])
     html = render_template(template, choices=st.choices, layouts=st.layouts, clinics=list(st.config.clinics),
-                           printer=st.config.printer, csrf=csrf_token(), **parts)
+                           clinic_names=st.clinic_names, printer=st.config.printer, csrf=csrf_token(), **parts)
     return html, status
 
 
@@ -120,19 +129,48 @@ def submit() -> Response | tuple[str, int]:
 
 
 @blueprint.post("/preview")
-def preview() -> tuple[str, int]:
+def preview() -> Response | tuple[str, int]:
     return preview_page(HandoutForm.read(request.form), fragment="preview" if wants_fragment() else None)
 
 
-def preview_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
+def preview_page(form: HandoutForm, fragment: str | None) -> Response | tuple[str, int]:
     try:
-        result = build(order(form).request)
+        wanted = order(form)
+        result = build(wanted.request)
     except IvigError as exc:
-        return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
+        return form_failed(form, exc, fragment)
     token = state().previews.put(csrf_token(), Thumbnails(result.data, result.pages))
     label = next((c.label for c in state().choices if c.id == result.document), result.document)
-    shown = Preview(token, result.pages, label, result.notes)
+    shown = Preview(token, result.pages, label, staff_notes(result), paper(result, wanted.copies))
     return page(form=form, fragment=fragment, preview=shown)
+
+
+def form_failed(form: HandoutForm, exc: IvigError, fragment: str | None) -> Response | tuple[str, int]:
+    """The form again with its problems: the error summary at its top (it takes the focus) and each
+    field's own message. htmx swaps the whole form in (the page's own answer, the form picked out)."""
+    html, status = page(422, form=form, problems=problems_of(exc))
+    if fragment is None:
+        return html, status
+    answer = Response(html, status=status)
+    answer.headers.update({"HX-Retarget": "#make", "HX-Reswap": "outerHTML", "HX-Reselect": "#make"})
+    return answer
+
+
+def staff_notes(result: Result) -> tuple[str, ...]:
+    """The notes of a made handout in the desk's words (the library's are for the command line)."""
+    return (*review_note(state().reviewed), *left_out_notes(result.left_out, result.layout.name))
+
+
+def paper(result: Result, copies: int) -> str:
+    """How many copies, and the sheets of paper they take: "3 copies, 3 sheets"; "2 copies of 4 pages,
+    two-sided: 4 sheets"."""
+    many = f"{copies} cop{'y' if copies == 1 else 'ies'}"
+    count = sheets(result.layout, result.pages, copies)
+    sheet_words = f"{count} sheet{'s' if count != 1 else ''}"
+    if result.pages == 1:
+        return f"{many}, {sheet_words}"
+    sides = "two-sided" if two_sided(result.layout, result.pages) else "one-sided"
+    return f"{many} of {result.pages} pages, {sides}: {sheet_words}"
 
 
 def order(form: HandoutForm) -> Order:
@@ -149,12 +187,12 @@ def download(form: HandoutForm) -> Response | tuple[str, int]:
         result = build(wanted.request)
         state().desk.downloaded(result, wanted.copies, wanted.by)
     except IvigError as exc:
-        return page(422, form=form, errors=str(exc).splitlines())
+        return form_failed(form, exc, None)
     data, copies = result.data, wanted.copies
-    if copies > 1:
+    if copies > 1:  # each copy starts on a front side only when the handout prints two-sided
         from ...export.impose import combine
 
-        data = combine([data] * copies, pad_to_even=True)[0]
+        data = combine([data] * copies, pad_to_even=two_sided(result.layout, result.pages))[0]
     return pdf_response(data, result.file_name)
 
 
@@ -163,11 +201,11 @@ def pdf_response(data: bytes, file_name: str) -> Response:
 
 
 @blueprint.post("/print")
-def print_handout() -> tuple[str, int]:
+def print_handout() -> Response | tuple[str, int]:
     return print_page(HandoutForm.read(request.form), fragment="preview" if wants_fragment() else None)
 
 
-def print_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
+def print_page(form: HandoutForm, fragment: str | None) -> Response | tuple[str, int]:
     """Print the handout on the printer the form names and record it; what was sent, or what went wrong."""
     queue = chosen_printer()
     shown = fragment is not None  # the printers' warning and buttons are updated in place too
@@ -175,14 +213,15 @@ def print_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
         wanted = order(form)
         result = build(wanted.request)
     except IvigError as exc:
-        return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
+        return form_failed(form, exc, fragment)
     try:
         printed = state().desk.print(result, wanted.copies, wanted.by, queue)
-    except IvigError as exc:
-        return page(422, form=form, fragment=fragment, errors=state().printers.failed(queue, exc),
+    except IvigError:
+        return page(422, form=form, fragment=fragment, errors=state().printers.failed(queue),
                     printers_oob=shown)
     state().printers.printed(queue)
-    return page(form=form, fragment=fragment, printed=[printed], oob=shown, printers_oob=shown)
+    return page(form=form, fragment=fragment, printed=[printed], paper_used=paper(result, wanted.copies), oob=shown,
+                printers_oob=shown)
 
 
 def chosen_printer() -> str:
@@ -225,8 +264,24 @@ def attachment(data: bytes, mimetype: str, file_name: str) -> Response:
 
 @blueprint.get("/preview/<token>/<int:number>.png")
 def preview_image(token: str, number: int) -> Response:
+    return preview_png(token, number, SIZES[0])
+
+
+@blueprint.get("/preview/<token>/<int:number>@2x.png")
+def preview_image_2x(token: str, number: int) -> Response:
+    """The thumbnail for a 2x screen (srcset)."""
+    return preview_png(token, number, SIZES[1])
+
+
+@blueprint.get("/preview/<token>/<int:number>-full.png")
+def preview_large(token: str, number: int) -> Response:
+    """The page full size (each thumbnail links here)."""
+    return preview_png(token, number, SIZES[2])
+
+
+def preview_png(token: str, number: int, width: int) -> Response:
     thumbnails = state().previews.get(token, csrf_token())
-    png = thumbnails.png(number) if thumbnails is not None else None
+    png = thumbnails.png(number, width) if thumbnails is not None else None
     if png is None:
         abort(404)
     return Response(png, mimetype="image/png")
@@ -295,11 +350,18 @@ def roster_print_all() -> tuple[str, int]:
     try:
         printed = state().desk.print_runs(runs, queue)
         state().desk.rows_given(wanted, printed)
-    except IvigError as exc:
-        return page(422, fragment=fragment, roster_errors=state().printers.failed(queue, exc),
+    except IvigError:
+        return page(422, fragment=fragment, printer_errors=state().printers.failed(queue), roster=roster_again(),
                     printers_oob=fragment is not None)
     state().printers.printed(queue)
     return page(fragment=fragment, roster_printed=printed, oob=fragment is not None, printers_oob=fragment is not None)
+
+
+def roster_again() -> RosterView | None:
+    """The roster the form names, shown again (after a printer problem: the file was fine)."""
+    token = request.form.get("token", "")
+    upload = state().rosters.get(token, csrf_token())
+    return roster_view(token, check(upload, state().spool), state().choices) if upload is not None else None
 
 
 def roster_runs() -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
@@ -397,6 +459,5 @@ def unexpected(exc: Exception) -> tuple[str, int]:
 MESSAGES = {
     404: "There is nothing at this address (a preview is kept for 5 minutes: preview again).",
     405: "This address does not take that kind of request; go back to the page.",
-    413: "That file is too big: a roster can be up to 2 MB here (split a bigger one, or use "
-         "`ivig-handout batch --roster`).",
+    413: "That file is too big: a roster can be up to 2 MB here. Save only today's rows and try again.",
 }
