@@ -21,6 +21,7 @@ from .desk import Desk
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
 from .previews import Thumbnails
 from .rosters import Upload, check, print_runs
+from .search import chosen, search
 from .security import csrf_token, sign_in, sign_out, signed_in
 from .spool import Spool
 from .store import Store
@@ -164,6 +165,19 @@ def print_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
     except IvigError as exc:
         return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
     return page(form=form, fragment=fragment, printed=[printed], oob=fragment is not None)
+
+
+@blueprint.post("/search")
+def search_handouts() -> Response | tuple[str, int]:
+    """The handout field's search: JSON for page.js as the person types; without JavaScript ("Find", or
+    a match chosen), the page again with the form as it was and the answer under the field."""
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        found = search(state().config.content, request.form.get("q", ""))
+        return Response(json.dumps(found.as_json(), ensure_ascii=False), mimetype="application/json")
+    form = HandoutForm.read(request.form)
+    if "pick" in request.form:
+        return page(form=chosen(form, request.form.get("pick", "")))
+    return page(form=form, search=search(state().config.content, form.handout))
 
 
 @blueprint.get("/today")
