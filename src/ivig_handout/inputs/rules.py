@@ -31,8 +31,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import template
-from .search import FULL, key
 from .model import MAX_DISORDERS, MAX_ONE_PAGER, MAX_SHEET, TEMPLATES, Disorder, Labels, Sheet
+from .search import FULL, key
 from .yamlio import Located, PathKey, format_path
 
 FULL_SHEET_STEM = "information-sheet"  # plan.kinds.full_sheet names its PDFs ivig-information-sheet-<layout>.pdf

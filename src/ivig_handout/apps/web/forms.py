@@ -133,8 +133,9 @@ def find_handout(text: str, folder: Path | None, problems: list[str]) -> str | N
         return found.found.id
     shown = text.strip()[:60]
     if found.tied:
-        problems.append(f"Handout: '{shown}' fits {len(found.tied)} handouts ({', '.join(d.label for d in found.tied)}); "
-                        "pick one")
+        which = ", ".join(d.label for d in found.tied[:4])
+        which += f" and {len(found.tied) - 4} more" if found.tied[4:] else ""
+        problems.append(f"Handout: '{shown}' fits {len(found.tied)} handouts ({which}); pick one")
         return None
     close = [d.label for d in found.close]
     hint = f"; did you mean {' or '.join(close)}?" if close else "; type part of a disorder's name and pick one"
