@@ -135,6 +135,8 @@ def test_find_as_you_type_by_symptom_and_plain_name(desk: Any) -> None:
     expect(options.filter(has_text=MG)).to_have_count(1)
     expect(desk.locator("#handout-search")).to_have_text(re.compile(r"\d+ handouts match “weakness”\."))
     axe(desk)
+    desk.set_viewport_size({"width": 1280, "height": 900})
+    desk.screenshot(path=str(SHOTS / "web-search-weakness.png"), full_page=False)
     field = typed(desk, "myasthenia gravis")
     expect(options).to_have_text([MG])
     desk.keyboard.press("ArrowDown")
@@ -196,6 +198,9 @@ def test_search_without_javascript(browser: Any, served: Served, scripts: str) -
     page.get_by_role("button", name="Find").click()
     expect(answer).to_contain_text("handouts match “weakness”. Choose one:")
     check()
+    if scripts == "blocked":
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(SHOTS / "web-search-without-javascript.png"), full_page=False)
     answer.get_by_role("button", name=MG).click()
     expect(page.get_by_label("Handout", exact=True)).to_have_value(MG)
     with page.expect_download() as download:
