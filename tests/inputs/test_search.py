@@ -21,6 +21,7 @@ from ivig_handout.plan.kinds import resolve
 
 from ..conftest import edit
 from ..pdfcheck import body_text
+from ..printserver import PrintServer
 from .common import one_error, run_cli
 
 HANDOUT = load_handout()
@@ -150,6 +151,17 @@ def test_one_pager_says_what_a_word_could_be_or_did_you_mean(tmp_path: Path) -> 
     line = one_error(*run_cli("one-pager", "myastenia", "-o", str(tmp_path / "x.pdf"))[::2])
     assert line.startswith("error: unknown disorder 'myastenia': did you mean 'mg'")
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_print_takes_the_same_words(print_server: PrintServer, tmp_path: Path) -> None:
+    """`print` finds the full sheet by "immune globulin" and MG by "Myasthenia Gravis": the jobs at the printer."""
+    for typed_text, job_name, text in (("immune globulin", "ivig-information-sheet-letter", "What is IV immunoglobulin?"),
+                                       ("Myasthenia Gravis", "ivig-mg-letter", MG_TEXT)):
+        mark = print_server.mark()
+        code, _, err = run_cli("print", typed_text, "--record-db", str(tmp_path / "record.sqlite3"), within=120)
+        assert code == 0, err
+        job = print_server.job("clinic", mark)
+        assert job["job-name"] == job_name and text in body_text(job.document)
 
 
 def test_the_full_sheet_by_its_search_words() -> None:

@@ -91,6 +91,18 @@ def test_the_form_takes_the_same_words(page_client: Page) -> None:
     assert "Handout: no handout is called 'myastenia'; did you mean Myasthenia gravis (MG)" in html.unescape(typo.text)
 
 
+def test_a_roster_with_plain_names_is_accepted(page_client: Page) -> None:
+    """"miller fisher" was a bad row on the page's roster too (the id is hyphenated)."""
+    roster = b"name,disorder\nAna Souza,miller fisher\nBob Stone,Guillain Barre\nCy Young,MYASTHENIA GRAVIS\n"
+    checked = page_client.post("/roster", {"layout": "letter", "roster": (io.BytesIO(roster), "day.csv")},
+                               htmx=True, content_type="multipart/form-data")
+    assert checked.status_code == 200
+    cells = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", checked.text)]
+    assert [cells[i:i + 2] for i in range(0, len(cells), 6)] == [
+        ["2", "Ana Souza"], ["3", "Bob Stone"], ["4", "Cy Young"]]
+    assert [cells[i] for i in range(3, len(cells), 6)] == ["Miller Fisher syndrome", "Guillain-Barré syndrome (GBS)", MG]
+
+
 # -- in Chromium -----------------------------------------------------------------------------------------
 
 pw = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make install)")
