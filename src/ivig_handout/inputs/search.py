@@ -64,31 +64,33 @@ class Document:
     ids: tuple[str, ...]
     names: tuple[str, ...]
     words: tuple[str, ...]
-    _terms: tuple[tuple[Tier, str, str], ...] = field(init=False, repr=False, compare=False)
+    _terms: tuple[tuple[Tier, str, str, str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         terms = [(tier, fold(text), text) for tier, texts in ((Tier.ID, self.ids), (Tier.NAME, self.names),
                                                                (Tier.WORD, self.words)) for text in texts]
-        object.__setattr__(self, "_terms", tuple(t for t in terms if t[1]))
+        object.__setattr__(self, "_terms", tuple((t, f, f.replace(" ", ""), x) for t, f, x in terms if f))
 
-    def match(self, query: str) -> tuple[Tier, str, float] | None:
+    def match(self, query: str, loose: bool = True) -> tuple[Tier, str, float] | None:
         """The best tier ``query`` (folded) reaches, the term it matched, and for a near spelling how
-        alike they are; None if it does not match at all."""
-        if not query:
-            return None
+        alike they are; None if it does not match at all. ``loose``: also by a prefix or near spelling."""
         compact = query.replace(" ", "")
-        exact = [(tier, text) for tier, folded, text in self._terms if folded.replace(" ", "") == compact]
+        if not compact:
+            return None
+        exact = [(tier, text) for tier, _folded, whole, text in self._terms if whole == compact]
         if exact:
             tier, text = min(exact)
             return tier, text, 1.0
-        for _tier, folded, text in self._terms:
-            if f" {folded}".find(f" {query}") >= 0 or folded.replace(" ", "").startswith(compact):
+        if not loose:
+            return None
+        for _tier, folded, whole, text in self._terms:
+            if f" {query}" in f" {folded}" or whole.startswith(compact):
                 return Tier.PREFIX, text, 1.0
         return self._near(query)
 
     def _near(self, query: str) -> tuple[Tier, str, float] | None:
         best: tuple[float, str] = (0.0, "")
-        for _tier, folded, text in self._terms:
+        for _tier, folded, _whole, text in self._terms:
             for candidate in {folded, *(w for w in folded.split() if len(w) >= MIN_WORD)}:
                 ratio = SequenceMatcher(None, query, candidate).ratio()
                 if ratio > best[0]:
@@ -123,13 +125,13 @@ def documents(handout: Handout, labels: Mapping[str, str] | None = None,
     return out
 
 
-def rank(docs: Iterable[Document], query: str) -> list[Match]:
+def rank(docs: Iterable[Document], query: str, loose: bool = True) -> list[Match]:
     """Every document ``query`` matches, best first: by tier, near spellings by likeness, then in the
-    content pack's order."""
+    content pack's order. ``loose=False``: by tiers ID, NAME and WORD only (quicker)."""
     folded = fold(query)
     found = []
     for order, doc in enumerate(docs):
-        hit = doc.match(folded)
+        hit = doc.match(folded, loose)
         if hit is not None:
             found.append((hit[0], -hit[2], order, Match(doc, hit[0], hit[1], hit[2])))
     return [m for *_, m in sorted(found, key=lambda f: f[:3])]
@@ -149,7 +151,7 @@ class Lookup:
 
 def lookup(docs: Sequence[Document], query: str, suggestions: int = 3) -> Lookup:
     """The document ``query`` names (tiers ID, NAME, WORD); else what it might be."""
-    matches = rank(docs, query)
+    matches = rank(docs, query, loose=False) or rank(docs, query)
     if matches and matches[0].tier <= Tier.WORD:
         best = [m.document for m in matches if m.tier == matches[0].tier]
         return Lookup(query, best[0]) if len(best) == 1 else Lookup(query, None, tuple(best))
