@@ -235,14 +235,14 @@ def _own(sheet: Sheet, path: PathKey, disorder: Disorder) -> int:
 
 
 def _texts(value: Any) -> Iterator[str]:
-    """Every string inside a model (without recursion)."""
+    """Every string inside a model that can be printed (without recursion)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             yield item
-        elif isinstance(item, BaseModel):
-            stack += [getattr(item, name) for name in type(item).model_fields]
+        elif isinstance(item, BaseModel):  # search words are never printed: not counted
+            stack += [getattr(item, name) for name in type(item).model_fields if name != "search_words"]
         elif isinstance(item, (tuple, list)):
             stack += list(item)
 
