@@ -17,10 +17,10 @@ from ..design.layouts import Layout, get_layout
 from ..errors import ContentError, NotFoundError
 from ..inputs.content import load_handout
 from ..inputs.model import Handout
+from ..inputs.search import documents, lookup, quoted, tied
 from ..inputs.validate import validate
 from ..inputs.yamlio import Located, PathKey, format_path
 from ..plan.kinds import all_documents, resolve
-from ..plan.kinds.full_sheet import FULL
 
 ALL = "all"
 MAX_COPIES = 1000
@@ -167,9 +167,13 @@ def _documents(handout: Handout, wanted: Sequence[str], where: Any, problems: li
 
 
 def _unknown_document(handout: Handout, key: str) -> str:
-    names = [ALL, FULL] + [n for d, _ in handout.disorders() for n in (d.id, *d.aliases)]
-    close = get_close_matches(key.strip().lower(), names, n=3, cutoff=0.5)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "use 'all', 'full' or a disorder id"
+    """What a job's document that names nothing could be (inputs/search.py), or 'all'."""
+    found = lookup(documents(handout), key)
+    if found.tied:
+        return f"{tied(found, 'document')} (see `ivig-handout list`)"
+    close = [ALL] if get_close_matches(key.strip().lower(), [ALL], n=1, cutoff=0.5) else []
+    names = [*close, *(d.id for d in found.close)][:3]
+    hint = f"did you mean {quoted(names)}?" if names else "use 'all', 'full' or a disorder id"
     return f"unknown document '{key}': {hint} (see `ivig-handout list`)"
 
 

@@ -31,8 +31,8 @@ from ..inputs.content import load_handout
 from ..inputs.model import Handout
 from ..inputs.patient import Patient
 from ..inputs.roster import MAX_COPIES, RosterRow, read_roster
+from ..inputs.search import documents, hint, lookup, tied
 from ..inputs.validate import validate
-from ..plan.kinds.full_sheet import FULL
 from ..version import __version__
 from .freshness import MANIFEST
 from .jobs import at_field, check_clinic, check_out_dir, item_path, path_is
@@ -161,20 +161,17 @@ def load_roster(path: Path, out_dir: Path, document: str | None = None, layouts:
 
 
 def document_finder(handout: Handout) -> Callable[[str], str]:
-    """A cell's document -> canonical id: ``full``, a disorder id, alias, name or abbreviation (any case)."""
-    names: dict[str, str] = {FULL: FULL}
-    ids = [FULL]
-    for disorder, _group in handout.disorders():
-        ids += [disorder.id, *disorder.aliases]
-        for name in (disorder.id, *disorder.aliases, disorder.name, disorder.abbreviation):
-            if name:
-                names.setdefault(_key(name), disorder.id)
+    """A cell's document -> canonical id: ``full``, a disorder's id, alias, name or abbreviation, or a
+    search word only it has ("miller fisher", "Guillain Barre"; any case: inputs/search.py)."""
+    docs = documents(handout)
 
     def find(text: str) -> str:
-        found = names.get(_key(text))
-        if found is None:
-            raise NotFoundError(f"unknown '{text}', {_hint(_key(text), ids, 'a disorder id, alias or name')}")
-        return found
+        found = lookup(docs, text)
+        if found.found is not None:
+            return found.found.id
+        if found.tied:
+            raise NotFoundError(tied(found, "handout"))
+        raise NotFoundError(f"unknown '{text}', {hint(found, 'expected a disorder id, alias or name')}")
 
     return find
 
@@ -190,10 +187,6 @@ def layout_finder(mono: bool) -> Callable[[str], str]:
                                 "(see `ivig-handout layouts`)") from None
 
     return find
-
-
-def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 def _hint(key: str, names: Sequence[str], what: str) -> str:

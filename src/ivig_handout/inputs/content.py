@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from ..errors import ContentError, NotFoundError
 from ..resources import default_content_dir
 from .model import EDITION_DIGITS, Corrections, Disorder, Group, Handout, Labels, Sheet
 from .rules import label_problems, sheet_problems
+from .search import documents, hint, lookup, tied
 from .validate import validate
 from .yamlio import loads, read_text
 
@@ -71,14 +71,17 @@ def _load(folder: Path, label: str, stamp: tuple[tuple[int, int], ...]) -> Hando
 
 
 def find_disorder(handout: Handout, key: str) -> tuple[Disorder, Group | None]:
-    """The disorder whose id or alias is ``key`` (case-insensitive); else suggest the closest."""
-    wanted = key.strip().lower()
-    names: list[str] = []
-    for disorder, group in handout.disorders():
-        if wanted in (disorder.id, *disorder.aliases):
+    """The disorder ``key`` names: its id or an alias, its name or abbreviation, or a search word only it
+    has, whatever the case, accents, hyphens and spaces (inputs/search.py); else NotFoundError with the
+    disorders it could be, or the closest ones."""
+    every = handout.disorders()
+    for disorder, group in every:
+        if disorder.id == key:
             return disorder, group
-        names += [disorder.id, *disorder.aliases]
-    close = get_close_matches(wanted, names, n=3, cutoff=0.5)
-    ids = [d.id for d, _ in handout.disorders()]
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"known ids: {', '.join(ids)}"
-    raise NotFoundError(f"unknown disorder '{key}': {hint} (see `ivig-handout list`)")
+    found = lookup(documents(handout, full=False), key)
+    if found.found is not None:
+        return next((d, g) for d, g in every if d.id == found.found.id)
+    if found.tied:
+        raise NotFoundError(f"{tied(found, 'disorder')} (see `ivig-handout list`)")
+    known = f"known ids: {', '.join(d.id for d, _ in every)}"
+    raise NotFoundError(f"unknown disorder '{key}': {hint(found, known)} (see `ivig-handout list`)")

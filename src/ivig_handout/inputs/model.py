@@ -29,6 +29,8 @@ MAX_ALIASES = 10  # aliases of one disorder [2]
 MAX_ID = 64  # characters in an id or alias [49]
 MAX_CORRECTIONS = 200  # recorded corrections [11]
 MAX_KEYWORDS = 20  # PDF keywords [5]
+MAX_SEARCH_WORDS = 40  # search words of one document (never printed: what staff type to find it) [19]
+MAX_SEARCH_WORD = 60  # characters in one search word [57]
 MAX_ONE_PAGER = 5_000  # characters a one-pager prints from the sheet; no layout holds more [3,241]
 MAX_SHEET = 60_000  # characters of all the sheet's text together [7,622]
 EDITION_DIGITS = 6  # hex digits of a pack's edition (Handout.edition): which words a handout printed
@@ -42,6 +44,10 @@ Text = Field(min_length=1, max_length=MAX_LINE)  # one line: a title, heading, n
 Prose = Field(min_length=1, max_length=MAX_PARAGRAPH)  # a paragraph
 Paragraph = Annotated[str, StringConstraints(max_length=MAX_PARAGRAPH)]
 Paragraphs = Annotated[tuple[Paragraph, ...], Field(max_length=MAX_PARAGRAPHS)]
+# What staff may type to find a document (symptoms, lay names, other spellings); never printed.
+# Found whatever the case, accents, hyphens and spaces (inputs/search.py); checked in inputs/rules.py.
+SearchWords = Annotated[tuple[Annotated[str, StringConstraints(min_length=1, max_length=MAX_SEARCH_WORD)], ...],
+                        Field(max_length=MAX_SEARCH_WORDS)]
 
 
 class Meta(Strict):
@@ -62,6 +68,7 @@ class Disorder(Strict):
     abbreviation: str | None = Field(default=None, max_length=MAX_LINE)
     rating: Rating = "insufficient"
     paragraphs: Paragraphs = ()
+    search_words: SearchWords = ()
 
     @field_validator("aliases")
     @classmethod
@@ -125,6 +132,7 @@ class Sheet(Strict):
     closing: Paragraphs = ()
     source: Source
     disclaimer: str = Prose
+    search_words: SearchWords = ()  # the full sheet's (each disorder has its own)
 
 
 class RatingWords(Strict):

@@ -13,6 +13,10 @@ Ids and names
     start of ``information-sheet`` followed by a dash. (An id that merely ends like a layout name,
     such as ``gbs-a4``, is allowed when no id ``gbs`` exists: its names cannot clash.)
     Group ids are unique among groups (they name no document).
+Search words
+    What staff type to find a document (model.SearchWords; matched by inputs/search.py, ignoring case,
+    accents, hyphens and spaces): each has a letter or digit, is given once per document, and never
+    names another document (its id, an alias, its name or abbreviation), which would find that one.
 Size
     The totals of model's size limits: disorders in all, the text a one-pager takes, the whole sheet.
 Labels
@@ -28,6 +32,7 @@ from pydantic import BaseModel
 
 from . import template
 from .model import MAX_DISORDERS, MAX_ONE_PAGER, MAX_SHEET, TEMPLATES, Disorder, Labels, Sheet
+from .search import FULL, key
 from .yamlio import Located, PathKey, format_path
 
 FULL_SHEET_STEM = "information-sheet"  # plan.kinds.full_sheet names its PDFs ivig-information-sheet-<layout>.pdf
@@ -44,7 +49,9 @@ RESERVED = {
 
 def sheet_problems(sheet: Sheet, located: Located) -> list[str]:
     """Ids and names, and the size totals, of a validated sheet."""
-    return _names(sheet, located) + _groups(sheet, located) + _sizes(sheet, located)
+    names = _names(sheet, located)
+    words = [] if names else _search_words(sheet, located)  # checked against sound names only
+    return names + _groups(sheet, located) + words + _sizes(sheet, located)
 
 
 def label_problems(labels: Labels, located: Located) -> list[str]:
@@ -132,6 +139,40 @@ def _groups(sheet: Sheet, located: Located) -> list[str]:
     return out
 
 
+def _search_words(sheet: Sheet, located: Located) -> list[str]:
+    owners = _owners(sheet)
+    out: list[str] = []
+    every: list[tuple[PathKey, str, tuple[str, ...]]] = [((), FULL, sheet.search_words)]
+    every += [(base, d.id, d.search_words) for base, d in disorders(sheet)]
+    for base, doc, words in every:
+        seen: dict[str, PathKey] = {}
+        for k, word in enumerate(words):
+            path, found = base + ("search_words", k), key(word)
+            problem = None
+            if not found:
+                problem = f"'{word}' has no letter or digit, so nothing typed could find it"
+            elif found in seen:
+                problem = (f"'{word}' is {format_path(seen[found])} (line {_line(located, seen[found])}) again, "
+                           "once case, accents, hyphens and spaces are set aside; give it once")
+            elif owners.get(found, doc) != doc:
+                problem = (f"'{word}' is a name of '{owners[found]}' (its id, an alias, its name or abbreviation), "
+                           "so it finds that document; remove it here")
+            seen.setdefault(found, path)
+            if problem:
+                out.append(f"{located.where(path)}: {format_path(path)}: {problem}")
+    return out
+
+
+def _owners(sheet: Sheet) -> dict[str, str]:
+    """Each document's names (ids, aliases, names, abbreviations) as search keys -> its id."""
+    owners = {key(name): FULL for name in (FULL, sheet.title)}
+    for _base, d in disorders(sheet):
+        for name in (d.id, *d.aliases, d.name, d.abbreviation or "", d.label):
+            owners.setdefault(key(name), d.id)
+    owners.pop("", None)
+    return owners
+
+
 def _sizes(sheet: Sheet, located: Located) -> list[str]:
     out = []
     count = sum(1 for _ in disorders(sheet))
@@ -194,14 +235,14 @@ def _own(sheet: Sheet, path: PathKey, disorder: Disorder) -> int:
 
 
 def _texts(value: Any) -> Iterator[str]:
-    """Every string inside a model (without recursion)."""
+    """Every string inside a model that can be printed (without recursion)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             yield item
-        elif isinstance(item, BaseModel):
-            stack += [getattr(item, name) for name in type(item).model_fields]
+        elif isinstance(item, BaseModel):  # search words are never printed: not counted
+            stack += [getattr(item, name) for name in type(item).model_fields if name != "search_words"]
         elif isinstance(item, (tuple, list)):
             stack += list(item)
 

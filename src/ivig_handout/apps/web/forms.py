@@ -14,45 +14,29 @@ from ...errors import ContentError, UncoveredCharacterError
 from ...export.sinks.record import initials
 from ...inputs.patient import Patient
 from ...inputs.roster import format_date
+from ...inputs.search import FULL, Document, documents, lookup
 from ...inputs.text import check_text
-from ..listing import disorder_rows
 
-FULL = "full"
 FULL_LABEL = "Full information sheet (every disorder)"
 MAX_COPIES = 100  # at the desk; a bigger run is a batch
 
 
 @dataclass(frozen=True)
 class Choice:
-    """One handout the page offers: its id, the label shown, and what it is found by: exactly (label,
-    name, abbreviation, id, an alias; any case) or, in the filter, by any part of them."""
+    """One handout the page offers: its id and the label shown ("Myasthenia gravis (MG)")."""
 
     id: str
     label: str
-    names: frozenset[str]
-
-    @property
-    def terms(self) -> str:
-        """Every name in one lower-case string, for the filter as you type."""
-        return " | ".join(sorted(self.names))
 
 
 def handout_choices(folder: Path | None) -> list[Choice]:
-    """The full sheet, then every disorder in source order ("Myasthenia gravis (MG)")."""
-    choices = [Choice(FULL, FULL_LABEL, _keys([FULL_LABEL, FULL, "full information sheet"]))]
-    for row in disorder_rows(content(folder)):
-        label = f"{row['name']} ({row['abbreviation']})" if row["abbreviation"] else row["name"]
-        names = [label, row["name"], row["abbreviation"] or "", row["id"], *row["aliases"]]
-        choices.append(Choice(row["id"], label, _keys(names)))
-    return choices
+    """The full sheet, then every disorder in source order."""
+    return [Choice(doc.id, doc.label) for doc in handout_documents(folder)]
 
 
-def _keys(names: list[str]) -> frozenset[str]:
-    return frozenset(key for key in map(_key, names) if key)
-
-
-def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
+def handout_documents(folder: Path | None) -> list[Document]:
+    """The handouts as the resolver finds them (inputs/search.py), under the page's labels."""
+    return documents(content(folder), labels={FULL: FULL_LABEL})
 
 
 def layout_choices() -> list[tuple[str, str]]:
@@ -114,7 +98,7 @@ class HandoutForm:
 
         clinic = self.clinic_path(clinics, problems)
         fields += ["clinic"] * (len(problems) - len(fields))
-        document = find_handout(self.handout, choices, problems)
+        document = find_handout(self.handout, folder, problems)
         fields += ["handout"] * (len(problems) - len(fields))
         if self.layout not in layouts():
             problems.append(f"Layout: '{self.layout[:40]}' is not one of the layouts offered; choose one")
@@ -184,17 +168,22 @@ def printable(text: str, label: str, problems: list[str]) -> bool:
     return True
 
 
-def find_handout(text: str, choices: list[Choice], problems: list[str]) -> str | None:
-    """The id of the handout typed or picked: its label, name, abbreviation, id or an alias (any case)."""
-    key = _key(text)
-    if not key:
+def find_handout(text: str, folder: Path | None, problems: list[str]) -> str | None:
+    """The id of the handout typed or picked: its label, name, abbreviation, id, an alias, or a search word
+    only it has, whatever the case, accents, hyphens and spaces (inputs/search.py)."""
+    if not text.strip():
         problems.append("Handout: is empty; type part of a disorder's name (or \"full\") and pick one")
         return None
-    for choice in choices:
-        if key in choice.names:
-            return choice.id
-    close = [c.label for c in choices if key in c.terms][:3]
+    found = lookup(handout_documents(folder), text)
+    if found.found is not None:
+        return found.found.id
+    shown = text.strip()[:60]
+    if found.tied:
+        which = ", ".join(d.label for d in found.tied[:4])
+        which += f" and {len(found.tied) - 4} more" if found.tied[4:] else ""
+        problems.append(f"Handout: '{shown}' fits {len(found.tied)} handouts ({which}); pick one")
+        return None
+    close = [d.label for d in found.close]
     hint = f"; did you mean {' or '.join(close)}?" if close else "; type part of a disorder's name and pick one"
-    problems.append(f"Handout: no handout is called '{text.strip()[:60]}'{hint}")
+    problems.append(f"Handout: no handout is called '{shown}'{hint}")
     return None
-

@@ -27,6 +27,7 @@ from .previews import SIZES, Thumbnails
 from .printers import Printers
 from .problems import left_out_notes, problems_of, review_note
 from .rosters import Upload, check, print_runs
+from .search import chosen, search
 from .security import Attempt, csrf_token, sign_in, sign_out, signed_in
 from .spool import Spool
 from .store import Store
@@ -233,6 +234,19 @@ def chosen_printer() -> str:
     if wanted not in names:
         abort(400, "That printer is not one of this page’s printers; reload the page and try again.")
     return wanted
+
+
+@blueprint.post("/search")
+def search_handouts() -> Response | tuple[str, int]:
+    """The handout field's search: JSON for page.js as the person types; without JavaScript ("Find", or
+    a match chosen), the page again with the form as it was and the answer under the field."""
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        found = search(state().config.content, request.form.get("q", ""))
+        return Response(json.dumps(found.as_json(), ensure_ascii=False), mimetype="application/json")
+    form = HandoutForm.read(request.form)
+    if "pick" in request.form:
+        return page(form=chosen(form, request.form.get("pick", "")))
+    return page(form=form, search=search(state().config.content, form.handout))
 
 
 @blueprint.get("/today")

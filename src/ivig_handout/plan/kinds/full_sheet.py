@@ -4,11 +4,12 @@ near the top. It flows onto as many pages as it takes."""
 from __future__ import annotations
 
 from ...inputs.model import Group, Handout
+from ...inputs.search import FULL, documents, lookup
 from ..blocks import Block, Bullets, DocumentPlan, Glance, Heading, Para, Title
 from ..common import make_plan, side_effect_box, trailer
 from . import Kind
 
-FULL = "full"
+__all__ = ["FULL", "KIND", "plan"]
 
 
 def plan(handout: Handout, doc_id: str = FULL) -> DocumentPlan:
@@ -57,7 +58,8 @@ def _glance(handout: Handout) -> Glance:
 
 
 def _find(handout: Handout, name: str) -> str | None:
-    return FULL if name.strip().lower() == FULL else None
+    """``full``, the sheet's title or one of its search words ("IVIG", "immune globulin"): inputs/search.py."""
+    return FULL if lookup(documents(handout, disorders=False), name).found is not None else None
 
 
 KIND = Kind(
