@@ -236,13 +236,14 @@ def test_two_batches_into_one_folder_take_turns(tmp_path: Path) -> None:
     holds the second's files, whole, and its manifest."""
     out = tmp_path / "shared"
     job_a, job_b = two_jobs(tmp_path, out)
-    with started(str(job_a), pause="file-written") as first, started(str(job_b), pause="folder-wait") as second:
-        paused(first, "the first batch wrote a file")  # it holds the folder
-        paused(second, "the second batch found the folder locked")
-        resume(first)
-        results = [first.communicate(timeout=WAIT)]
-        resume(second)
-        results.append(second.communicate(timeout=WAIT))
+    with started(str(job_a), pause="file-written") as first:
+        paused(first, "the first batch wrote a file")  # it holds the folder from here on
+        with started(str(job_b), pause="folder-wait") as second:
+            paused(second, "the second batch found the folder locked")
+            resume(first)
+            results = [first.communicate(timeout=WAIT)]
+            resume(second)
+            results.append(second.communicate(timeout=WAIT))
     assert [first.returncode, second.returncode] == [0, 0], results
     assert results[1][0].startswith("wrote 10 files"), results
     data = assert_manifest_matches(out)  # every file is the one its record describes
