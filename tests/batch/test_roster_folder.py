@@ -89,7 +89,7 @@ def test_a_roster_run_killed_mid_way_is_cleaned_and_reported_by_the_next(tmp_pat
     lines = again.stderr.splitlines()
     assert [line for line in lines if not line.startswith("recorded ")] == [
         (f"note: the last run into {out}/ was stopped before it finished: {len(written)} of its 4 files were "
-        "complete and 1 was cut off mid-write; they are removed and this run makes them again")]
+        "complete and 1 was cut off mid-write; they are removed before this run writes its own")]
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "roster-letter.pdf", "row-0002-mmn-letter.pdf"]
     text = texts(out)
     assert "Dee Fox" in text and "Ann Lee" not in text

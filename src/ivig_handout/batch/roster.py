@@ -335,8 +335,8 @@ class _Writer:
             done = sum(1 for name in planned if path_is(folder / name, stat.S_ISREG))
             cut_off = f" and {cut} was cut off mid-write" if cut else ""
             self.outcome.notices.append(f"the last run into {folder}/ was stopped before it finished: {done} of "
-                                        f"its {len(planned)} files were complete{cut_off}; they are removed and "
-                                        "this run makes them again")
+                                        f"its {len(planned)} files were complete{cut_off}; they are removed before "
+                                        "this run writes its own")
         elif cut:
             self.outcome.notices.append(f"removed {cut} file{'s' if cut != 1 else ''} that a stopped run left "
                                         f"cut off mid-write in {folder}/")
