@@ -333,7 +333,7 @@ class _Writer:
         if last is not None and isinstance(last.get("planned"), list):
             planned = owned_files({"files": [], "planned": last["planned"]})
             done = sum(1 for name in planned if path_is(folder / name, stat.S_ISREG))
-            cut_off = f" and {cut} was cut off mid-write" if cut else ""
+            cut_off = f" and {cut} {'was' if cut == 1 else 'were'} cut off mid-write" if cut else ""
             self.outcome.notices.append(f"the last run into {folder}/ was stopped before it finished: {done} of "
                                         f"its {len(planned)} files were complete{cut_off}; they are removed before "
                                         "this run writes its own")
