@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import re
+import select
 import shutil
+import signal
 import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +38,115 @@ def _data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv("XDG_DATA_HOME", str(home))
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))  # nor its render cache
         yield home
+
+
+# --- no test leaves a process running ------------------------------------------------------------------
+
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+SIGKILL_BIT = 1 << (signal.SIGKILL - 1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _adopt_orphans() -> None:
+    """pytest adopts the orphans of the processes the tests start (Linux's child subreaper): a batch's
+    worker whose batch was killed is handed to pytest, not to init, so ``_no_process_left`` still sees it."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _process_table() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, state letter) of every process, from /proc."""
+    table = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(entry.path, "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue  # ended meanwhile
+            table[int(entry.name)] = (int(fields[1]), fields[0])
+    return table
+
+
+def _started_by(table: dict[int, tuple[int, str]], root: int, known: set[int]) -> list[int]:
+    """The descendants of ``root``, not entering the processes in ``known`` (started before the test:
+    the print server, the browser, a module's web server, and what they start)."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _state) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], [p for p in children.get(root, []) if p not in known]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += [p for p in children.get(pid, []) if p not in known]
+    return found
+
+
+def _dying(pid: int) -> bool:
+    """True when a SIGKILL is pending for ``pid`` (a batch's worker, killed with its batch, that has not
+    been scheduled yet): it ends without anyone's help."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    pending = [int(line.split()[1], 16) for line in status.splitlines() if line.startswith(("SigPnd:", "ShdPnd:"))]
+    return any(p & SIGKILL_BIT for p in pending)
+
+
+def _end(pid: int, bound: float = 30.0) -> None:
+    """Wait (through a pidfd, at most ``bound`` seconds) until ``pid`` has ended."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (ProcessLookupError, AttributeError):
+        return
+    try:
+        select.select([fd], [], [], bound)
+    finally:
+        os.close(fd)
+
+
+def _reap(pids: list[int]) -> None:
+    """Collect those of ``pids`` that are pytest's own children and have ended (adopted orphans too)."""
+    for pid in pids:
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def _command(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "?"
+    return raw.rstrip(b"\0").replace(b"\0", b" ").decode("utf-8", "replace")[:200]
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left() -> Iterator[None]:
+    """After each test, every process it started (and what those started) has ended: any still running is
+    killed and the test fails, naming it. Processes that were there before the test (session and module
+    fixtures: the print server, the browser, a web server) are left alone."""
+    if not Path("/proc/self/stat").exists():
+        yield
+        return
+    me = os.getpid()
+    known = set(_started_by(_process_table(), me, set()))
+    yield
+    table = _process_table()
+    started = _started_by(table, me, known)
+    for pid in started:
+        if table[pid][1] not in "ZX" and _dying(pid):
+            _end(pid)
+    table = _process_table()
+    left = [pid for pid in _started_by(table, me, known) if table[pid][1] not in "ZX"]
+    described = [f"pid {pid}: {_command(pid)}" for pid in left]
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for pid in left:
+        _end(pid)
+    _reap(_started_by(_process_table(), me, known))
+    if described:
+        pytest.fail("the test left processes running (now killed): " + "; ".join(described), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-import ivig_handout
 from ivig_handout.api import review_notes
 from ivig_handout.apps.cli import main
 from ivig_handout.design.layouts import get_layout
@@ -24,10 +21,8 @@ from ivig_handout.resources import default_content_dir
 
 from ..conftest import build_pdf
 from ..pdfcheck import page_sizes, page_texts, reader
+from .processes import COMMAND, ENV
 
-# The command in a fresh process, from wherever ivig_handout is imported (checkout or installed).
-COMMAND = [sys.executable, "-m", "ivig_handout"]
-ENV = {**os.environ, "PYTHONPATH": str(Path(ivig_handout.__file__).parents[1])}
 DOCS = ["full", "gbs"]
 LAYOUTS = ["letter", "a4"]
 COPIES = 2
@@ -375,17 +370,18 @@ def test_one_failing_document_does_not_stop_the_others(tmp_path: Path) -> None:
 
 
 def test_interrupted_batch_leaves_only_complete_files(tmp_path: Path) -> None:
-    """Ctrl-C (SIGINT) after the first file appears: complete PDFs, a manifest that matches them."""
+    """Ctrl-C (SIGINT) once the first file is written (the batch pauses there: batch/pauses.py): complete
+    PDFs, a manifest that matches them."""
+    from .processes import paused, resume, started
+
     slow_pack(tmp_path)
     job = write_job(tmp_path, documents=["all"], layouts=["letter", "a4", "large-print"], output="o", content="pack")
     out = tmp_path / "o"
-    proc = subprocess.Popen(COMMAND + ["batch", str(job)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=ENV)
-    deadline = time.monotonic() + 120
-    while not list(out.glob("*.pdf")) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    with started(str(job), pause="file-written") as proc:
+        paused(proc, "the first file was written")
+        proc.send_signal(signal.SIGINT)
+        resume(proc)
+        stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
     assert stderr.startswith("interrupted: ") and len(stderr.strip().splitlines()) == 1
     data = assert_manifest_matches(out)

@@ -147,7 +147,7 @@ def _render_all(requests: list[Any]) -> list[str]:
         return []
     executor, _ = make_executor(requests[0], len(requests))
     try:
-        return list(executor.map(_problem, requests, chunksize=4))
+        return executor.map(_problem, requests)
     finally:
         shut_down(executor, now=False)
 

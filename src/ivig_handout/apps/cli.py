@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import wraps
@@ -60,6 +61,28 @@ else:
     _StrType = _ListType = click.ParamType
 
 
+def text_problem(value: str) -> str:
+    """Why ``value`` cannot be a name given as an option (a printer queue, a layout, a document): empty, or
+    holding a control character (a line break would split every message that shows it); "" when fine."""
+    if not value.strip():
+        return f"{value!r} is empty; give a value, or leave the option out for its default"
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        return f"{value!r} holds a control character (a line break or a tab?); give the name without it"
+    return ""
+
+
+class Text(_StrType):
+    """A name given as an option: not empty and without control characters (a usage error, on one line)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        problem = text_problem(str(value))
+        if problem:
+            self.fail(problem, param, ctx)
+        return str(value)
+
+
 class LayoutName(_StrType):
     """A layout name (``NAME`` or ``NAME-mono``); an unknown one is a usage error with the closest names."""
 
@@ -69,6 +92,7 @@ class LayoutName(_StrType):
         from ..design.names import layout_key
         from ..errors import IvigError
 
+        Text().convert(value, param, ctx)
         try:
             layout_key(str(value))  # names only: no pydantic, so an up-to-date batch stays fast
         except IvigError as exc:
@@ -284,14 +308,15 @@ _ROSTER_ONLY = {"roster_doc": "--doc", "roster_layout": "--layout", "roster_file
 @click.option("--force", is_flag=True, help="Remake every file, even those already up to date.")
 @click.option("--roster", "roster_file", type=click.Path(path_type=Path), default=None,
               help="A day's patients (CSV or XLSX): one personalised handout per row, in roster order.")
-@click.option("--doc", "roster_doc", default=None,
+@click.option("--doc", "roster_doc", type=Text(), default=None,
               help="Document for roster rows without a disorder (with --roster).")
-@click.option("--layout", "roster_layout", default=None,
+@click.option("--layout", "roster_layout", type=LayoutName(), default=None,
               help="Layout for roster rows without a layout (with --roster; default letter).")
 @click.option("--files", "roster_files", is_flag=True, help="One file per roster row as well (with --roster).")
 @click.option("--no-cache", is_flag=True, help="Render everything again instead of taking unchanged renderings "
               "from the render cache (the user's cache folder; never a patient's handout).")
-@click.option("--printer", metavar="QUEUE", default=None, help="Then print each print-run file on this CUPS queue.")
+@click.option("--printer", type=Text(), metavar="QUEUE", default=None,
+              help="Then print each print-run file on this CUPS queue.")
 @record_options
 @friendly
 def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir: Path, copies: int, mono: bool,

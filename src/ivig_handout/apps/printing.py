@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import clinic_options, content_option, echo_notices, friendly, layout_option, mono_option, request
+from .cli import Text, clinic_options, content_option, echo_notices, friendly, layout_option, mono_option, request
 from .recording import open_printed, record_given, record_options
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .recording import BatchRecord
 
 MAX_COPIES = 1000
-printer_option = click.option("--printer", "-P", "queue", default=None, metavar="QUEUE",
+printer_option = click.option("--printer", "-P", "queue", type=Text(), default=None, metavar="QUEUE",
                               help="CUPS printer queue (default: the CUPS default); see `ivig-handout printers`.")
 
 
@@ -95,6 +95,13 @@ def job_printer(spec: Any) -> tuple[str | None, Any]:
     if not isinstance(options, dict) or not isinstance(options.get("printer"), str):
         return None, spec
     from dataclasses import replace
+
+    from ..errors import ContentError
+    from .cli import text_problem
+
+    problem = text_problem(options["printer"])
+    if problem:
+        raise ContentError([f"{spec.job_path}: printer: {problem}"])
 
     return options["printer"], replace(spec, options={k: v for k, v in options.items() if k != "printer"})
 

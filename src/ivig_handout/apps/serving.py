@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import friendly
+from .cli import Text, friendly
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -19,21 +19,21 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
+@click.option("--host", type=Text(), default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but this computer needs --passphrase-file.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
 @click.option("--clinic", "clinic_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Clinic profile printed on every handout.")
 @click.option("--clinics", "clinics_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder of clinic profiles (*.yaml); the page offers them by name.")
-@click.option("--printer", "queues", multiple=True, metavar="QUEUE",
+@click.option("--printer", "queues", multiple=True, type=Text(), metavar="QUEUE",
               help="CUPS printer queue for a Print button on the page (see `ivig-handout printers`); repeat it "
                    "for more printers (the first is the default). One that is stopped or missing is a warning.")
 @click.option("--record-db", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="The education record's file (default: record.sqlite3 in your data folder).")
 @click.option("--passphrase-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="File whose first line is the clinic's passphrase for the page (kept only hashed).")
-@click.option("--allow-host", "extra_hosts", multiple=True, metavar="NAME",
+@click.option("--allow-host", "extra_hosts", type=Text(), multiple=True, metavar="NAME",
               help="Another name the page is reached under (e.g. frontdesk.clinic.example); repeatable.")
 @click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Content pack folder (default: the bundled AAN sheet).")

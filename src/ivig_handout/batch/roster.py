@@ -34,16 +34,18 @@ from ..inputs.roster import MAX_COPIES, RosterRow, read_roster
 from ..inputs.search import documents, hint, lookup, tied
 from ..inputs.validate import validate
 from ..version import __version__
-from .freshness import MANIFEST
+from . import pauses
+from .freshness import MANIFEST, read_manifest
 from .jobs import at_field, check_clinic, check_out_dir, item_path, path_is
 from .runner import LOCK_WAIT, FolderLock, Outcome, Progress, Stop, remove_stale_parts
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor, Future, ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from ..inputs.yamlio import Located
     from ..render.record import Slot
     from .cache import RenderCache
+    from .workers import Workers
 
 PRINT_RUN = "roster"
 WRITERS = 4  # threads writing files: each mostly waits for the disk (fsync)
@@ -267,8 +269,8 @@ def run_roster(roster: Roster, progress: Progress | None = None, lock_wait: floa
     then each layout's print run, then manifest.json. Ctrl-C, SIGTERM and SIGHUP stop between files."""
     with Stop() as stop, FolderLock(lock_wait) as lock:
         lock.take(roster.out_dir, create=True)
-        remove_stale_parts(roster.out_dir)
-        return _Writer(roster, stop, progress, lock.descriptors(), cache).run()
+        cut = remove_stale_parts(roster.out_dir)
+        return _Writer(roster, stop, progress, lock.descriptors(), cache).run(len(cut))
 
 
 class _Writer:
@@ -282,14 +284,16 @@ class _Writer:
         self.records: list[dict[str, Any]] = []
         self.done = 0
         self.templates: dict[tuple[str, str, bool, bool], Result] = {}
-        self.executor: Executor | None = None  # the worker pool, once needed
+        self.executor: Workers | None = None  # the worker pool, once needed
         self.workers = 0
         self.writers: ThreadPoolExecutor | None = None  # made for the first file
         self.writing: deque[tuple[Future[dict[str, Any]], str]] = deque()  # under way, in order
         self.cursor = 0  # the next item to take in, in roster order
 
-    def run(self) -> Outcome:
+    def run(self, cut: int = 0) -> Outcome:
+        """``cut``: temporary files of a killed run just removed from the folder."""
         self.stop.defer()  # a stop signal now ends the run between files
+        self._clear(cut)
         try:
             self._render()
             if not self.outcome.interrupted:
@@ -305,18 +309,45 @@ class _Writer:
             self._write_manifest()
         return self.outcome
 
+    def _files(self) -> list[str]:
+        """Every file this run writes, in manifest order."""
+        rows = [item.file for item in self.items] if self.roster.files else []
+        return rows + [f"{PRINT_RUN}-{layout}.pdf" for layout in self.runs]
+
+    def _clear(self, cut: int) -> None:
+        """Before the first file: remove the files the folder's manifest owns (the last run's rows, with
+        other patients' names; only files it lists, never others), say so if that run was stopped before
+        its end (kill -9: its manifest still lists the files it was about to write), and list this run's
+        files in the manifest before any is written, so a run killed now leaves nothing unowned."""
+        from .runner import owned_files, remove_owned
+
+        folder = self.roster.out_dir
+        last = read_manifest(folder)
+        if last is not None and isinstance(last.get("planned"), list):
+            planned = owned_files({"files": [], "planned": last["planned"]})
+            done = sum(1 for name in planned if path_is(folder / name, stat.S_ISREG))
+            cut_off = f" and {cut} {'was' if cut == 1 else 'were'} cut off mid-write" if cut else ""
+            self.outcome.notices.append(f"the last run into {folder}/ was stopped before it finished: {done} of "
+                                        f"its {len(planned)} files were complete{cut_off}; they are removed before "
+                                        "this run writes its own")
+        elif cut:
+            self.outcome.notices.append(f"removed {cut} file{'s' if cut != 1 else ''} that a stopped run left "
+                                        f"cut off mid-write in {folder}/")
+        remove_owned(folder, last, set())
+        self._write_manifest(planned=self._files())
+
     def _render(self) -> None:
         """Templates first (each distinct document and layout once: from the render cache here, the
         others rendered in the pool), then the rows in roster order: stamped here, or rendered in the
         pool where their values do not fit or the layout imposes. No pool is started when nothing
         needs one (every template cached, every row stamped)."""
-        from concurrent.futures.process import BrokenProcessPool
+        from .workers import WorkerLostError
 
         self.cursor = 0
         try:
             self._templates()
             self._rows()
-        except BrokenProcessPool:
+        except WorkerLostError:
             if not self.stop.signum:
                 raise IvigError("a worker process stopped unexpectedly (out of memory?); run the same "
                                 "command again") from None
@@ -328,7 +359,7 @@ class _Writer:
 
                 workers.shut_down(self.executor, now=self.outcome.interrupted)
 
-    def _pool(self, tasks: int) -> tuple[Executor, int]:
+    def _pool(self, tasks: int) -> tuple[Workers, int]:
         """The worker pool, started the first time it is needed (for about ``tasks`` tasks)."""
         if self.executor is None:
             from . import workers
@@ -356,6 +387,8 @@ class _Writer:
         executor, _n = self._pool(len(self.items))
         futures = {key: executor.submit(render_template, request, self.cache) for key, request in missing.items()}
         for key, future in futures.items():
+            while not future.done() and not self.stop.signum:
+                executor.wait([future], 0.1)
             if self.stop.signum:
                 return
             made = future.result()
@@ -380,8 +413,6 @@ class _Writer:
         return None if values is None else (template, values)
 
     def _rows(self) -> None:
-        from concurrent.futures import FIRST_COMPLETED, wait
-
         stamped = {item.index: made for item in self.items if (made := self._stamp_values(item)) is not None}
         pooled = [item for item in self.items if item.index not in stamped]
         executor, n = self._pool(len(pooled)) if pooled else (None, 0)
@@ -397,8 +428,7 @@ class _Writer:
             elif item.index in finished:
                 self._take(item, finished.pop(item.index))
             else:
-                done, _ = wait(running, timeout=0.1, return_when=FIRST_COMPLETED)
-                for future in done:
+                for future in executor.wait(running, 0.1) if executor is not None else ():
                     finished[running.pop(future).index] = future.result()
                 continue
             self.cursor += 1
@@ -472,17 +502,20 @@ class _Writer:
             else:
                 self.records.append(record)
                 self.outcome.written.append(file)
+                pauses.reached("file-written")
             self.done += 1
             if self.progress:
                 self.progress(self.done, self.outcome.total)
 
-    def _write_manifest(self) -> None:
-        """manifest.json: files, row numbers, documents, layouts, pages and hashes; never names or dates."""
+    def _write_manifest(self, planned: list[str] | None = None) -> None:
+        """manifest.json: files, row numbers, documents, layouts, pages and hashes; never names or dates.
+        Written first with the ``planned`` files (none yet complete), and again at the end."""
         from ..export.sinks.file import write_atomic
 
-        if not self.records:
-            return
-        complete = not self.outcome.failed and not self.outcome.interrupted
-        manifest = {"generator": f"ivig-handout {__version__}", "complete": complete, "roster": True,
-                    "rows": len(self.roster.rows), "total": self.outcome.total, "files": self.records}
+        complete = planned is None and not self.outcome.failed and not self.outcome.interrupted
+        manifest: dict[str, Any] = {"generator": f"ivig-handout {__version__}", "complete": complete,
+                                    "roster": True, "rows": len(self.roster.rows), "total": self.outcome.total,
+                                    "files": self.records}
+        if planned is not None:
+            manifest["planned"] = planned
         write_atomic(self.roster.out_dir / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())

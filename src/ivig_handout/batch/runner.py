@@ -6,6 +6,7 @@ import errno
 import fcntl
 import gc
 import os
+import re
 import signal
 import stat
 import threading
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import IvigError, OutputError
 from ..resources import default_content_dir
 from ..version import __version__
+from . import pauses
 from .freshness import (
     MANIFEST,
     canonical,
@@ -29,6 +31,7 @@ from .freshness import (
     files_digest,
     manifest_bytes,
     parse_manifest,
+    plain_name,
     program_digest,
     read_manifest_text,
     records,
@@ -229,7 +232,10 @@ class Batch:
         if reason:
             raise OutputError(f"{path}: {reason}; move it out of the way (the batch writes its manifest there)")
         raw = read_manifest_text(self.job.out_dir)
-        old = None if self.force else parse_manifest(raw)
+        last = parse_manifest(raw)
+        if last and last.get("roster") is True:  # a roster's files (patients' names) are not this run's
+            remove_owned(self.job.out_dir, last, {e.file for e in self._entries()})
+        old = None if self.force else last
         self.old = records(old) if old else {}
         self.manifest_on_disk = raw
         self.writer = ManifestWriter(path)
@@ -357,6 +363,7 @@ class Batch:
                 entry.record = self._record(entry, made, mtime)
                 self.outcome.written.append(entry.file)
                 self._write_manifest()  # at once: a run killed now loses only the files in flight
+                pauses.reached("file-written", self.writer.flush if self.writer else None)
         self._tick()
 
     def _record(self, entry: Entry, made: Made, mtime: int) -> dict[str, Any]:
@@ -375,9 +382,6 @@ class Batch:
         """Run tasks in the pool; follow-up tasks (print runs) go to the front of the queue."""
         if not tasks:
             return
-        from concurrent.futures import FIRST_COMPLETED, wait
-        from concurrent.futures.process import BrokenProcessPool
-
         from . import workers
 
         executor, n = workers.make_executor(self.job.request("full"), len(tasks), self.inherited)
@@ -388,10 +392,9 @@ class Batch:
                 while queue and len(running) < 2 * n:
                     task = queue.popleft()
                     running[executor.submit(getattr(workers, task.function), *task.args)] = task
-                done, _ = wait(running, timeout=0.1, return_when=FIRST_COMPLETED)
-                for future in done:
+                for future in executor.wait(running, 0.1):
                     queue.extendleft(running.pop(future).then(future.result()))
-        except BrokenProcessPool:
+        except workers.WorkerLostError:
             if not self.stop.signum:  # a signal to the whole process group also ends the workers: a stop
                 raise IvigError("a worker process stopped unexpectedly (out of memory?); manifest.json lists "
                                 "the files that are complete; run the same command again to finish") from None
@@ -559,7 +562,7 @@ class FolderLock:
         made first if need be; without, a folder that is not there is left unlocked (nothing to protect)."""
         self.release()
         folder = Path(folder)
-        deadline = time.monotonic() + self.wait
+        deadline = 0.0  # set when the folder is first found locked
         while True:
             if create and not _is_dir(folder):
                 try:
@@ -580,6 +583,9 @@ class FolderLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
+                if not deadline:
+                    pauses.reached("folder-wait")
+                    deadline = time.monotonic() + self.wait
                 holder = _lock_holder(fd)
                 os.close(fd)
                 if time.monotonic() >= deadline:
@@ -660,6 +666,46 @@ def _command_line(raw: bytes) -> str:
         shown.append("".join(c if c.isprintable() else "?" for c in text))
     text = " ".join(shown)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+# The names of the files a batch or a roster writes: only such files, listed in a folder's manifest, are
+# ever removed by a later run (remove_owned).
+_OUR_FILES = re.compile(r"(?:ivig|print-run|roster|row-\d{4,})-[A-Za-z0-9._-]+\.pdf")
+
+
+def owned_files(manifest: dict[str, Any] | None) -> list[str]:
+    """The files a manifest says a run wrote or was about to write (``planned``: a roster run that did not
+    reach its end), in order, without repeats; only plain names of the kinds of file this program writes."""
+    if not manifest:
+        return []
+    names = [r.get("file") for r in manifest.get("files", []) if isinstance(r, dict)]
+    planned = manifest.get("planned")
+    names += planned if isinstance(planned, list) else []
+    return [n for n in dict.fromkeys(n for n in names if isinstance(n, str))
+            if plain_name(n) and _OUR_FILES.fullmatch(n)]
+
+
+def remove_owned(folder: Path, manifest: dict[str, Any] | None, keep: set[str]) -> list[str]:
+    """Delete the files ``manifest`` owns that are not in ``keep`` (a new run's files): regular files only,
+    and only while they still hold what the manifest recorded (a file someone replaced is left alone).
+    The names removed."""
+    records_by_name = records(manifest) if manifest else {}
+    removed = []
+    for name in owned_files(manifest):
+        if name in keep:
+            continue
+        path = Path(folder) / name
+        sha = records_by_name.get(name, {}).get("sha256")
+        try:
+            if not stat.S_ISREG(path.lstat().st_mode):
+                continue
+            if isinstance(sha, str) and sha256_bytes(_read_small(path, 256 * 1024 * 1024) or b"") != sha:
+                continue
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(name)
+    return removed
 
 
 def remove_stale_parts(folder: Path) -> list[Path]:
