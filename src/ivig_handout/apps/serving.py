@@ -85,20 +85,25 @@ def check_printers(queues: tuple[str, ...]) -> None:
 
 
 def run(config: WebConfig) -> None:
-    """Serve the page with waitress until Ctrl-C, SIGTERM or SIGHUP; the address goes to stdout first.
-    Waitress reads a request of up to MAX_BODY before the page answers it (one over the page's limit
-    gets the page's own message, not a connection reset); the upload folder is deleted at the end."""
+    """Serve the page with waitress until Ctrl-C, SIGTERM or SIGHUP; the address goes to stdout once the
+    port is bound (a script or test may connect as soon as it reads that line). Waitress reads a request of
+    up to MAX_BODY before the page answers it (one over the page's limit gets the page's own message, not
+    a connection reset); the upload folder is deleted at the end."""
     import waitress
 
     from .web.app import MAX_BODY, create_app
 
     app = create_app(config)
-    click.echo(f"The front-desk page is at {address(config)} (Ctrl-C to stop)")
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
     try:
-        waitress.serve(app, host=config.host, port=config.port, threads=4, ident="ivig-handout",
-                       max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True, _quiet=True)
+        server = waitress.create_server(app, host=config.host, port=config.port, threads=4, ident="ivig-handout",
+                                        max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
+        click.echo(f"The front-desk page is at {address(config)} (Ctrl-C to stop)")
+        try:
+            server.run()
+        finally:
+            server.close()
     finally:
         close(app)
 

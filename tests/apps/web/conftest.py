@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,12 +100,9 @@ def serve(*args: str, tmpdir: Path | None = None) -> Iterator[Served]:
 
 
 def wait_for(port: int) -> None:
-    for _ in range(100):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"nothing listens on port {port}")
+    """The server said its address: it prints it once the port is bound, so it answers now (no polling)."""
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) == 0, f"nothing listens on port {port}"
 
 
 @pytest.fixture(scope="session")
