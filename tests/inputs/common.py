@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
 from click.testing import CliRunner
 
 from ivig_handout.apps.cli import main
+from ivig_handout.inputs import model
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -99,3 +101,44 @@ def one_error(code: int, stderr: str) -> str:
     lines = error_lines(code, stderr)
     assert len(lines) == 1, lines
     return lines[0]
+
+
+# --- content packs near the size limits (tests/inputs/test_limits.py and bench/limits.py) ----------
+
+WORDS = "Weak muscles may get better with care and rest over time. "
+
+
+def text(n: int) -> str:
+    """Plain sentences, exactly ``n`` characters long."""
+    body = (WORDS * (n // len(WORDS) + 1))[:n - 1]
+    return (body[:-1] + "s" if body.endswith(" ") else body) + "."
+
+
+def sheet_of(pack: Path) -> dict[str, Any]:
+    return yaml.safe_load((pack / "sheet.yaml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def write(pack: Path, sheet: dict[str, Any]) -> None:
+    (pack / "sheet.yaml").write_text(yaml.safe_dump(sheet, allow_unicode=True, width=100, sort_keys=False),
+                                     encoding="utf-8")
+
+
+def disorder(i: int, paragraphs: list[str]) -> dict[str, Any]:
+    return {"id": f"disorder-{i}", "name": f"Disorder number {i}", "rating": "weak", "paragraphs": paragraphs}
+
+
+def pack_at_limits(pack: Path, one_pagers: bool) -> Path:
+    """40 disorders, and either every one-pager close to MAX_ONE_PAGER characters (one_pagers) or the
+    whole sheet close to MAX_SHEET; every other list and text of the sheet as the AAN's."""
+    sheet = sheet_of(pack)
+    others = len(sheet["other_disorders"]["disorders"])
+    count = model.MAX_DISORDERS - others
+    if one_pagers:
+        groups = [{"id": f"group-{g}", "heading": f"Group {g}", "paragraphs": [text(1_340)] * 2,
+                   "disorders": [disorder(g * 100 + i, [text(20)]) for i in range(count // 2)]} for g in range(2)]
+    else:
+        groups = [{"id": f"group-{g}", "heading": f"Group {g}", "paragraphs": [text(500)],
+                   "disorders": [disorder(g * 100 + i, [text(1_500)]) for i in range(count // 2)]} for g in range(2)]
+    sheet["helpful"]["groups"] = groups
+    write(pack, sheet)
+    return pack

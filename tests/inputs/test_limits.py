@@ -1,10 +1,9 @@
 """Size limits of a content pack: past any of them build, one-pager and check all refuse the pack at
 once, with located lines (check passed 10,000 disorders that build refused, and took forever); within
-them every document builds in seconds, so check does too."""
+them every document builds, and check passes (how fast: bench/limits.py)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,38 +17,15 @@ from ivig_handout.inputs import model
 from ivig_handout.inputs.content import load_handout
 from ivig_handout.inputs.rules import _every_one_pager, _own, _texts, disorders
 
-from .common import error_lines, one_error, run_cli
-
-WORDS = "Weak muscles may get better with care and rest over time. "
-
-
-def text(n: int) -> str:
-    """Plain sentences, exactly ``n`` characters long."""
-    body = (WORDS * (n // len(WORDS) + 1))[:n - 1]
-    return (body[:-1] + "s" if body.endswith(" ") else body) + "."
-
-
-def sheet_of(pack: Path) -> dict[str, Any]:
-    return yaml.safe_load((pack / "sheet.yaml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def write(pack: Path, sheet: dict[str, Any]) -> None:
-    (pack / "sheet.yaml").write_text(yaml.safe_dump(sheet, allow_unicode=True, width=100, sort_keys=False),
-                                     encoding="utf-8")
-
-
-def disorder(i: int, paragraphs: list[str]) -> dict[str, Any]:
-    return {"id": f"disorder-{i}", "name": f"Disorder number {i}", "rating": "weak", "paragraphs": paragraphs}
+from .common import disorder, error_lines, one_error, pack_at_limits, run_cli, sheet_of, text, write
 
 
 def refused(pack: Path, tmp_path: Path) -> list[str]:
-    """build and one-pager refuse the pack with the same lines, quickly; check fails with them too."""
-    start = time.monotonic()
+    """build and one-pager refuse the pack with the same lines; check fails with them too."""
     lines = error_lines(*run_cli("build", "--content", str(pack), "-o", str(tmp_path / "o.pdf"))[::2])
     assert error_lines(*run_cli("one-pager", "gbs", "--content", str(pack), "-o", str(tmp_path / "o.pdf"))[::2]) == lines
     code, stdout, _ = run_cli("check", "--content", str(pack))
     assert code == 1 and "FAIL  content schema" in stdout and all(x.removeprefix("error: ") in stdout for x in lines)
-    assert time.monotonic() - start < 10
     assert not (tmp_path / "o.pdf").exists()
     return lines
 
@@ -144,24 +120,7 @@ def test_the_whole_sheet_is_limited(pack: Path, tmp_path: Path) -> None:
     assert "sheet.yaml:1:1: the sheet has " in line and f"characters of text; at most {model.MAX_SHEET:,}" in line
 
 
-# --- within the limits: every document builds in seconds ----------------------------------------------
-
-def pack_at_limits(pack: Path, one_pagers: bool) -> Path:
-    """40 disorders, and either every one-pager close to MAX_ONE_PAGER characters (one_pagers) or the
-    whole sheet close to MAX_SHEET; every other list and text of the sheet as the AAN's."""
-    sheet = sheet_of(pack)
-    others = len(sheet["other_disorders"]["disorders"])
-    count = model.MAX_DISORDERS - others
-    if one_pagers:
-        groups = [{"id": f"group-{g}", "heading": f"Group {g}", "paragraphs": [text(1_340)] * 2,
-                   "disorders": [disorder(g * 100 + i, [text(20)]) for i in range(count // 2)]} for g in range(2)]
-    else:
-        groups = [{"id": f"group-{g}", "heading": f"Group {g}", "paragraphs": [text(500)],
-                   "disorders": [disorder(g * 100 + i, [text(1_500)]) for i in range(count // 2)]} for g in range(2)]
-    sheet["helpful"]["groups"] = groups
-    write(pack, sheet)
-    return pack
-
+# --- within the limits: every document builds (bench/limits.py times them) -----------------------
 
 @pytest.fixture(scope="module", params=["one-pagers", "whole-sheet"])
 def at_limits(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -185,26 +144,24 @@ def test_the_packs_at_the_limits_are_within_them(at_limits: Path) -> None:
 
 
 @pytest.mark.parametrize("layout", ["letter", "large-print", "2up-a4"])
-def test_at_the_limits_the_full_sheet_builds_in_seconds(at_limits: Path, layout: str) -> None:
-    start = time.monotonic()
+def test_at_the_limits_the_full_sheet_builds(at_limits: Path, layout: str) -> None:
     result = build(Request("full", layout, content=at_limits))
-    assert result.pages > 1 and time.monotonic() - start < 5
+    assert result.pages > 1
 
 
 @pytest.mark.parametrize("layout", ["letter", "large-print"])
-def test_at_the_limits_a_one_pager_builds_or_is_refused_in_seconds(at_limits: Path, layout: str) -> None:
-    start = time.monotonic()
+def test_at_the_limits_a_one_pager_builds_or_is_refused(at_limits: Path, layout: str) -> None:
     try:
-        build(Request("disorder-0", layout, content=at_limits, kind="one-pager"))
+        result = build(Request("disorder-0", layout, content=at_limits, kind="one-pager"))
     except FitError as exc:
         assert "does not fit" in str(exc)
-    assert time.monotonic() - start < 5
+    else:
+        assert result.pages >= 1 and result.about.title == "IVIg for Disorder number 0"
 
 
-def test_at_the_limits_check_without_fitting_is_quick(at_limits: Path) -> None:
-    start = time.monotonic()
+def test_at_the_limits_check_without_fitting_passes_the_schema(at_limits: Path) -> None:
     findings = run_checks(at_limits, fit=False)
-    assert findings[0].status == "ok" and time.monotonic() - start < 5
+    assert findings[0].status == "ok"
 
 
 def test_limits_leave_room_above_the_aan_sheet() -> None:

@@ -1,11 +1,10 @@
 """Deep nesting in any YAML file (content pack, clinic profile, job file) is refused with one located
 line, by libyaml's path and PyYAML's own parser alike, before anything recurses: no RecursionError,
-no traceback, and quickly. Aliases that nest a list in itself, or chain anchors deeper than the limit,
+no traceback (how fast: bench/limits.py). Aliases that nest a list in itself, or chain anchors deeper than the limit,
 are refused the same way."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,11 +43,9 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
 @pytest.mark.parametrize("style", list(DEEP))
 def test_deep_nesting_is_one_located_error(parser: str, style: str) -> None:
     text, (line, col) = DEEP[style]
-    start = time.monotonic()
     with pytest.raises(ContentError) as info:
         loads(text, "deep.yaml")
     assert info.value.problems == [f"deep.yaml:{line}:{col}: {MESSAGE}; a content pack, profile or job needs only a few"]
-    assert time.monotonic() - start < 5
 
 
 def test_the_limit_itself_is_allowed(parser: str) -> None:
@@ -115,8 +112,9 @@ def test_deep_nesting_as_the_value_of_a_known_field(pack: Path, tmp_path: Path, 
     assert err.startswith(f"error: {pack}/sheet.yaml:{line}:{col}: {MESSAGE}"), err
 
 
-def test_a_two_megabyte_file_of_brackets_is_refused_in_seconds(pack: Path, tmp_path: Path, parser: str) -> None:
+def test_a_two_megabyte_file_of_brackets_is_refused_at_the_first_bracket_too_deep(pack: Path, tmp_path: Path,
+                                                                                  parser: str) -> None:
+    """Refused where the 65th bracket opens (line 1, column 65), not after the other two million."""
     (pack / "sheet.yaml").write_text("[" * (yamlio.MAX_BYTES - 1))
-    start = time.monotonic()
     err = one_error(*run_cli("build", "--content", str(pack), "-o", str(tmp_path / "o.pdf"))[::2])
-    assert MESSAGE in err and time.monotonic() - start < 5
+    assert err.startswith(f"error: {pack}/sheet.yaml:1:{MAX_DEPTH + 1}: {MESSAGE}"), err
