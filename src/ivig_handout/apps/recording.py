@@ -111,12 +111,20 @@ def record_made(record: Record | None, made: Sequence[Result], by: str | None, e
 
 
 def record_given(record: Record, rows: Sequence[Given], err: bool = False) -> None:
-    """Add ``rows`` to the record, in order, and say which numbers they got (nothing when there are none)."""
-    ids = [entry.id for entry in record.add_all(rows)] if rows else []
+    """Add ``rows`` to the record, in order, and say which numbers they got (nothing when there are none)
+    and which are reprints of a handout recorded before."""
+    added = record.add_all(rows) if rows else []
+    ids = [entry.id for entry in added]
     if ids:
         which = f"handout {ids[0]}" if len(ids) == 1 else f"handouts {_numbers(ids)}"
-        click.echo(f"recorded as {which} in {record.path} (`ivig-handout record note {ids[0]}` prints the line "
-                   "for the chart)", err=err)
+        reprints = [e for e in added if e.reprint_of is not None]
+        again = ""
+        if len(added) == 1 and reprints:
+            again = f", a reprint of handout {reprints[0].reprint_of}"
+        elif reprints:
+            again = f", {len(reprints)} of them reprints"
+        click.echo(f"recorded as {which}{again} in {record.path} (`ivig-handout record note {ids[0]}` prints the "
+                   "line for the chart)", err=err)
 
 
 def open_batch(by: str | None, record_db: Path | None, printed: bool, content_dir: Path | None,
@@ -244,15 +252,25 @@ def _there(path: Path) -> bool:
 
 
 def table(entries: Sequence[Entry]) -> list[str]:
-    """The entries as aligned columns for people (local times; the patient column only when a name is kept)."""
+    """The entries as aligned columns for people (local times; the patient column only when a name is kept;
+    the status column only when a row is a reprint or void)."""
     head = ["ID", "WHEN", "DOCUMENT", "LAYOUT", "COPIES", "EDITION", "PRINTED ON", "BY"]
     named = any(e.patient for e in entries)
+    status = any(e.reprint_of is not None or e.void for e in entries)
     rows = [[str(e.id), e.when.astimezone().strftime("%Y-%m-%d %H:%M"), e.document, e.layout, str(e.copies),
              f"{e.source_year} {e.edition}", _printed(e), e.by or "-"] + ([e.patient or "-"] if named else [])
-            for e in entries]
-    head += ["PATIENT"] if named else []
+            + ([_status(e)] if status else []) for e in entries]
+    head += (["PATIENT"] if named else []) + (["STATUS"] if status else [])
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [head, *rows]]
+
+
+def _status(entry: Entry) -> str:
+    """``reprint of 3``, ``VOID (AB 2026-12-01 14:02)``, both, or ``-``."""
+    said = [f"reprint of {entry.reprint_of}"] if entry.reprint_of is not None else []
+    if entry.void_at is not None:
+        said.append(f"VOID ({entry.void_by or '-'} {entry.void_at.astimezone().strftime('%Y-%m-%d %H:%M')})")
+    return ", ".join(said) or "-"
 
 
 def _printed(entry: Entry) -> str:
