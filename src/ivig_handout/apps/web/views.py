@@ -15,12 +15,13 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from ...api import Request, build
 from ...batch.roster import Roster
 from ...errors import ContentError, IvigError
-from ...export.sinks.record import as_csv, as_fhir
+from ...export.sinks.record import as_csv, as_fhir, initials
 from .app import MAX_UPLOAD, WebConfig
-from .desk import Desk
+from .desk import Desk, Printed
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
+from .once import Once
 from .previews import Thumbnails
-from .rosters import Upload, check, print_runs
+from .rosters import Upload, check, in_run, print_runs
 from .security import csrf_token, sign_in, sign_out, signed_in
 from .spool import Spool
 from .store import Store
@@ -41,12 +42,22 @@ class State:
     previews: Store[Thumbnails] = field(default_factory=lambda: Store(ttl=300))
     rosters: Store[Upload] = field(default_factory=lambda: Store(ttl=900, limit=16))
     spool: Spool = field(init=False)
+    made: Store[Made] = field(default_factory=lambda: Store(ttl=300, limit=16))  # downloads the page asked for
+    once: Once[Any] = field(default_factory=Once)  # print requests seen, by one-time token
 
     def __post_init__(self) -> None:
         self.choices = handout_choices(self.config.content)
         self.layouts = layout_choices()
         self.desk = Desk(self.config.printer, self.config.record_db)
         self.spool = Spool()  # deletes what servers that are gone left
+
+
+@dataclass(frozen=True)
+class Made:
+    """A PDF made for a download the page asked for (htmx): fetched from /download/<token> a moment later."""
+
+    data: bytes
+    file_name: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ def page(status: int = 200, **parts: Any) -> tuple[str, int]:
     template = f"_{parts.pop('fragment')}.html" if parts.get("fragment") else "index.html"
     if not parts.get("fragment") or parts.get("oob") or parts["fragment"] == "today":
         parts.setdefault("today", st.desk.today())
+    parts.setdefault("once", Once.token())  # a print request's one-time token (once.py)
     html = render_template(template, choices=st.choices, layouts=st.layouts, clinics=list(st.config.clinics),
                            printer=st.config.printer, csrf=csrf_token(), **parts)
     return html, status
@@ -130,19 +142,60 @@ def order(form: HandoutForm) -> Order:
 
 def download(form: HandoutForm) -> Response | tuple[str, int]:
     """The PDF (all copies, each starting on a front side), never kept by the browser's cache; recorded
-    when it is made for a named patient."""
+    when it is made for a named patient (the same document again: a reprint)."""
     try:
-        wanted = order(form)
-        result = build(wanted.request)
-        state().desk.downloaded(result, wanted.copies, wanted.by)
+        data, file_name = made_for_download(form)
     except IvigError as exc:
         return page(422, form=form, errors=str(exc).splitlines())
-    data, copies = result.data, wanted.copies
+    return pdf_response(data, file_name)
+
+
+def made_for_download(form: HandoutForm) -> tuple[bytes, str]:
+    """The PDF the form asks for and its file name, recorded; IvigError with the problems."""
+    wanted = order(form)
+    result = build(wanted.request)
+    state().desk.downloaded(result, wanted.copies, wanted.by, wanted.request)
+    return with_copies(result.data, wanted.copies), result.file_name
+
+
+def with_copies(data: bytes, copies: int) -> bytes:
     if copies > 1:
         from ...export.impose import combine
 
         data = combine([data] * copies, pad_to_even=True)[0]
-    return pdf_response(data, result.file_name)
+    return data
+
+
+@blueprint.post("/download")
+def download_htmx() -> Response | tuple[str, int]:
+    """Download PDF from the page's script (htmx): the PDF is made and recorded now, and the answer
+    sends the browser to fetch it (HX-Redirect: the page stays) and tells the page that "Today's
+    handouts" changed (HX-Trigger); a problem is the form's message."""
+    form = HandoutForm.read(request.form)
+    try:
+        data, file_name = made_for_download(form)
+    except IvigError as exc:
+        return page(422, form=form, fragment="preview", errors=str(exc).splitlines())
+    return fetch_made(data, file_name)
+
+
+def fetch_made(data: bytes, file_name: str) -> Response:
+    """An answer (to htmx) that sends the browser to fetch ``data`` and refreshes "Today's handouts"."""
+    token = state().made.put(csrf_token(), Made(data, file_name))
+    return Response(status=204, headers={"HX-Redirect": url_for("web.made_pdf", token=token),
+                                         "HX-Trigger": CHANGED})
+
+
+CHANGED = "handouts-changed"  # the event "Today's handouts" refreshes on (_today.html)
+
+
+@blueprint.get("/download/<token>")
+def made_pdf(token: str) -> Response:
+    """A PDF made a moment ago for this browser (its token names no one); 404 after 5 minutes."""
+    made = state().made.get(token, csrf_token())
+    if made is None:
+        abort(404)
+    return pdf_response(made.data, made.file_name)
 
 
 def pdf_response(data: bytes, file_name: str) -> Response:
@@ -155,21 +208,78 @@ def print_handout() -> tuple[str, int]:
 
 
 def print_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
-    """Print the handout on the server's printer and record it; what was sent, or what went wrong."""
+    """Print the handout on the server's printer and record it; what was sent, or what went wrong. A
+    request with the one-time token of one before (a double click) prints nothing: it shows that job."""
     if state().config.printer is None:
         abort(404)
     try:
-        wanted = order(form)
-        printed = state().desk.print(build(wanted.request), wanted.copies, wanted.by)
+        printed = state().once.run(request.form.get("once", ""), csrf_token(), lambda: print_form(form))
     except IvigError as exc:
         return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
     return page(form=form, fragment=fragment, printed=[printed], oob=fragment is not None)
 
 
+def print_form(form: HandoutForm) -> Printed:
+    wanted = order(form)
+    return state().desk.print(build(wanted.request), wanted.copies, wanted.by, wanted.request)
+
+
 @blueprint.get("/today")
 def today() -> tuple[str, int]:
-    """"Today's handouts" alone (the page asks for it again every half minute)."""
+    """"Today's handouts" alone (the page asks for it after each handout, and every few minutes for
+    those given at other desks)."""
     return page(fragment="today")
+
+
+def today_page(status: int = 200, **parts: Any) -> tuple[str, int]:
+    """"Today's handouts" (for htmx), or the whole page with it (without JavaScript)."""
+    return page(status, fragment="today" if wants_fragment() else None, **parts)
+
+
+def entry_id() -> int:
+    """The handout number a row's button sends; 404 for anything else."""
+    text = request.form.get("entry", "")
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 2**63 - 1):
+        abort(404)
+    return int(text)
+
+
+@blueprint.post("/record/again")
+def again() -> Response | tuple[str, int]:
+    """A row's "Download again" or "Print again": the same handout made again, recorded as a reprint
+    of the first row."""
+    number, how = entry_id(), request.form.get("how")
+    desk = state().desk
+    try:
+        wanted, copies, first = desk.again(number)
+        result = build(wanted)
+        if how == "print" and state().config.printer is not None:
+            printed = state().once.run(request.form.get("once", ""), csrf_token(),
+                                       lambda: desk.print(result, copies, None, reprint_of=first))
+            return today_page(again_printed=printed)
+        desk.downloaded_again(result, copies, first, None)
+    except IvigError as exc:
+        return today_page(422, today_errors=str(exc).splitlines())
+    data = with_copies(result.data, copies)
+    return fetch_made(data, result.file_name) if wants_fragment() else pdf_response(data, result.file_name)
+
+
+@blueprint.post("/record/undo")
+def undo() -> tuple[str, int]:
+    """A row's "Undo": first a question (with the staff member's initials), then the row is marked
+    void by them, now; it stays in the record."""
+    number = entry_id()
+    by = request.form.get("by", "")[:100]
+    if request.form.get("confirm") != "yes":
+        return today_page(undo=number, undo_by=by)
+    try:
+        who = initials(by, field="Your initials")
+        if who is None:
+            raise ContentError(["Your initials: type them, so the record says who undid it"])
+        state().desk.void(number, who)
+    except IvigError as exc:
+        return today_page(422, undo=number, undo_by=by, today_errors=str(exc).splitlines())
+    return today_page(undone=number)
 
 
 @blueprint.get("/record/today.csv")
@@ -219,7 +329,8 @@ def roster() -> tuple[str, int]:
         clinic = form.clinic_path(st.config.clinics, problems)
         if problems:
             raise ContentError(problems)
-        upload = Upload(data, _layout(form.layout), form.mono, st.config.content, clinic)
+        by = initials(form.by, field="Your initials")
+        upload = Upload(data, _layout(form.layout), form.mono, st.config.content, clinic, by)
         checked = check(upload, st.spool)
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
@@ -241,39 +352,49 @@ def roster_view(token: str, checked: Roster, choices: list[Choice]) -> RosterVie
 
 @blueprint.post("/roster/print-run")
 def roster_print_run() -> Response | tuple[str, int]:
-    """One layout's print run of a checked roster, as a PDF download; each row recorded."""
+    """One layout's print run of a checked roster, as a PDF download; each row in it recorded (a row
+    given before, the same file downloaded again: a reprint)."""
+    fragment = "roster" if wants_fragment() else None
     try:
-        runs, wanted = roster_runs()
-        state().desk.rows_given(wanted)
+        upload, runs, wanted = roster_runs()
+        layout = request.form.get("layout", "")
+        if layout not in runs:
+            layout = next(iter(runs))
+        state().desk.rows_given(in_run(wanted, layout), by=upload.by)
     except IvigError as exc:
-        return page(422, roster_errors=str(exc).splitlines())
-    layout = request.form.get("layout", "")
-    if layout not in runs:
-        layout = next(iter(runs))
+        return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
+    if fragment:
+        return fetch_made(runs[layout], f"roster-{layout}.pdf")
     return pdf_response(runs[layout], f"roster-{layout}.pdf")
 
 
 @blueprint.post("/roster/print-all")
 def roster_print_all() -> tuple[str, int]:
-    """Every print run of a checked roster sent to the printer, one job per layout; each row recorded."""
+    """Every print run of a checked roster sent to the printer, one job per layout; each row recorded.
+    A request with the one-time token of one before (a double click) prints nothing: it shows those jobs."""
     fragment = "roster" if wants_fragment() else None
     if state().config.printer is None:
         abort(404)
     try:
-        runs, wanted = roster_runs()
-        printed = state().desk.print_runs(runs)
-        state().desk.rows_given(wanted, printed)
+        printed = state().once.run(request.form.get("once", ""), csrf_token(), print_roster)
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
     return page(fragment=fragment, roster_printed=printed, oob=fragment is not None)
 
 
-def roster_runs() -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
-    """The print runs of the roster the form names, and its rows; ContentError if it is not held."""
+def print_roster() -> list[Printed]:
+    upload, runs, wanted = roster_runs()
+    printed = state().desk.print_runs(runs)
+    state().desk.rows_given(wanted, printed, by=upload.by)
+    return printed
+
+
+def roster_runs() -> tuple[Upload, dict[str, bytes], list[tuple[Request, int]]]:
+    """The roster the form names, its print runs and its rows; ContentError if it is not held."""
     upload = state().rosters.get(request.form.get("token", ""), csrf_token())
     if upload is None:
         raise ContentError(["Roster: this roster is no longer held here (after 15 minutes); upload it again"])
-    return print_runs(upload, state().spool)
+    return (upload, *print_runs(upload, state().spool))
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
