@@ -21,9 +21,18 @@ from .conftest import CHECKOUT, NAME, Served, serve
 pytest.importorskip("playwright", reason="playwright is not installed (make install)")
 from playwright.sync_api import Page, expect  # noqa: E402
 
-from .test_browser import axe, pdf_text, pick_mg  # noqa: E402
+from .test_browser import AXE_TAGS, pdf_text, pick_mg  # noqa: E402
+from .test_browser import axe as axe_wcag  # noqa: E402
 
 SHOTS = CHECKOUT / "docs" if os.environ.get("IVIG_SCREENSHOT") == "1" else None
+
+
+def axe(page: Page) -> None:
+    """axe-core's WCAG 2.1 A/AA rules (test_browser.axe) and its best practices: no violation."""
+    axe_wcag(page)
+    found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
+                          "resultTypes: ['violations']})", [*AXE_TAGS, "best-practice"])
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in found["violations"]] == []
 
 
 def rows(db: Path) -> list[Entry]:
@@ -75,6 +84,15 @@ def test_a_double_click_on_print_prints_once(page: Page, print_server: PrintServ
         if SHOTS:
             page.set_viewport_size({"width": 1280, "height": 900})
             page.screenshot(path=str(SHOTS / "web-printed-once.png"), full_page=True)
+        page.get_by_role("button", name="Print again, handout 1").click()
+        again = today(page).get_by_role("status")
+        expect(again).to_contain_text("Printed again: IVIg for Myasthenia gravis (MG), letter, 1 copy, on clinic as job")
+        expect(today(page).get_by_role("table")).to_contain_text("2 handouts given today")
+        expect(today(page)).to_contain_text("a reprint of handout 1")
+        assert print_server.jobs_at_cups() == at_cups + 2
+        assert [(e.reprint_of, e.job_id) for e in rows(db)] == [(None, entry.job_id), (1, rows(db)[1].job_id)]
+        expect(again).to_contain_text(f"as job {rows(db)[1].job_id}.")
+        axe(page)
         assert page.problems == []  # type: ignore[attr-defined]
 
 
