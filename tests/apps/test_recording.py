@@ -435,3 +435,22 @@ def test_a_record_db_name_too_long_is_one_line(tmp_path: Path, command: list[str
     db = tmp_path / name
     error = one_error(run("record", *command, "--record-db", db))
     assert error == f"error: {db}: the record cannot be read (File name too long)"
+
+
+def test_the_same_handout_made_again_is_a_reprint_and_record_list_says_so(tmp_path: Path) -> None:
+    """Issue 20: the same one-pager made again for the same patient is recorded as a reprint of the first
+    (the command says so); a voided row and a reprint are marked in `record list` and its JSON."""
+    db = tmp_path / "record.sqlite3"
+    for n in (1, 2):
+        made = run("one-pager", "mg", "--patient-name", NAME, "--date", "1 December 2026", "--record-db", db,
+                   "-o", tmp_path / f"mg-{n}.pdf")
+        assert made.exit_code == 0, made.output
+    assert "recorded as handout 2, a reprint of handout 1 in" in made.stdout
+    Record(db).void(1, "AB")
+    head, *lines = run("record", "list", "--record-db", db).stdout.splitlines()
+    assert head.split()[-1] == "STATUS"
+    assert lines[0].split()[-4:-2] == ["VOID", "(AB"] and lines[1].endswith("reprint of 1")
+    listed = json.loads(run("record", "list", "--json", "--record-db", db).stdout)
+    assert [(r["reprint_of"], r["void_by"]) for r in listed] == [(None, "AB"), (1, None)]
+    assert run("record", "note", "1", "--record-db", db).stdout.startswith("VOID (undone by AB on ")
+    assert run("record", "note", "2", "--record-db", db).stdout.rstrip().endswith(", a reprint of handout 1")
