@@ -168,9 +168,9 @@ def with_copies(data: bytes, copies: int) -> bytes:
 
 @blueprint.post("/download")
 def download_htmx() -> Response | tuple[str, int]:
-    """Download PDF from the page's script (htmx): the PDF is made and recorded now, and the answer
-    sends the browser to fetch it (HX-Redirect: the page stays) and tells the page that "Today's
-    handouts" changed (HX-Trigger); a problem is the form's message."""
+    """Download PDF from the page's script (htmx): the PDF is made and recorded now, and the answer's
+    events (HX-Trigger) send the browser to fetch it (the page stays) and tell the page that "Today's
+    handouts" changed; a problem is the form's message."""
     form = HandoutForm.read(request.form)
     try:
         data, file_name = made_for_download(form)
@@ -180,10 +180,11 @@ def download_htmx() -> Response | tuple[str, int]:
 
 
 def fetch_made(data: bytes, file_name: str) -> Response:
-    """An answer (to htmx) that sends the browser to fetch ``data`` and refreshes "Today's handouts"."""
+    """An answer (to htmx) with two events: "Today's handouts" refreshes, and page.js sends the browser
+    to fetch ``data`` (a download: the page stays as it is)."""
     token = state().made.put(csrf_token(), Made(data, file_name))
-    return Response(status=204, headers={"HX-Redirect": url_for("web.made_pdf", token=token),
-                                         "HX-Trigger": CHANGED})
+    events = {CHANGED: "", "download-ready": {"url": url_for("web.made_pdf", token=token)}}
+    return Response(status=204, headers={"HX-Trigger": json.dumps(events)})
 
 
 CHANGED = "handouts-changed"  # the event "Today's handouts" refreshes on (_today.html)
