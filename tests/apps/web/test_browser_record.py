@@ -119,7 +119,7 @@ def test_today_shows_a_download_at_once(page: Page, served_desk: Served, desk_db
     with page.expect_download():
         page.get_by_role("button", name="Download again, handout 1").click()
     expect(today(page).get_by_role("table")).to_contain_text("3 handouts given today", timeout=5_000)
-    assert [e.reprint_of for e in rows(desk_db)] == [None, 1, 1]
+    assert [(e.reprint_of, e.by) for e in rows(desk_db)] == [(None, "AB"), (1, "AB"), (1, "AB")]  # the form's
     axe(page)
 
     page.get_by_role("button", name="Undo, handout 2").click()

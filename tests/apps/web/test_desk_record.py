@@ -200,9 +200,11 @@ def test_download_again_and_undo(tmp_path: Path) -> None:
     assert 'id="download-again-1"' in today and 'id="undo-1"' in today and 'id="print-again-1"' not in today
     again = page.post("/record/again", {"entry": "1", "how": "download"})
     assert again.status_code == 200 and again.mimetype == "application/pdf"
-    via_htmx = page.post("/record/again", {"entry": "2", "how": "download"}, htmx=True)  # a reprint's row: the first
-    assert page.client.get(fetched(via_htmx)).data == again.data
-    assert [(e.id, e.reprint_of) for e in rows(db)] == [(1, None), (2, 1), (3, 1)]
+    via_htmx = page.post("/record/again", {"entry": "2", "how": "download", "by": "GH"}, htmx=True)  # a reprint's
+    assert page.client.get(fetched(via_htmx)).data == again.data  # row: the first made again
+    assert [(e.id, e.reprint_of, e.by) for e in rows(db)] == [(1, None, "AB"), (2, 1, None), (3, 1, "GH")]
+    bad = page.post("/record/again", {"entry": "1", "how": "download", "by": "G H"}, htmx=True)
+    assert bad.status_code == 422 and "Your initials: give the staff member" in html.unescape(bad.text)
 
     asked = page.post("/record/undo", {"entry": "1", "by": "CD"}, htmx=True)  # first a question
     assert asked.status_code == 200 and "Undo handout 1?" in asked.text and 'value="CD" autofocus' in asked.text

@@ -4,9 +4,9 @@ a handout made for a named patient, and each print, is one row of the record; th
 again (a re-download, "Download again", "Print again", a roster's print run downloaded twice) is a
 reprint of its first row, and "Undo" voids a row (kept, marked with who and when).
 
-To make a row's handout again, the desk holds the request of each first handout it recorded, in
-memory only (the record never keeps what the name was unless the clinic says so), until the server
-stops or the day's limit is reached."""
+To make a row's handout again, the desk holds the request of each first handout it recorded today, in
+memory only (the record never keeps what the name was unless the clinic says so), until the day ends
+(local time), the server stops or HELD is reached."""
 
 from __future__ import annotations
 
@@ -61,6 +61,7 @@ class Desk:
         self.printer = printer
         self.record = Record(record_db)
         self._held: OrderedDict[int, tuple[Request, int]] = OrderedDict()
+        self._day = date.today()  # the day the requests held are from
         self._lock = threading.Lock()
         if printer is not None:
             PrinterSink(printer).check()
@@ -114,6 +115,7 @@ class Desk:
         entry = self.record.get(entry_id)
         first = entry.reprint_of or entry.id
         with self._lock:
+            self._forget_yesterday()
             held = self._held.get(first)
         if held is None or entry.void:
             why = "it was undone" if entry.void else "it was made before the page was last started"
@@ -131,6 +133,7 @@ class Desk:
     def today(self) -> list[Line]:
         """Today's rows, oldest first."""
         with self._lock:
+            self._forget_yesterday()
             held = set(self._held)
         return [Line(e.id, e.when.astimezone().strftime("%H:%M"), e.patient or "", chart_note(e), e.reprint_of,
                      _void(e), not e.void and (e.reprint_of or e.id) in held)
@@ -151,9 +154,17 @@ class Desk:
         if entry.reprint_of is not None:
             return
         with self._lock:
+            self._forget_yesterday()
             self._held[entry.id] = (request, copies)
             while len(self._held) > HELD:
                 self._held.popitem(last=False)
+
+    def _forget_yesterday(self) -> None:
+        """Drop the requests (and the names in them) of an earlier day: "Today's handouts" shows today's
+        rows only (call with the lock held)."""
+        if date.today() != self._day:
+            self._held.clear()
+            self._day = date.today()
 
 
 def _reprint(row: Given, first: int) -> Given:

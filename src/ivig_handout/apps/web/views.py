@@ -252,13 +252,14 @@ def again() -> Response | tuple[str, int]:
     number, how = entry_id(), request.form.get("how")
     desk = state().desk
     try:
+        by = initials(request.form.get("by", "")[:100], field="Your initials")
         wanted, copies, first = desk.again(number)
         result = build(wanted)
         if how == "print" and state().config.printer is not None:
             printed = state().once.run(request.form.get("once", ""), csrf_token(),
-                                       lambda: desk.print(result, copies, None, reprint_of=first))
+                                       lambda: desk.print(result, copies, by, reprint_of=first))
             return today_page(again_printed=printed)
-        desk.downloaded_again(result, copies, first, None)
+        desk.downloaded_again(result, copies, first, by)
     except IvigError as exc:
         return today_page(422, today_errors=str(exc).splitlines())
     data = with_copies(result.data, copies)
