@@ -454,3 +454,20 @@ def test_the_same_handout_made_again_is_a_reprint_and_record_list_says_so(tmp_pa
     assert [(r["reprint_of"], r["void_by"]) for r in listed] == [(None, "AB"), (1, None)]
     assert run("record", "note", "1", "--record-db", db).stdout.startswith("VOID (undone by AB on ")
     assert run("record", "note", "2", "--record-db", db).stdout.rstrip().endswith(", a reprint of handout 1")
+
+
+def test_record_void(tmp_path: Path) -> None:
+    """`record void ID --by AB`: the row stays, marked void with who and when; again: already void."""
+    db = tmp_path / "record.sqlite3"
+    assert run("one-pager", "mg", "--patient-name", NAME, "--record-db", db, "-o", tmp_path / "mg.pdf").exit_code == 0
+    done = run("record", "void", "1", "--by", "AB", "--record-db", db)
+    assert done.exit_code == 0 and done.stdout.startswith("handout 1 is void (undone by AB on ")
+    again = run("record", "void", "1", "--by", "CD", "--record-db", db)
+    assert again.exit_code == 0 and again.stdout.startswith("handout 1 is already void (undone by AB on ")
+    [entry] = Record(db).entries()
+    assert (entry.void_by, entry.document) == ("AB", "mg")
+    assert one_error(run("record", "void", "2", "--by", "AB", "--record-db", db)).startswith(
+        "error: no handout number 2 in the record")
+    assert run("record", "void", "1", "--by", " ", "--record-db", db).exit_code == 2
+    assert run("record", "void", "1", "--record-db", db).exit_code == 2
+    assert one_error(run("record", "void", "1", "--by", "A B", "--record-db", db)).startswith("error: --by: give")

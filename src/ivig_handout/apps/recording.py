@@ -322,3 +322,27 @@ def note(entry_id: int, record_db: Path | None) -> None:
     if not _there(path):
         raise NotFoundError(f"no handout number {entry_id}: there is no record at {path} yet")
     click.echo(chart_note(Record(path, read_only=True).get(entry_id)))
+
+
+@record.command("void")
+@click.argument("entry_id", metavar="ID", type=click.IntRange(1, MAX_ID))
+@click.option("--by", required=True, metavar="INITIALS", help="Your initials: who undoes it.")
+@db_option
+@_friendly
+def void(entry_id: int, by: str, record_db: Path | None) -> None:
+    """Mark handout ID as given by mistake (void): it stays in the record, with who and when."""
+    from ..errors import NotFoundError
+    from ..export.sinks.record import Record, default_path, initials
+
+    who = initials(by)
+    if who is None:
+        raise click.BadParameter("give your initials, such as AB", param_hint="'--by'")
+    path = record_db if record_db is not None else default_path()
+    if not _there(path):
+        raise NotFoundError(f"no handout number {entry_id}: there is no record at {path} yet")
+    record = Record(path)
+    already = record.get(entry_id).void
+    entry = record.void(entry_id, who)
+    when = entry.void_at.astimezone().strftime("%Y-%m-%d %H:%M") if entry.void_at else "-"
+    click.echo(f"handout {entry_id} is{' already' if already else ''} void (undone by {entry.void_by or '-'} on "
+               f"{when}); it stays in the record")
