@@ -71,7 +71,7 @@ def test_a_double_click_on_print_prints_once(page: Page, print_server: PrintServ
         opened(page, served)
         pick_mg(page)
         page.get_by_label("Patient name", exact=True).fill(NAME)
-        at_cups = print_server.jobs_at_cups()
+        at_cups, at_printer = print_server.jobs_at_cups(), print_server.mark("clinic")
         page.get_by_role("button", name="Print on clinic").dblclick()
         status = page.get_by_role("status").filter(has_text="printed on clinic as job clinic-")
         expect(status).to_be_visible()
@@ -79,6 +79,8 @@ def test_a_double_click_on_print_prints_once(page: Page, print_server: PrintServ
         expect(today(page).get_by_role("table")).to_contain_text("1 handout given today")
         [entry] = rows(db)
         assert print_server.jobs_at_cups() == at_cups + 1
+        print_server.job("clinic", at_printer)  # the job reached the printer, and CUPS has nothing more queued
+        assert print_server.mark("clinic") == at_printer + 1  # one job at the printer itself
         expect(status).to_contain_text(f"as job {entry.job_id}.")  # the page shows that one job's number
         axe(page)
         if SHOTS:

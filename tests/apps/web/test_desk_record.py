@@ -122,11 +122,13 @@ def test_a_print_request_sent_twice_prints_once(print_server: PrintServer, tmp_p
     page = open_page(printer="clinic", record_db=db)
     found = re.search(r'name="once" value="([^"]+)"', page.client.get("/").text)
     once = found.group(1) if found else "one-token"  # (a page before tokens had none: the same form twice)
-    at_cups = print_server.jobs_at_cups()
+    at_cups, at_printer = print_server.jobs_at_cups(), print_server.mark("clinic")
     answers = [page.post("/", handout_form(action="print", once=once)) for _ in range(2)]
     jobs = [re.search(r"printed on clinic as job (clinic-\d+)", a.text) for a in answers]
     assert all(jobs) and jobs[0].group(1) == jobs[1].group(1)  # type: ignore[union-attr]
     assert print_server.jobs_at_cups() == at_cups + 1
+    print_server.job("clinic", at_printer)  # at the printer, and nothing more queued at CUPS
+    assert print_server.mark("clinic") == at_printer + 1
     assert [(e.job_id, e.reprint_of) for e in rows(db)] == [(jobs[0].group(1), None)]  # type: ignore[union-attr]
     fresh = token_of(answers[1].text, "once")
     assert fresh != once  # the page's next print is a new request
