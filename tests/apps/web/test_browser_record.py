@@ -132,7 +132,7 @@ def test_today_shows_a_download_at_once(page: Page, served_desk: Served, desk_db
     page.get_by_role("button", name="Undo handout 2").click()
     expect(today(page).get_by_role("status")).to_have_text(
         "Handout 2 is marked as undone. It stays in the record, marked void.")
-    expect(today(page).get_by_role("row").nth(2)).to_contain_text("Undone by AB at")
+    expect(today(page).get_by_role("row").nth(2)).to_contain_text("VOID (undone by AB on ")
     expect(page.get_by_role("button", name="Undo, handout 2")).to_have_count(0)
     assert [(e.id, e.void_by) for e in rows(desk_db)] == [(1, None), (2, "AB"), (3, None)]
     axe(page)

@@ -217,7 +217,8 @@ def test_download_again_and_undo(tmp_path: Path) -> None:
     done = page.post("/record/undo", {"entry": "1", "confirm": "yes", "by": "CD"}, htmx=True)
     assert done.status_code == 200 and "Handout 1 is marked as undone" in done.text
     assert 'id="undo-1"' not in done.text and 'id="download-again-1"' not in done.text
-    assert re.search(r'<tr class="void"><td>1</td>.*?Undone by CD at \d\d:\d\d', done.text, flags=re.S)
+    assert re.search(r'<tr class="void"><td>1</td>.*?<td>VOID \(undone by CD on [-\d]+ \d\d:\d\d; not given\): Gave',
+                     done.text, flags=re.S)
     [void] = [e for e in rows(db) if e.void]
     assert (void.id, void.void_by, len(rows(db))) == (1, "CD", 3)  # kept: nothing deleted
     refused = page.post("/record/again", {"entry": "1", "how": "download"}, htmx=True)
