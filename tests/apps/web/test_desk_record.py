@@ -66,6 +66,7 @@ def test_a_re_download_of_the_same_document_is_a_reprint(tmp_path: Path) -> None
     assert [(e.id, e.reprint_of, e.by) for e in rows(db)] == [(1, None, "AB"), (2, 1, "CD"), (3, None, None)]
     today = html.unescape(page.client.get("/today").text)
     assert "by CD, a reprint of handout 1" in today
+    assert "2 handouts given today, 1 reprint, from the education record" in today  # counted once
 
 
 def test_the_page_s_download_answers_with_the_pdf_s_address_and_an_event(tmp_path: Path) -> None:
@@ -216,6 +217,7 @@ def test_download_again_and_undo(tmp_path: Path) -> None:
     assert nobody.status_code == 422 and "Your initials: type them" in nobody.text and "Undo handout 1?" in nobody.text
     done = page.post("/record/undo", {"entry": "1", "confirm": "yes", "by": "CD"}, htmx=True)
     assert done.status_code == 200 and "Handout 1 is marked as undone" in done.text
+    assert "0 handouts given today, 2 reprints, 1 undone, from the education record" in done.text
     assert 'id="undo-1"' not in done.text and 'id="download-again-1"' not in done.text
     assert re.search(r'<tr class="void"><td>1</td>.*?<td>VOID \(undone by CD on [-\d]+ \d\d:\d\d; not given\): Gave',
                      done.text, flags=re.S)
