@@ -135,8 +135,9 @@ def test_today_shows_a_download_at_once(page: Page, served_desk: Served, desk_db
     expect(initials).to_have_value("AB")  # from the form above
     axe(page)
     page.get_by_role("button", name="Undo handout 2").click()
-    expect(today(page).get_by_role("status")).to_have_text(
-        "Handout 2 is marked as undone. It stays in the record, marked void.")
+    undone = today(page).get_by_role("status")
+    expect(undone).to_have_text("Handout 2 is marked as undone. It stays in the record, marked void.")
+    expect(undone).to_be_focused()  # the button pressed is gone: the focus is on what happened
     expect(today(page).get_by_role("row").nth(2)).to_contain_text("VOID (undone by AB on ")
     counted(page, "1 handout given today, 1 reprint, 1 undone")
     expect(page.get_by_role("button", name="Undo, handout 2")).to_have_count(0)
