@@ -226,6 +226,10 @@ def test_download_again_and_undo(tmp_path: Path) -> None:
     refused = page.post("/record/again", {"entry": "1", "how": "download"}, htmx=True)
     assert refused.status_code == 422 and "it was undone" in refused.text
     assert page.post("/record/undo", {"entry": "x"}).status_code == 404
+    unknown = page.post("/record/undo", {"entry": "99", "confirm": "yes", "by": "CD"}, htmx=True)
+    assert unknown.status_code == 422 and "Handout 99: there is no such handout in the record" in unknown.text
+    assert str(db) not in unknown.text  # the page's words, not the file's path
+    assert "Handout 99: there is no such" in page.post("/record/again", {"entry": "99", "how": "download"}).text
 
     exported = list(csv.DictReader(io.StringIO(page.client.get("/record/today.csv").text)))
     assert [(r["id"], r["reprint_of"], r["void_by"], bool(r["void_at"])) for r in exported] == [

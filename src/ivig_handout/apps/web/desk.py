@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from ...api import Request, Result, build, given
-from ...errors import ContentError
+from ...errors import ContentError, NotFoundError
 from ...export.pdfinfo import page_count
 from ...export.sinks import Artifact
 from ...export.sinks.printer import PrinterSink
@@ -112,7 +112,7 @@ class Desk:
     def again(self, entry_id: int) -> tuple[Request, int, int]:
         """The request and copies of handout ``entry_id`` (or of the first handout it reprints), and
         that first row's id; ContentError when the desk no longer holds it."""
-        entry = self.record.get(entry_id)
+        entry = self._entry(entry_id)
         first = entry.reprint_of or entry.id
         with self._lock:
             self._forget_yesterday()
@@ -128,7 +128,15 @@ class Desk:
 
     def void(self, entry_id: int, by: str | None) -> Entry:
         """Undo handout ``entry_id``: it stays in the record, marked void by ``by``, now."""
+        self._entry(entry_id)
         return self.record.void(entry_id, by)
+
+    def _entry(self, entry_id: int) -> Entry:
+        """The row ``entry_id``; ContentError in the page's words when there is none (not the file's path)."""
+        try:
+            return self.record.get(entry_id)
+        except NotFoundError:
+            raise ContentError([f"Handout {entry_id}: there is no such handout in the record"]) from None
 
     def today(self) -> list[Line]:
         """Today's rows, oldest first."""
