@@ -171,15 +171,19 @@ class BatchRecord:
             own = {(f.get("document"), f.get("layout")): f["sha256"] for f in files}
             return [self._given(doc, layout, int(run["copies"]), own[doc, layout], printer, job)
                     for doc in run["documents"]]
+        from ..export.sinks.record import made_id
+
         named = self._names()
         rows = {row.row: row for row in self.roster.rows}
         own = {(f.get("row"), f.get("layout")): f["sha256"] for f in files if "row" in f}
+        # a row's own file (--files) is its document: the same again is a reprint; a print run's hash is not
         return [self._given(doc, layout, int(copies), own.get((number, layout), run["sha256"]), printer, job,
-                            rows[number].patient.name if named else None)
+                            rows[number].patient.name if named else None,
+                            made_id(own[number, layout], int(copies)) if (number, layout) in own else None)
                 for number, doc, copies in zip(run["rows"], run["documents"], run["copies"], strict=True)]
 
     def _given(self, document: str, layout: str, copies: int, sha256: str, printer: str | None, job: str | None,
-               patient: str | None = None) -> Given:
+               patient: str | None = None, made: str | None = None) -> Given:
         from ..api import about
         from ..export.sinks.record import Given
 
@@ -187,7 +191,7 @@ class BatchRecord:
             self._about[document] = about(document, self.content_dir)
         kind, known = self._about[document]
         return Given(document, kind, layout, copies, sha256, known.edition, known.source_year, printer,
-                     job, self.by, patient or None, known.title)
+                     job, self.by, patient or None, known.title, made)
 
     def _names(self) -> bool:
         """Whether the roster's clinic profile says ``record_names: yes``."""
