@@ -50,6 +50,7 @@ bench: install
 	$(BIN)/python bench/print_run.py
 	$(BIN)/python bench/roster.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/xlsx.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info src/*.egg-info

@@ -28,6 +28,19 @@ class FitError(IvigError):
     """A block that does not fit where it must (a one-pager on one page, a box on a page)."""
 
 
+class TooLongError(FitError):
+    """A document past its layout's page limit: the message, and what it is about (the document, the
+    layout, its page limit, and whether a clinic profile was on it) for callers that word it their own
+    way (the web page)."""
+
+    def __init__(self, message: str, document: str, layout: str, limit: int, profile: bool) -> None:
+        self.document, self.layout, self.limit, self.profile = document, layout, limit, profile
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[TooLongError], tuple[str, str, str, int, bool]]:  # picklable
+        return type(self), (str(self), self.document, self.layout, self.limit, self.profile)
+
+
 class OutputError(IvigError):
     """An output path that cannot be written."""
 

@@ -19,7 +19,7 @@ from ivig_handout.inputs.files import FileRefusedError, load_json, read_regular
 from ivig_handout.inputs.yamlio import MAX_BYTES
 from ivig_handout.resources import default_content_dir
 
-from .common import error_lines, one_error, run_cli, run_many, run_process
+from .common import deadline, error_lines, one_error, run_cli, run_many, run_process
 
 TIMEOUT = 30  # each case takes about a second; a hang, or reading a device to the end, takes forever
 
@@ -239,3 +239,117 @@ def test_a_refusal_survives_a_worker_process() -> None:
     error = FileRefusedError("logo.png", "file not found", "missing")
     back = pickle.loads(pickle.dumps(error))
     assert type(back) is FileRefusedError and back.problems == ["logo.png: file not found"] and back.kind == "missing"
+
+
+# --- every other file the program reads ---------------------------------------------------------------
+
+SAFETY_NET = 600  # seconds: a run ends on its own (tests wait for its exit); only a hang ever meets this
+MEMORY_CAP = 1536 * 1024 * 1024  # bytes of address space: reading a 3 GB file whole fails at once
+
+
+def _capped_cli(*args: str) -> tuple[int, str, str]:
+    """``python -m ivig_handout ARGS`` in a child process with its memory capped (stdin /dev/null)."""
+    import resource
+    import subprocess
+    import sys
+
+    from .common import SRC
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run([sys.executable, "-m", "ivig_handout", *args], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=SAFETY_NET, check=False, preexec_fn=cap)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_passphrase_file_is_a_small_regular_file(tmp_path: Path) -> None:
+    """``serve --passphrase-file``: a sparse 3 GB file (was read whole: unexpected MemoryError), a link
+    to /dev/zero, /dev/zero itself or a FIFO: one error line naming the file, before the server starts."""
+    sparse, zero, fifo = tmp_path / "sparse.txt", tmp_path / "zero.txt", tmp_path / "fifo.txt"
+    sparse.write_bytes(b"correct horse battery\n")
+    os.truncate(sparse, 3 * 1024**3)
+    zero.symlink_to("/dev/zero")
+    os.mkfifo(fifo)
+    cases = [(sparse, f"file is {3 * 1024**3:,} bytes; the limit is 65,536"),
+             (zero, "is not a regular file but a character device"),
+             (Path("/dev/zero"), "is not a regular file but a character device"),
+             (fifo, "is not a regular file but a named pipe (FIFO)")]
+    for path, words in cases:
+        code, out, err = _capped_cli("serve", "--port", "1", "--passphrase-file", str(path))
+        assert one_error(code, err).startswith(f"error: --passphrase-file: {path}: {words}"), err
+        assert "front-desk page is at" not in out
+
+
+def test_stream_regular_yields_bounded_chunks_of_a_regular_file_only(tmp_path: Path) -> None:
+    """The streaming reader (hashing): chunks of at most 1 MB adding up to the file; a FIFO, a device
+    or a file over the limit refused before any chunk; a /proc file past the limit refused as it is read."""
+    from ivig_handout.inputs.files import stream_regular
+
+    data = os.urandom(3 * 1024 * 1024 + 5)
+    (tmp_path / "big").write_bytes(data)
+    chunks = list(stream_regular(tmp_path / "big", len(data)))
+    assert b"".join(chunks) == data and max(map(len, chunks)) <= 1 << 20
+    os.mkfifo(tmp_path / "fifo")
+    for path, kind in ((tmp_path / "fifo", "special"), (Path("/dev/zero"), "special"), (tmp_path / "big", "too-big")):
+        with deadline(10), pytest.raises(FileRefusedError) as info:
+            next(stream_regular(path, len(data) - 1 if kind == "too-big" else len(data)))
+        assert info.value.kind == kind
+    with pytest.raises(FileRefusedError) as info:
+        b"".join(stream_regular("/proc/self/maps", 16))
+    assert info.value.kind == "too-big"
+
+
+def test_hashing_a_folder_never_opens_a_fifo_or_reads_a_device(tmp_path: Path) -> None:
+    """freshness hashes the program's files (and a content pack's, a profile's and its logo) with the
+    bounded reader: a FIFO (was: a blocking open) or a link to /dev/zero (was: read for ever) among them
+    is hashed as not a file; a regular file by its bytes."""
+    import hashlib
+
+    from ivig_handout.batch import freshness
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    os.mkfifo(tmp_path / "b.py")
+    (tmp_path / "c.py").symlink_to("/dev/zero")
+    digest = hashlib.sha256()
+    with deadline(10):
+        freshness._hash_tree(digest, tmp_path, (".py",))
+    plain = hashlib.sha256()
+    plain.update(b"a.py\0x = 1\n\0b.py\0\0missing\0c.py\0\0missing\0")
+    assert digest.hexdigest() == plain.hexdigest()
+    with deadline(10):
+        assert freshness.files_digest([tmp_path / "b.py"]) == freshness.files_digest([tmp_path / "b.py"])
+
+
+def test_a_logo_swapped_for_a_fifo_after_its_check_is_refused_when_drawn(tmp_path: Path) -> None:
+    """The logo is read again when the page is drawn: a FIFO put in its place after the profile was
+    checked is refused at once (was: a blocking open), not read; a regular logo draws as before."""
+    from ivig_handout.render.profile import LogoImage
+
+    logo = tmp_path / "logo.png"
+    shutil.copyfile(Path(__file__).resolve().parents[2] / "examples" / "clinic-logo.png", logo)
+    assert LogoImage(str(logo), (10, 10), (20.0, 20.0), mono=True)._image().getSize()[0] > 0
+    logo.unlink()
+    os.mkfifo(logo)
+    for mono in (False, True):
+        with deadline(10), pytest.raises(FileRefusedError, match="is not a regular file but a named pipe"):
+            LogoImage(str(logo), (10, 10), (20.0, 20.0), mono)._image()
+
+
+def test_printing_reads_the_manifest_as_a_bounded_regular_file(tmp_path: Path) -> None:
+    """After a batch, printing reads its manifest again: a FIFO there (was: a blocking open) or a link to
+    /dev/zero (was: read for ever) gives no files to print; a real manifest its records."""
+    from ivig_handout.apps.printing import manifest_files
+    from ivig_handout.batch.freshness import manifest_bytes
+
+    (tmp_path / "manifest.json").write_bytes(manifest_bytes({"complete": True, "files": [{"file": "a.pdf"}]}))
+    assert manifest_files(tmp_path) == [{"file": "a.pdf"}]
+    (tmp_path / "manifest.json").unlink()
+    os.mkfifo(tmp_path / "manifest.json")
+    with deadline(10):
+        assert manifest_files(tmp_path) == []
+    (tmp_path / "manifest.json").unlink()
+    (tmp_path / "manifest.json").symlink_to("/dev/zero")
+    with deadline(10):
+        assert manifest_files(tmp_path) == []

@@ -110,6 +110,7 @@ def print_runs(outcome: Any, sink: PrinterSink | None, given: BatchRecord | None
     from ..errors import IvigError
     from ..export.pdfinfo import page_count
     from ..export.sinks import Artifact
+    from ..inputs.files import read_regular
 
     files = manifest_files(Path(outcome.out_dir))
     runs = print_run_files(files)
@@ -118,7 +119,7 @@ def print_runs(outcome: Any, sink: PrinterSink | None, given: BatchRecord | None
         return 1
     for run, personal in runs:
         file, layout = run["file"], run["layout"]
-        data = (Path(outcome.out_dir) / file).read_bytes()
+        data = read_regular(Path(outcome.out_dir) / file, int(run["bytes"]))  # as the batch wrote it, no more
         pages = page_count(data)
         try:
             job = sink.send(Artifact(data, "print-run", "print-run", layout, pages, file, personal))
@@ -134,11 +135,9 @@ def print_runs(outcome: Any, sink: PrinterSink | None, given: BatchRecord | None
 
 def manifest_files(out_dir: Path) -> list[dict[str, Any]]:
     """The records of a finished batch's manifest.json: one per file, in its order."""
-    import json
+    from ..batch.freshness import read_manifest
 
-    from ..batch.freshness import MANIFEST
-
-    files: list[dict[str, Any]] = json.loads((out_dir / MANIFEST).read_bytes()).get("files", [])
+    files: list[dict[str, Any]] = (read_manifest(out_dir) or {}).get("files", [])
     return files
 
 

@@ -5,7 +5,6 @@ deletes its upload folder as it stops."""
 from __future__ import annotations
 
 import signal
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,8 +26,9 @@ if TYPE_CHECKING:
               help="Clinic profile printed on every handout.")
 @click.option("--clinics", "clinics_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder of clinic profiles (*.yaml); the page offers them by name.")
-@click.option("--printer", "queue", default=None, metavar="QUEUE",
-              help="CUPS printer queue for the page's Print buttons (see `ivig-handout printers`).")
+@click.option("--printer", "queues", multiple=True, metavar="QUEUE",
+              help="CUPS printer queue for a Print button on the page (see `ivig-handout printers`); repeat it "
+                   "for more printers (the first is the default). One that is stopped or missing is a warning.")
 @click.option("--record-db", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="The education record's file (default: record.sqlite3 in your data folder).")
 @click.option("--passphrase-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 @click.option("--idle-timeout", "idle_minutes", type=click.IntRange(1, 720), default=30, show_default=True,
               metavar="MINUTES", help="With --passphrase-file: sign a browser out after this many minutes unused.")
 @friendly
-def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, queue: str | None,
+def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, queues: tuple[str, ...],
           record_db: Path | None, passphrase_file: Path | None, extra_hosts: tuple[str, ...],
           content_dir: Path | None, idle_minutes: int) -> None:
     """Serve the front-desk web page: find, preview, personalise, download, print and record handouts."""
@@ -55,8 +55,10 @@ def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | No
     clinics = clinic_choices(clinics_dir) if clinics_dir else {clinic_file.stem: clinic_file} if clinic_file else {}
     check_profiles(clinics, content_dir)
     passphrase = Passphrase.from_file(passphrase_file) if passphrase_file else None
-    config = WebConfig(host, port, clinics, content_dir, passphrase, extra_hosts, queue, record_db)
-    run(replace(config, idle_timeout=60.0 * idle_minutes))
+    config = WebConfig(host, port, clinics, content_dir, passphrase, extra_hosts, None, record_db,
+                       idle_timeout=60.0 * idle_minutes, printers=queues)
+    check_printers(queues)
+    run(config)
 
 
 def check_profiles(clinics: dict[str, Path], content_dir: Path | None) -> None:
@@ -67,6 +69,19 @@ def check_profiles(clinics: dict[str, Path], content_dir: Path | None) -> None:
     content(content_dir)
     for path in clinics.values():
         load_clinic(path)
+
+
+def check_printers(queues: tuple[str, ...]) -> None:
+    """Say (on stderr) which printer cannot print now; the page starts anyway (downloads work without
+    one, and the page shows the same warning and looks again when it prints)."""
+    from ..errors import IvigError
+    from ..export.sinks.printer import PrinterSink
+
+    for queue in queues:
+        try:
+            PrinterSink(queue).check()
+        except IvigError as exc:
+            click.echo(f"warning: {exc} (the page says so on its Print button; downloads still work)", err=True)
 
 
 def run(config: WebConfig) -> None:

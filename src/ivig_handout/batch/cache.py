@@ -6,21 +6,29 @@ pack's files, the clinic profile and its logo, the document, kind, layout and gr
 
 A patient's handout is never cached: only requests without a patient, or a template's, have a key
 (names stay off the disk outside the outputs). Each entry is one file written atomically (a private
-temporary file, then a rename): a JSON line (the Result's values and the PDF's sha256, checked on
-every read) and the PDF. A read marks the entry used (its mtime); past the size cap the least
-recently used entries go first."""
+temporary file, then a rename): a JSON line, then the PDF. The line holds the entry's format, its key
+and the request the key hashes (no patient data), the PDF's sha256, and what a rendering knows that
+its PDF does not say (body size, parts left out, notes, slots). An entry proves it answers its key:
+it is read only if it is a regular file within ENTRY_LIMIT, and used only if its format, key, request
+and checksum match, and its PDF opens with the title of the requested document; its page count is the
+PDF's, and its document, kind, layout and file name are the request's. Anything else is a miss: the
+rendering is made again and replaces the entry. A read marks the entry used (its mtime); past the
+size cap the least recently used entries go first."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..inputs.files import FileRefusedError, read_regular
 from .freshness import canonical, clinic_files, content_digest, files_digest, program_digest
 
 if TYPE_CHECKING:
@@ -29,6 +37,17 @@ if TYPE_CHECKING:
 CACHE_ENV = "IVIG_HANDOUT_CACHE_DIR"  # another folder for the cache (tests, a shared clinic machine)
 DEFAULT_CAP = 256 * 1024 * 1024  # bytes: about 3,000 renderings
 SUFFIX = ".render"
+FORMAT = 2  # the entry's layout (1: no format, key or request in its line; such entries are misses)
+ENTRY_LIMIT = 64 * 1024 * 1024  # bytes: a larger entry (a rendering is well under 1 MB) is not one we wrote
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A request as the cache sees it: its key, and the plain data the key hashes (no patient data:
+    only whether the name and the date are slots)."""
+
+    key: str
+    request: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,11 @@ class RenderCache:
 
     def key(self, request: Request) -> str | None:
         """The request's key, or None for a patient's handout (never cached)."""
+        asked = self.ask(request)
+        return asked.key if asked is not None else None
+
+    def ask(self, request: Request) -> Asked | None:
+        """The request's key and what it hashes, or None for a patient's handout (never cached)."""
         from ..inputs.patient import SLOT
         from ..resources import default_content_dir
 
@@ -63,38 +87,38 @@ class RenderCache:
             "document": request.document, "kind": request.kind, "layout": request.layout, "mono": request.mono,
             "slots": None if patient is None else [patient.name == SLOT, patient.date == SLOT],
         }
-        return hashlib.sha256(canonical(parts).encode()).hexdigest()
+        text = canonical(parts)
+        return Asked(hashlib.sha256(text.encode()).hexdigest(), json.loads(text))
 
-    def get(self, key: str) -> tuple[dict[str, Any], bytes] | None:
-        """The entry's values and PDF, or None (missing, or damaged: then it is removed)."""
-        path = self.folder / f"{key}{SUFFIX}"
+    def get(self, asked: Asked) -> tuple[dict[str, Any], bytes] | None:
+        """The entry's values and PDF if it answers ``asked`` (its format, key, request and checksum);
+        else None, and an entry that is there but is not the answer (not a regular file, too large,
+        damaged, of another format or for another request) is removed."""
+        path = self.folder / f"{asked.key}{SUFFIX}"
         try:
-            raw = path.read_bytes()
+            regular = stat.S_ISREG(path.lstat().st_mode)  # a link, FIFO, device or folder was never written here
         except OSError:
             return None
-        head, _, data = raw.partition(b"\n")
-        try:
-            values = json.loads(head)
-            intact = isinstance(values, dict) and values.get("sha256") == hashlib.sha256(data).hexdigest()
-        except ValueError:
-            intact = False
-        if not intact:
-            path.unlink(missing_ok=True)
+        hit = _answer(path, asked) if regular else None
+        if hit is None:
+            _drop(path)
             return None
-        os.utime(path)  # used now: the last to go
-        return values, data
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: the last to go
+        return hit
 
-    def put(self, key: str, values: dict[str, Any], data: bytes) -> None:
-        """Store an entry atomically, then keep the folder under the cap. A cache that cannot be
-        written is no reason to fail a batch: the rendering is returned all the same."""
+    def put(self, asked: Asked, values: dict[str, Any], data: bytes) -> None:
+        """Store an entry atomically (replacing any there), then keep the folder under the cap. A cache
+        that cannot be written is no reason to fail a batch: the rendering is returned all the same."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            head = json.dumps({**values, "sha256": hashlib.sha256(data).hexdigest()}).encode()
+            head = json.dumps({**values, "format": FORMAT, "key": asked.key, "request": asked.request,
+                               "sha256": hashlib.sha256(data).hexdigest()}).encode()
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".part")
             try:
                 with os.fdopen(fd, "wb") as out:
                     out.write(head + b"\n" + data)
-                Path(tmp).replace(self.folder / f"{key}{SUFFIX}")
+                Path(tmp).replace(self.folder / f"{asked.key}{SUFFIX}")
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
@@ -122,55 +146,105 @@ class RenderCache:
 def cached(cache: RenderCache | None, request: Request, render: Callable[[Request], Result]) -> Result:
     """``render(request)`` through ``cache`` (None: no cache): a stored rendering when its key is
     there, else rendered and stored. The content's review note is made anew (it depends on the day)."""
-    key = cache.key(request) if cache is not None else None
-    if cache is None or key is None:
+    asked = cache.ask(request) if cache is not None else None
+    if cache is None or asked is None:
         return render(request)
-    made = _stored(cache, key, request)
+    made = _stored(cache, asked, request)
     if made is not None:
         return made
     result = render(request)
-    cache.put(key, _values(request, result), result.data)
+    cache.put(asked, _values(request, result), result.data)
     return result
 
 
 def lookup(cache: RenderCache | None, request: Request) -> Result | None:
     """The stored rendering of ``request``, or None (no cache, no key, not stored)."""
-    key = cache.key(request) if cache is not None else None
-    return _stored(cache, key, request) if cache is not None and key is not None else None
+    asked = cache.ask(request) if cache is not None else None
+    return _stored(cache, asked, request) if cache is not None and asked is not None else None
 
 
-def _stored(cache: RenderCache, key: str, request: Request) -> Result | None:
-    hit = cache.get(key)
-    return _result(request, *hit) if hit is not None else None
+def _stored(cache: RenderCache, asked: Asked, request: Request) -> Result | None:
+    hit = cache.get(asked)
+    made = _result(request, *hit) if hit is not None else None
+    if hit is not None and made is None:
+        _drop(cache.folder / f"{asked.key}{SUFFIX}")  # not the request's rendering: rendered again
+    return made
+
+
+def _answer(path: Path, asked: Asked) -> tuple[dict[str, Any], bytes] | None:
+    """The values and PDF of the entry file at ``path`` if it answers ``asked``, else None."""
+    try:
+        raw = read_regular(path, ENTRY_LIMIT, expected="a render-cache entry")  # never blocks, never too much
+    except FileRefusedError:
+        return None
+    head, _, data = raw.partition(b"\n")
+    try:
+        values = json.loads(head)
+    except (ValueError, RecursionError):
+        return None
+    if not (isinstance(values, dict) and values.get("format") == FORMAT and values.get("key") == asked.key
+            and values.get("request") == asked.request and values.get("sha256") == hashlib.sha256(data).hexdigest()):
+        return None
+    return values, data
+
+
+def _drop(path: Path) -> None:
+    """Remove an entry that is not the answer to its key (a folder in its place stays: puts then fail)."""
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def _values(request: Request, result: Result) -> dict[str, Any]:
+    """What the PDF does not say: its body size, parts left out, notes (not the review note: it depends
+    on the day), the record's patient (a template's: None or the slot, never a name) and the slots."""
     from ..api import review_notes
     from ..inputs.content import load_handout
 
     reviewed = set(review_notes(load_handout(request.content))) if result.notes else set()
-    return {"pages": result.pages, "layout": result.layout.name, "mono": result.layout.mono, "kind": result.kind,
-            "document": result.document, "file_name": result.file_name, "body": result.body,
-            "left_out": list(result.left_out), "notes": [n for n in result.notes if n not in reviewed],
-            "about": asdict(result.about), "slots": [asdict(s) for s in result.slots]}
+    return {"body": result.body, "left_out": list(result.left_out),
+            "notes": [n for n in result.notes if n not in reviewed], "patient": result.about.patient,
+            "slots": [asdict(s) for s in result.slots]}
 
 
 def _result(request: Request, values: dict[str, Any], data: bytes) -> Result | None:
-    """The Result of a stored entry (None if it does not read as one: it is rendered again)."""
+    """The Result of a stored entry: the document, kind, layout and file name the request resolves to,
+    the PDF's own page count, and the stored values; None (a miss) unless the PDF opens, has the
+    document's title, and the values read as those of a rendering of it."""
     from ..api import Provenance, Result, review_notes
     from ..design.layouts import get_layout
+    from ..errors import IvigError
+    from ..export.pdfinfo import pdf_facts
     from ..inputs.content import load_handout
+    from ..inputs.patient import SLOT
+    from ..plan.kinds import resolve
     from ..render.record import Slot
 
     try:
-        made = Result(data, int(values["pages"]), get_layout(values["layout"], mono=bool(values["mono"])),
-                      str(values["kind"]), str(values["document"]), str(values["file_name"]), float(values["body"]),
-                      tuple(values["left_out"]), tuple(values["notes"]), False, Provenance(**values["about"]),
-                      tuple(Slot(**{**s, "frame": tuple(s["frame"])}) for s in values["slots"]))
+        handout = load_handout(request.content)
+        kind, doc_id = resolve(handout, request.document, request.kind)
+        layout, title = get_layout(request.layout, mono=request.mono), kind.plan(handout, doc_id).title
+    except IvigError:
+        return None  # rendered again, which reports it
+    facts = pdf_facts(data)
+    if facts is None or facts[1] != title or values.get("patient") not in (None, SLOT):
+        return None
+    pages = facts[0]
+    try:
+        slots = tuple(Slot(**{**s, "frame": tuple(s["frame"])}) for s in values["slots"])
+        made = Result(data, pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
+                      float(values["body"]), _texts(values["left_out"]), _texts(values["notes"]),
+                      False, Provenance(title, handout.edition, handout.sheet.source.year, values["patient"]), slots)
     except (KeyError, TypeError, ValueError):
         return None
-    notes = (*review_notes(load_handout(request.content)), *made.notes)
-    return replace(made, notes=tuple(notes))
+    if not all(isinstance(s.page, int) and 0 <= s.page < pages for s in slots):
+        return None
+    return replace(made, notes=(*review_notes(handout), *made.notes))
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("not a list of texts")
+    return tuple(value)
 
 
 def _libraries() -> list[str]:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..inputs.files import FileRefusedError, read_regular
+from ..inputs.files import FileRefusedError, read_regular, stream_regular
 from ..resources import fonts_dir, layouts_file, package_dir
 from ..version import __version__
 
@@ -37,20 +37,24 @@ def _hash_tree(h: Any, folder: Path, suffixes: tuple[str, ...] | None = None) ->
                 continue
             path = Path(root, name)
             h.update(str(path.relative_to(folder)).encode() + b"\0")
-            h.update(path.read_bytes())
-            h.update(b"\0")
+            _hash_file(h, path)
 
 
 def _hash_file(h: Any, path: Path) -> None:
-    """Feed one input file into ``h``: its bytes if it is a regular file within HASH_LIMIT, else what it is
-    (missing or not a file, or too large: its size and time), so the digest changes when the file does."""
+    """Feed one input file into ``h``: its bytes if it is a regular file within HASH_LIMIT (streamed, never
+    held whole), else what it is (missing or not a file, or too large: its size and time), so the digest
+    changes when the file does."""
     try:
-        h.update(read_regular(path, HASH_LIMIT))
+        for chunk in stream_regular(path, HASH_LIMIT):
+            h.update(chunk)
     except FileRefusedError as exc:
-        if exc.kind != "too-big":
+        try:
+            status = Path(path).stat()
+        except OSError:
+            status = None
+        if exc.kind != "too-big" or status is None:
             h.update(b"\0missing\0")
             return
-        status = Path(path).stat()
         h.update(f"\0large {status.st_size} {status.st_mtime_ns}\0".encode())
         return
     h.update(b"\0")
@@ -61,7 +65,7 @@ def program_digest() -> str:
     """The program itself: version, the package's Python source, layouts.yaml and the bundled fonts."""
     h = hashlib.sha256(f"ivig-handout {__version__}\0".encode())
     _hash_tree(h, package_dir(), (".py",))
-    h.update(layouts_file().read_bytes())
+    _hash_file(h, layouts_file())
     _hash_tree(h, fonts_dir())
     return h.hexdigest()
 

@@ -325,7 +325,10 @@ class Batch:
         if self._keep(run):
             self._tick()
             return []
-        data = [m.data if m.data is not None else (self.job.out_dir / m.file).read_bytes() for m in members]
+        from ..inputs.files import read_regular  # a kept file: a regular file of its recorded size, or refused
+
+        data = [m.data if m.data is not None else read_regular(self.job.out_dir / m.file, m.record["bytes"])  # type: ignore[index]
+                for m in members]
 
         def done(made: Made) -> list[Task]:
             self._store(run, made)

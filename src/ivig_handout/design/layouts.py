@@ -92,6 +92,7 @@ class Layout(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = ""
     description: str
+    desk: str = ""  # the description in words for the front-desk page (no point sizes); default: description
     page: tuple[float, float]
     margins: tuple[float, float, float, float]
     body: float = Field(ge=6)
@@ -133,13 +134,15 @@ class Layout(BaseModel):
     def frame_height(self) -> float:
         return self.page[1] - self.margins[0] - self.margins[2]
 
-    def summary(self) -> list[str]:
-        """Two lines for `ivig-handout layouts`: type and paper, then what the layout is for."""
+    def summary(self, desk: bool = False) -> list[str]:
+        """Two lines for `ivig-handout layouts`: type and paper, then what the layout is for (``desk``: in
+        the front-desk page's words)."""
         pages = "page" if self.imposition == "none" else "pages"
         printed = f", printed on {self.sheet}" if self.sheet else ""
         most = self.kind("one_pager").max_pages
         long = f"; one-pagers up to {most} pages" if most > 1 else ""
-        return [f"body {self.body:g} pt, {pages} {self.paper}{printed}", f"{self.description}{long}"]
+        what = (self.desk or self.description) if desk else self.description
+        return [f"body {self.body:g} pt, {pages} {self.paper}{printed}", f"{what}{long}"]
 
     def as_mono(self) -> Layout:
         """The same layout in greyscale (every colour turned to its luminance)."""

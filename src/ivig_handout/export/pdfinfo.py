@@ -17,3 +17,16 @@ def page_count(data: bytes) -> int:
 
     with pikepdf.open(BytesIO(data)) as pdf:
         return len(pdf.pages)
+
+
+def pdf_facts(data: bytes) -> tuple[int, str] | None:
+    """The page count (from the page tree, walked in full) and the /Title of PDF bytes; None when
+    they do not open as a PDF."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(BytesIO(data)) as pdf:
+            title = pdf.docinfo.get("/Title")
+            return len(pdf.pages), str(title) if title is not None else ""
+    except (pikepdf.PdfError, ValueError, TypeError):
+        return None

@@ -4,7 +4,8 @@ A FIFO, a device (``/dev/zero``, ``/dev/urandom``, a terminal), a socket, or a s
 them is refused with one clear line before anything is read: a FIFO never blocks (it is opened
 with O_NONBLOCK, and only after ``stat`` said it is a regular file; ``fstat`` checks the opened file
 again, so a file swapped in between is refused too), and no more than ``limit + 1`` bytes are ever
-read, so a file that grows, or a /proc file whose size says 0, cannot exhaust memory.
+read, so a file that grows, or a /proc file whose size says 0, cannot exhaust memory. read_regular
+returns the bytes; stream_regular yields them in chunks (hashing a large file).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +39,36 @@ class FileRefusedError(ContentError):
 def read_regular(path: Path | str, limit: int, label: str | None = None, expected: str = "a regular file") -> bytes:
     """The bytes of the regular file at ``path`` (symlinks followed), at most ``limit`` of them; else
     FileRefusedError with one line: ``LABEL: is not a regular file (it is a named pipe); expected ...``."""
+    return b"".join(stream_regular(path, limit, label, expected))
+
+
+def stream_regular(path: Path | str, limit: int, label: str | None = None,
+                   expected: str = "a regular file") -> Iterator[bytes]:
+    """The bytes of the regular file at ``path`` in chunks of up to 1 MB, as read_regular checks and
+    bounds them (for hashing a large file without holding it): FileRefusedError before the first chunk
+    for a file that is not a regular file or is over ``limit``, or later if it grows past it."""
     name = label or str(path)
 
     def refuse(kind: str, why: str, size: int = 0) -> FileRefusedError:
         return FileRefusedError(name, why, kind, size)
 
+    fd = _open_regular(path, limit, refuse, expected)
+    try:
+        left = limit
+        while chunk := os.read(fd, min(left + 1, _CHUNK)):  # never more than limit + 1 bytes in all
+            if len(chunk) > left:
+                raise refuse("too-big", f"file is over {limit:,} bytes; the limit is {limit:,}", limit + 1)
+            left -= len(chunk)
+            yield chunk
+    except OSError as exc:
+        raise _os_error(exc, refuse) from None
+    finally:
+        os.close(fd)
+
+
+def _open_regular(path: Path | str, limit: int, refuse: Callable[..., FileRefusedError], expected: str) -> int:
+    """A descriptor of the regular file at ``path`` of at most ``limit`` bytes: checked by ``stat``
+    before it is opened (so a FIFO is never opened) and by ``fstat`` after (a file swapped in between)."""
     def check(mode: int, size: int) -> None:
         if stat.S_ISDIR(mode):
             raise refuse("folder", f"is a folder, expected {expected}")
@@ -54,28 +81,17 @@ def read_regular(path: Path | str, limit: int, label: str | None = None, expecte
         info = Path(path).stat()
         check(info.st_mode, info.st_size)
         fd = os.open(path, _FLAGS)
-    except FileRefusedError:
-        raise
     except OSError as exc:
         raise _os_error(exc, refuse) from None
     try:
         info = os.fstat(fd)
         check(info.st_mode, info.st_size)
-        chunks, left = [], limit + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, _CHUNK))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    except OSError as exc:
-        raise _os_error(exc, refuse) from None
-    finally:
+    except BaseException as exc:
         os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > limit:
-        raise refuse("too-big", f"file is over {limit:,} bytes; the limit is {limit:,}", len(data))
-    return data
+        if isinstance(exc, OSError):
+            raise _os_error(exc, refuse) from None
+        raise
+    return fd
 
 
 def _os_error(exc: OSError, refuse: Any) -> FileRefusedError:

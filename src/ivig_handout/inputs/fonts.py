@@ -7,6 +7,7 @@ import struct
 from functools import cache
 
 from ..resources import fonts_dir
+from .files import read_regular
 
 # Family name -> (regular, bold, italic, bold italic) file names in fonts/.
 FAMILIES: dict[str, tuple[str, str, str, str]] = {
@@ -26,6 +27,7 @@ FAMILIES: dict[str, tuple[str, str, str, str]] = {
 MAIN = "Atkinson"
 FALLBACK = "DejaVu"
 SUFFIXES = ("", "-Bold", "-Italic", "-BoldItalic")
+FONT_LIMIT = 32 * 1024 * 1024  # bytes: the bundled faces are under 1 MB each
 
 
 def face_name(family: str, bold: bool = False, italic: bool = False) -> str:
@@ -42,7 +44,7 @@ def face_file(face: str) -> str:
 @cache
 def coverage(face: str) -> frozenset[int]:
     """Code points the face (a family or face name, e.g. ``DejaVu-Bold``) has a glyph for."""
-    data = (fonts_dir() / face_file(face)).read_bytes()
+    data = read_regular(fonts_dir() / face_file(face), FONT_LIMIT)
     return frozenset(cp for cp, glyph in _cmap(data).items() if glyph)
 
 

@@ -8,16 +8,18 @@ row 1, empty rows count but are skipped). Names and dates are checked like ``--p
 that returns the canonical name or raises an IvigError whose message says what is wrong.
 
 CSV: UTF-8 with or without a byte-order mark; comma or semicolon, whichever the header line has more
-of (outside quotes); quoted fields may hold either and line breaks. XLSX: the first sheet; a date cell
-becomes ``1 December 2026`` (day, English month name, year: the same in every locale); a number cell
-in ``copies`` must be a whole number.
+of (outside quotes); quoted fields may hold either and line breaks. UTF-16 text (with or without a
+byte-order mark) is recognised and refused with how to save it as UTF-8. XLSX (inputs.xlsx, read
+within fixed bounds): the first sheet; a date cell becomes ``1 December 2026`` (day, English month
+name, year: the same in every locale); a number cell in ``copies`` must be a whole number. Rows are
+sparse (cells by 0-based column), so only the cells a file holds are ever looked at.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from difflib import get_close_matches
@@ -27,6 +29,7 @@ from typing import Any
 from ..errors import ContentError, IvigError
 from .files import read_regular
 from .patient import Patient, patient
+from .xlsx import sheet_rows
 
 COLUMNS = ("name", "disorder", "date", "layout", "copies")
 MAX_ROWS = 10_000  # patients in one roster (rows that are not empty)
@@ -36,8 +39,12 @@ MAX_PROBLEMS = 200  # problems listed; the count of the rest follows
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 _XLSX_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls), or an XLSX saved with a password
+_SAVE_UTF8 = ("save the roster as 'CSV UTF-8' (Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'; LibreOffice: "
+              "File > Save As > Text CSV, character set 'Unicode (UTF-8)')")
 
 Resolve = Callable[[str], str]  # a cell's text -> canonical name; raises IvigError (its message is shown)
+Cells = Mapping[int, Any]  # a row's cells that hold something, by 0-based column
 
 
 @dataclass(frozen=True)
@@ -66,11 +73,36 @@ def read_roster(path: Path | str, document: Resolve, layout: Resolve, default_do
     """
     name = label or str(path)
     data = read_regular(path, MAX_BYTES, name, "a roster (CSV or XLSX file)")
-    records = _xlsx_records(data, name) if data.startswith(_XLSX_MAGIC) else _csv_records(data, name)
+    if data.startswith(_OLE_MAGIC):
+        raise ContentError([(f"{name}: is an Excel 97-2003 workbook (.xls) or one saved with a password; save it "
+                            "as an Excel workbook (.xlsx) without a password, or as 'CSV UTF-8'")])
+    records = sheet_rows(data, name) if data.startswith(_XLSX_MAGIC) else _csv_records(data, name)
     return _check(records, name, document, layout, default_document)
 
 
-def _csv_records(data: bytes, name: str) -> Iterator[tuple[int, list[Any]]]:
+def _utf16_order(data: bytes) -> str | None:
+    """``big-endian`` or ``little-endian`` when ``data`` is UTF-16 text, with or without a byte-order
+    mark (without one: a NUL in every other byte, where ASCII characters put them); else None."""
+    if len(data) % 2:
+        return None
+    order = {b"\xfe\xff": "big-endian", b"\xff\xfe": "little-endian"}.get(data[:2])
+    if order is None:
+        head = data[:4096]
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if max(even, odd) * 3 < len(head) // 2:  # under a third of the characters ASCII: not UTF-16 text
+            return None
+        order = "big-endian" if even > odd else "little-endian"
+    try:
+        text = data.decode("utf-16-be" if order == "big-endian" else "utf-16-le")
+    except UnicodeDecodeError:
+        return None
+    return order if "\0" not in text else None
+
+
+def _csv_records(data: bytes, name: str) -> Iterator[tuple[int, Cells]]:
+    order = _utf16_order(data)
+    if order is not None:
+        raise ContentError([f"{name}: is UTF-16 text ({order}), not UTF-8; {_SAVE_UTF8}"])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -84,7 +116,7 @@ def _csv_records(data: bytes, name: str) -> Iterator[tuple[int, list[Any]]]:
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
-            yield number, cells
+            yield number, dict(enumerate(cells))
     except csv.Error as exc:
         raise ContentError([f"{name}:{number + 1}: cannot be read as CSV ({exc})"]) from None
 
@@ -104,31 +136,12 @@ def _outside_quotes(line: str, char: str) -> int:
     return sum(1 for i, part in enumerate(line.split('"')) if i % 2 == 0 for c in part if c == char)
 
 
-def _xlsx_records(data: bytes, name: str) -> Iterator[tuple[int, list[Any]]]:
-    from zipfile import BadZipFile
-
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ContentError([f"{name}: cannot be read as an XLSX workbook ({exc})"]) from None
-    try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
-            return
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
-    finally:
-        book.close()
-
-
-def _check(records: Iterator[tuple[int, list[Any]]], name: str, document: Resolve, layout: Resolve,
+def _check(records: Iterator[tuple[int, Cells]], name: str, document: Resolve, layout: Resolve,
            default_document: str | None) -> tuple[RosterRow, ...]:
     problems: list[str] = []
     rows: list[RosterRow] = []
-    columns: list[str | None] | None = None
-    count = 0
+    columns: dict[int, str] | None = None
+    count = more = 0
     for number, cells in records:
         if columns is None:
             if not _blank(cells):
@@ -143,19 +156,30 @@ def _check(records: Iterator[tuple[int, list[Any]]], name: str, document: Resolv
         row = _row(cells, columns, name, number, document, layout, default_document, problems)
         if row is not None:
             rows.append(row)
+        more += max(0, len(problems) - MAX_PROBLEMS)
+        del problems[MAX_PROBLEMS:]  # only so many are shown: the rest are counted, not kept
     if columns is None:
         raise ContentError([f"{name}: is empty; the first row names the columns ({', '.join(COLUMNS)})"])
     if problems:
-        more = len(problems) - MAX_PROBLEMS
-        shown = problems[:MAX_PROBLEMS] + ([f"{name}: and {more} more problems"] if more > 0 else [])
-        raise ContentError(shown)
+        raise ContentError(_listed(problems, more, name))
     if not rows:
         raise ContentError([f"{name}: has a header row but no patients"])
     return tuple(rows)
 
 
-def _blank(cells: Sequence[Any]) -> bool:
-    return all(_text(c) == "" for c in cells)
+def _listed(problems: list[str], more: int, name: str) -> list[str]:
+    more += max(0, len(problems) - MAX_PROBLEMS)
+    return problems[:MAX_PROBLEMS] + ([f"{name}: and {more} more problems"] if more > 0 else [])
+
+
+def _echo(text: str, limit: int = 40) -> str:
+    """A cell's text in a problem: on one line (line breaks and other spacing made single spaces), and short."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _blank(cells: Cells) -> bool:
+    return all(_text(c) == "" for c in cells.values())
 
 
 def _text(value: Any) -> str:
@@ -172,37 +196,37 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _header(cells: Sequence[Any], name: str, number: int) -> list[str | None]:
+def _header(cells: Cells, name: str, number: int) -> dict[int, str]:
+    """The named columns, by 0-based column."""
     problems: list[str] = []
-    columns: list[str | None] = []
-    for cell in cells:
+    columns: dict[int, str] = {}
+    for i, cell in cells.items():
         key = _text(cell).lstrip("\ufeff").strip().lower()
         if not key:
-            columns.append(None)
             continue
         if key not in COLUMNS:
             close = get_close_matches(key, COLUMNS, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            problems.append(f"{name}:{number}: unknown column '{_text(cell)}': {hint}the columns are "
+            problems.append(f"{name}:{number}: unknown column '{_echo(_text(cell))}': {hint}the columns are "
                             f"{', '.join(COLUMNS)}")
-        elif key in columns:
+        elif key in columns.values():
             problems.append(f"{name}:{number}: column '{key}' appears twice; keep one")
-        columns.append(key)
-    if "name" not in columns and not problems:
+        columns[i] = key
+    if "name" not in columns.values() and not problems:
         problems.append(f"{name}:{number}: no 'name' column; the first row names the columns "
                         f"({', '.join(COLUMNS)}; only name is required)")
     if problems:
-        raise ContentError(problems)
+        raise ContentError(_listed(problems, 0, name))
     return columns
 
 
-def _row(cells: Sequence[Any], columns: Sequence[str | None], name: str, number: int, document: Resolve,
+def _row(cells: Cells, columns: Mapping[int, str], name: str, number: int, document: Resolve,
          layout: Resolve, default_document: str | None, problems: list[str]) -> RosterRow | None:
     at = f"{name}:{number}"
     values: dict[str, Any] = {}
     bad = len(problems)
-    for i, cell in enumerate(cells):
-        column = columns[i] if i < len(columns) else None
+    for i, cell in cells.items():
+        column = columns.get(i)
         if column is None:
             if _text(cell):
                 problems.append(f"{at}: column {i + 1} has a value but no name in the header row; name the "
@@ -253,6 +277,6 @@ def _copies(value: Any, at: str, problems: list[str]) -> int | None:
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         number = int(value.strip())
     if number is None or not 1 <= number <= MAX_COPIES:
-        problems.append(f"{at}: copies: '{_text(value)[:20]}' is not a whole number from 1 to {MAX_COPIES}")
+        problems.append(f"{at}: copies: '{_echo(_text(value), 20)}' is not a whole number from 1 to {MAX_COPIES}")
         return None
     return number

@@ -11,7 +11,7 @@ from reportlab.platypus import Flowable
 
 from ..design.layouts import Layout
 from ..design.theme import Theme, make_theme, with_profile
-from ..errors import FitError
+from ..errors import FitError, TooLongError
 from ..plan.blocks import DocumentPlan, NotesBox
 from ..plan.kinds import Kind
 from ..plan.profile import as_band, droppable, has_profile, kept, variants
@@ -164,12 +164,13 @@ def _too_long(lightest: DocumentPlan, kind: Kind, theme: Theme, plan: DocumentPl
             f"{theme.body_size:g} pt{how_far}")
     more = "or choose a layout that allows more pages (see `ivig-handout layouts`)"
     if not has_profile(plan):
-        return FitError(f"{head}; shorten its text in the content pack, {more}")
+        return TooLongError(f"{head}; shorten its text in the content pack, {more}", plan.doc_id, layout.name,
+                            limit, profile=False)
     parts = [name.removeprefix("the ") for name, _ in droppable(plan)]
     without = f" (even without its {_join(parts)})" if parts else ""
     shorten = [*kept(plan), "the profile's name, address or questions line"]
-    return FitError(f"{head} with the clinic profile{without}; shorten {_join(shorten)}, switch off the "
-                    f"QR code (qr_url), {more}")
+    return TooLongError(f"{head} with the clinic profile{without}; shorten {_join(shorten)}, switch off the "
+                        f"QR code (qr_url), {more}", plan.doc_id, layout.name, limit, profile=True)
 
 
 def _join(parts: list[str]) -> str:

@@ -3,6 +3,7 @@ strip with the clinic's note and a QR code, ruled notes box)."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -13,6 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from ..inputs.files import read_regular
 from ..inputs.patient import SLOT
 from ..inputs.text import normalise
 from ..plan import blocks as p
@@ -62,11 +64,14 @@ class LogoImage(Flowable):
         self.canv.drawImage(self._image(), 0, 0, self.width, self.height, mask="auto")
 
     def _image(self) -> ImageReader:
+        from ..inputs.profile import MAX_LOGO_BYTES  # read as the profile's check read it: a regular file only
+
+        data = io.BytesIO(read_regular(self.path, MAX_LOGO_BYTES, expected="a PNG or JPEG image"))
         if not self.mono:
-            return ImageReader(self.path)
+            return ImageReader(data)
         from PIL import Image
 
-        with Image.open(self.path) as img:
+        with Image.open(data) as img:
             rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return ImageReader(Image.alpha_composite(white, rgba).convert("L"))

@@ -219,7 +219,7 @@ def test_download_again_and_undo(tmp_path: Path) -> None:
     assert done.status_code == 200 and "Handout 1 is marked as undone" in done.text
     assert "0 handouts given today, 2 reprints, 1 undone, from the education record" in done.text
     assert 'id="undo-1"' not in done.text and 'id="download-again-1"' not in done.text
-    assert re.search(r'<tr class="void"><td>1</td>.*?<td>VOID \(undone by CD on [-\d]+ \d\d:\d\d; not given\): Gave',
+    assert re.search(r'<tr class="void"><td data-label="No.">1</td>.*?<td data-label="Chart note">VOID \(undone by CD on [-\d]+ \d\d:\d\d; not given\): Gave',
                      done.text, flags=re.S)
     [void] = [e for e in rows(db) if e.void]
     assert (void.id, void.void_by, len(rows(db))) == (1, "CD", 3)  # kept: nothing deleted

@@ -26,7 +26,7 @@ def text_of(data: bytes) -> str:
 
 
 def messages(body: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r"<li>(.*?)</li>", body, flags=re.S)]
+    return [html.unescape(re.sub(r"<[^>]+>", "", m)) for m in re.findall(r"<li>(.*?)</li>", body, flags=re.S)]
 
 
 def test_page_has_every_label_and_button(page_client: Page) -> None:
@@ -38,7 +38,7 @@ def test_page_has_every_label_and_button(page_client: Page) -> None:
     assert not re.search(r"<button[^>]*>Print", body)  # no printer configured: no Print button
     assert '<select id="clinic"' not in body  # one clinic or none: nothing to choose
     for name, layout in layouts().items():
-        assert f"{name}: {layout.summary()[1]}" in html.unescape(body)
+        assert f"{name}: {layout.summary(desk=True)[1]}" in html.unescape(body)
     assert 'value="Myasthenia gravis (MG)"' in body and "myasthenia" in body
     assert re.search(r'id="date" name="date" type="text" autocomplete="off" value="\d{1,2} [A-Z][a-z]+ \d{4}"', body)
 
@@ -50,7 +50,7 @@ def test_several_clinics_are_offered_by_name(tmp_path: Path) -> None:
 
     page = open_page(clinics=clinic_choices(tmp_path))
     body = page.client.get("/").get_data(as_text=True)
-    assert '<label for="clinic">Clinic</label>' in body and '<option value="south">south</option>' in body
+    assert '<label for="clinic">Clinic</label>' in body and '<option value="south">South Clinic</option>' in body
     made = page.post("/", handout_form(action="download", clinic="south"))
     assert made.status_code == 200 and "South Clinic" in text_of(made.data)
     wrong = page.post("/preview", handout_form(clinic=str(tmp_path / "north.yaml")))  # a path: refused
@@ -94,11 +94,24 @@ def test_download_holds_the_name_and_the_disorder(page_client: Page) -> None:
     assert NAME in text and MG_TEXT in text and "1 December 2026" in text
 
 
-def test_download_copies_each_start_on_a_front_side(page_client: Page) -> None:
+def test_download_copies_of_a_one_page_handout_are_one_page_each(page_client: Page) -> None:
+    """A one-page handout prints one-sided: 3 copies are 3 pages, no blank backs (issue 20, 6)."""
     made = page_client.post("/", handout_form(action="download", copies="3", layout="a4"))
     reader = PdfReader(io.BytesIO(made.data))
-    assert len(reader.pages) == 6  # one page each, then a blank back
-    assert [NAME in (p.extract_text() or "") for p in reader.pages] == [True, False] * 3
+    assert [NAME in (p.extract_text() or "") for p in reader.pages] == [True, True, True]
+
+
+def test_download_copies_of_a_two_sided_handout_each_start_on_a_front_side(page_client: Page) -> None:
+    """The full sheet prints two-sided: each copy starts on a front side (odd page), a blank page after
+    a copy with an odd page count."""
+    one = page_client.post("/", handout_form(action="download", handout="full"))
+    pages = len(PdfReader(io.BytesIO(one.data)).pages)
+    made = page_client.post("/", handout_form(action="download", handout="full", copies="2"))
+    reader = PdfReader(io.BytesIO(made.data))
+    padded = pages + pages % 2
+    assert len(reader.pages) == 2 * padded
+    named = [i for i, p in enumerate(reader.pages) if NAME in (p.extract_text() or "")]
+    assert named[0] == 0 and padded in named and all(i < pages or padded <= i < padded + pages for i in named)
 
 
 def test_handout_found_by_abbreviation_alias_or_id(page_client: Page) -> None:
@@ -116,7 +129,8 @@ def test_handout_found_by_abbreviation_alias_or_id(page_client: Page) -> None:
     ({"copies": "many"}, "Copies: 'many' is not a whole number"),
     ({"copies": "101"}, "Copies: '101' is not a whole number"),
     ({"patient_name": "W" * 61}, "Patient name: is 61 characters long; at most 60 fit, shorten it"),
-    ({"patient_name": "Ann\u0007Lee"}, "Patient name: the character U+0007"),
+    ({"patient_name": "Ann\u0007Lee"}, "Patient name: a hidden character cannot be printed on the handout"),
+    ({"patient_name": "Ann \u4e2d Lee"}, "Patient name: “\u4e2d” cannot be printed on the handout; type it again"),
     ({"date": "x" * 31}, "Date: is 31 characters long"),
 ])
 def test_form_errors_are_messages_on_the_page(page_client: Page, fields: dict[str, str], expected: str) -> None:
@@ -142,7 +156,10 @@ def test_notes_from_the_library_are_shown(tmp_path: Path) -> None:
     page = open_page(content=pack)
     made = page.post("/preview", handout_form(), htmx=True)
     assert made.status_code == 200 and "<h3>Notes</h3>" in made.text
-    assert any(m.startswith("the content was last reviewed on 2020-01-31") for m in messages(made.text))
+    notes = messages(made.text)
+    assert any(m.startswith("The handouts’ text was last checked against current guidance on 31 January 2020. "
+                            "Ask whoever looks after the handouts to check it again.") for m in notes), notes
+    assert not any("ivig-handout" in m or "`" in m for m in notes)  # words for the desk, not the command line
 
 
 # -- rosters -----------------------------------------------------------------------------------------
@@ -161,7 +178,7 @@ def test_roster_rows_then_the_print_run(page_client: Page, tmp_path: Path, monke
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     checked = upload(page_client, ROSTER)
     assert checked.status_code == 200
-    cells = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", checked.text)]
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", checked.text)]
     assert cells == ["2", NAME, "1 December 2026", "Myasthenia gravis (MG)", "letter", "2",
                      "3", "Bob Stone", "", "Chronic inflammatory demyelinating polyneuropathy (CIDP)", "letter", "1"]
     assert ">Download print run</button>" in checked.text
@@ -199,7 +216,7 @@ def test_roster_from_a_spreadsheet(page_client: Page) -> None:
     book.save(out)
     checked = upload(page_client, out.getvalue(), name="day.xlsx")
     assert checked.status_code == 200 and "Multifocal motor neuropathy (MMN)" in checked.text
-    assert "<td>a4</td>" in checked.text
+    assert '<td data-label="Layout">a4</td>' in checked.text
 
 
 @pytest.mark.parametrize(("data", "expected"), [

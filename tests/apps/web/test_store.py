@@ -19,3 +19,24 @@ def test_oldest_go_first_beyond_the_limit() -> None:
     tokens = [store.put("s", n) for n in range(5)]
     assert [store.get(t, "s") for t in tokens] == [None, None, 2, 3, 4]
     assert len(set(tokens)) == 5
+
+
+def test_each_owner_has_a_quota_and_the_busiest_gives_way() -> None:
+    store: Store[int] = Store(limit=6, quota=3)
+    quiet = store.put("quiet", 0)
+    busy = [store.put("busy", n) for n in range(70)]
+    assert store.get(quiet, "quiet") == 0  # 70 values of another owner do not push it out
+    assert [store.get(t, "busy") for t in busy] == [None] * 67 + [67, 68, 69]
+    few = [store.put(f"owner-{n}", n) for n in range(4)]  # the store is full: the busiest owner gives way
+    assert [store.get(t, "busy") for t in busy[-3:]] == [None, None, 69]
+    assert store.get(quiet, "quiet") == 0 and [store.get(t, f"owner-{n}") for n, t in enumerate(few)] == [0, 1, 2, 3]
+
+
+def test_the_clock_is_the_callers() -> None:
+    now = [100.0]
+    store: Store[str] = Store(ttl=300, clock=lambda: now[0])
+    token = store.put("s", "value")
+    now[0] += 299
+    assert store.get(token, "s") == "value"
+    now[0] += 1
+    assert store.get(token, "s") is None

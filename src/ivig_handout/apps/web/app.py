@@ -27,7 +27,7 @@ MAX_BODY = 32 * 1024 * 1024
 class WebConfig:
     """One server's settings: where it listens, the clinic profiles offered (by name; one or none:
     no choice), the content pack, the passphrase (required unless it listens on this computer only),
-    extra names it may be reached under, the printer, the education record, and the seconds without
+    extra names it may be reached under, the printers, the education record, and the seconds without
     a request after which a signed-in session is signed out."""
 
     host: str = "127.0.0.1"
@@ -36,18 +36,23 @@ class WebConfig:
     content: Path | None = None
     passphrase: Passphrase | None = None
     extra_hosts: tuple[str, ...] = ()
-    printer: str | None = None  # a CUPS queue: the page's Print buttons
+    printer: str | None = None  # the first of ``printers`` (a CUPS queue), or None: no printing
     record_db: Path | None = None  # the education record (None: the default, in the user's data folder)
     idle_timeout: float = IDLE
+    printers: tuple[str, ...] = ()  # CUPS queues, a Print button each (``printer`` is made the first)
 
     def __post_init__(self) -> None:
         if not is_local(self.host) and self.passphrase is None:
             raise ContentError([(f"--host {self.host}: the page would be open to the network; give "
                                 "--passphrase-file FILE (or listen on 127.0.0.1 only)")])
+        queues = tuple(dict.fromkeys([*([self.printer] if self.printer is not None else []), *self.printers]))
+        object.__setattr__(self, "printers", queues)
+        object.__setattr__(self, "printer", queues[0] if queues else None)
 
 
 def create_app(config: WebConfig, clock: Callable[[], float] = time.monotonic) -> Flask:
-    """The page's Flask app for ``config``; ``clock`` (seconds) times the signed-in sessions."""
+    """The page's Flask app for ``config``; ``clock`` (seconds) times the signed-in sessions, the
+    sign-in backoff, and how long previews and rosters are held."""
     from .views import State, blueprint
 
     app = Flask(__name__)
@@ -61,7 +66,7 @@ def create_app(config: WebConfig, clock: Callable[[], float] = time.monotonic) -
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.logger.setLevel(logging.WARNING)
-    app.extensions["ivig"] = State(config)
+    app.extensions["ivig"] = State(config, clock)
     install(app, allowed_hosts(config.host, config.port, config.extra_hosts), config.passphrase,
             Sessions(config.idle_timeout, clock))
     app.register_blueprint(blueprint)

@@ -18,10 +18,11 @@ from datetime import date
 from pathlib import Path
 
 from ...api import Request, Result, build, given
+from ...design.layouts import get_layout
 from ...errors import ContentError, NotFoundError
 from ...export.pdfinfo import page_count
 from ...export.sinks import Artifact
-from ...export.sinks.printer import PrinterSink
+from ...export.sinks.printer import ONE_SIDED, PrinterSink, two_sided
 from ...export.sinks.record import Entry, Given, Record, chart_note
 
 HELD = 2000  # first handouts whose request the desk holds, for "Download again" and "Print again"
@@ -55,7 +56,8 @@ class Line:
 
 class Desk:
     """The printer (``printer``: a queue name, or None for no printing) and the record at ``record_db``
-    (None: the default, in the user's data folder), both checked when the server starts."""
+    (None: the default, in the user's data folder); the record is checked when the server starts (a
+    printer's state is the page's warning: see printers.py)."""
 
     def __init__(self, printer: str | None, record_db: Path | None) -> None:
         self.printer = printer
@@ -63,8 +65,6 @@ class Desk:
         self._held: OrderedDict[int, tuple[Request, int]] = OrderedDict()
         self._day = date.today()  # the day the requests held are from
         self._lock = threading.Lock()
-        if printer is not None:
-            PrinterSink(printer).check()
 
     def downloaded(self, result: Result, copies: int, by: str | None, request: Request | None = None) -> Entry | None:
         """Record a download made for a named patient (others are not recorded); the same document
@@ -74,23 +74,25 @@ class Desk:
         return self._add(given(result, copies=copies, by=by), request, copies)
 
     def print(self, result: Result, copies: int, by: str | None, request: Request | None = None,
-              reprint_of: int | None = None) -> Printed:
-        """Print ``result`` and record it."""
-        sink = PrinterSink(self.printer, copies)
+              reprint_of: int | None = None, queue: str | None = None) -> Printed:
+        """Print ``result`` (on ``queue``, default the desk's printer) and record it."""
+        sink = PrinterSink(queue or self.printer, copies)
         job = sink.send(result.artifact())
         row = given(result, copies=copies, printer=sink.queue_used, job_id=job, by=by)
         self._add(row if reprint_of is None else _reprint(row, reprint_of), request, copies)
         what = f"{result.about.title or result.document}, {result.layout.name}, {_copies(copies)}"
-        return Printed(sink.queue_used, job, what, tuple(sink.warnings))
+        return Printed(sink.queue_used, job, what, one_sided(sink, result.layout.name, result.pages))
 
-    def print_runs(self, runs: dict[str, bytes]) -> list[Printed]:
-        """Send each layout's print run of a roster as one job (its rows already recorded by the caller)."""
-        sink, done = PrinterSink(self.printer), []
+    def print_runs(self, runs: dict[str, bytes], queue: str | None = None) -> list[Printed]:
+        """Send each layout's print run of a roster as one job on ``queue`` (default: the desk's printer);
+        its rows are recorded by the caller."""
+        sink, done = PrinterSink(queue or self.printer), []
         for layout, data in runs.items():
             pages = page_count(data)
             file = f"roster-{layout}.pdf"
             job = sink.send(Artifact(data, "print-run", "print-run", layout, pages, file, True))
-            done.append(Printed(sink.queue_used, job, f"{file} ({pages} pages)", tuple(sink.warnings), layout))
+            said = one_sided(sink, layout, pages)
+            done.append(Printed(sink.queue_used, job, f"The {layout} print run ({pages} pages)", said, layout))
         return done
 
     def rows_given(self, wanted: Sequence[tuple[Request, int]], printed: Sequence[Printed] = (),
@@ -184,6 +186,16 @@ def _void(entry: Entry) -> str:
         return ""
     who = f"by {entry.void_by} " if entry.void_by else ""
     return f"{who}at {entry.void_at.astimezone().strftime('%H:%M')}"
+
+
+def one_sided(sink: PrinterSink, layout: str, pages: int) -> tuple[str, ...]:
+    """A two-sided job the printer printed on one side (it cannot print on both): what to tell the desk
+    (the command line's words name a command)."""
+    if sink.options.get("sides") != ONE_SIDED or not two_sided(get_layout(layout), pages):
+        return ()
+    said = (f"The printer {sink.queue_used} prints on one side only, so the {pages} pages came out on {pages} "
+            "sheets. For two-sided copies, print on a printer that prints on both sides.")
+    return (said,)
 
 
 def _copies(n: int) -> str:

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from ...api import Request, content, layouts, patient
-from ...errors import ContentError
+from ...errors import ContentError, UncoveredCharacterError
 from ...export.sinks.record import initials
+from ...inputs.patient import Patient
 from ...inputs.roster import format_date
+from ...inputs.text import check_text
 from ..listing import disorder_rows
 
 FULL = "full"
@@ -55,12 +57,20 @@ def _key(text: str) -> str:
 
 def layout_choices() -> list[tuple[str, str]]:
     """Each layout's name and its one-line description."""
-    return [(name, f"{name}: {layout.summary()[1]}") for name, layout in layouts().items()]
+    return [(name, f"{name}: {layout.summary(desk=True)[1]}") for name, layout in layouts().items()]
 
 
 def today() -> str:
     """Today as handouts print it: ``1 December 2026``."""
     return format_date(date.today())
+
+
+class FormError(ContentError):
+    """The form's problems, each with the id of the field at fault (``fields``, one per problem)."""
+
+    def __init__(self, problems: list[str], fields: list[str]) -> None:
+        super().__init__(problems)
+        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -97,22 +107,43 @@ class HandoutForm:
                    text("clinic", ""), text("by", ""))
 
     def request(self, choices: list[Choice], clinics: Mapping[str, Path], folder: Path | None) -> Order:
-        """The library request, copies and staff initials; ContentError listing every problem at once."""
+        """The library request, copies and staff initials; FormError listing every problem at once, each
+        with the field at fault."""
         problems: list[str] = []
+        fields: list[str] = []
+
+        clinic = self.clinic_path(clinics, problems)
+        fields += ["clinic"] * (len(problems) - len(fields))
         document = find_handout(self.handout, choices, problems)
+        fields += ["handout"] * (len(problems) - len(fields))
         if self.layout not in layouts():
             problems.append(f"Layout: '{self.layout[:40]}' is not one of the layouts offered; choose one")
+        fields += ["layout"] * (len(problems) - len(fields))
         copies = self._copies(problems)
-        clinic = self.clinic_path(clinics, problems)
-        who = None
-        try:
-            who = patient(self.patient_name or None, self.date or None, fields=("Patient name", "Date"))
-        except ContentError as exc:
-            problems += exc.problems
+        fields += ["copies"] * (len(problems) - len(fields))
+        who = self._patient(problems, fields)
         by = self._initials(problems)
+        fields += ["by"] * (len(problems) - len(fields))
         if problems:
-            raise ContentError(problems)
+            raise FormError(problems, fields)
         return Order(Request(document or FULL, self.layout, self.mono, folder, clinic, who), copies, by)
+
+    def _patient(self, problems: list[str], fields: list[str]) -> Patient | None:
+        """The "Prepared for" name and date, each checked on its own so each problem names its field."""
+        found = len(problems)
+        checks = (("patient_name", self.patient_name or None, None), ("date", None, self.date or None))
+        for field_id, name, when in checks:
+            if not printable(name or when or "", FIELD_LABELS[field_id], problems):
+                fields.append(field_id)
+                continue
+            try:
+                patient(name, when, fields=("Patient name", "Date"))
+            except ContentError as exc:
+                problems += exc.problems
+                fields += [field_id] * len(exc.problems)
+        if len(problems) > found:
+            return None
+        return patient(self.patient_name or None, self.date or None, fields=("Patient name", "Date"))
 
     def _initials(self, problems: list[str]) -> str | None:
         try:
@@ -136,6 +167,21 @@ class HandoutForm:
             problems.append("Clinic: choose one of the clinics offered")
             return None
         return clinics[self.clinic]
+
+
+FIELD_LABELS = {"patient_name": "Patient name", "date": "Date"}
+
+
+def printable(text: str, label: str, problems: list[str]) -> bool:
+    """Whether every character of ``text`` can be printed; if not, the problem in the desk's words (the
+    command line names the character's code and the fonts)."""
+    try:
+        check_text(text, label)
+    except UncoveredCharacterError as exc:
+        shown = f"“{exc.char}”" if exc.char.isprintable() and not exc.char.isspace() else "a hidden character"
+        problems.append(f"{label}: {shown} cannot be printed on the handout; type it again without it")
+        return False
+    return True
 
 
 def find_handout(text: str, choices: list[Choice], problems: list[str]) -> str | None:

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 TOKEN_MAX = 64  # characters: a token the page made is 22
+KEY_MAX = 400  # a token with the name of the printer it is for (views.py)
 
 
 class _Slot(Generic[T]):
@@ -43,7 +44,7 @@ class Once(Generic[T]):
     def run(self, token: str, owner: str, work: Callable[[], T]) -> T:
         """``work()``'s answer: done now for a new token (or none), else the answer of the request that
         sent ``token`` first (waiting for it to finish; its error raised again)."""
-        if not token or len(token) > TOKEN_MAX:
+        if not token or len(token) > KEY_MAX:
             return work()
         slot, first = self._claim(token, owner)
         if first:

@@ -13,6 +13,7 @@ import threading
 import pypdfium2
 
 WIDTH = 420  # pixels across a thumbnail: a letter page at about 50 dpi
+SIZES = (WIDTH, 2 * WIDTH, 1275)  # the thumbnail, its 2x image (a 2x screen), the full-size view (150 dpi)
 _LOCK = threading.Lock()
 
 
@@ -21,15 +22,19 @@ class Thumbnails:
 
     def __init__(self, data: bytes, pages: int, width: int = WIDTH) -> None:
         self.data, self.pages, self.width = data, pages, width
-        self._made: dict[int, bytes] = {}
+        self._made: dict[tuple[int, int], bytes] = {}
 
-    def png(self, number: int) -> bytes | None:
-        """Page ``number`` (from 1) as a PNG, or None if there is no such page."""
-        if not 1 <= number <= self.pages:
+    def png(self, number: int, width: int | None = None) -> bytes | None:
+        """Page ``number`` (from 1) as a PNG ``width`` pixels wide (the thumbnail's width, or one of
+        SIZES), or None if there is no such page."""
+        width = width or self.width
+        if not 1 <= number <= self.pages or (width != self.width and width not in SIZES):
             return None
-        if number not in self._made:
-            self._made[number] = render(self.data, number, self.width)
-        return self._made[number]
+        if width == SIZES[-1]:  # the full-size view: asked for now and then, never kept (memory)
+            return render(self.data, number, width)
+        if (number, width) not in self._made:
+            self._made[number, width] = render(self.data, number, width)
+        return self._made[number, width]
 
 
 def render(data: bytes, number: int, width: int = WIDTH) -> bytes:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import socket
 import threading
@@ -56,8 +57,11 @@ class Passphrase:
     @classmethod
     def from_file(cls, path: Path) -> Passphrase:
         """The passphrase in ``path`` (its first line), hashed; ContentError if unreadable or short."""
+        from ...inputs.files import read_regular  # a regular file only, never past 64 KB (one error line)
+
         try:
-            text = path.read_text(encoding="utf-8").splitlines()[0].strip() if path.stat().st_size else ""
+            raw = read_regular(path, 64 * 1024, f"--passphrase-file: {path}", "a text file of the passphrase")
+            text = raw.decode("utf-8").splitlines()[0].strip() if raw else ""
         except (OSError, UnicodeDecodeError, IndexError) as exc:
             raise ContentError([f"--passphrase-file: cannot read {path}: {type(exc).__name__}"]) from None
         if len(text) < MIN_PASSPHRASE:
@@ -76,6 +80,56 @@ def _scrypt(text: str, salt: bytes) -> bytes:
 
 
 _SIGN_IN_LOCK = threading.Lock()  # one passphrase check at a time: guessing stays slow
+FREE_TRIES = 4  # wrong passphrases a client may send before it has to wait
+MAX_WAIT = 300  # seconds: the longest wait (1, 2, 4, ... 256, then 300)
+FORGET_AFTER = 24 * 3600  # seconds after a client's last wrong try that it is forgotten
+MAX_CLIENTS = 10_000  # clients remembered at once (the oldest forgotten first): memory stays bounded
+
+
+class Backoff:
+    """Wrong passphrases by client (its remote address), timed by ``clock``: from the 5th wrong try in
+    a row, a client waits 1, 2, 4, ... seconds (at most MAX_WAIT) before its next try is checked. A
+    right passphrase forgets the client's wrong tries. Nothing sleeps: a try too soon is refused at once."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._wrong: dict[str, tuple[int, float]] = {}  # client -> (wrong tries in a row, when the last was)
+        self._lock = threading.Lock()
+
+    def wait(self, client: str) -> int:
+        """Whole seconds ``client`` must still wait before its next try (0: it may try now)."""
+        now = self.clock()
+        with self._lock:
+            tries, last = self._wrong.get(client, (0, now))
+        left = last + _delay(tries) - now
+        return max(0, math.ceil(left))
+
+    def wrong(self, client: str) -> int:
+        """Count a wrong try by ``client``; the seconds it must now wait (0: none yet)."""
+        now = self.clock()
+        with self._lock:
+            for old in [c for c, (_n, last) in self._wrong.items() if now - last >= FORGET_AFTER]:
+                del self._wrong[old]
+            tries = self._wrong.pop(client, (0, now))[0] + 1
+            self._wrong[client] = (tries, now)  # the most recent last: the oldest are forgotten first
+            while len(self._wrong) > MAX_CLIENTS:
+                del self._wrong[next(iter(self._wrong))]
+        return math.ceil(_delay(tries))
+
+    def right(self, client: str) -> None:
+        """``client`` gave the passphrase: its wrong tries are forgotten."""
+        with self._lock:
+            self._wrong.pop(client, None)
+
+
+def _delay(tries: int) -> float:
+    """The wait after ``tries`` wrong tries in a row."""
+    return 0.0 if tries <= FREE_TRIES else float(min(2 ** (tries - FREE_TRIES - 1), MAX_WAIT))
+
+
+def backoff() -> Backoff:
+    found: Backoff = current_app.extensions["ivig_backoff"]
+    return found
 
 
 class Sessions:
@@ -124,16 +178,34 @@ def sessions() -> Sessions:
     return found
 
 
-def sign_in(passphrase: Passphrase, text: str) -> bool:
-    """Check ``text``; on success start a fresh signed-in session (a new id and CSRF token)."""
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in try: whether it signed in, whether the passphrase was checked at all (not when the
+    client sent it before its wait was over), and the seconds the client must wait now (0: none)."""
+
+    ok: bool
+    checked: bool = True
+    wait: int = 0
+
+
+def sign_in(passphrase: Passphrase, text: str, client: str = "") -> Attempt:
+    """Check ``text`` from ``client`` (its address) unless it must wait (Backoff); on success start a
+    fresh signed-in session (a new id and CSRF token)."""
+    tries = backoff()
+    if wait := tries.wait(client):  # at once: a client that must wait does not queue for the lock
+        return Attempt(ok=False, checked=False, wait=wait)
     with _SIGN_IN_LOCK:
+        if wait := tries.wait(client):  # its other tries sent at the same time were checked first
+            return Attempt(ok=False, checked=False, wait=wait)
         ok = passphrase.matches(text)
-    if ok:
-        sessions().end(session.get("sid"))
-        session.clear()
-        session["sid"] = sessions().start()
-        csrf_token()
-    return ok
+        if not ok:
+            return Attempt(ok=False, wait=tries.wrong(client))
+        tries.right(client)
+    sessions().end(session.get("sid"))
+    session.clear()
+    session["sid"] = sessions().start()
+    csrf_token()
+    return Attempt(ok=True)
 
 
 def sign_out() -> None:
@@ -190,6 +262,7 @@ def csrf_token() -> str:
 def install(app: Flask, hosts: frozenset[str], passphrase: Passphrase | None, sessions: Sessions) -> None:
     """Check every request (Host, sign-in, size, CSRF) and add the security headers to every answer."""
     app.extensions["ivig_sessions"] = sessions
+    app.extensions["ivig_backoff"] = Backoff(sessions.clock)
 
     @app.before_request
     def _check() -> Response | None:

@@ -5,6 +5,8 @@ part that changed. Every problem the user can fix is a message on the page (422)
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -12,22 +14,27 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ...api import Request, build
+from ...api import Request, Result, build, content
 from ...batch.roster import Roster
 from ...errors import ContentError, IvigError
+from ...export.sinks.printer import sheets, two_sided
 from ...export.sinks.record import as_csv, as_fhir, initials
+from ...inputs.profile import load_clinic
 from .app import MAX_UPLOAD, WebConfig
 from .desk import Desk, Printed
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
-from .once import Once
-from .previews import Thumbnails
+from .once import TOKEN_MAX, Once
+from .previews import SIZES, Thumbnails
+from .printers import Printers
+from .problems import left_out_notes, problems_of, review_note
 from .rosters import Upload, check, in_run, print_runs
-from .security import csrf_token, sign_in, sign_out, signed_in
+from .security import Attempt, csrf_token, sign_in, sign_out, signed_in
 from .spool import Spool
 from .store import Store
 
 blueprint = Blueprint("web", __name__)
 PDF = "application/pdf"
+PREVIEW_TTL = 300.0  # seconds a preview is held (the README promises 5 minutes)
 
 
 @dataclass
@@ -36,20 +43,32 @@ class State:
     rosters of the last few minutes, and the folder an upload is read in."""
 
     config: WebConfig
+    clock: Callable[[], float] = time.monotonic  # seconds: how long previews and rosters are held
     choices: list[Choice] = field(init=False)
     layouts: list[tuple[str, str]] = field(init=False)
     desk: Desk = field(init=False)
-    previews: Store[Thumbnails] = field(default_factory=lambda: Store(ttl=300))
-    rosters: Store[Upload] = field(default_factory=lambda: Store(ttl=900, limit=16))
+    clinic_names: dict[str, str] = field(init=False)  # each clinic's name, from its profile
+    reviewed: date = field(init=False)  # when the content was last reviewed
+    printers: Printers = field(init=False)
+    previews: Store[Thumbnails] = field(init=False)
+    rosters: Store[Upload] = field(init=False)
     spool: Spool = field(init=False)
     made: Store[Made] = field(default_factory=lambda: Store(ttl=300, limit=16))  # downloads the page asked for
     once: Once[Any] = field(default_factory=Once)  # print requests seen, by one-time token
 
     def __post_init__(self) -> None:
+        # Per browser session: 16 previews (5 minutes each), 4 rosters (15 minutes); in all at most
+        # 128 previews (about 600 KB each at worst, a large-print full sheet with every page drawn)
+        # and 16 rosters (2 MB each at most).
+        self.previews = Store(ttl=PREVIEW_TTL, limit=128, quota=16, clock=self.clock)
+        self.rosters = Store(ttl=900, limit=16, quota=4, clock=self.clock)
         self.choices = handout_choices(self.config.content)
         self.layouts = layout_choices()
         self.desk = Desk(self.config.printer, self.config.record_db)
+        self.printers = Printers(self.config.printers, self.clock)  # stopped or missing: a warning only
         self.spool = Spool()  # deletes what servers that are gone left
+        self.clinic_names = {key: load_clinic(path).profile.name or key for key, path in self.config.clinics.items()}
+        self.reviewed = content(self.config.content).sheet.meta.review_date
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,7 @@ class Preview:
     pages: int
     label: str
     notes: tuple[str, ...]
+    paper: str = ""  # the copies and the sheets they take
 
 
 @dataclass(frozen=True)
@@ -92,8 +112,10 @@ def page(status: int = 200, **parts: Any) -> tuple[str, int]:
     if not parts.get("fragment") or parts.get("oob") or parts["fragment"] == "today":
         parts.setdefault("today", st.desk.today())
     parts.setdefault("once", Once.token())  # a print request's one-time token (once.py)
+    parts.setdefault("printers", st.printers.states(refresh=not parts.get("fragment")))
+    parts.setdefault("problems", [])
     html = render_template(template, choices=st.choices, layouts=st.layouts, clinics=list(st.config.clinics),
-                           printer=st.config.printer, csrf=csrf_token(), **parts)
+                           clinic_names=st.clinic_names, printer=st.config.printer, csrf=csrf_token(), **parts)
     return html, status
 
 
@@ -119,19 +141,48 @@ def submit() -> Response | tuple[str, int]:
 
 
 @blueprint.post("/preview")
-def preview() -> tuple[str, int]:
+def preview() -> Response | tuple[str, int]:
     return preview_page(HandoutForm.read(request.form), fragment="preview" if wants_fragment() else None)
 
 
-def preview_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
+def preview_page(form: HandoutForm, fragment: str | None) -> Response | tuple[str, int]:
     try:
-        result = build(order(form).request)
+        wanted = order(form)
+        result = build(wanted.request)
     except IvigError as exc:
-        return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
+        return form_failed(form, exc, fragment)
     token = state().previews.put(csrf_token(), Thumbnails(result.data, result.pages))
     label = next((c.label for c in state().choices if c.id == result.document), result.document)
-    shown = Preview(token, result.pages, label, result.notes)
+    shown = Preview(token, result.pages, label, staff_notes(result), paper(result, wanted.copies))
     return page(form=form, fragment=fragment, preview=shown)
+
+
+def form_failed(form: HandoutForm, exc: IvigError, fragment: str | None) -> Response | tuple[str, int]:
+    """The form again with its problems: the error summary at its top (it takes the focus) and each
+    field's own message. htmx swaps the whole form in (the page's own answer, the form picked out)."""
+    html, status = page(422, form=form, problems=problems_of(exc))
+    if fragment is None:
+        return html, status
+    answer = Response(html, status=status)
+    answer.headers.update({"HX-Retarget": "#make", "HX-Reswap": "outerHTML", "HX-Reselect": "#make"})
+    return answer
+
+
+def staff_notes(result: Result) -> tuple[str, ...]:
+    """The notes of a made handout in the desk's words (the library's are for the command line)."""
+    return (*review_note(state().reviewed), *left_out_notes(result.left_out, result.layout.name))
+
+
+def paper(result: Result, copies: int) -> str:
+    """How many copies, and the sheets of paper they take: "3 copies, 3 sheets"; "2 copies of 4 pages,
+    two-sided: 4 sheets"."""
+    many = f"{copies} cop{'y' if copies == 1 else 'ies'}"
+    count = sheets(result.layout, result.pages, copies)
+    sheet_words = f"{count} sheet{'s' if count != 1 else ''}"
+    if result.pages == 1:
+        return f"{many}, {sheet_words}"
+    sides = "two-sided" if two_sided(result.layout, result.pages) else "one-sided"
+    return f"{many} of {result.pages} pages, {sides}: {sheet_words}"
 
 
 def order(form: HandoutForm) -> Order:
@@ -146,7 +197,7 @@ def download(form: HandoutForm) -> Response | tuple[str, int]:
     try:
         data, file_name = made_for_download(form)
     except IvigError as exc:
-        return page(422, form=form, errors=str(exc).splitlines())
+        return form_failed(form, exc, None)
     return pdf_response(data, file_name)
 
 
@@ -155,14 +206,16 @@ def made_for_download(form: HandoutForm) -> tuple[bytes, str]:
     wanted = order(form)
     result = build(wanted.request)
     state().desk.downloaded(result, wanted.copies, wanted.by, wanted.request)
-    return with_copies(result.data, wanted.copies), result.file_name
+    return with_copies(result, result.data, wanted.copies), result.file_name
 
 
-def with_copies(data: bytes, copies: int) -> bytes:
+def with_copies(result: Result, data: bytes, copies: int) -> bytes:
+    """``copies`` of ``data`` in one PDF; each copy starts on a front side only when the handout prints
+    two-sided."""
     if copies > 1:
         from ...export.impose import combine
 
-        data = combine([data] * copies, pad_to_even=True)[0]
+        data = combine([data] * copies, pad_to_even=two_sided(result.layout, result.pages))[0]
     return data
 
 
@@ -170,12 +223,12 @@ def with_copies(data: bytes, copies: int) -> bytes:
 def download_htmx() -> Response | tuple[str, int]:
     """Download PDF from the page's script (htmx): the PDF is made and recorded now, and the answer's
     events (HX-Trigger) send the browser to fetch it (the page stays) and tell the page that "Today's
-    handouts" changed; a problem is the form's message."""
+    handouts" changed; a problem is the form's message (the error summary)."""
     form = HandoutForm.read(request.form)
     try:
         data, file_name = made_for_download(form)
     except IvigError as exc:
-        return page(422, form=form, fragment="preview", errors=str(exc).splitlines())
+        return form_failed(form, exc, "preview")
     return fetch_made(data, file_name)
 
 
@@ -204,25 +257,48 @@ def pdf_response(data: bytes, file_name: str) -> Response:
 
 
 @blueprint.post("/print")
-def print_handout() -> tuple[str, int]:
+def print_handout() -> Response | tuple[str, int]:
     return print_page(HandoutForm.read(request.form), fragment="preview" if wants_fragment() else None)
 
 
-def print_page(form: HandoutForm, fragment: str | None) -> tuple[str, int]:
-    """Print the handout on the server's printer and record it; what was sent, or what went wrong. A
-    request with the one-time token of one before (a double click) prints nothing: it shows that job."""
-    if state().config.printer is None:
-        abort(404)
+def print_page(form: HandoutForm, fragment: str | None) -> Response | tuple[str, int]:
+    """Print the handout on the printer the form names and record it; what was sent, or what went wrong.
+    A request with the one-time token of one before (a double click) prints nothing: it shows that job."""
+    queue = chosen_printer()
+    shown = fragment is not None  # the printers' warning and buttons are updated in place too
     try:
-        printed = state().once.run(request.form.get("once", ""), csrf_token(), lambda: print_form(form))
+        wanted = order(form)
+        result = build(wanted.request)
     except IvigError as exc:
-        return page(422, form=form, fragment=fragment, errors=str(exc).splitlines())
-    return page(form=form, fragment=fragment, printed=[printed], oob=fragment is not None)
+        return form_failed(form, exc, fragment)
+    try:
+        printed = state().once.run(once_key(queue), csrf_token(),
+                                   lambda: state().desk.print(result, wanted.copies, wanted.by, wanted.request,
+                                                              queue=queue))
+    except IvigError:
+        return page(422, form=form, fragment=fragment, errors=state().printers.failed(queue),
+                    printers_oob=shown)
+    state().printers.printed(queue)
+    return page(form=form, fragment=fragment, printed=[printed], paper_used=paper(result, wanted.copies), oob=shown,
+                printers_oob=shown)
 
 
-def print_form(form: HandoutForm) -> Printed:
-    wanted = order(form)
-    return state().desk.print(build(wanted.request), wanted.copies, wanted.by, wanted.request)
+def once_key(queue: str) -> str:
+    """The form's one-time token for a print on ``queue`` (a double click on one printer's button prints
+    once; the same form sent to another printer prints there); none when the form has none."""
+    token = request.form.get("once", "")
+    return f"{token}@{queue}" if token and len(token) <= TOKEN_MAX else ""
+
+
+def chosen_printer() -> str:
+    """The printer the form names (the Print button pressed), else the first; 404 without printers."""
+    names = state().config.printers
+    if not names:
+        abort(404)
+    wanted = request.form.get("printer") or names[0]
+    if wanted not in names:
+        abort(400, "That printer is not one of this page’s printers; reload the page and try again.")
+    return wanted
 
 
 @blueprint.get("/today")
@@ -262,7 +338,7 @@ def again() -> Response | tuple[str, int]:
         desk.downloaded_again(result, copies, first, by)
     except IvigError as exc:
         return today_page(422, today_errors=str(exc).splitlines())
-    data = with_copies(result.data, copies)
+    data = with_copies(result, result.data, copies)
     return fetch_made(data, result.file_name) if wants_fragment() else pdf_response(data, result.file_name)
 
 
@@ -307,8 +383,24 @@ def attachment(data: bytes, mimetype: str, file_name: str) -> Response:
 
 @blueprint.get("/preview/<token>/<int:number>.png")
 def preview_image(token: str, number: int) -> Response:
+    return preview_png(token, number, SIZES[0])
+
+
+@blueprint.get("/preview/<token>/<int:number>@2x.png")
+def preview_image_2x(token: str, number: int) -> Response:
+    """The thumbnail for a 2x screen (srcset)."""
+    return preview_png(token, number, SIZES[1])
+
+
+@blueprint.get("/preview/<token>/<int:number>-full.png")
+def preview_large(token: str, number: int) -> Response:
+    """The page full size (each thumbnail links here)."""
+    return preview_png(token, number, SIZES[2])
+
+
+def preview_png(token: str, number: int, width: int) -> Response:
     thumbnails = state().previews.get(token, csrf_token())
-    png = thumbnails.png(number) if thumbnails is not None else None
+    png = thumbnails.png(number, width) if thumbnails is not None else None
     if png is None:
         abort(404)
     return Response(png, mimetype="image/png")
@@ -375,18 +467,32 @@ def roster_print_all() -> tuple[str, int]:
     """Every print run of a checked roster sent to the printer, one job per layout; each row recorded.
     A request with the one-time token of one before (a double click) prints nothing: it shows those jobs."""
     fragment = "roster" if wants_fragment() else None
-    if state().config.printer is None:
-        abort(404)
+    queue = chosen_printer()
     try:
-        printed = state().once.run(request.form.get("once", ""), csrf_token(), print_roster)
+        upload, runs, wanted = roster_runs()
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
-    return page(fragment=fragment, roster_printed=printed, oob=fragment is not None)
+    try:
+        printed = state().once.run(once_key(queue), csrf_token(),
+                                   lambda: print_roster(upload, runs, wanted, queue))
+    except IvigError:
+        return page(422, fragment=fragment, printer_errors=state().printers.failed(queue), roster=roster_again(),
+                    printers_oob=fragment is not None)
+    state().printers.printed(queue)
+    return page(fragment=fragment, roster_printed=printed, oob=fragment is not None, printers_oob=fragment is not None)
 
 
-def print_roster() -> list[Printed]:
-    upload, runs, wanted = roster_runs()
-    printed = state().desk.print_runs(runs)
+def roster_again() -> RosterView | None:
+    """The roster the form names, shown again (after a printer problem: the file was fine)."""
+    token = request.form.get("token", "")
+    upload = state().rosters.get(token, csrf_token())
+    return roster_view(token, check(upload, state().spool), state().choices) if upload is not None else None
+
+
+def print_roster(upload: Upload, runs: dict[str, bytes], wanted: list[tuple[Request, int]],
+                 queue: str) -> list[Printed]:
+    """Each print run sent to ``queue``, and the roster's rows recorded with the jobs."""
+    printed = state().desk.print_runs(runs, queue)
     state().desk.rows_given(wanted, printed, by=upload.by)
     return printed
 
@@ -405,12 +511,28 @@ def login() -> Response | tuple[str, int]:
     if passphrase is None:
         return redirect(url_for("web.index"))  # type: ignore[return-value]
     if request.method == "POST":
-        if sign_in(passphrase, request.form.get("passphrase", "")[:1000]):
+        tried = sign_in(passphrase, request.form.get("passphrase", "")[:1000], request.remote_addr or "")
+        if tried.ok:
             return redirect(url_for("web.index"))  # type: ignore[return-value]
-        html = render_template("login.html", csrf=csrf_token(), error="That is not the clinic's passphrase.")
-        return html, 401
+        return sign_in_refused(tried)
     notice = "You have signed out." if session.pop("signed_out", False) else None
     return render_template("login.html", csrf=csrf_token(), error=None, notice=notice), 200
+
+
+def sign_in_refused(tried: Attempt) -> Response:
+    """The sign-in form again: a wrong passphrase (401), or a try sent before the wait was over (429,
+    not checked), each with the wait still to come."""
+    wait = f"Wait {tried.wait} second{'s' if tried.wait != 1 else ''}"
+    if not tried.checked:
+        error = f"Too many wrong tries. {wait}, then try again."
+    else:
+        error = "That is not the clinic’s passphrase." + (f" Too many wrong tries. {wait} before the next try."
+                                                          if tried.wait else "")
+    answer = Response(render_template("login.html", csrf=csrf_token(), error=error),
+                      status=401 if tried.checked else 429)
+    if tried.wait:
+        answer.headers["Retry-After"] = str(tried.wait)
+    return answer
 
 
 @blueprint.post("/logout")
@@ -470,6 +592,5 @@ def unexpected(exc: Exception) -> tuple[str, int]:
 MESSAGES = {
     404: "There is nothing at this address (a preview is kept for 5 minutes: preview again).",
     405: "This address does not take that kind of request; go back to the page.",
-    413: "That file is too big: a roster can be up to 2 MB here (split a bigger one, or use "
-         "`ivig-handout batch --roster`).",
+    413: "That file is too big: a roster can be up to 2 MB here. Save only today's rows and try again.",
 }

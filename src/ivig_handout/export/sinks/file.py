@@ -333,9 +333,11 @@ def _alive(pid: int) -> bool:
 
 def _zombie(pid: int) -> bool:
     """A process that has exited but was not yet reaped by its parent (Linux /proc; elsewhere: no)."""
+    from ...inputs.files import FileRefusedError, read_regular
+
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
+        stat = read_regular(f"/proc/{pid}/stat", 4096).decode("ascii", errors="replace")
+    except FileRefusedError:
         return False
     return stat.rpartition(")")[2].split()[:1] == ["Z"]
 

@@ -134,6 +134,18 @@ def _sides(layout: Layout, pages: int) -> str:
     return LONG_EDGE if layout.imposition == "none" else SHORT_EDGE
 
 
+def two_sided(layout: Layout, pages: int) -> bool:
+    """Whether a document of ``pages`` sheet sides in ``layout`` prints on both sides of the paper (a
+    single side prints one-sided; more, or booklet and 2-up sheets of more than one side, two-sided)."""
+    return _sides(layout, pages) != ONE_SIDED
+
+
+def sheets(layout: Layout, pages: int, copies: int = 1) -> int:
+    """The sheets of paper ``copies`` copies of a document of ``pages`` sheet sides take (each copy
+    starts on a sheet of its own)."""
+    return copies * ((pages + 1) // 2 if two_sided(layout, pages) else pages)
+
+
 def _by_hand(queue: str, artifact: Artifact) -> str:
     """What to do when a two-sided job came out one-sided, for the one who takes it from the tray."""
     edge = "short" if _sides(get_layout(artifact.layout), artifact.pages) == SHORT_EDGE else "long"

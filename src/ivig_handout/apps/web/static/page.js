@@ -94,6 +94,60 @@
   }
 
   document.querySelectorAll("input[list][name=handout]").forEach(enhance);
+
+  // The error summary (GOV.UK pattern): it has the focus when it appears (the page's own, or the form
+  // htmx swapped in), and each of its links puts the focus in the field at fault, its label in view.
+  function focusSummary(root) {
+    var summary = root.querySelector("#error-summary");
+    if (summary) { summary.focus(); }
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#error-summary a[href^='#']");
+    if (!link) { return; }
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) { return; }
+    event.preventDefault();
+    var label = document.querySelector("label[for='" + field.id + "']");
+    (label || field).scrollIntoView({ block: "start" });
+    field.focus({ preventScroll: true });
+  });
+
+  // A form with problems swapped in (htmx): the handout field is a combobox again, a preview of an
+  // earlier form is gone, and the summary takes the focus. A preview or print that worked clears the
+  // form's problems.
+  function clearProblems() {
+    document.querySelectorAll("#error-summary, #handout-form .error-message").forEach(function (node) {
+      node.remove();
+    });
+    document.querySelectorAll("#handout-form [aria-invalid]").forEach(function (control) {
+      var ids = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== control.id + "-error";
+      });
+      control.removeAttribute("aria-invalid");
+      if (ids.length) { control.setAttribute("aria-describedby", ids.join(" ")); }
+      else { control.removeAttribute("aria-describedby"); }
+    });
+    document.querySelectorAll("#handout-form .field-error").forEach(function (field) {
+      field.classList.remove("field-error");
+    });
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail.xhr;
+    var target = xhr && xhr.getResponseHeader("HX-Retarget") === "#make" ? document.getElementById("make")
+      : event.detail.target;
+    if (target && target.id === "make") {
+      target.querySelectorAll("input[list][name=handout]").forEach(enhance);
+      var area = document.getElementById("preview-area");
+      if (area && target.querySelector("#error-summary")) { area.textContent = ""; }
+      focusSummary(target);
+    } else if (target && target.id === "preview-area" && xhr && xhr.status < 300) {
+      clearProblems();
+    }
+  });
+
+  focusSummary(document);
 }());
 
 // A download the page asked for (views.py, fetch_made): the answer's "download-ready" event names the
