@@ -15,7 +15,7 @@ from .design.layouts import Layout, get_layout
 from .export.impose import impose_for
 from .export.pdfinfo import page_count
 from .export.sinks import Artifact
-from .export.sinks.record import Given
+from .export.sinks.record import Given, made_id
 from .export.stamp import Prepared
 from .inputs.content import load_handout
 from .inputs.model import Handout
@@ -87,8 +87,9 @@ def given(result: Result, *, copies: int = 1, printer: str | None = None, job_id
     """The education record's row for ``result`` handed out (``copies``, printed on ``printer`` as
     ``job_id``, by the staff member with initials ``by``)."""
     about = result.about
-    return Given(result.document, result.kind, result.layout.name, copies, hashlib.sha256(result.data).hexdigest(),
-                 about.edition, about.source_year, printer, job_id, by, about.patient, about.title)
+    sha256 = hashlib.sha256(result.data).hexdigest()
+    return Given(result.document, result.kind, result.layout.name, copies, sha256, about.edition, about.source_year,
+                 printer, job_id, by, about.patient, about.title, made_id(sha256, copies) if result.personal else None)
 
 
 def build(request: Request, stamp: bool = True) -> Result:

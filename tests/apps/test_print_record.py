@@ -291,6 +291,22 @@ def test_a_roster_not_printed_is_recorded_without_names(tmp_path: Path) -> None:
     assert not any(name.encode() in record_bytes(db) for name in NAMES)
 
 
+def test_a_roster_made_again_with_its_own_files_is_recorded_as_reprints(tmp_path: Path) -> None:
+    """Issue 20: with --files each row's own PDF names its document, so the same roster made again adds
+    reprints of the first rows, not new handouts (without --files a print run's hash names no row)."""
+    db = tmp_path / "record.sqlite3"
+    roster(tmp_path)
+    args = ("--roster", "today.csv", "--layout", "large-print", "--files", "--out-dir", "out", "--record-db", db)
+    assert batch(*args, cwd=tmp_path).returncode == 0
+    again = batch(*args, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[-1].startswith(f"recorded as handouts 3 to 4, 2 of them reprints in {db} ")
+    assert [(e.id, e.reprint_of) for e in Record(db).entries()] == [(1, None), (2, None), (3, 1), (4, 2)]
+    plain = ("--roster", "today.csv", "--out-dir", "plain", "--record-db", tmp_path / "plain.sqlite3")
+    assert batch(*plain, cwd=tmp_path).returncode == 0 and batch(*plain, cwd=tmp_path).returncode == 0
+    assert [e.reprint_of for e in Record(tmp_path / "plain.sqlite3").entries()] == [None] * 4
+
+
 def test_a_roster_that_fails_records_nothing(tmp_path: Path) -> None:
     db = tmp_path / "record.sqlite3"
     roster(tmp_path)

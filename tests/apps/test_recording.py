@@ -213,7 +213,7 @@ def test_the_default_record_is_in_the_data_folder(tmp_path: Path, monkeypatch: p
     listed = run("record", "list", "--json")
     assert [r["document"] for r in json.loads(listed.stdout)] == ["cidp"]
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
     conn.close()
 
 
@@ -435,3 +435,39 @@ def test_a_record_db_name_too_long_is_one_line(tmp_path: Path, command: list[str
     db = tmp_path / name
     error = one_error(run("record", *command, "--record-db", db))
     assert error == f"error: {db}: the record cannot be read (File name too long)"
+
+
+def test_the_same_handout_made_again_is_a_reprint_and_record_list_says_so(tmp_path: Path) -> None:
+    """Issue 20: the same one-pager made again for the same patient is recorded as a reprint of the first
+    (the command says so); a voided row and a reprint are marked in `record list` and its JSON."""
+    db = tmp_path / "record.sqlite3"
+    for n in (1, 2):
+        made = run("one-pager", "mg", "--patient-name", NAME, "--date", "1 December 2026", "--record-db", db,
+                   "-o", tmp_path / f"mg-{n}.pdf")
+        assert made.exit_code == 0, made.output
+    assert "recorded as handout 2, a reprint of handout 1 in" in made.stdout
+    Record(db).void(1, "AB")
+    head, *lines = run("record", "list", "--record-db", db).stdout.splitlines()
+    assert head.split()[-1] == "STATUS"
+    assert lines[0].split()[-4:-2] == ["VOID", "(AB"] and lines[1].endswith("reprint of 1")
+    listed = json.loads(run("record", "list", "--json", "--record-db", db).stdout)
+    assert [(r["reprint_of"], r["void_by"]) for r in listed] == [(None, "AB"), (1, None)]
+    assert run("record", "note", "1", "--record-db", db).stdout.startswith("VOID (undone by AB on ")
+    assert run("record", "note", "2", "--record-db", db).stdout.rstrip().endswith(", a reprint of handout 1")
+
+
+def test_record_void(tmp_path: Path) -> None:
+    """`record void ID --by AB`: the row stays, marked void with who and when; again: already void."""
+    db = tmp_path / "record.sqlite3"
+    assert run("one-pager", "mg", "--patient-name", NAME, "--record-db", db, "-o", tmp_path / "mg.pdf").exit_code == 0
+    done = run("record", "void", "1", "--by", "AB", "--record-db", db)
+    assert done.exit_code == 0 and done.stdout.startswith("handout 1 is void (undone by AB on ")
+    again = run("record", "void", "1", "--by", "CD", "--record-db", db)
+    assert again.exit_code == 0 and again.stdout.startswith("handout 1 is already void (undone by AB on ")
+    [entry] = Record(db).entries()
+    assert (entry.void_by, entry.document) == ("AB", "mg")
+    assert one_error(run("record", "void", "2", "--by", "AB", "--record-db", db)).startswith(
+        "error: no handout number 2 in the record")
+    assert run("record", "void", "1", "--by", " ", "--record-db", db).exit_code == 2
+    assert run("record", "void", "1", "--record-db", db).exit_code == 2
+    assert one_error(run("record", "void", "1", "--by", "A B", "--record-db", db)).startswith("error: --by: give")

@@ -32,6 +32,7 @@ from ivig_handout.export.sinks.record import (
     as_fhir,
     chart_note,
     default_path,
+    made_id,
 )
 from ivig_handout.export.spreadsheet import FORMULA_LEADS, csv_text
 from ivig_handout.inputs.patient import Patient
@@ -244,12 +245,13 @@ def test_a_version_1_record_is_migrated_and_keeps_its_rows(tmp_path: Path) -> No
     version_1_file(path)
     assert schema(path) == (1, set())
     record = Record(path)
-    assert VERSION == 2 and schema(path) == (2, {"given_at"})
+    assert VERSION == 3 and schema(path) == (3, {"given_at", "given_made"})
     (old,) = record.entries()
     assert (old.id, old.document, old.layout, old.when) == (1, "mg", "a4", datetime(2026, 11, 30, 9, tzinfo=UTC))
+    assert (old.made, old.reprint_of, old.void_at, old.void_by) == (None, None, None, None)  # a first handout
     assert record.add(a_given()).id == 2
     Record(path)  # opening an up-to-date file changes nothing
-    assert schema(path) == (2, {"given_at"})
+    assert schema(path) == (3, {"given_at", "given_made"})
 
 
 def test_a_record_from_a_newer_version_is_refused(tmp_path: Path) -> None:
@@ -494,7 +496,7 @@ def test_the_csv_reads_back() -> None:
     assert rows[0] == {"id": "7", "when": "2026-12-01T15:04:05+00:00", "document": "gbs",
                        "title": "IVIg for Guillain-Barré syndrome (GBS)", "kind": "one-pager", "layout": "letter",
                        "copies": "2", "edition": "c3ad53", "source_year": "2012", "printer": "", "job_id": "",
-                       "by": "", "patient": "", "sha256": SHA}
+                       "by": "", "patient": "", "sha256": SHA, "reprint_of": "", "void_at": "", "void_by": ""}
     assert (rows[1]["title"], rows[1]["patient"], rows[1]["job_id"]) == ('IVIg for "MG", with a comma', NAME,
                                                                         "clinic-7")
     assert as_csv([]).splitlines() == [",".join(f'"{name}"' for name in rows[0])]
@@ -578,3 +580,83 @@ def test_the_fhir_bundle_is_valid_r4() -> None:
     assert bundle["entry"][1]["resource"]["sender"] == {"display": "AB"}
     assert as_fhir([]) == {"resourceType": "Bundle", "type": "collection"}  # FHIR allows no empty arrays
     assert Bundle.model_validate(as_fhir([])).entry is None
+
+
+# --- reprints and voided rows (version 3) ----------------------------------------------------------
+
+def version_2_file(path: Path) -> None:
+    """A record as version 2 left it (version 1 and its index), with one row."""
+    version_1_file(path)
+    with sqlite3.connect(path) as conn:
+        for statement in MIGRATIONS[1]:
+            conn.execute(statement)
+        conn.execute("UPDATE schema_version SET version = 2")
+    conn.close()
+
+
+def test_a_version_2_record_reads_as_it_is_and_is_migrated_when_written(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    version_2_file(path)
+    (read,) = Record(path, read_only=True).entries()  # reading never migrates
+    assert (read.id, read.reprint_of, read.void) == (1, None, False) and schema(path) == (2, {"given_at"})
+    record = Record(path)
+    assert schema(path) == (3, {"given_at", "given_made"})
+    made = made_id(SHA, 2)
+    first, again = record.add_all([a_given(made=made), a_given(made=made)])
+    assert (first.reprint_of, again.reprint_of) == (None, first.id)  # the old row (no id) is not matched
+    assert [e.reprint_of for e in Record(path, read_only=True).entries()] == [None, None, 2]
+
+
+def test_the_same_document_again_is_a_reprint_of_the_first_row(tmp_path: Path) -> None:
+    record = Record(tmp_path / "record.sqlite3")
+    made = made_id(SHA, 2)
+    first = record.add(a_given(made=made))
+    assert first.reprint_of is None
+    assert record.add(a_given(made=made)).reprint_of == first.id
+    assert record.add(a_given(made=made_id(SHA, 3), copies=3)).reprint_of is None  # more copies: a new handout
+    assert record.add(a_given()).reprint_of is None  # no id (a handout without a name): never matched
+    said = record.add(a_given(reprint_of=2))  # "Download again" of a reprint: a reprint of the first
+    assert said.reprint_of == first.id and record.get(said.id).reprint_of == first.id
+    with pytest.raises(NotFoundError):
+        record.add(a_given(reprint_of=99))
+    assert [e.reprint_of for e in record.entries()] == [None, 1, None, None, 1]
+
+
+def test_a_voided_row_is_kept_marked_with_who_and_when(tmp_path: Path) -> None:
+    path = tmp_path / "record.sqlite3"
+    record = Record(path)
+    made = made_id(SHA, 2)
+    first = record.add(a_given(made=made))
+    voided = record.void(first.id, "AB")
+    assert voided.void and voided.void_by == "AB" and voided.void_at is not None
+    assert record.void(first.id, "CD") == voided  # the first void stands
+    assert record.add(a_given(made=made)).reprint_of is None  # the first was a mistake: this is the handout
+    with pytest.raises(NotFoundError):
+        record.void(42, "AB")
+    entries = Record(path, read_only=True).entries()
+    assert [(e.id, e.void_by) for e in entries] == [(1, "AB"), (2, None)]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM given").fetchone() == (2,)  # nothing deleted
+    conn.close()
+
+
+def test_exports_say_what_a_reprint_and_a_void_row_are() -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    first = an_entry(id=1)
+    again = an_entry(id=2, reprint_of=1, by="AB")
+    void = Entry(**a_given().__dict__, id=3, when=WHEN, void_at=WHEN, void_by="CD")
+    lonely = an_entry(id=4, reprint_of=1)
+    rows = list(csv.DictReader(io.StringIO(as_csv([first, again, void]))))
+    assert [(r["id"], r["reprint_of"], r["void_at"], r["void_by"]) for r in rows] == [
+        ("1", "", "", ""), ("2", "1", "", ""), ("3", "", "2026-12-01T15:04:05+00:00", "CD")]
+    assert chart_note(again).endswith(", by AB, a reprint of handout 1")
+    assert chart_note(void).startswith("VOID (undone by CD on ") and "; not given): Gave the AAN handout" in chart_note(void)
+    bundle = as_fhir([first, again, void])
+    Bundle.model_validate(bundle)
+    resources = [item["resource"] for item in bundle["entry"]]
+    assert [r["status"] for r in resources] == ["completed", "completed", "entered-in-error"]
+    assert resources[1]["partOf"] == [{"reference": bundle["entry"][0]["fullUrl"]}] and "partOf" not in resources[0]
+    alone = as_fhir([lonely])  # the first handout is not in this export (an earlier day)
+    Bundle.model_validate(alone)
+    assert alone["entry"][0]["resource"]["partOf"] == [{"display": "handout 1"}]

@@ -111,12 +111,20 @@ def record_made(record: Record | None, made: Sequence[Result], by: str | None, e
 
 
 def record_given(record: Record, rows: Sequence[Given], err: bool = False) -> None:
-    """Add ``rows`` to the record, in order, and say which numbers they got (nothing when there are none)."""
-    ids = [entry.id for entry in record.add_all(rows)] if rows else []
+    """Add ``rows`` to the record, in order, and say which numbers they got (nothing when there are none)
+    and which are reprints of a handout recorded before."""
+    added = record.add_all(rows) if rows else []
+    ids = [entry.id for entry in added]
     if ids:
         which = f"handout {ids[0]}" if len(ids) == 1 else f"handouts {_numbers(ids)}"
-        click.echo(f"recorded as {which} in {record.path} (`ivig-handout record note {ids[0]}` prints the line "
-                   "for the chart)", err=err)
+        reprints = [e for e in added if e.reprint_of is not None]
+        again = ""
+        if len(added) == 1 and reprints:
+            again = f", a reprint of handout {reprints[0].reprint_of}"
+        elif reprints:
+            again = f", {len(reprints)} of them reprints"
+        click.echo(f"recorded as {which}{again} in {record.path} (`ivig-handout record note {ids[0]}` prints the "
+                   "line for the chart)", err=err)
 
 
 def open_batch(by: str | None, record_db: Path | None, printed: bool, content_dir: Path | None,
@@ -163,15 +171,19 @@ class BatchRecord:
             own = {(f.get("document"), f.get("layout")): f["sha256"] for f in files}
             return [self._given(doc, layout, int(run["copies"]), own[doc, layout], printer, job)
                     for doc in run["documents"]]
+        from ..export.sinks.record import made_id
+
         named = self._names()
         rows = {row.row: row for row in self.roster.rows}
         own = {(f.get("row"), f.get("layout")): f["sha256"] for f in files if "row" in f}
+        # a row's own file (--files) is its document: the same again is a reprint; a print run's hash is not
         return [self._given(doc, layout, int(copies), own.get((number, layout), run["sha256"]), printer, job,
-                            rows[number].patient.name if named else None)
+                            rows[number].patient.name if named else None,
+                            made_id(own[number, layout], int(copies)) if (number, layout) in own else None)
                 for number, doc, copies in zip(run["rows"], run["documents"], run["copies"], strict=True)]
 
     def _given(self, document: str, layout: str, copies: int, sha256: str, printer: str | None, job: str | None,
-               patient: str | None = None) -> Given:
+               patient: str | None = None, made: str | None = None) -> Given:
         from ..api import about
         from ..export.sinks.record import Given
 
@@ -179,7 +191,7 @@ class BatchRecord:
             self._about[document] = about(document, self.content_dir)
         kind, known = self._about[document]
         return Given(document, kind, layout, copies, sha256, known.edition, known.source_year, printer,
-                     job, self.by, patient or None, known.title)
+                     job, self.by, patient or None, known.title, made)
 
     def _names(self) -> bool:
         """Whether the roster's clinic profile says ``record_names: yes``."""
@@ -244,15 +256,25 @@ def _there(path: Path) -> bool:
 
 
 def table(entries: Sequence[Entry]) -> list[str]:
-    """The entries as aligned columns for people (local times; the patient column only when a name is kept)."""
+    """The entries as aligned columns for people (local times; the patient column only when a name is kept;
+    the status column only when a row is a reprint or void)."""
     head = ["ID", "WHEN", "DOCUMENT", "LAYOUT", "COPIES", "EDITION", "PRINTED ON", "BY"]
     named = any(e.patient for e in entries)
+    status = any(e.reprint_of is not None or e.void for e in entries)
     rows = [[str(e.id), e.when.astimezone().strftime("%Y-%m-%d %H:%M"), e.document, e.layout, str(e.copies),
              f"{e.source_year} {e.edition}", _printed(e), e.by or "-"] + ([e.patient or "-"] if named else [])
-            for e in entries]
-    head += ["PATIENT"] if named else []
+            + ([_status(e)] if status else []) for e in entries]
+    head += (["PATIENT"] if named else []) + (["STATUS"] if status else [])
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [head, *rows]]
+
+
+def _status(entry: Entry) -> str:
+    """``reprint of 3``, ``VOID (AB 2026-12-01 14:02)``, both, or ``-``."""
+    said = [f"reprint of {entry.reprint_of}"] if entry.reprint_of is not None else []
+    if entry.void_at is not None:
+        said.append(f"VOID ({entry.void_by or '-'} {entry.void_at.astimezone().strftime('%Y-%m-%d %H:%M')})")
+    return ", ".join(said) or "-"
 
 
 def _printed(entry: Entry) -> str:
@@ -304,3 +326,27 @@ def note(entry_id: int, record_db: Path | None) -> None:
     if not _there(path):
         raise NotFoundError(f"no handout number {entry_id}: there is no record at {path} yet")
     click.echo(chart_note(Record(path, read_only=True).get(entry_id)))
+
+
+@record.command("void")
+@click.argument("entry_id", metavar="ID", type=click.IntRange(1, MAX_ID))
+@click.option("--by", required=True, metavar="INITIALS", help="Your initials: who undoes it.")
+@db_option
+@_friendly
+def void(entry_id: int, by: str, record_db: Path | None) -> None:
+    """Mark handout ID as given by mistake (void): it stays in the record, with who and when."""
+    from ..errors import NotFoundError
+    from ..export.sinks.record import Record, default_path, initials
+
+    who = initials(by)
+    if who is None:
+        raise click.BadParameter("give your initials, such as AB", param_hint="'--by'")
+    path = record_db if record_db is not None else default_path()
+    if not _there(path):
+        raise NotFoundError(f"no handout number {entry_id}: there is no record at {path} yet")
+    record = Record(path)
+    already = record.get(entry_id).void
+    entry = record.void(entry_id, who)
+    when = entry.void_at.astimezone().strftime("%Y-%m-%d %H:%M") if entry.void_at else "-"
+    click.echo(f"handout {entry_id} is{' already' if already else ''} void (undone by {entry.void_by or '-'} on "
+               f"{when}); it stays in the record")

@@ -51,7 +51,7 @@ def test_download_for_a_named_patient_is_recorded(tmp_path: Path) -> None:
     assert 'Gave the AAN handout "IVIg for Myasthenia gravis (MG)", letter' in html.unescape(body)
     assert NAME not in body.split('id="today"')[1]  # the record keeps no name: none shown
     today = page.client.get("/today")
-    assert today.status_code == 200 and "<html" not in today.text and 'hx-trigger="every 30s"' in today.text
+    assert today.status_code == 200 and "<html" not in today.text and 'hx-trigger="handouts-changed from:body, every 120s"' in today.text
 
 
 def test_exports_hold_names_only_when_the_clinic_records_them(tmp_path: Path) -> None:

@@ -21,13 +21,15 @@ _AT = re.compile(r"^.*?roster\.(?:csv|xlsx):(?:(\d+):)? ?")
 
 @dataclass(frozen=True)
 class Upload:
-    """A roster as uploaded, with the options it is printed with."""
+    """A roster as uploaded, with the options it is printed with and who hands it out (staff initials,
+    for the record)."""
 
     data: bytes
     layout: str
     mono: bool
     content: Path | None
     clinic: Path | None
+    by: str | None = None
 
     @property
     def file_name(self) -> str:
@@ -42,7 +44,7 @@ def check(upload: Upload, spool: Spool) -> Roster:
 
 def print_runs(upload: Upload, spool: Spool) -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
     """Each layout's print run (every row's handout x copies, in roster order), by layout name, and
-    each row's request and copies (for the record)."""
+    each row's request and copies (for the record; ``in_run`` picks those of one print run)."""
     with spool.upload(upload.data, upload.file_name) as path:
         roster = _load(path, upload)
         outcome = run_roster(roster, cache=RenderCache.default())  # templates cached: no worker pool to fork
@@ -53,6 +55,11 @@ def print_runs(upload: Upload, spool: Spool) -> tuple[dict[str, bytes], list[tup
         from ...inputs.files import read_regular  # our own files, read as every file is (1 GB: never reached)
 
         return {run.stem.removeprefix("roster-"): read_regular(run, 1 << 30) for run in runs}, wanted
+
+
+def in_run(wanted: list[tuple[Request, int]], layout: str) -> list[tuple[Request, int]]:
+    """The rows of ``wanted`` that the print run of ``layout`` holds."""
+    return [(request, copies) for request, copies in wanted if request.layout == layout]
 
 
 def _load(path: Path, upload: Upload) -> Roster:

@@ -18,15 +18,16 @@ from ...api import Request, Result, build, content
 from ...batch.roster import Roster
 from ...errors import ContentError, IvigError
 from ...export.sinks.printer import sheets, two_sided
-from ...export.sinks.record import as_csv, as_fhir
+from ...export.sinks.record import as_csv, as_fhir, initials
 from ...inputs.profile import load_clinic
 from .app import MAX_UPLOAD, WebConfig
-from .desk import Desk
+from .desk import Desk, Printed
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
+from .once import TOKEN_MAX, Once
 from .previews import SIZES, Thumbnails
 from .printers import Printers
 from .problems import left_out_notes, problems_of, review_note
-from .rosters import Upload, check, print_runs
+from .rosters import Upload, check, in_run, print_runs
 from .search import chosen, search
 from .security import Attempt, csrf_token, sign_in, sign_out, signed_in
 from .spool import Spool
@@ -53,6 +54,8 @@ class State:
     previews: Store[Thumbnails] = field(init=False)
     rosters: Store[Upload] = field(init=False)
     spool: Spool = field(init=False)
+    made: Store[Made] = field(default_factory=lambda: Store(ttl=300, limit=16))  # downloads the page asked for
+    once: Once[Any] = field(default_factory=Once)  # print requests seen, by one-time token
 
     def __post_init__(self) -> None:
         # Per browser session: 16 previews (5 minutes each), 4 rosters (15 minutes); in all at most
@@ -67,6 +70,14 @@ class State:
         self.spool = Spool()  # deletes what servers that are gone left
         self.clinic_names = {key: load_clinic(path).profile.name or key for key, path in self.config.clinics.items()}
         self.reviewed = content(self.config.content).sheet.meta.review_date
+
+
+@dataclass(frozen=True)
+class Made:
+    """A PDF made for a download the page asked for (htmx): fetched from /download/<token> a moment later."""
+
+    data: bytes
+    file_name: str
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,7 @@ def page(status: int = 200, **parts: Any) -> tuple[str, int]:
     template = f"_{parts.pop('fragment')}.html" if parts.get("fragment") else "index.html"
     if not parts.get("fragment") or parts.get("oob") or parts["fragment"] == "today":
         parts.setdefault("today", st.desk.today())
+    parts.setdefault("once", Once.token())  # a print request's one-time token (once.py)
     parts.setdefault("printers", st.printers.states(refresh=not parts.get("fragment")))
     parts.setdefault("problems", [])
     html = render_template(template, choices=st.choices, layouts=st.layouts, clinics=list(st.config.clinics),
@@ -182,19 +194,63 @@ def order(form: HandoutForm) -> Order:
 
 def download(form: HandoutForm) -> Response | tuple[str, int]:
     """The PDF (all copies, each starting on a front side), never kept by the browser's cache; recorded
-    when it is made for a named patient."""
+    when it is made for a named patient (the same document again: a reprint)."""
     try:
-        wanted = order(form)
-        result = build(wanted.request)
-        state().desk.downloaded(result, wanted.copies, wanted.by)
+        data, file_name = made_for_download(form)
     except IvigError as exc:
         return form_failed(form, exc, None)
-    data, copies = result.data, wanted.copies
-    if copies > 1:  # each copy starts on a front side only when the handout prints two-sided
+    return pdf_response(data, file_name)
+
+
+def made_for_download(form: HandoutForm) -> tuple[bytes, str]:
+    """The PDF the form asks for and its file name, recorded; IvigError with the problems."""
+    wanted = order(form)
+    result = build(wanted.request)
+    state().desk.downloaded(result, wanted.copies, wanted.by, wanted.request)
+    return with_copies(result, result.data, wanted.copies), result.file_name
+
+
+def with_copies(result: Result, data: bytes, copies: int) -> bytes:
+    """``copies`` of ``data`` in one PDF; each copy starts on a front side only when the handout prints
+    two-sided."""
+    if copies > 1:
         from ...export.impose import combine
 
         data = combine([data] * copies, pad_to_even=two_sided(result.layout, result.pages))[0]
-    return pdf_response(data, result.file_name)
+    return data
+
+
+@blueprint.post("/download")
+def download_htmx() -> Response | tuple[str, int]:
+    """Download PDF from the page's script (htmx): the PDF is made and recorded now, and the answer's
+    events (HX-Trigger) send the browser to fetch it (the page stays) and tell the page that "Today's
+    handouts" changed; a problem is the form's message (the error summary)."""
+    form = HandoutForm.read(request.form)
+    try:
+        data, file_name = made_for_download(form)
+    except IvigError as exc:
+        return form_failed(form, exc, "preview")
+    return fetch_made(data, file_name)
+
+
+def fetch_made(data: bytes, file_name: str) -> Response:
+    """An answer (to htmx) with two events: "Today's handouts" refreshes, and page.js sends the browser
+    to fetch ``data`` (a download: the page stays as it is)."""
+    token = state().made.put(csrf_token(), Made(data, file_name))
+    events = {CHANGED: "", "download-ready": {"url": url_for("web.made_pdf", token=token)}}
+    return Response(status=204, headers={"HX-Trigger": json.dumps(events)})
+
+
+CHANGED = "handouts-changed"  # the event "Today's handouts" refreshes on (_today.html)
+
+
+@blueprint.get("/download/<token>")
+def made_pdf(token: str) -> Response:
+    """A PDF made a moment ago for this browser (its token names no one); 404 after 5 minutes."""
+    made = state().made.get(token, csrf_token())
+    if made is None:
+        abort(404)
+    return pdf_response(made.data, made.file_name)
 
 
 def pdf_response(data: bytes, file_name: str) -> Response:
@@ -207,7 +263,8 @@ def print_handout() -> Response | tuple[str, int]:
 
 
 def print_page(form: HandoutForm, fragment: str | None) -> Response | tuple[str, int]:
-    """Print the handout on the printer the form names and record it; what was sent, or what went wrong."""
+    """Print the handout on the printer the form names and record it; what was sent, or what went wrong.
+    A request with the one-time token of one before (a double click) prints nothing: it shows that job."""
     queue = chosen_printer()
     shown = fragment is not None  # the printers' warning and buttons are updated in place too
     try:
@@ -216,13 +273,22 @@ def print_page(form: HandoutForm, fragment: str | None) -> Response | tuple[str,
     except IvigError as exc:
         return form_failed(form, exc, fragment)
     try:
-        printed = state().desk.print(result, wanted.copies, wanted.by, queue)
+        printed = state().once.run(once_key(queue), csrf_token(),
+                                   lambda: state().desk.print(result, wanted.copies, wanted.by, wanted.request,
+                                                              queue=queue))
     except IvigError:
         return page(422, form=form, fragment=fragment, errors=state().printers.failed(queue),
                     printers_oob=shown)
     state().printers.printed(queue)
     return page(form=form, fragment=fragment, printed=[printed], paper_used=paper(result, wanted.copies), oob=shown,
                 printers_oob=shown)
+
+
+def once_key(queue: str) -> str:
+    """The form's one-time token for a print on ``queue`` (a double click on one printer's button prints
+    once; the same form sent to another printer prints there); none when the form has none."""
+    token = request.form.get("once", "")
+    return f"{token}@{queue}" if token and len(token) <= TOKEN_MAX else ""
 
 
 def chosen_printer() -> str:
@@ -251,8 +317,61 @@ def search_handouts() -> Response | tuple[str, int]:
 
 @blueprint.get("/today")
 def today() -> tuple[str, int]:
-    """"Today's handouts" alone (the page asks for it again every half minute)."""
+    """"Today's handouts" alone (the page asks for it after each handout, and every few minutes for
+    those given at other desks)."""
     return page(fragment="today")
+
+
+def today_page(status: int = 200, **parts: Any) -> tuple[str, int]:
+    """"Today's handouts" (for htmx), or the whole page with it (without JavaScript)."""
+    return page(status, fragment="today" if wants_fragment() else None, **parts)
+
+
+def entry_id() -> int:
+    """The handout number a row's button sends; 404 for anything else."""
+    text = request.form.get("entry", "")
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 2**63 - 1):
+        abort(404)
+    return int(text)
+
+
+@blueprint.post("/record/again")
+def again() -> Response | tuple[str, int]:
+    """A row's "Download again" or "Print again": the same handout made again, recorded as a reprint
+    of the first row."""
+    number, how = entry_id(), request.form.get("how")
+    desk = state().desk
+    try:
+        by = initials(request.form.get("by", "")[:100], field="Your initials")
+        wanted, copies, first = desk.again(number)
+        result = build(wanted)
+        if how == "print" and state().config.printer is not None:
+            printed = state().once.run(request.form.get("once", ""), csrf_token(),
+                                       lambda: desk.print(result, copies, by, reprint_of=first))
+            return today_page(again_printed=printed)
+        desk.downloaded_again(result, copies, first, by)
+    except IvigError as exc:
+        return today_page(422, today_errors=str(exc).splitlines())
+    data = with_copies(result, result.data, copies)
+    return fetch_made(data, result.file_name) if wants_fragment() else pdf_response(data, result.file_name)
+
+
+@blueprint.post("/record/undo")
+def undo() -> tuple[str, int]:
+    """A row's "Undo": first a question (with the staff member's initials), then the row is marked
+    void by them, now; it stays in the record."""
+    number = entry_id()
+    by = request.form.get("by", "")[:100]
+    if request.form.get("confirm") != "yes":
+        return today_page(undo=number, undo_by=by)
+    try:
+        who = initials(by, field="Your initials")
+        if who is None:
+            raise ContentError(["Your initials: type them, so the record says who undid it"])
+        state().desk.void(number, who)
+    except IvigError as exc:
+        return today_page(422, undo=number, undo_by=by, today_errors=str(exc).splitlines())
+    return today_page(undone=number)
 
 
 @blueprint.get("/record/today.csv")
@@ -318,7 +437,8 @@ def roster() -> tuple[str, int]:
         clinic = form.clinic_path(st.config.clinics, problems)
         if problems:
             raise ContentError(problems)
-        upload = Upload(data, _layout(form.layout), form.mono, st.config.content, clinic)
+        by = initials(form.by, field="Your initials")
+        upload = Upload(data, _layout(form.layout), form.mono, st.config.content, clinic, by)
         checked = check(upload, st.spool)
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
@@ -340,30 +460,35 @@ def roster_view(token: str, checked: Roster, choices: list[Choice]) -> RosterVie
 
 @blueprint.post("/roster/print-run")
 def roster_print_run() -> Response | tuple[str, int]:
-    """One layout's print run of a checked roster, as a PDF download; each row recorded."""
+    """One layout's print run of a checked roster, as a PDF download; each row in it recorded (a row
+    given before, the same file downloaded again: a reprint)."""
+    fragment = "roster" if wants_fragment() else None
     try:
-        runs, wanted = roster_runs()
-        state().desk.rows_given(wanted)
+        upload, runs, wanted = roster_runs()
+        layout = request.form.get("layout", "")
+        if layout not in runs:
+            layout = next(iter(runs))
+        state().desk.rows_given(in_run(wanted, layout), by=upload.by)
     except IvigError as exc:
-        return page(422, roster_errors=str(exc).splitlines())
-    layout = request.form.get("layout", "")
-    if layout not in runs:
-        layout = next(iter(runs))
+        return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
+    if fragment:
+        return fetch_made(runs[layout], f"roster-{layout}.pdf")
     return pdf_response(runs[layout], f"roster-{layout}.pdf")
 
 
 @blueprint.post("/roster/print-all")
 def roster_print_all() -> tuple[str, int]:
-    """Every print run of a checked roster sent to the printer, one job per layout; each row recorded."""
+    """Every print run of a checked roster sent to the printer, one job per layout; each row recorded.
+    A request with the one-time token of one before (a double click) prints nothing: it shows those jobs."""
     fragment = "roster" if wants_fragment() else None
     queue = chosen_printer()
     try:
-        runs, wanted = roster_runs()
+        upload, runs, wanted = roster_runs()
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
     try:
-        printed = state().desk.print_runs(runs, queue)
-        state().desk.rows_given(wanted, printed)
+        printed = state().once.run(once_key(queue), csrf_token(),
+                                   lambda: print_roster(upload, runs, wanted, queue))
     except IvigError:
         return page(422, fragment=fragment, printer_errors=state().printers.failed(queue), roster=roster_again(),
                     printers_oob=fragment is not None)
@@ -378,12 +503,20 @@ def roster_again() -> RosterView | None:
     return roster_view(token, check(upload, state().spool), state().choices) if upload is not None else None
 
 
-def roster_runs() -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
-    """The print runs of the roster the form names, and its rows; ContentError if it is not held."""
+def print_roster(upload: Upload, runs: dict[str, bytes], wanted: list[tuple[Request, int]],
+                 queue: str) -> list[Printed]:
+    """Each print run sent to ``queue``, and the roster's rows recorded with the jobs."""
+    printed = state().desk.print_runs(runs, queue)
+    state().desk.rows_given(wanted, printed, by=upload.by)
+    return printed
+
+
+def roster_runs() -> tuple[Upload, dict[str, bytes], list[tuple[Request, int]]]:
+    """The roster the form names, its print runs and its rows; ContentError if it is not held."""
     upload = state().rosters.get(request.form.get("token", ""), csrf_token())
     if upload is None:
         raise ContentError(["Roster: this roster is no longer held here (after 15 minutes); upload it again"])
-    return print_runs(upload, state().spool)
+    return (upload, *print_runs(upload, state().spool))
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -63,10 +63,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 2: `record list --since` and `record export --since` read a day without scanning the year
         "CREATE INDEX given_at ON given (at)",
     ),
+    (  # 3: a handout made again is a reprint of the first row; a mistaken row is voided, never deleted.
+        # ``made``: the id of the document made (made_id(): its PDF's hash and copies; only for one made
+        # for a named patient); ``reprint_of``: the first row of the same document (NULL: a first handout).
+        # Rows from before version 3 have neither: each stays a first handout.
+        "ALTER TABLE given ADD COLUMN made TEXT",
+        "ALTER TABLE given ADD COLUMN reprint_of INTEGER REFERENCES given (id)",
+        "CREATE INDEX given_made ON given (made)",
+        # one row per voided handout (added, never changed): when, and by whom (staff initials)
+        """CREATE TABLE void (
+            given_id INTEGER PRIMARY KEY REFERENCES given (id),
+            at TEXT NOT NULL,
+            staff TEXT
+        )""",
+    ),
 )
 VERSION = len(MIGRATIONS)
 _COLUMNS = ("document", "title", "kind", "layout", "copies", "sha256", "edition", "source_year", "printer",
             "job_id", "staff", "patient")
+_NEW_COLUMNS = ("made", "reprint_of")  # since version 3
 
 
 @dataclass(frozen=True)
@@ -88,20 +103,37 @@ class Given:
     by: str | None = None
     patient: str | None = None
     title: str = ""
+    made: str | None = None  # the document's id (made_id()): the same again is a reprint of the first row
+    reprint_of: int | None = None  # a reprint of this row, said by the caller ("Download again")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Entry(Given):
     """A row of the record: every field of Given, plus its id (unique, never reused) and when it was
-    added (``when``: timezone-aware, in UTC; show it with ``when.astimezone()`` for local time)."""
+    added (``when``: timezone-aware, in UTC; show it with ``when.astimezone()`` for local time);
+    ``reprint_of``: the first row of the same document (None: a first handout); ``void_at`` and
+    ``void_by``: when and by whom it was voided (undone; None: it stands)."""
 
     id: int
     when: datetime
+    void_at: datetime | None = None
+    void_by: str | None = None
+
+    @property
+    def void(self) -> bool:
+        """Whether the row was voided (a mistake: it is kept, and counts for nothing)."""
+        return self.void_at is not None
 
     @property
     def given(self) -> Given:
         """The Given this entry was added from."""
         return Given(**{f.name: getattr(self, f.name) for f in fields(Given)})
+
+
+def made_id(sha256: str, copies: int) -> str:
+    """The id of a document made: the same PDF (same input gives byte-identical output) in the same
+    number of copies is the same document, whichever way it is made again (downloaded, printed)."""
+    return f"{sha256[:32]}x{copies}"
 
 
 def default_path() -> Path:
@@ -124,12 +156,14 @@ class Record:
         self.path = Path(path).expanduser().absolute() if path is not None else default_path()
         self.read_only = read_only
         self._empty = False  # a new, empty file (read-only: there is no table to read yet)
+        self._version = VERSION  # read-only: the file's own (never migrated); rows read the same
         if read_only:
             _prepare_read(self.path)
             with self._connect() as conn:
-                self._empty = _version(conn, self.path) == 0
+                self._version = _version(conn, self.path)
+                self._empty = self._version == 0
                 if not self._empty:
-                    _check_columns(conn, self.path)
+                    _check_columns(conn, self.path, self._version)
             return
         _prepare(self.path)
         deadline = monotonic() + BUSY_TIMEOUT
@@ -138,7 +172,7 @@ class Record:
                 with self._connect() as conn:
                     _set_wal(conn)
                     _migrate(conn, self.path)
-                    _check_columns(conn, self.path)
+                    _check_columns(conn, self.path, VERSION)
                 _make_private(self.path)  # a record (it is one) others can read, before a name goes in
                 return
             except OutputError as exc:
@@ -154,39 +188,68 @@ class Record:
 
     def add_all(self, givens: Sequence[Given]) -> list[Entry]:
         """Add rows in one transaction (one write to the disk, however many: a roster's day), in order;
-        the entries as stored."""
+        the entries as stored. A row whose document (``made``) the record holds already, not voided, is
+        a reprint of that first row; so is one the caller says is (``reprint_of``: any row of the same
+        handout; NotFoundError if there is none)."""
         if self.read_only:
             raise ValueError(f"{self.path} was opened read-only")
         for given in givens:
             _check_given(given)
         when = datetime.now(UTC)
         at = when.isoformat(timespec="microseconds")
-        marks = ", ".join("?" * (len(_COLUMNS) + 1))
+        names = (*_COLUMNS, *_NEW_COLUMNS)
+        marks = ", ".join("?" * (len(names) + 1))
         made = []
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for given in givens:
-                    cursor = conn.execute(f"INSERT INTO given (at, {', '.join(_COLUMNS)}) VALUES ({marks})",
-                                          (at, *_values(given)))
+                    first = self._first(conn, given)
+                    cursor = conn.execute(f"INSERT INTO given (at, {', '.join(names)}) VALUES ({marks})",
+                                          (at, *_values(given), given.made, first))
                     assert cursor.lastrowid is not None
-                    made.append(Entry(**asdict(given), id=cursor.lastrowid, when=when))
+                    made.append(Entry(**(asdict(given) | {"reprint_of": first}), id=cursor.lastrowid, when=when))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
         return made
 
+    def _first(self, conn: sqlite3.Connection, given: Given) -> int | None:
+        """The first row of the handout ``given`` is a reprint of (None: it is a first handout)."""
+        if given.reprint_of is not None:
+            row = conn.execute("SELECT id, reprint_of FROM given WHERE id = ?",
+                               (given.reprint_of if 1 <= given.reprint_of <= MAX_ID else 0,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no handout number {given.reprint_of} in the record {self.path}")
+            return int(row[1] if row[1] is not None else row[0])
+        if given.made is None:
+            return None
+        row = conn.execute("SELECT id FROM given WHERE made = ? AND reprint_of IS NULL AND id NOT IN "
+                           "(SELECT given_id FROM void) ORDER BY id LIMIT 1", (given.made,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def void(self, entry_id: int, by: str | None) -> Entry:
+        """Mark the row ``entry_id`` void (a mistake, undone) by the staff member ``by``, now; the row is
+        kept. Voiding a row again changes nothing (the first void stands). NotFoundError if there is none."""
+        if self.read_only:
+            raise ValueError(f"{self.path} was opened read-only")
+        self.get(entry_id)
+        at = datetime.now(UTC).isoformat(timespec="microseconds")
+        with self._connect() as conn:
+            conn.execute("INSERT OR IGNORE INTO void (given_id, at, staff) VALUES (?, ?, ?)", (entry_id, at, by))
+        return self.get(entry_id)
+
     def entries(self, since: datetime | date | None = None) -> list[Entry]:
         """Every row, oldest first; with ``since``, those added at or after it (a date: from local
         midnight of that day; a datetime without a time zone: local time)."""
-        query, args = f"SELECT id, at, {', '.join(_COLUMNS)} FROM given", []
+        query, args = self._select(), []
         if self._empty:
             return []
         if since is not None:
-            query, args = query + " WHERE at >= ?", [_utc_text(since)]
+            query, args = query + " WHERE g.at >= ?", [_utc_text(since)]
         with self._connect() as conn:
-            rows = conn.execute(query + " ORDER BY at, id", args).fetchall()
+            rows = conn.execute(query + " ORDER BY g.at, g.id", args).fetchall()
         return [_entry(row) for row in rows]
 
     def get(self, entry_id: int) -> Entry:
@@ -194,12 +257,19 @@ class Record:
         row = None
         if not self._empty and 1 <= entry_id <= MAX_ID:  # (SQLite cannot even compare a larger int)
             with self._connect() as conn:
-                row = conn.execute(f"SELECT id, at, {', '.join(_COLUMNS)} FROM given WHERE id = ?",
-                                   (entry_id,)).fetchone()
+                row = conn.execute(self._select() + " WHERE g.id = ?", (entry_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no handout number {entry_id} in the record {self.path} "
                                 "(see `ivig-handout record list`)")
         return _entry(row)
+
+    def _select(self) -> str:
+        """The query of rows (``g``), with what a file of an older version (read, not migrated) lacks as NULL."""
+        columns = ", ".join(f"g.{name}" for name in _COLUMNS)
+        if self._version < 3:
+            return f"SELECT g.id, g.at, {columns}, NULL, NULL, NULL, NULL FROM given g"
+        return (f"SELECT g.id, g.at, {columns}, g.made, g.reprint_of, v.at, v.staff FROM given g "
+                "LEFT JOIN void v ON v.given_id = g.id")
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -370,16 +440,19 @@ def _version(conn: sqlite3.Connection, path: Path) -> int:
     return version
 
 
-def _check_columns(conn: sqlite3.Connection, path: Path) -> None:
+def _check_columns(conn: sqlite3.Connection, path: Path, version: int) -> None:
     """OutputError naming the first column the record's table lacks (a file edited by hand, or damaged)."""
     have = {row[1] for row in conn.execute("PRAGMA table_info(given)")}
     if not have:
         raise OutputError(f"{path}: the record has no table 'given'; restore the file from a backup or give "
                           "another file")
-    for column in ("id", "at", *_COLUMNS):
+    for column in ("id", "at", *_COLUMNS, *(_NEW_COLUMNS if version >= 3 else ())):
         if column not in have:
             raise OutputError(f"{path}: the record's table 'given' has no column '{column}'; restore the file "
                               "from a backup or give another file")
+    if version >= 3 and {row[1] for row in conn.execute("PRAGMA table_info(void)")} != {"given_id", "at", "staff"}:
+        raise OutputError(f"{path}: the record's table 'void' is damaged; restore the file from a backup or give "
+                          "another file")
 
 
 LOCKED = "stayed locked"
@@ -411,9 +484,12 @@ def _values(given: Given) -> tuple[Any, ...]:
 
 
 def _entry(row: Sequence[Any]) -> Entry:
-    named = dict(zip(_COLUMNS, row[2:], strict=True))
+    end = 2 + len(_COLUMNS)
+    named = dict(zip(_COLUMNS, row[2:end], strict=True))
     named["by"] = named.pop("staff")
-    return Entry(id=int(row[0]), when=datetime.fromisoformat(row[1]), **named)
+    made, reprint_of, void_at, void_by = row[end:end + 4]
+    return Entry(id=int(row[0]), when=datetime.fromisoformat(row[1]), made=made, reprint_of=reprint_of,
+                 void_at=datetime.fromisoformat(void_at) if void_at else None, void_by=void_by, **named)
 
 
 def _utc_text(since: datetime | date) -> str:
@@ -455,16 +531,26 @@ def chart_note(entry: Entry) -> str:
         parts.append(f"printed on {entry.printer}" + (f" (job {entry.job_id})" if entry.job_id else ""))
     if entry.by:
         parts.append(f"by {entry.by}")
-    return ", ".join(parts)
+    if entry.reprint_of is not None:
+        parts.append(f"a reprint of handout {entry.reprint_of}")
+    note = ", ".join(parts)
+    if entry.void_at is not None:
+        who = f" by {entry.void_by}" if entry.void_by else ""
+        note = f"VOID (undone{who} on {entry.void_at.astimezone().strftime('%Y-%m-%d %H:%M')}; not given): {note}"
+    return note
 
 
+# ``reprint_of``: the first row of the same handout (empty: a first handout); ``void_at``/``void_by``:
+# when and by whom the row was undone (empty: it stands). Added after the older columns, so that a
+# reader of the older export finds its columns where they were.
 CSV_COLUMNS = ("id", "when", "document", "title", "kind", "layout", "copies", "edition", "source_year",
-               "printer", "job_id", "by", "patient", "sha256")
+               "printer", "job_id", "by", "patient", "sha256", "reprint_of", "void_at", "void_by")
 
 
 def as_dict(entry: Entry) -> dict[str, Any]:
-    """The entry as plain data (``when`` as ISO 8601 text in UTC), keyed as CSV_COLUMNS."""
-    data = asdict(entry) | {"when": entry.when.astimezone(UTC).isoformat(timespec="seconds")}
+    """The entry as plain data (``when`` and ``void_at`` as ISO 8601 text in UTC), keyed as CSV_COLUMNS."""
+    void_at = entry.void_at.astimezone(UTC).isoformat(timespec="seconds") if entry.void_at else None
+    data = asdict(entry) | {"when": entry.when.astimezone(UTC).isoformat(timespec="seconds"), "void_at": void_at}
     return {key: data[key] for key in CSV_COLUMNS}
 
 
@@ -483,23 +569,28 @@ _NAMESPACE = uuid.UUID("6b0f1b9e-1a55-4f0c-9a8f-6e2a3f1c2d7b")  # ivig-handout's
 
 
 def as_fhir(entries: Iterable[Entry]) -> dict[str, Any]:
-    """A FHIR R4 Bundle (type ``collection``) with one Communication per handout given (no ``entry`` at
-    all when there are none: FHIR allows no empty arrays)."""
-    items = [{"fullUrl": _urn(entry), "resource": communication(entry)} for entry in entries]
+    """A FHIR R4 Bundle (type ``collection``) with one Communication per row (no ``entry`` at all when
+    there are none: FHIR allows no empty arrays). A reprint is a Communication ``partOf`` its first
+    handout's (a reference to it when it is in the same bundle, else its number as ``display``); a
+    voided row has status ``entered-in-error``."""
+    listed = list(entries)
+    urns = {entry.id: _urn(entry) for entry in listed}
+    items = [{"fullUrl": urns[entry.id], "resource": communication(entry, urns)} for entry in listed]
     return {"resourceType": "Bundle", "type": "collection"} | ({"entry": items} if items else {})
 
 
-def communication(entry: Entry) -> dict[str, Any]:
-    """One handout given as a FHIR R4 Communication: completed, category instruction, medium written,
-    sent at the entry's time, the handout as its payload (an attachment: title, PDF, and the PDF's
-    sha256 as an RFC 6920 ``ni:`` URI: FHIR's Attachment.hash is SHA-1 of data the record does not
-    keep), the chart note as a note; the patient (as a display name) only when the record holds the
-    name, the sender only when the staff member's initials were given."""
+def communication(entry: Entry, urns: dict[int, str] | None = None) -> dict[str, Any]:
+    """One handout given as a FHIR R4 Communication: completed (``entered-in-error`` when voided),
+    category instruction, medium written, sent at the entry's time, the handout as its payload (an
+    attachment: title, PDF, and the PDF's sha256 as an RFC 6920 ``ni:`` URI: FHIR's Attachment.hash is
+    SHA-1 of data the record does not keep), the chart note as a note; a reprint ``partOf`` its first
+    handout (by reference when ``urns`` holds it); the patient (as a display name) only when the record
+    holds the name, the sender only when the staff member's initials were given."""
     sent = entry.when.astimezone(UTC).isoformat(timespec="seconds")
     resource: dict[str, Any] = {
         "resourceType": "Communication",
         "identifier": [{"system": URI_SYSTEM, "value": _urn(entry)}],
-        "status": "completed",
+        "status": "entered-in-error" if entry.void else "completed",
         "category": [_concept(CATEGORY, "Patient education")],
         "medium": [_concept(MEDIUM, "Printed handout")],
         "topic": {"text": entry.title or entry.document},
@@ -508,6 +599,9 @@ def communication(entry: Entry) -> dict[str, Any]:
                                            "title": entry.title or entry.document, "creation": sent}}],
         "note": [{"text": chart_note(entry)}],
     }
+    if entry.reprint_of is not None:
+        first = (urns or {}).get(entry.reprint_of)
+        resource["partOf"] = [{"reference": first} if first else {"display": f"handout {entry.reprint_of}"}]
     if entry.patient:
         resource["subject"] = {"display": entry.patient}
     if entry.by:

@@ -201,3 +201,14 @@
 
   focusSummary(document);
 }());
+
+// A download the page asked for (views.py, fetch_made): the answer's "download-ready" event names the
+// PDF made a moment ago; going there downloads it and leaves the page as it is. The same answer's
+// "handouts-changed" event refreshes "Today's handouts" (_today.html) at once.
+(function () {
+  "use strict";
+  document.body.addEventListener("download-ready", function (event) {
+    var url = event.detail && event.detail.url;
+    if (typeof url === "string" && url.indexOf("/download/") === 0) { window.location.assign(url); }
+  });
+}());
