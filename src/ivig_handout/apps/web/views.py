@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -115,6 +115,7 @@ def page(status: int = 200, **parts: Any) -> tuple[str, int]:
     parts.setdefault("once", Once.token())  # a print request's one-time token (once.py)
     parts.setdefault("printers", st.printers.states(refresh=not parts.get("fragment")))
     parts.setdefault("problems", [])
+    parts.setdefault("today_date", HandoutForm().date)  # the date field's default (page.js's Next patient)
     html = render_template(template, choices=st.choices, layouts=st.layouts, clinics=list(st.config.clinics),
                            clinic_names=st.clinic_names, printer=st.config.printer, csrf=csrf_token(), **parts)
     return html, status
@@ -131,9 +132,12 @@ def index() -> tuple[str, int]:
 
 @blueprint.post("/")
 def submit() -> Response | tuple[str, int]:
-    """The form without JavaScript: Preview and Print answer with the page, Download PDF with the PDF."""
+    """The form without JavaScript: Preview and Print answer with the page, Download PDF with the page
+    that fetches the PDF (any other client: the PDF), Next patient with the form cleared."""
     form = HandoutForm.read(request.form)
     action = request.form.get("action")
+    if action == "next":
+        return page(form=cleared(form))
     if action == "download":
         return download(form)
     if action == "print":
@@ -194,20 +198,43 @@ def order(form: HandoutForm) -> Order:
 
 def download(form: HandoutForm) -> Response | tuple[str, int]:
     """The PDF (all copies, each starting on a front side), never kept by the browser's cache; recorded
-    when it is made for a named patient (the same document again: a reprint)."""
+    when it is made for a named patient (the same document again: a reprint). A browser's form (no
+    JavaScript) gets the page: what was made, the form cleared for the next patient, and the PDF
+    fetched by the page (a refresh to it: the page stays)."""
     try:
-        data, file_name = made_for_download(form)
+        made = made_for_download(form)
     except IvigError as exc:
         return form_failed(form, exc, None)
-    return pdf_response(data, file_name)
+    if request.headers.get("Sec-Fetch-Mode") != "navigate":  # not a browser's form: the PDF itself
+        return pdf_response(made.data, made.file_name)
+    token = state().made.put(csrf_token(), Made(made.data, made.file_name))
+    return page(form=cleared(form), downloaded=made, fetch_url=url_for("web.made_pdf", token=token))
 
 
-def made_for_download(form: HandoutForm) -> tuple[bytes, str]:
-    """The PDF the form asks for and its file name, recorded; IvigError with the problems."""
+@dataclass(frozen=True)
+class Handed:
+    """A PDF made for a download: its bytes and file name, and what the page confirms (the handout,
+    layout and copies; the paper they take)."""
+
+    data: bytes
+    file_name: str
+    what: str
+    paper: str
+
+
+def made_for_download(form: HandoutForm) -> Handed:
+    """The PDF the form asks for, recorded; IvigError with the problems."""
     wanted = order(form)
     result = build(wanted.request)
     state().desk.downloaded(result, wanted.copies, wanted.by, wanted.request)
-    return with_copies(result, result.data, wanted.copies), result.file_name
+    what = f"{result.about.title or result.document}, {result.layout.name}"
+    return Handed(with_copies(result, result.data, wanted.copies), result.file_name, what,
+                  paper(result, wanted.copies))
+
+
+def cleared(form: HandoutForm) -> HandoutForm:
+    """The form for the next patient: no name, today's date; the handout, layout and initials kept."""
+    return replace(form, patient_name="", date=HandoutForm().date)
 
 
 def with_copies(result: Result, data: bytes, copies: int) -> bytes:
@@ -222,26 +249,33 @@ def with_copies(result: Result, data: bytes, copies: int) -> bytes:
 
 @blueprint.post("/download")
 def download_htmx() -> Response | tuple[str, int]:
-    """Download PDF from the page's script (htmx): the PDF is made and recorded now, and the answer's
-    events (HX-Trigger) send the browser to fetch it (the page stays) and tell the page that "Today's
-    handouts" changed; a problem is the form's message (the error summary)."""
+    """Download PDF from the page's script (htmx): the PDF is made and recorded now; the answer says
+    what was made, and its events (HX-Trigger) send the browser to fetch it (the page stays), tell
+    "Today's handouts" that it changed and the form to clear the name and date (page.js); a problem is
+    the form's message (the error summary)."""
     form = HandoutForm.read(request.form)
     try:
-        data, file_name = made_for_download(form)
+        made = made_for_download(form)
     except IvigError as exc:
         return form_failed(form, exc, "preview")
-    return fetch_made(data, file_name)
+    html, _ = page(form=cleared(form), fragment="preview", downloaded=made)
+    return fetch_made(made.data, made.file_name, html)
 
 
-def fetch_made(data: bytes, file_name: str) -> Response:
+def fetch_made(data: bytes, file_name: str, html: str | None = None) -> Response:
     """An answer (to htmx) with two events: "Today's handouts" refreshes, and page.js sends the browser
-    to fetch ``data`` (a download: the page stays as it is)."""
+    to fetch ``data`` (a download: the page stays as it is); with ``html`` (the confirmation), a third:
+    the form is cleared for the next patient."""
     token = state().made.put(csrf_token(), Made(data, file_name))
-    events = {CHANGED: "", "download-ready": {"url": url_for("web.made_pdf", token=token)}}
-    return Response(status=204, headers={"HX-Trigger": json.dumps(events)})
+    events: dict[str, Any] = {CHANGED: "", "download-ready": {"url": url_for("web.made_pdf", token=token)}}
+    if html is None:
+        return Response(status=204, headers={"HX-Trigger": json.dumps(events)})
+    events[NEXT] = ""
+    return Response(html, status=200, headers={"HX-Trigger": json.dumps(events)})
 
 
 CHANGED = "handouts-changed"  # the event "Today's handouts" refreshes on (_today.html)
+NEXT = "handout-made"  # the event page.js clears the patient's name and date on
 
 
 @blueprint.get("/download/<token>")
@@ -280,8 +314,11 @@ def print_page(form: HandoutForm, fragment: str | None) -> Response | tuple[str,
         return page(422, form=form, fragment=fragment, errors=state().printers.failed(queue),
                     printers_oob=shown)
     state().printers.printed(queue)
-    return page(form=form, fragment=fragment, printed=[printed], paper_used=paper(result, wanted.copies), oob=shown,
-                printers_oob=shown)
+    html, status = page(form=cleared(form), fragment=fragment, printed=[printed],
+                        paper_used=paper(result, wanted.copies), oob=shown, printers_oob=shown)
+    if not shown:
+        return html, status
+    return Response(html, status=status, headers={"HX-Trigger": NEXT})  # page.js clears the name and date
 
 
 def once_key(queue: str) -> str:

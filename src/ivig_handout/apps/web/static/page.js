@@ -212,3 +212,29 @@
     if (typeof url === "string" && url.indexOf("/download/") === 0) { window.location.assign(url); }
   });
 }());
+
+// No name carries over to the next patient: after a Download or a Print (the answer's "handout-made"
+// event, views.py) and on "Next patient", the patient's name is emptied and the date set back to
+// today; "Next patient" also takes the preview away. Without JavaScript the server answers with the
+// form cleared.
+(function () {
+  "use strict";
+  function clearPatient() {
+    var name = document.getElementById("patient_name");
+    var day = document.getElementById("date");
+    if (name) { name.value = ""; }
+    if (day && day.dataset.today) { day.value = day.dataset.today; }
+  }
+  document.body.addEventListener("handout-made", clearPatient);
+  var next = document.getElementById("next-patient");
+  if (next) {
+    next.addEventListener("click", function (event) {
+      event.preventDefault();
+      clearPatient();
+      var area = document.getElementById("preview-area");
+      if (area) { area.textContent = ""; }
+      var name = document.getElementById("patient_name");
+      if (name) { name.focus(); }
+    });
+  }
+}());
