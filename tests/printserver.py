@@ -18,6 +18,7 @@ failure.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import os
@@ -207,13 +208,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def listening_on(port: int) -> set[int]:
+    """The pids of the processes holding a listening TCP socket on ``port`` (from /proc/net and each
+    process's fds): whoever answers a connect there may be another test session's server."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as fh:
+            for row in list(fh)[1:]:
+                cells = row.split()
+                if cells[3] == "0A" and int(cells[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{cells[9]}]")
+    pids = set()
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in fd_dir.iterdir()):
+                pids.add(int(fd_dir.parent.name))
+    return pids
+
+
 def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
+    """Until ``process`` itself listens on ``port`` (a free port picked here may be taken meanwhile by another
+    session's server on this machine: then ``process`` fails to bind and exits, and start() tries again)."""
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with status {process.returncode}")
         with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
+            if s.connect_ex(("127.0.0.1", port)) == 0 and process.pid in listening_on(port):
                 return
         if time.monotonic() > deadline:
             raise RuntimeError(f"{what} did not listen on port {port} within {START_TIMEOUT:g} s")
@@ -289,10 +310,13 @@ def print_server() -> Iterator[PrintServer]:
     root = Path(tempfile.mkdtemp(prefix="ivig-print-"))
     root.chmod(0o755)
     try:
-        try:
-            server = start(root)
-        except (RuntimeError, OSError) as exc:
-            unavailable(f"it did not start ({exc})")
+        for attempt in range(3):  # a port taken by another server between picking and binding: new ports
+            try:
+                server = start(folder(root / f"try-{attempt}"))
+                break
+            except (RuntimeError, OSError) as exc:
+                if attempt == 2:
+                    unavailable(f"it did not start ({exc})")
         saved = {k: os.environ.get(k) for k in CLIENT_ENV}
         for key in CLIENT_ENV:
             os.environ.pop(key, None)
