@@ -308,13 +308,18 @@ def _prepare(path: Path) -> None:
         raise OutputError(f"{path}: cannot be the record because {file} is a file, not a folder") from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot be used as the record ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise OutputError(f"{path}: is a folder; give the record's file name, such as {path / FILE_NAME}")
-    if not stat.S_ISREG(st.st_mode):
-        raise OutputError(f"{path}: is not a regular file, so it cannot be the record; give a file name")
+    _refuse_non_file(path, st.st_mode)
     if not st.st_mode & 0o222 or not os.access(path, os.R_OK | os.W_OK):
         raise OutputError(f"{path}: the record cannot be written (mode {stat.filemode(st.st_mode)}); make it "
                           "writable (chmod u+rw) or give another file")
+
+
+def _refuse_non_file(path: Path, mode: int) -> None:
+    """OutputError for a folder or a special file given as the record (writing or reading it)."""
+    if stat.S_ISDIR(mode):
+        raise OutputError(f"{path}: is a folder; give the record's file name, such as {path / FILE_NAME}")
+    if not stat.S_ISREG(mode):
+        raise OutputError(f"{path}: is not a regular file, so it cannot be the record; give a file name")
 
 
 def _make_private(path: Path) -> None:
@@ -344,10 +349,7 @@ def _prepare_read(path: Path) -> None:
         raise OutputError(f"{path}: there is no record here (nothing has been recorded in it yet)") from None
     except OSError as exc:
         raise OutputError(f"{path}: the record cannot be read ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise OutputError(f"{path}: is a folder; give the record's file name, such as {path / FILE_NAME}")
-    if not stat.S_ISREG(st.st_mode):
-        raise OutputError(f"{path}: is not a regular file, so it cannot be the record; give a file name")
+    _refuse_non_file(path, st.st_mode)
 
 
 def _read_uri(path: Path) -> str:
