@@ -24,9 +24,9 @@ from .inputs.profile import Clinic, load_clinic
 from .plan.kinds import Kind, all_documents, get_kind, resolve
 from .render.record import Slot
 
-__all__ = ["REVIEW_AFTER_DAYS", "Patient", "Provenance", "Request", "Result", "about", "build", "build_all", "content",
-           "documents", "given", "impose", "layouts", "make", "patient", "render_pages", "review_notes", "stamped",
-           "template", "template_for", "values_for", "warm_up"]
+__all__ = ["REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "OnlineSite", "Patient", "Provenance", "Request", "Result", "about",
+           "build", "build_all", "content", "documents", "given", "impose", "layouts", "make", "online_site", "patient",
+           "render_pages", "review_notes", "stamped", "template", "template_for", "values_for", "warm_up"]
 
 REVIEW_AFTER_DAYS = 365
 
@@ -302,3 +302,36 @@ def review_notes(handout: Handout, today: date | None = None) -> list[str]:
     note = (f"the content was last reviewed on {reviewed.isoformat()} ({age} days ago); "
             "check it against current guidance (`ivig-handout check`)")
     return [note]
+
+
+SITE_LAYOUTS = ("letter", "a4", "large-print")  # the PDFs beside each online page: tagged, the page's own size
+
+
+@dataclass(frozen=True)
+class OnlineSite:
+    """The online copy (``ivig-handout site``): its HTML pages, index, stylesheet and logo by file name,
+    and the request of each PDF beside a page (made with build(), or through a render cache)."""
+
+    files: dict[str, bytes]
+    pdfs: dict[str, Request]
+    pages: dict[str, str]  # document id -> its page's file name
+
+
+def online_site(content: Path | None = None, clinic: Path | None = None, mono: bool = False) -> OnlineSite:
+    """The online copy of every document of a content pack, with the clinic's letterhead, questions
+    line and note (never a patient: there is no patient to give). File names follow the clinic's
+    ``qr_url`` pattern (online/names.py)."""
+    from .online.site import build_site
+
+    handout = load_handout(content)
+    profile = load_clinic(clinic) if clinic is not None else None
+    made = build_site(handout, profile, [get_layout(name, mono=mono) for name in SITE_LAYOUTS])
+    pdfs = {pdf.name: Request(pdf.document, pdf.layout, content=content, clinic=clinic) for pdf in made.pdfs}
+    return OnlineSite(made.files, pdfs, made.pages)
+
+
+def site_problem(qr_url: str) -> str:
+    """Why the online copy's files cannot be the pages a ``qr_url`` pattern leads to; "" when they can."""
+    from .online.names import problem
+
+    return problem(qr_url)

@@ -437,11 +437,13 @@ class _Progress:
 
 from .printing import print_handout, printers  # noqa: E402  (they use the options above)
 from .serving import serve  # noqa: E402 - the web page's command, in its own module
+from .site import site  # noqa: E402 - the online copy's command
 
 main.add_command(print_handout)
 main.add_command(printers)
 main.add_command(record)
 main.add_command(serve)
+main.add_command(site)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

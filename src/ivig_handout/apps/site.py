@@ -1,0 +1,74 @@
+"""Apps stage, site: the ``site`` command, a thin layer over api.online_site(): every handout as an
+accessible web page with its PDFs beside it, written into a folder for the clinic's web server. Files
+whose bytes are already there are not written again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli import content_option, friendly, mono_option
+
+FILE_LIMIT = 64 * 1024 * 1024  # bytes: a file of the site is well under this; a larger one is not ours
+
+
+@click.command("site")
+@click.option("--out-dir", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
+              help="Folder for the web pages and their PDFs.")
+@click.option("--clinic", "clinic_file", type=click.Path(path_type=Path), default=None,
+              help="Clinic profile: its letterhead, questions line and note; page names follow its qr_url.")
+@content_option
+@mono_option
+@click.option("--no-cache", is_flag=True, help="Render the PDFs again instead of taking them from the render cache.")
+@friendly
+def site(out_dir: Path, clinic_file: Path | None, content_dir: Path | None, mono: bool, no_cache: bool) -> None:
+    """Write the online copy: index.html, one web page per handout and its PDFs (letter, a4, large
+    print). Never a patient's name: the pages are for everyone."""
+    from ..api import online_site, render_pages
+    from ..batch.cache import RenderCache, cached
+    from ..export.sinks.file import check_folder
+
+    check_folder(out_dir)  # before any work
+    made = online_site(content_dir, clinic_file, mono)
+    cache = None if no_cache else RenderCache.default()
+    files = dict(made.files)
+    for name, request in made.pdfs.items():
+        files[name] = cached(cache, request, render_pages).data
+    written = write_changed(out_dir, files)
+    if written:
+        click.echo(f"wrote {len(written)} files to {out_dir}/, {len(files) - len(written)} already up to date; "
+                   f"open {out_dir}/index.html")
+    else:
+        click.echo(f"up to date: {out_dir}/ ({len(files)} files; nothing written)")
+
+
+def write_changed(folder: Path, files: dict[str, bytes]) -> list[str]:
+    """Write each file whose bytes differ from the file there (atomically: the old file or the whole
+    new one); the names written."""
+    from ..errors import OutputError
+    from ..export.sinks.file import write_atomic
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot make the folder ({exc.strerror}); give another --out-dir") from None
+    written = []
+    for name, data in files.items():
+        if _same(folder / name, data):
+            continue
+        write_atomic(folder / name, data)
+        written.append(name)
+    return written
+
+
+def _same(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular file holding exactly ``data``."""
+    from ..inputs.files import FileRefusedError, read_regular
+
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return read_regular(path, FILE_LIMIT) == data
+    except (OSError, FileRefusedError):
+        return False
