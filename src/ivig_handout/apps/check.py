@@ -39,6 +39,7 @@ def run_checks(content_dir: Path | None = None, clinic: Path | None = None,
     findings.append(_fonts(handout, label))
     if clinic is not None:
         findings.append(_clinic(clinic))
+        findings += _online(clinic)
     if fit:
         findings += _fit(handout, content_dir, clinic)
     findings += _readability(handout)
@@ -86,6 +87,23 @@ def _clinic(path: Path) -> Finding:
     except IvigError as exc:
         return Finding("clinic profile", FAIL, f"{path} cannot be used", tuple(str(exc).splitlines()))
     return Finding("clinic profile", OK, f"{path}: valid, every character printable, logo readable")
+
+
+def _online(path: Path) -> list[Finding]:
+    """Whether the QR code's address (qr_url) can lead to the online copy's pages (`ivig-handout site`)."""
+    from ..api import site_problem
+    from ..inputs.profile import load_profile
+
+    try:
+        url = load_profile(path).profile.qr_url
+    except IvigError:
+        return []  # the clinic profile check reports it
+    if not url:
+        return []
+    problem = site_problem(url)
+    if problem:
+        return [Finding("online copy", WARN, f"qr_url cannot lead to the pages `ivig-handout site` writes: {problem}")]
+    return [Finding("online copy", OK, "qr_url names each handout's page of `ivig-handout site`")]
 
 
 ONE_PAGER = "one-pager"
