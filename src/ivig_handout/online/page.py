@@ -64,8 +64,10 @@ class Writer:
     def badge(self, rating: str) -> str:
         word_id = self.new_id("r")
         word = self.plan.ratings[rating]
-        return (f'<p class="badge badge-{rating}"><meter min="0" max="3" value="{STEPS[rating]}" '
-                f'aria-labelledby="{word_id}">{STEPS[rating]}/3</meter> <span id="{word_id}">{text(word)}</span></p>')
+        step = STEPS[rating]  # a meter's colour: 3 optimum, 2 suboptimal, 1 less good (low and high between)
+        meter = (f'<meter min="0" max="3" low="1.5" high="2.5" optimum="3" value="{step}" '
+                 f'aria-labelledby="{word_id}">{step}/3</meter>')
+        return f'<p class="badge badge-{rating}">{meter} <span id="{word_id}">{text(word)}</span></p>'
 
     def blocks(self, items: tuple[p.Block, ...]) -> None:
         for block in items:

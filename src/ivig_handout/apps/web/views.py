@@ -142,7 +142,55 @@ def submit() -> Response | tuple[str, int]:
         return download(form)
     if action == "print":
         return print_page(form, fragment=None)
+    if action == "online":
+        return online_for(form)
     return preview_page(form, fragment=None)
+
+
+def online_for(form: HandoutForm) -> Response | tuple[str, int]:
+    """The online copy of the handout the form names, for its clinic (never the patient's name: only
+    the document and the clinic reach the address)."""
+    from ...api import online_site
+
+    try:
+        wanted = order(form).request
+        name = online_site(wanted.content, wanted.clinic).pages[wanted.document]
+    except IvigError as exc:
+        return form_failed(form, exc, None)
+    clinics = state().config.clinics
+    if len(clinics) > 1:
+        return redirect(url_for("web.online_clinic", clinic=form.clinic, name=name))  # type: ignore[return-value]
+    return redirect(url_for("web.online", name=name))  # type: ignore[return-value]
+
+
+@blueprint.get("/online/<name>")
+def online(name: str) -> Response:
+    """The online copy (``ivig-handout site``): its pages, index, stylesheet, logo and PDFs, with the
+    clinic's letterhead when one clinic is configured. Public parts only: no patient reaches it."""
+    clinics = state().config.clinics
+    return online_file(next(iter(clinics.values())) if len(clinics) == 1 else None, name)
+
+
+@blueprint.get("/online/<clinic>/<name>")
+def online_clinic(clinic: str, name: str) -> Response:
+    """The online copy with the letterhead of one of the clinics configured."""
+    clinics = state().config.clinics
+    if clinic not in clinics:
+        abort(404)
+    return online_file(clinics[clinic], name)
+
+
+def online_file(clinic: Any, name: str) -> Response:
+    import mimetypes
+
+    from ...api import online_site
+
+    made = online_site(state().config.content, clinic)
+    if name in made.pdfs:
+        return Response(build(made.pdfs[name]).data, mimetype=PDF)
+    if name not in made.files:
+        abort(404)
+    return Response(made.files[name], mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream")
 
 
 @blueprint.post("/preview")
