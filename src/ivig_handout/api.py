@@ -326,7 +326,8 @@ def online_site(content: Path | None = None, clinic: Path | None = None, mono: b
     handout = load_handout(content)
     profile = load_clinic(clinic) if clinic is not None else None
     made = build_site(handout, profile, [get_layout(name, mono=mono) for name in SITE_LAYOUTS])
-    pdfs = {pdf.name: Request(pdf.document, pdf.layout, content=content, clinic=clinic) for pdf in made.pdfs}
+    pdfs = {pdf.name: Request(pdf.document, pdf.layout, content=content, clinic=clinic, kind=pdf.kind)
+            for pdf in made.pdfs}
     return OnlineSite(made.files, pdfs, made.pages)
 
 

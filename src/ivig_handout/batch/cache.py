@@ -18,6 +18,7 @@ size cap the least recently used entries go first."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -247,6 +248,7 @@ def _texts(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+@functools.cache  # the versions installed do not change while the process runs
 def _libraries() -> list[str]:
     from importlib.metadata import version
 

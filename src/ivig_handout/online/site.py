@@ -13,7 +13,7 @@ from ..errors import IvigError
 from ..inputs.files import read_regular
 from ..inputs.model import Handout
 from ..inputs.profile import Clinic
-from ..plan.kinds import all_documents, resolve
+from ..plan.kinds import KINDS
 from ..plan.profile import apply
 from . import words
 from .names import INDEX, STYLESHEET, page_name, page_pattern, pdf_name
@@ -28,6 +28,7 @@ class Pdf:
 
     name: str
     document: str
+    kind: str
     layout: str
 
 
@@ -47,7 +48,8 @@ def stylesheet() -> bytes:
 def build_site(handout: Handout, clinic: Clinic | None, layouts: list[Layout]) -> Site:
     """Every document's page (in the content pack's order), the index, stylesheet and logo."""
     pattern = page_pattern(clinic.profile.qr_url if clinic else None)
-    docs = all_documents(handout)
+    kinds = {doc: kind for kind in KINDS.values() for doc in kind.ids(handout)}  # in order, kind by kind
+    docs = list(kinds)
     names = {doc: page_name(pattern, doc) for doc in docs}
     if INDEX in names.values() or STYLESHEET in names.values():
         raise IvigError(f"a handout's page would be named {INDEX} or {STYLESHEET}; change qr_url's pattern")
@@ -58,9 +60,9 @@ def build_site(handout: Handout, clinic: Clinic | None, layouts: list[Layout]) -
     pdfs: list[Pdf] = []
     entries = []
     for doc in docs:
-        kind, _ = resolve(handout, doc)
+        kind = kinds[doc]
         plan = apply(kind.plan(handout, doc), clinic, None, handout.labels.clinic)
-        mine = [Pdf(pdf_name(names[doc], lay.name), doc, lay.name) for lay in layouts]
+        mine = [Pdf(pdf_name(names[doc], lay.name), doc, kind.name, lay.name) for lay in layouts]
         pdfs += mine
         labels = tuple((pdf.name, _layout_label(lay)) for pdf, lay in zip(mine, layouts, strict=True))
         files[names[doc]] = document(plan, frame(handout, downloads=labels, logo=logo)).encode()
