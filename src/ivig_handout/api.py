@@ -26,7 +26,8 @@ from .render.record import Slot
 
 __all__ = ["REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "OnlineSite", "Patient", "Provenance", "Request", "Result", "about",
            "build", "build_all", "content", "documents", "given", "impose", "layouts", "make", "online_site", "patient",
-           "render_pages", "review_notes", "stamped", "template", "template_for", "values_for", "warm_up"]
+           "render_pages", "review_notes", "site_problem", "stamped", "template", "template_for", "values_for",
+           "warm_up"]
 
 REVIEW_AFTER_DAYS = 365
 

@@ -226,3 +226,14 @@ def test_check_warns_when_qr_url_cannot_lead_to_the_site(url: str, why: str, tmp
     finding = next(f for f in run_checks(None, clinic, fit=False) if f.check == "online copy")
     assert finding.status == WARN and why in finding.detail, finding
     assert api.online_site(clinic=clinic).pages["gbs"] == "gbs.html"  # the default names, still a site
+
+
+def test_bad_output_folder_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    (tmp_path / "site" / "gbs.html").mkdir(parents=True)
+    for out, words in ((tmp_path / "file", "is a file, not a folder"), (tmp_path / "site", "is not a regular file")):
+        result = CliRunner().invoke(main, ["site", "--out-dir", str(out)])
+        assert result.exit_code == 1, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], lines
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == ["gbs.html"]  # nothing was written

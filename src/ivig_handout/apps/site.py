@@ -53,6 +53,11 @@ def write_changed(folder: Path, files: dict[str, bytes]) -> list[str]:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{folder}: cannot make the folder ({exc.strerror}); give another --out-dir") from None
+    for name in files:  # every one checked before the first is written
+        path = folder / name
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise OutputError(f"{path}: is not a regular file; move it out of the way (the site writes its "
+                              f"{'page' if name.endswith('.html') else 'file'} there; nothing was written)")
     written = []
     for name, data in files.items():
         if _same(folder / name, data):
