@@ -472,7 +472,8 @@ def preview_png(token: str, number: int, width: int) -> Response:
 
 @blueprint.post("/roster")
 def roster() -> tuple[str, int]:
-    """Check an uploaded roster: its rows, or every bad row with its line number."""
+    """Check an uploaded roster (in memory): its good rows, ready to print or download, and each bad row
+    by its line number in the desk's words; only what to fix when no row is good."""
     fragment = "roster" if wants_fragment() else None
     sent = request.files.get("roster")
     data = sent.read() if sent is not None else b""
