@@ -5,29 +5,32 @@ PDF and the notes for the user as values."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .design.layouts import Layout, get_layout
+from .errors import IvigError, NotFoundError, Problem
 from .export.impose import impose_for
 from .export.pdfinfo import page_count
 from .export.sinks import Artifact
 from .export.sinks.record import Given, made_id
-from .export.stamp import Prepared
+from .export.stamp import Prepared, Stamped
 from .inputs.content import load_handout
 from .inputs.model import Handout
 from .inputs.patient import SLOT, Patient, is_template, patient, template_of
 from .inputs.profile import Clinic, load_clinic
+from .inputs.roster import RosterRow
 from .plan.kinds import Kind, all_documents, get_kind, resolve
 from .render.record import Slot
 
-__all__ = ["REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "OnlineSite", "Patient", "Provenance", "Request", "Result", "about",
-           "build", "build_all", "content", "documents", "given", "impose", "layouts", "make", "online_site", "patient",
-           "render_pages", "review_notes", "site_problem", "stamped", "template", "template_for", "values_for",
-           "warm_up"]
+__all__ = ["REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "OnlineSite", "Patient", "PrintRuns", "Problem", "Provenance", "Request",
+           "Result", "RosterFile", "RosterRows", "about", "build", "build_all", "content", "document_finder",
+           "documents", "given", "impose", "layout_finder", "layouts", "make", "online_site", "patient", "print_runs",
+           "render_pages", "review_notes", "roster", "site_problem", "stamped", "template", "template_for",
+           "values_for", "warm_up"]
 
 REVIEW_AFTER_DAYS = 365
 
@@ -337,3 +340,134 @@ def site_problem(qr_url: str) -> str:
     from .online.names import problem
 
     return problem(qr_url)
+
+
+# -- rosters in memory -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RosterFile:
+    """A day's roster in memory: the bytes of a CSV or XLSX file (``label``: its name in problems), and
+    how its rows are made: the layout of rows without one, the copies of rows without a count, greyscale,
+    the content pack, the clinic profile, and the document of rows without a disorder (None: required)."""
+
+    data: bytes
+    label: str = "roster.csv"
+    layout: str = "letter"
+    copies: int = 1
+    mono: bool = False
+    content: Path | None = None
+    clinic: Path | None = None
+    document: str | None = None
+
+    def request(self, row: RosterRow) -> Request:
+        """What ``row`` asks for."""
+        return Request(row.document, row.layout or self.layout, self.mono, self.content, self.clinic, row.patient)
+
+
+@dataclass(frozen=True)
+class RosterRows:
+    """A roster checked: its good rows (in roster order) and the problems of the others, side by side."""
+
+    rows: tuple[RosterRow, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class PrintRuns:
+    """A roster's print runs: each layout's PDF (every good row's handout x its copies, in roster order,
+    each starting on a front side), the rows each run holds with their requests and copies (for the
+    record), and the problems of the rows left out, as values."""
+
+    runs: dict[str, bytes]
+    rows: dict[str, tuple[tuple[RosterRow, Request, int], ...]]
+    problems: tuple[Problem, ...]
+
+
+def roster(source: RosterFile) -> RosterRows:
+    """Check every row of ``source`` (nothing is rendered): the good rows and the problems of the others
+    (a problem of the whole file comes with no rows). Raises NotFoundError for an unknown ``layout`` or
+    ``document`` of ``source`` itself."""
+    from .inputs.roster import roster_rows
+
+    handout = load_handout(source.content)
+    find = document_finder(handout)
+    default = find(source.document) if source.document is not None else None
+    layout_finder(source.mono)(source.layout)
+    rows, problems = roster_rows(source.data, source.label, find, layout_finder(source.mono), default)
+    return RosterRows(rows, problems)
+
+
+def print_runs(source: RosterFile, checked: RosterRows | None = None) -> PrintRuns:
+    """The print run of each layout of ``source``'s good rows, in memory (nothing is written to disk);
+    a row that cannot be made is left out, with its problem. ``checked``: roster(source), if done."""
+    from .export.impose import combine
+    from .render.stamp import draw_stamps
+
+    checked = checked or roster(source)
+    problems = list(checked.problems)
+    members: dict[str, list[tuple[bytes | Stamped, int]]] = {}
+    values: dict[str, list[tuple[tuple[Slot, ...], dict[str, str]]]] = {}
+    rows: dict[str, list[tuple[RosterRow, Request, int]]] = {}
+    for row in checked.rows:
+        request, copies = source.request(row), row.copies or source.copies
+        try:
+            made = _run_member(request, len(values.get(request.layout, [])))
+        except IvigError as exc:
+            problems.append(Problem(source.label, row.row, "", (str(exc).splitlines() or ["cannot be made"])[0]))
+            continue
+        if isinstance(made, tuple):
+            values.setdefault(request.layout, []).append(made[1])
+        members.setdefault(request.layout, []).append((made[0] if isinstance(made, tuple) else made, copies))
+        rows.setdefault(request.layout, []).append((row, request, copies))
+    runs = {lay: combine([pdf for pdf, n in made for _ in range(n)], True,
+                         draw_stamps(values[lay]) if values.get(lay) else None)[0] for lay, made in members.items()}
+    return PrintRuns(runs, {lay: tuple(held) for lay, held in rows.items()}, tuple(problems))
+
+
+def _run_member(request: Request, index: int) -> bytes | tuple[Stamped, tuple[tuple[Slot, ...], dict[str, str]]]:
+    """A row's place in its print run: its template with its values at ``index`` of the run's stamp
+    where they fit, else its PDF made in full."""
+    if request.patient is not None and get_layout(request.layout, mono=request.mono).imposition == "none":
+        made = template_for(request)
+        values = values_for(made, request.patient)
+        if values is not None:
+            return Stamped(made.data, index), (made.slots, values)
+    return build(request).data
+
+
+def document_finder(handout: Handout) -> Callable[[str], str]:
+    """A roster cell's document -> canonical id: ``full``, a disorder's id, alias, name or abbreviation,
+    or a search word only it has ("miller fisher", "Guillain Barre"; any case: inputs/search.py)."""
+    from .inputs.search import documents as searched
+    from .inputs.search import hint, lookup, tied
+
+    docs = searched(handout)
+
+    def find(text: str) -> str:
+        found = lookup(docs, text)
+        if found.found is not None:
+            return found.found.id
+        if found.tied:
+            raise NotFoundError(tied(found, "handout"))
+        raise NotFoundError(f"unknown '{text}', {hint(found, 'expected a disorder id, alias or name')}")
+
+    return find
+
+
+def layout_finder(mono: bool) -> Callable[[str], str]:
+    """A roster cell's layout -> its canonical name; NotFoundError suggesting the closest."""
+    from difflib import get_close_matches
+
+    from .design.layouts import all_layouts
+
+    names = [*all_layouts(), *(f"{n}-mono" for n in all_layouts())]
+
+    def find(text: str) -> str:
+        try:
+            return get_layout(text.strip().lower(), mono=mono).name
+        except (NotFoundError, KeyError):
+            close = get_close_matches(text.strip().lower(), names, n=3, cutoff=0.5)
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "expected a layout name"
+            raise NotFoundError(f"unknown '{text}', {hint} (see `ivig-handout layouts`)") from None
+
+    return find

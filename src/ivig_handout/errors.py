@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 
 class IvigError(Exception):
@@ -66,3 +67,34 @@ def describe(char: str) -> str:
         return f"'{char}' ({code})"
     name = unicodedata.name(char, "")
     return f"{code} {name}" if name else code
+
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of an input file as a value: the file (as the user named it), the line or row a
+    spreadsheet shows (None: the whole file), the field or column at fault ("" when none), what is
+    wrong and what to do (``text``), and the cell's text as given (``value``, for callers that word
+    the problem their own way). ``str()`` is the command line's one line: ``roster.csv:4: disorder: ...``."""
+
+    file: str
+    line: int | None
+    field: str
+    text: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        at = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{at}: {self.field}: {self.text}" if self.field else f"{at}: {self.text}"
+
+
+class ProblemsError(ContentError):
+    """Problems of an input file as values (``found``); its message lists them as the command line
+    shows them, one a line."""
+
+    def __init__(self, found: list[Problem]) -> None:
+        self.found = tuple(found)
+        super().__init__([str(p) for p in found])
+
+    def __reduce__(self) -> tuple[type[ProblemsError], tuple[list[Problem]]]:  # type: ignore[override]
+        return type(self), (list(self.found),)

@@ -13,7 +13,6 @@ import click
 from .cli import Text, friendly
 
 if TYPE_CHECKING:
-    from flask import Flask
 
     from .web.app import WebConfig
 
@@ -88,7 +87,7 @@ def run(config: WebConfig) -> None:
     """Serve the page with waitress until Ctrl-C, SIGTERM or SIGHUP; the address goes to stdout once the
     port is bound (a script or test may connect as soon as it reads that line). Waitress reads a request of
     up to MAX_BODY before the page answers it (one over the page's limit gets the page's own message, not
-    a connection reset); the upload folder is deleted at the end."""
+    a connection reset). An uploaded roster is read in memory: nothing is left to delete at the end."""
     import waitress
 
     from .web.app import MAX_BODY, create_app
@@ -96,25 +95,17 @@ def run(config: WebConfig) -> None:
     app = create_app(config)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
+    server = waitress.create_server(app, host=config.host, port=config.port, threads=4, ident="ivig-handout",
+                                    max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
+    click.echo(f"The front-desk page is at {address(config)} (Ctrl-C to stop)")
     try:
-        server = waitress.create_server(app, host=config.host, port=config.port, threads=4, ident="ivig-handout",
-                                        max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
-        click.echo(f"The front-desk page is at {address(config)} (Ctrl-C to stop)")
-        try:
-            server.run()
-        finally:
-            server.close()
+        server.run()
     finally:
-        close(app)
+        server.close()
 
 
 def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt  # waitress ends its loop on it
-
-
-def close(app: Flask) -> None:
-    """Delete the app's upload folder."""
-    app.extensions["ivig"].spool.close()
 
 
 def address(config: WebConfig) -> str:

@@ -17,21 +17,18 @@ import stat
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..api import Request, Result
-from ..design.layouts import all_layouts, get_layout
+from ..api import Request, Result, document_finder, layout_finder
+from ..design.layouts import get_layout
 from ..errors import ContentError, IvigError, NotFoundError, OutputError
 from ..export.stamp import Stamped
 from ..inputs.content import load_handout
-from ..inputs.model import Handout
 from ..inputs.patient import Patient
 from ..inputs.roster import MAX_COPIES, RosterRow, read_roster
-from ..inputs.search import documents, hint, lookup, tied
 from ..inputs.validate import validate
 from ..version import __version__
 from . import pauses
@@ -160,40 +157,6 @@ def load_roster(path: Path, out_dir: Path, document: str | None = None, layouts:
         raise ContentError(problems)
     rows = read_roster(path, find, layout_finder(mono), default)
     return Roster(rows, checked, Path(out_dir), copies, mono, content_dir, clinic_ok, files)
-
-
-def document_finder(handout: Handout) -> Callable[[str], str]:
-    """A cell's document -> canonical id: ``full``, a disorder's id, alias, name or abbreviation, or a
-    search word only it has ("miller fisher", "Guillain Barre"; any case: inputs/search.py)."""
-    docs = documents(handout)
-
-    def find(text: str) -> str:
-        found = lookup(docs, text)
-        if found.found is not None:
-            return found.found.id
-        if found.tied:
-            raise NotFoundError(tied(found, "handout"))
-        raise NotFoundError(f"unknown '{text}', {hint(found, 'expected a disorder id, alias or name')}")
-
-    return find
-
-
-def layout_finder(mono: bool) -> Callable[[str], str]:
-    names = [*all_layouts(), *(f"{n}-mono" for n in all_layouts())]
-
-    def find(text: str) -> str:
-        try:
-            return get_layout(text.strip().lower(), mono=mono).name
-        except (NotFoundError, KeyError):
-            raise NotFoundError(f"unknown '{text}', {_hint(text.strip().lower(), names, 'a layout name')} "
-                                "(see `ivig-handout layouts`)") from None
-
-    return find
-
-
-def _hint(key: str, names: Sequence[str], what: str) -> str:
-    close = get_close_matches(key, names, n=3, cutoff=0.5)
-    return f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"expected {what}"
 
 
 def _check_layouts(names: Sequence[str], mono: bool, where: Callable[[str], str],

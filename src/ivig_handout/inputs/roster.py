@@ -20,13 +20,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from ..errors import ContentError, IvigError
+from ..errors import ContentError, IvigError, Problem, ProblemsError
 from .files import read_regular
 from .patient import Patient, patient
 from .xlsx import sheet_rows
@@ -66,18 +66,41 @@ def format_date(value: date) -> str:
 
 def read_roster(path: Path | str, document: Resolve, layout: Resolve, default_document: str | None = None,
                 label: str | None = None) -> tuple[RosterRow, ...]:
-    """The checked rows of the roster at ``path``, in file order; ContentError listing every problem.
+    """The checked rows of the roster at ``path``, in file order; ContentError (a ProblemsError, with
+    the problems as values) listing every problem.
 
     ``document`` and ``layout`` check a cell (an id, alias or name) and return its canonical name.
     ``default_document`` (already canonical) is used for rows whose ``disorder`` cell is empty.
     """
     name = label or str(path)
     data = read_regular(path, MAX_BYTES, name, "a roster (CSV or XLSX file)")
-    if data.startswith(_OLE_MAGIC):
-        raise ContentError([(f"{name}: is an Excel 97-2003 workbook (.xls) or one saved with a password; save it "
-                            "as an Excel workbook (.xlsx) without a password, or as 'CSV UTF-8'")])
-    records = sheet_rows(data, name) if data.startswith(_XLSX_MAGIC) else _csv_records(data, name)
-    return _check(records, name, document, layout, default_document)
+    rows, problems = roster_rows(data, name, document, layout, default_document, strict=True)
+    if problems:
+        raise ProblemsError(list(problems))
+    return rows
+
+
+def roster_rows(data: bytes, name: str, document: Resolve, layout: Resolve, default_document: str | None = None,
+                strict: bool = False) -> tuple[tuple[RosterRow, ...], tuple[Problem, ...]]:
+    """The good rows of the roster ``data`` (``name`` in problems) and the problems of the others, side
+    by side: a bad row never stops the good ones. A problem of the whole file (it cannot be read, it
+    has no header or no patients, too many patients) comes with no rows. ``strict``: a file whose rows
+    have problems reads as problems only (as the command line refuses it)."""
+    try:
+        if len(data) > MAX_BYTES:
+            raise ProblemsError([Problem(name, None, "", f"is bigger than {MAX_BYTES // 2**20} MB; a roster "
+                                                         "needs far less")])
+        if data.startswith(_OLE_MAGIC):
+            raise ProblemsError([Problem(name, None, "", "is an Excel 97-2003 workbook (.xls) or one saved with a "
+                                         "password; save it as an Excel workbook (.xlsx) without a password, or as "
+                                         "'CSV UTF-8'")])
+        records = sheet_rows(data, name) if data.startswith(_XLSX_MAGIC) else _csv_records(data, name)
+        rows, problems = _check(records, name, document, layout, default_document)
+    except ProblemsError as exc:
+        return (), exc.found
+    except ContentError as exc:  # the XLSX reader's: the file cannot be read
+        return (), tuple(Problem(name, None, "", p.removeprefix(f"{name}: ")) for p in exc.problems)
+    return (() if strict and problems else rows), problems
 
 
 def _utf16_order(data: bytes) -> str | None:
@@ -102,14 +125,14 @@ def _utf16_order(data: bytes) -> str | None:
 def _csv_records(data: bytes, name: str) -> Iterator[tuple[int, Cells]]:
     order = _utf16_order(data)
     if order is not None:
-        raise ContentError([f"{name}: is UTF-16 text ({order}), not UTF-8; {_SAVE_UTF8}"])
+        raise ProblemsError([Problem(name, None, "", f"is UTF-16 text ({order}), not UTF-8; {_SAVE_UTF8}")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ContentError([f"{name}:{line}: is not UTF-8 text; save the roster as 'CSV UTF-8'"]) from None
+        raise ProblemsError([Problem(name, line, "", "is not UTF-8 text; save the roster as 'CSV UTF-8'")]) from None
     if "\0" in text:
-        raise ContentError([f"{name}: holds NUL characters; is it really a CSV file?"])
+        raise ProblemsError([Problem(name, None, "", "holds NUL characters; is it really a CSV file?")])
     header = _first_line(text)
     delimiter = ";" if _outside_quotes(header, ";") > _outside_quotes(header, ",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
@@ -118,7 +141,7 @@ def _csv_records(data: bytes, name: str) -> Iterator[tuple[int, Cells]]:
         for number, cells in enumerate(reader, start=1):
             yield number, dict(enumerate(cells))
     except csv.Error as exc:
-        raise ContentError([f"{name}:{number + 1}: cannot be read as CSV ({exc})"]) from None
+        raise ProblemsError([Problem(name, number + 1, "", f"cannot be read as CSV ({exc})")]) from None
 
 
 def _first_line(text: str) -> str:
@@ -137,8 +160,8 @@ def _outside_quotes(line: str, char: str) -> int:
 
 
 def _check(records: Iterator[tuple[int, Cells]], name: str, document: Resolve, layout: Resolve,
-           default_document: str | None) -> tuple[RosterRow, ...]:
-    problems: list[str] = []
+           default_document: str | None) -> tuple[tuple[RosterRow, ...], tuple[Problem, ...]]:
+    problems: list[Problem] = []
     rows: list[RosterRow] = []
     columns: dict[int, str] | None = None
     count = more = 0
@@ -151,25 +174,24 @@ def _check(records: Iterator[tuple[int, Cells]], name: str, document: Resolve, l
             continue
         count += 1
         if count > MAX_ROWS:
-            raise ContentError([(f"{name}:{number}: more than {MAX_ROWS:,} patients; split the roster "
-                                 "into several files (nothing was printed)")])
-        row = _row(cells, columns, name, number, document, layout, default_document, problems)
+            raise ProblemsError([Problem(name, number, "", f"more than {MAX_ROWS:,} patients; split the roster "
+                                                           "into several files (nothing was printed)")])
+        row = _row(cells, columns, Problem(name, number, "", ""), document, layout, default_document, problems)
         if row is not None:
             rows.append(row)
         more += max(0, len(problems) - MAX_PROBLEMS)
         del problems[MAX_PROBLEMS:]  # only so many are shown: the rest are counted, not kept
     if columns is None:
-        raise ContentError([f"{name}: is empty; the first row names the columns ({', '.join(COLUMNS)})"])
-    if problems:
-        raise ContentError(_listed(problems, more, name))
-    if not rows:
-        raise ContentError([f"{name}: has a header row but no patients"])
-    return tuple(rows)
+        raise ProblemsError([Problem(name, None, "", f"is empty; the first row names the columns "
+                                                     f"({', '.join(COLUMNS)})")])
+    if not rows and not problems:
+        raise ProblemsError([Problem(name, None, "", "has a header row but no patients")])
+    return tuple(rows), tuple(_listed(problems, more, name))
 
 
-def _listed(problems: list[str], more: int, name: str) -> list[str]:
+def _listed(problems: list[Problem], more: int, name: str) -> list[Problem]:
     more += max(0, len(problems) - MAX_PROBLEMS)
-    return problems[:MAX_PROBLEMS] + ([f"{name}: and {more} more problems"] if more > 0 else [])
+    return problems[:MAX_PROBLEMS] + ([Problem(name, None, "", f"and {more} more problems")] if more > 0 else [])
 
 
 def _echo(text: str, limit: int = 40) -> str:
@@ -198,7 +220,7 @@ def _text(value: Any) -> str:
 
 def _header(cells: Cells, name: str, number: int) -> dict[int, str]:
     """The named columns, by 0-based column."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     columns: dict[int, str] = {}
     for i, cell in cells.items():
         key = _text(cell).lstrip("\ufeff").strip().lower()
@@ -207,64 +229,70 @@ def _header(cells: Cells, name: str, number: int) -> dict[int, str]:
         if key not in COLUMNS:
             close = get_close_matches(key, COLUMNS, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            problems.append(f"{name}:{number}: unknown column '{_echo(_text(cell))}': {hint}the columns are "
-                            f"{', '.join(COLUMNS)}")
+            problems.append(Problem(name, number, "", f"unknown column '{_echo(_text(cell))}': {hint}the columns are "
+                                                      f"{', '.join(COLUMNS)}", _text(cell)))
         elif key in columns.values():
-            problems.append(f"{name}:{number}: column '{key}' appears twice; keep one")
+            problems.append(Problem(name, number, "", f"column '{key}' appears twice; keep one", key))
         columns[i] = key
     if "name" not in columns.values() and not problems:
-        problems.append(f"{name}:{number}: no 'name' column; the first row names the columns "
-                        f"({', '.join(COLUMNS)}; only name is required)")
+        problems.append(Problem(name, number, "", f"no 'name' column; the first row names the columns "
+                                                  f"({', '.join(COLUMNS)}; only name is required)"))
     if problems:
-        raise ContentError(_listed(problems, 0, name))
+        raise ProblemsError(_listed(problems, 0, name))
     return columns
 
 
-def _row(cells: Cells, columns: Mapping[int, str], name: str, number: int, document: Resolve,
-         layout: Resolve, default_document: str | None, problems: list[str]) -> RosterRow | None:
-    at = f"{name}:{number}"
+def _row(cells: Cells, columns: Mapping[int, str], at: Problem, document: Resolve, layout: Resolve,
+         default_document: str | None, problems: list[Problem]) -> RosterRow | None:
+    """The row, or None with its problems added (``at``: a problem at the row, to fill in)."""
     values: dict[str, Any] = {}
     bad = len(problems)
     for i, cell in cells.items():
         column = columns.get(i)
         if column is None:
             if _text(cell):
-                problems.append(f"{at}: column {i + 1} has a value but no name in the header row; name the "
-                                "column or clear the cell")
+                problems.append(replace(at, text=f"column {i + 1} has a value but no name in the header row; name "
+                                        "the column or clear the cell", value=_text(cell)))
             continue
         values[column] = cell
     who_name, when = _text(values.get("name")), _text(values.get("date"))
     if not who_name:
-        problems.append(f"{at}: name: is empty; every row needs the patient's name")
-    who = None
-    try:
-        who = patient(who_name or None, when or None, fields=("name", "date"))
-    except ContentError as exc:
-        problems += [f"{at}: {p}" for p in exc.problems]
-    doc = _resolve(_text(values.get("disorder")), "disorder", document, at, problems)
-    if doc is None and not _text(values.get("disorder")):
+        problems.append(replace(at, field="name", text="is empty; every row needs the patient's name"))
+    for column, text in (("name", who_name), ("date", when)):
+        try:
+            if column == "name":
+                patient(text or None, None, fields=(column, column))
+            else:
+                patient(None, text or None, fields=(column, column))
+        except ContentError as exc:
+            problems += [replace(at, field=column, text=p.removeprefix(f"{column}: "), value=text)
+                         for p in exc.problems]
+    disorder = _text(values.get("disorder"))
+    doc = _resolve(disorder, "disorder", document, at, problems)
+    if doc is None and not disorder:
         if default_document is None:
-            problems.append(f"{at}: disorder: is empty and no default document was given (--doc, or "
-                            "documents: in the job file)")
+            problems.append(replace(at, field="disorder", text="is empty and no default document was given (--doc, "
+                                    "or documents: in the job file)"))
         doc = default_document
     lay = _resolve(_text(values.get("layout")), "layout", layout, at, problems)
     copies = _copies(values.get("copies"), at, problems)
-    if len(problems) > bad or who is None or doc is None:
+    if len(problems) > bad or doc is None:
         return None
-    return RosterRow(number, who, doc, lay, copies)
+    return RosterRow(at.line or 0, patient(who_name or None, when or None, fields=("name", "date")) or Patient(),
+                     doc, lay, copies)
 
 
-def _resolve(text: str, column: str, check: Resolve, at: str, problems: list[str]) -> str | None:
+def _resolve(text: str, column: str, check: Resolve, at: Problem, problems: list[Problem]) -> str | None:
     if not text:
         return None
     try:
         return check(text)
     except IvigError as exc:
-        problems.append(f"{at}: {column}: {(str(exc).splitlines() or ['not known'])[0]}")
+        problems.append(replace(at, field=column, text=(str(exc).splitlines() or ["not known"])[0], value=text))
         return None
 
 
-def _copies(value: Any, at: str, problems: list[str]) -> int | None:
+def _copies(value: Any, at: Problem, problems: list[Problem]) -> int | None:
     if value is None or _text(value) == "":
         return None
     number: int | None = None
@@ -277,6 +305,7 @@ def _copies(value: Any, at: str, problems: list[str]) -> int | None:
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         number = int(value.strip())
     if number is None or not 1 <= number <= MAX_COPIES:
-        problems.append(f"{at}: copies: '{_echo(_text(value), 20)}' is not a whole number from 1 to {MAX_COPIES}")
+        problems.append(replace(at, field="copies", value=_text(value),
+                                text=f"'{_echo(_text(value), 20)}' is not a whole number from 1 to {MAX_COPIES}"))
         return None
     return number

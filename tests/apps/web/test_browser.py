@@ -114,7 +114,8 @@ def test_roster_with_a_bad_row(desk: Page, tmp_path: Path) -> None:
     roster.write_text(f"name,disorder\n{NAME},mg\nBob Stone,gbz\n", encoding="utf-8")
     desk.get_by_label("Roster (CSV or XLSX)", exact=True).set_input_files(str(roster))
     desk.get_by_role("button", name="Check roster").click()
-    expect(desk.get_by_role("alert")).to_contain_text("Line 3: disorder: unknown 'gbz'")
+    expect(desk.get_by_role("alert")).to_contain_text(
+        "Line 3: “gbz” is not a handout we have. Did you mean “Guillain-Barré syndrome (GBS)”?")
     axe(desk)
     roster.write_text(f"name,disorder\n{NAME},mg\nBob Stone,gbs\n", encoding="utf-8")
     desk.get_by_label("Roster (CSV or XLSX)", exact=True).set_input_files(str(roster))

@@ -1,22 +1,22 @@
-"""Apps stage, web: a roster uploaded to the page, checked and made into print runs through the
-batch's public roster functions (load_roster, run_roster). The upload lives only in memory and, while
-it is read, in a private (0700) folder of the server's (spool.py) that is deleted straight after."""
+"""Apps stage, web: a roster uploaded to the page, checked and made into print runs in memory through
+the library (api.roster, api.print_runs): the good rows go ahead, and the bad rows are listed with their
+line numbers in words for the desk. Nothing is written to disk; the problems come back as values
+(errors.Problem), so no message is ever read back for its line number."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...api import Request
-from ...batch.cache import RenderCache
-from ...batch.roster import Roster, load_roster, run_roster
-from ...errors import ContentError
-from .spool import Spool
+from ...api import PrintRuns, Request, RosterFile, RosterRows
+from ...api import print_runs as make_runs
+from ...api import roster as check_roster
+from ...errors import ContentError, Problem
+from ...inputs.patient import LIMITS
+from .search import search
 
-MAX_ROWS = 300  # patients in one upload; a bigger day is a batch (`ivig-handout batch --roster`)
+MAX_ROWS = 300  # patients in one upload; a bigger day is a batch (the command line)
 _XLSX = b"PK\x03\x04"
-_AT = re.compile(r"^.*?roster\.(?:csv|xlsx):(?:(\d+):)? ?")
 
 
 @dataclass(frozen=True)
@@ -35,49 +35,69 @@ class Upload:
     def file_name(self) -> str:
         return "roster.xlsx" if self.data.startswith(_XLSX) else "roster.csv"
 
-
-def check(upload: Upload, spool: Spool) -> Roster:
-    """The checked rows; ContentError with every bad row as ``Line N: ...``."""
-    with spool.upload(upload.data, upload.file_name) as path:
-        return _load(path, upload)
+    def source(self) -> RosterFile:
+        return RosterFile(self.data, self.file_name, self.layout, 1, self.mono, self.content, self.clinic)
 
 
-def print_runs(upload: Upload, spool: Spool) -> tuple[dict[str, bytes], list[tuple[Request, int]]]:
-    """Each layout's print run (every row's handout x copies, in roster order), by layout name, and
-    each row's request and copies (for the record; ``in_run`` picks those of one print run)."""
-    with spool.upload(upload.data, upload.file_name) as path:
-        roster = _load(path, upload)
-        outcome = run_roster(roster, cache=RenderCache.default())  # templates cached: no worker pool to fork
-        if outcome.failed:
-            raise ContentError([located(f"{what}: {why}") for what, why in outcome.failed])
-        runs = sorted(roster.out_dir.glob("roster-*.pdf"))
-        wanted = [(roster.request(item), item.copies) for item in roster.items()]
-        from ...inputs.files import read_regular  # our own files, read as every file is (1 GB: never reached)
-
-        return {run.stem.removeprefix("roster-"): read_regular(run, 1 << 30) for run in runs}, wanted
+def check(upload: Upload) -> RosterRows:
+    """The good rows and the problems of the others; ContentError (in the desk's words) when the
+    roster is over the page's size."""
+    checked = check_roster(upload.source())
+    rows = len(checked.rows) + len({p.line for p in checked.problems if p.line is not None})
+    if rows > MAX_ROWS:
+        raise ContentError([(f"This roster has {rows} patients; the page takes at most {MAX_ROWS} at a time. Split "
+                            "it into smaller files and check each one.")])
+    return checked
 
 
-def in_run(wanted: list[tuple[Request, int]], layout: str) -> list[tuple[Request, int]]:
-    """The rows of ``wanted`` that the print run of ``layout`` holds."""
-    return [(request, copies) for request, copies in wanted if request.layout == layout]
+def print_runs(upload: Upload) -> PrintRuns:
+    """Each layout's print run of the good rows, in memory, with the rows each holds."""
+    return make_runs(upload.source(), check(upload))
 
 
-def _load(path: Path, upload: Upload) -> Roster:
-    try:
-        roster = load_roster(path, path.parent / "out", None, (upload.layout,), 1, upload.mono, upload.content,
-                             upload.clinic, False)
-    except ContentError as exc:
-        raise ContentError([located(p) for p in exc.problems]) from None
-    if len(roster.rows) > MAX_ROWS:
-        raise ContentError([(f"the roster has {len(roster.rows)} patients; at most {MAX_ROWS} are taken here; split "
-                            "it, or print it with `ivig-handout batch --roster`")])
-    return roster
+def in_run(made: PrintRuns, layout: str | None = None) -> list[tuple[Request, int]]:
+    """The requests and copies of the rows the print run of ``layout`` holds (None: of every run)."""
+    return [(request, copies) for lay, rows in made.rows.items() if layout in (None, lay)
+            for _row, request, copies in rows]
 
 
-def located(problem: str) -> str:
-    """A roster problem as the page shows it: ``Line 3: disorder: ...`` (no file path)."""
-    found = _AT.match(problem)
-    if found is None:
-        return problem
-    rest = problem[found.end():]
-    return f"Line {found.group(1)}: {rest}" if found.group(1) else rest
+def said(problem: Problem, content: Path | None, layouts: list[str]) -> str:
+    """A roster problem in the desk's words: ``Line 4: 'zzz' is not a handout we have. Did you mean
+    'Myasthenia gravis (MG)'?`` (no options, no file names). Worded from the problem's field and cell."""
+    at = f"Line {problem.line}: " if problem.line is not None else ""
+    value = " ".join(problem.value.split())
+    if problem.field == "disorder":
+        return at + (_handout(value, content) if value else
+                     "the disorder is empty. Write the disorder, for example “CIDP”.")
+    if problem.field == "layout":
+        return f"{at}“{value}” is not a layout we have. The layouts are {', '.join(layouts)}."
+    if problem.field == "copies":
+        return f"{at}the number of copies, “{value}”, is not a whole number from 1 to 1000."
+    if problem.field in ("name", "date"):
+        return at + _value(problem.field, value)
+    if problem.text.startswith(("is ", "has ", "holds ", "cannot ")):  # about the file, not one row
+        where = f" at line {problem.line}" if problem.line is not None else ""
+        return f"The file{where} {problem.text}."
+    if problem.line is None and not problem.text.startswith("and "):
+        return f"The file cannot be read as a roster: {problem.text}."
+    return f"{at}{problem.text[:1].upper()}{problem.text[1:]}."
+
+
+def _handout(value: str, content: Path | None) -> str:
+    found = search(content, value)
+    head = f"“{value}” is not a handout we have."
+    if len(found.results) > 1:
+        names = " or ".join(f"“{c.label}”" for c in found.results[:3])
+        return f"“{value}” could be more than one handout: {names}. Write which one."
+    close = found.results[0] if found.results else found.suggestion
+    return f"{head} Did you mean “{close.label}”?" if close else f"{head} Write the disorder, for example “CIDP”."
+
+
+def _value(field: str, value: str) -> str:
+    what = "the patient’s name" if field == "name" else "the date"
+    if not value:
+        return "the patient’s name is empty. Every row needs the patient’s name."
+    limit = LIMITS["patient_name" if field == "name" else "date"]
+    if len(value) > limit:
+        return f"{what} is {len(value)} characters long; at most {limit} fit on the handout. Shorten it."
+    return f"{what} has a character the handout cannot print. Remove it, or write it with plain letters."

@@ -14,8 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ...api import Request, Result, build, content
-from ...batch.roster import Roster
+from ...api import PrintRuns, Result, RosterRows, build, content
 from ...errors import ContentError, IvigError
 from ...export.sinks.printer import sheets, two_sided
 from ...export.sinks.record import as_csv, as_fhir, initials
@@ -27,10 +26,10 @@ from .once import TOKEN_MAX, Once
 from .previews import SIZES, Thumbnails
 from .printers import Printers
 from .problems import left_out_notes, problems_of, review_note
-from .rosters import Upload, check, in_run, print_runs
+from .rosters import Upload, check, in_run, print_runs, said
 from .search import chosen, search
 from .security import Attempt, csrf_token, sign_in, sign_out, signed_in
-from .spool import Spool
+from .spool import sweep_leftovers
 from .store import Store
 
 blueprint = Blueprint("web", __name__)
@@ -41,7 +40,7 @@ PREVIEW_TTL = 300.0  # seconds a preview is held (the README promises 5 minutes)
 @dataclass
 class State:
     """What the app holds between requests: its settings, the choices it offers, the previews and
-    rosters of the last few minutes, and the folder an upload is read in."""
+    rosters of the last few minutes (in memory only)."""
 
     config: WebConfig
     clock: Callable[[], float] = time.monotonic  # seconds: how long previews and rosters are held
@@ -53,7 +52,6 @@ class State:
     printers: Printers = field(init=False)
     previews: Store[Thumbnails] = field(init=False)
     rosters: Store[Upload] = field(init=False)
-    spool: Spool = field(init=False)
     made: Store[Made] = field(default_factory=lambda: Store(ttl=300, limit=16))  # downloads the page asked for
     once: Once[Any] = field(default_factory=Once)  # print requests seen, by one-time token
 
@@ -67,7 +65,7 @@ class State:
         self.layouts = layout_choices()
         self.desk = Desk(self.config.printer, self.config.record_db)
         self.printers = Printers(self.config.printers, self.clock)  # stopped or missing: a warning only
-        self.spool = Spool()  # deletes what servers that are gone left
+        sweep_leftovers()  # the upload folders older versions left (an upload is never written now)
         self.clinic_names = {key: load_clinic(path).profile.name or key for key, path in self.config.clinics.items()}
         self.reviewed = content(self.config.content).sheet.meta.review_date
 
@@ -93,11 +91,14 @@ class Preview:
 
 @dataclass(frozen=True)
 class RosterView:
-    """A checked roster on the page: its token, the rows shown and the layouts of its print runs."""
+    """A checked roster on the page: its token, the good rows shown, the layouts of their print runs,
+    and the bad rows' problems in the desk's words (the good rows go ahead without them)."""
 
     token: str
     rows: list[dict[str, Any]]
     layouts: list[str]
+    problems: list[str] = field(default_factory=list)
+    bad: int = 0  # rows with problems
 
 
 def state() -> State:
@@ -426,19 +427,31 @@ def again() -> Response | tuple[str, int]:
     of the first row."""
     number, how = entry_id(), request.form.get("how")
     desk = state().desk
+    queue = chosen_printer() if how == "print" and state().config.printers else None
     try:
         by = initials(request.form.get("by", "")[:100], field="Your initials")
         wanted, copies, first = desk.again(number)
         result = build(wanted)
-        if how == "print" and state().config.printer is not None:
-            printed = state().once.run(request.form.get("once", ""), csrf_token(),
-                                       lambda: desk.print(result, copies, by, reprint_of=first))
-            return today_page(again_printed=printed)
-        desk.downloaded_again(result, copies, first, by)
+        if queue is None:
+            desk.downloaded_again(result, copies, first, by)
     except IvigError as exc:
         return today_page(422, today_errors=str(exc).splitlines())
+    if queue is not None:
+        return print_again(result, copies, by, first, queue)
     data = with_copies(result, result.data, copies)
     return fetch_made(data, result.file_name) if wants_fragment() else pdf_response(data, result.file_name)
+
+
+def print_again(result: Result, copies: int, by: str | None, first: int, queue: str) -> tuple[str, int]:
+    """A row's "Print again" on the printer whose button was pressed, recorded as a reprint of the first
+    row; a printer that fails is a printer problem in the desk's words. A double click prints once."""
+    try:
+        printed = state().once.run(once_key(queue), csrf_token(),
+                                   lambda: state().desk.print(result, copies, by, reprint_of=first, queue=queue))
+    except IvigError:
+        return today_page(422, today_errors=state().printers.failed(queue), today_printer=True)
+    state().printers.printed(queue)
+    return today_page(again_printed=printed)
 
 
 @blueprint.post("/record/undo")
@@ -507,7 +520,8 @@ def preview_png(token: str, number: int, width: int) -> Response:
 
 @blueprint.post("/roster")
 def roster() -> tuple[str, int]:
-    """Check an uploaded roster: its rows, or every bad row with its line number."""
+    """Check an uploaded roster (in memory): its good rows, ready to print or download, and each bad row
+    by its line number in the desk's words; only what to fix when no row is good."""
     fragment = "roster" if wants_fragment() else None
     sent = request.files.get("roster")
     data = sent.read() if sent is not None else b""
@@ -524,23 +538,31 @@ def roster() -> tuple[str, int]:
             raise ContentError(problems)
         by = initials(form.by, field="Your initials")
         upload = Upload(data, _layout(form.layout), form.mono, st.config.content, clinic, by)
-        checked = check(upload, st.spool)
+        checked = check(upload)
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
+    if not checked.rows:  # nothing can go ahead: what to fix
+        return page(422, fragment=fragment, roster_errors=staff_words(checked))
     token = st.rosters.put(csrf_token(), upload)
-    return page(fragment=fragment, roster=roster_view(token, checked, st.choices))
+    return page(fragment=fragment, roster=roster_view(token, upload, checked))
 
 
 def _layout(name: str) -> str:
     return name if name in dict(state().layouts) else "letter"
 
 
-def roster_view(token: str, checked: Roster, choices: list[Choice]) -> RosterView:
-    labels = {c.id: c.label for c in choices}
+def roster_view(token: str, upload: Upload, checked: RosterRows) -> RosterView:
+    labels = {c.id: c.label for c in state().choices}
     rows = [{"line": r.row, "name": r.patient.name, "date": r.patient.date or "",
-             "handout": labels.get(r.document, r.document), "layout": r.layout or checked.layouts[0],
-             "copies": r.copies or checked.copies} for r in checked.rows]
-    return RosterView(token, rows, list(dict.fromkeys(str(row["layout"]) for row in rows)))
+             "handout": labels.get(r.document, r.document), "layout": r.layout or upload.layout,
+             "copies": r.copies or 1} for r in checked.rows]
+    bad = len({p.line for p in checked.problems})
+    return RosterView(token, rows, list(dict.fromkeys(str(row["layout"]) for row in rows)), staff_words(checked), bad)
+
+
+def staff_words(checked: RosterRows | PrintRuns) -> list[str]:
+    """The roster's problems in the desk's words, one a line."""
+    return [said(p, state().config.content, list(dict(state().layouts))) for p in checked.problems]
 
 
 @blueprint.post("/roster/print-run")
@@ -549,16 +571,16 @@ def roster_print_run() -> Response | tuple[str, int]:
     given before, the same file downloaded again: a reprint)."""
     fragment = "roster" if wants_fragment() else None
     try:
-        upload, runs, wanted = roster_runs()
+        upload, made = roster_runs()
         layout = request.form.get("layout", "")
-        if layout not in runs:
-            layout = next(iter(runs))
-        state().desk.rows_given(in_run(wanted, layout), by=upload.by)
+        if layout not in made.runs:
+            layout = next(iter(made.runs))
+        state().desk.rows_given(in_run(made, layout), by=upload.by)
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
     if fragment:
-        return fetch_made(runs[layout], f"roster-{layout}.pdf")
-    return pdf_response(runs[layout], f"roster-{layout}.pdf")
+        return fetch_made(made.runs[layout], f"roster-{layout}.pdf")
+    return pdf_response(made.runs[layout], f"roster-{layout}.pdf")
 
 
 @blueprint.post("/roster/print-all")
@@ -568,12 +590,11 @@ def roster_print_all() -> tuple[str, int]:
     fragment = "roster" if wants_fragment() else None
     queue = chosen_printer()
     try:
-        upload, runs, wanted = roster_runs()
+        upload, made = roster_runs()
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())
     try:
-        printed = state().once.run(once_key(queue), csrf_token(),
-                                   lambda: print_roster(upload, runs, wanted, queue))
+        printed = state().once.run(once_key(queue), csrf_token(), lambda: print_roster(upload, made, queue))
     except IvigError:
         return page(422, fragment=fragment, printer_errors=state().printers.failed(queue), roster=roster_again(),
                     printers_oob=fragment is not None)
@@ -585,23 +606,26 @@ def roster_again() -> RosterView | None:
     """The roster the form names, shown again (after a printer problem: the file was fine)."""
     token = request.form.get("token", "")
     upload = state().rosters.get(token, csrf_token())
-    return roster_view(token, check(upload, state().spool), state().choices) if upload is not None else None
+    return roster_view(token, upload, check(upload)) if upload is not None else None
 
 
-def print_roster(upload: Upload, runs: dict[str, bytes], wanted: list[tuple[Request, int]],
-                 queue: str) -> list[Printed]:
-    """Each print run sent to ``queue``, and the roster's rows recorded with the jobs."""
-    printed = state().desk.print_runs(runs, queue)
-    state().desk.rows_given(wanted, printed, by=upload.by)
+def print_roster(upload: Upload, made: PrintRuns, queue: str) -> list[Printed]:
+    """Each print run (of the good rows) sent to ``queue``, and exactly the rows in them recorded with
+    the jobs."""
+    printed = state().desk.print_runs(made.runs, queue)
+    state().desk.rows_given(in_run(made), printed, by=upload.by)
     return printed
 
 
-def roster_runs() -> tuple[Upload, dict[str, bytes], list[tuple[Request, int]]]:
-    """The roster the form names, its print runs and its rows; ContentError if it is not held."""
+def roster_runs() -> tuple[Upload, PrintRuns]:
+    """The roster the form names and the print runs of its good rows; ContentError if it is not held."""
     upload = state().rosters.get(request.form.get("token", ""), csrf_token())
     if upload is None:
         raise ContentError(["Roster: this roster is no longer held here (after 15 minutes); upload it again"])
-    return (upload, *print_runs(upload, state().spool))
+    made = print_runs(upload)
+    if not made.runs:
+        raise ContentError(staff_words(made))
+    return upload, made
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
