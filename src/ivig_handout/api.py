@@ -26,8 +26,8 @@ from .inputs.roster import RosterRow
 from .plan.kinds import Kind, all_documents, get_kind, resolve
 from .render.record import Slot
 
-__all__ = ["REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "OnlineSite", "Patient", "PrintRuns", "Problem", "Provenance", "Request",
-           "Result", "RosterFile", "RosterRows", "about", "build", "build_all", "content", "document_finder",
+__all__ = ["REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "OnlineSite", "Patient", "PrintRuns", "Problem", "Provenance",
+           "Request", "Result", "RosterFile", "RosterRows", "about", "build", "build_all", "content", "document_finder",
            "documents", "given", "impose", "layout_finder", "layouts", "make", "online_site", "patient", "print_runs",
            "render_pages", "review_notes", "roster", "site_problem", "stamped", "template", "template_for",
            "values_for", "warm_up"]
