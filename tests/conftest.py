@@ -231,3 +231,4 @@ def device(where: Path, minor: int) -> Path:
 
 
 from .printserver import PrintServer, print_server  # noqa: E402, F401  (the private CUPS server, tests/printserver.py)
+from .pgserver import PgServer, pg_server, pg_url  # noqa: E402, F401  (the PostgreSQL server, tests/pgserver.py)

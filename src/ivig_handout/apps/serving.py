@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .cli import Text, friendly
+from .recording import db_option
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -29,8 +30,7 @@ if TYPE_CHECKING:
 @click.option("--printer", "queues", multiple=True, type=Text(), metavar="QUEUE",
               help="CUPS printer queue for a Print button on the page (see `ivig-handout printers`); repeat it "
                    "for more printers (the first is the default). One that is stopped or missing is a warning.")
-@click.option("--record-db", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The education record's file (default: record.sqlite3 in your data folder).")
+@db_option
 @click.option("--passphrase-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="File whose first line is the clinic's passphrase for the page (kept only hashed).")
 @click.option("--allow-host", "extra_hosts", type=Text(), multiple=True, metavar="NAME",
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
               metavar="MINUTES", help="With --passphrase-file: sign a browser out after this many minutes unused.")
 @friendly
 def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, queues: tuple[str, ...],
-          record_db: Path | None, passphrase_file: Path | None, extra_hosts: tuple[str, ...],
+          record_db: Path | str | None, passphrase_file: Path | None, extra_hosts: tuple[str, ...],
           content_dir: Path | None, idle_minutes: int) -> None:
     """Serve the front-desk web page: find, preview, personalise, download, print and record handouts."""
     from .web.app import WebConfig, clinic_choices

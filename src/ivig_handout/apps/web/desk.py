@@ -23,7 +23,7 @@ from ...errors import ContentError, NotFoundError
 from ...export.pdfinfo import page_count
 from ...export.sinks import Artifact
 from ...export.sinks.printer import ONE_SIDED, PrinterSink, two_sided
-from ...export.sinks.record import Entry, Given, Record, chart_note
+from ...export.sinks.record import Entry, Given, chart_note, open_record
 
 HELD = 2000  # first handouts whose request the desk holds, for "Download again" and "Print again"
 
@@ -59,9 +59,9 @@ class Desk:
     (None: the default, in the user's data folder); the record is checked when the server starts (a
     printer's state is the page's warning: see printers.py)."""
 
-    def __init__(self, printer: str | None, record_db: Path | None) -> None:
+    def __init__(self, printer: str | None, record_db: Path | str | None) -> None:
         self.printer = printer
-        self.record = Record(record_db)
+        self.record = open_record(record_db, pool=True)  # a database: a pool of connections for the threads
         self._held: OrderedDict[int, tuple[Request, int]] = OrderedDict()
         self._day = date.today()  # the day the requests held are from
         self._lock = threading.Lock()
