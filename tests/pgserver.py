@@ -101,6 +101,10 @@ class PgServer:
         self.passfile.write_text(f"127.0.0.1:{self.port}:*:*:{self.password}\n")
         self.passfile.chmod(0o600)
 
+    def pid(self) -> int:
+        """The postmaster's process id (the first line of postmaster.pid)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def log(self) -> str:
         with contextlib.suppress(OSError):
             return (self.folder / "log").read_text()[-2000:]
@@ -151,8 +155,12 @@ def postgres_user_exists() -> bool:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    """The session's PostgreSQL server, and PGPASSFILE pointing at its password file."""
+    """The session's PostgreSQL server, and PGPASSFILE pointing at its password file. Its postmaster is
+    known to the suite's process guard (conftest SESSION_PROCESSES) even when a test's fixture starts it."""
+    from .conftest import SESSION_PROCESSES
+
     server = PgServer.start()
+    SESSION_PROCESSES.add(server.pid())
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PGPASSFILE", str(server.passfile))
         patch.delenv("PGPASSWORD", raising=False)

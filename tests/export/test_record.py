@@ -13,6 +13,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -181,6 +182,7 @@ def test_the_edition_is_the_content_packs_hash(pack: Path) -> None:
 
 WRITER = """
 import sys
+import uuid
 from pathlib import Path
 from ivig_handout.export.sinks.record import Given, Record
 path, who, rows = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -245,13 +247,13 @@ def test_a_version_1_record_is_migrated_and_keeps_its_rows(tmp_path: Path) -> No
     version_1_file(path)
     assert schema(path) == (1, set())
     record = Record(path)
-    assert VERSION == 3 and schema(path) == (3, {"given_at", "given_made"})
+    assert VERSION == 4 and schema(path) == (4, {"given_at", "given_made", "given_uuid"})
     (old,) = record.entries()
     assert (old.id, old.document, old.layout, old.when) == (1, "mg", "a4", datetime(2026, 11, 30, 9, tzinfo=UTC))
     assert (old.made, old.reprint_of, old.void_at, old.void_by) == (None, None, None, None)  # a first handout
     assert record.add(a_given()).id == 2
     Record(path)  # opening an up-to-date file changes nothing
-    assert schema(path) == (3, {"given_at", "given_made"})
+    assert schema(path) == (4, {"given_at", "given_made", "given_uuid"})
 
 
 def test_a_record_from_a_newer_version_is_refused(tmp_path: Path) -> None:
@@ -496,7 +498,8 @@ def test_the_csv_reads_back() -> None:
     assert rows[0] == {"id": "7", "when": "2026-12-01T15:04:05+00:00", "document": "gbs",
                        "title": "IVIg for Guillain-Barré syndrome (GBS)", "kind": "one-pager", "layout": "letter",
                        "copies": "2", "edition": "c3ad53", "source_year": "2012", "printer": "", "job_id": "",
-                       "by": "", "patient": "", "sha256": SHA, "reprint_of": "", "void_at": "", "void_by": ""}
+                       "by": "", "patient": "", "sha256": SHA, "reprint_of": "", "void_at": "", "void_by": "",
+                       "uuid": as_fhir(entries[:1])["entry"][0]["fullUrl"].removeprefix("urn:uuid:")}
     assert (rows[1]["title"], rows[1]["patient"], rows[1]["job_id"]) == ('IVIg for "MG", with a comma', NAME,
                                                                         "clinic-7")
     assert as_csv([]).splitlines() == [",".join(f'"{name}"' for name in rows[0])]
@@ -600,7 +603,7 @@ def test_a_version_2_record_reads_as_it_is_and_is_migrated_when_written(tmp_path
     (read,) = Record(path, read_only=True).entries()  # reading never migrates
     assert (read.id, read.reprint_of, read.void) == (1, None, False) and schema(path) == (2, {"given_at"})
     record = Record(path)
-    assert schema(path) == (3, {"given_at", "given_made"})
+    assert schema(path) == (4, {"given_at", "given_made", "given_uuid"})
     made = made_id(SHA, 2)
     first, again = record.add_all([a_given(made=made), a_given(made=made)])
     assert (first.reprint_of, again.reprint_of) == (None, first.id)  # the old row (no id) is not matched
@@ -660,3 +663,35 @@ def test_exports_say_what_a_reprint_and_a_void_row_are() -> None:
     alone = as_fhir([lonely])  # the first handout is not in this export (an earlier day)
     Bundle.model_validate(alone)
     assert alone["entry"][0]["resource"]["partOf"] == [{"display": "handout 1"}]
+
+
+def version_3_file(path: Path) -> None:
+    """A record as version 3 left it (the last before rows had UUIDs), with one row and a void mark."""
+    version_2_file(path)
+    with sqlite3.connect(path) as conn:
+        for statement in MIGRATIONS[2]:
+            assert isinstance(statement, str)
+            conn.execute(statement)
+        conn.execute("INSERT INTO void (given_id, at, staff) VALUES (1, '2026-11-30T10:00:00.000000+00:00', 'AB')")
+        conn.execute("UPDATE schema_version SET version = 3")
+    conn.close()
+
+
+def test_a_version_3_record_gets_uuids_and_its_fhir_export_stays_the_same(tmp_path: Path) -> None:
+    """Issue 24: migration 4 gives each older row the UUID its FHIR export always had (what was sent
+    stays the same), and each new row a UUID of its own; both unique."""
+    path = tmp_path / "old.sqlite3"
+    version_3_file(path)
+    before = as_fhir(Record(path, read_only=True).entries())  # read as it is, not migrated
+    assert schema(path) == (3, {"given_at", "given_made"})
+    record = Record(path)
+    assert schema(path) == (4, {"given_at", "given_made", "given_uuid"})
+    assert as_fhir(record.entries()) == before
+    (old,) = record.entries()
+    new = record.add(a_given())
+    assert before["entry"][0]["fullUrl"] == f"urn:uuid:{old.uuid}" and old.void_by == "AB"
+    assert len({old.uuid, new.uuid}) == 2 and str(uuid.UUID(new.uuid)) == new.uuid
+    with sqlite3.connect(path) as conn:
+        stored = [row[0] for row in conn.execute("SELECT uuid FROM given ORDER BY id")]
+    conn.close()
+    assert stored == [old.uuid, new.uuid]

@@ -716,7 +716,8 @@ CSV_COLUMNS = ("id", "when", "document", "title", "kind", "layout", "copies", "e
 def as_dict(entry: Entry) -> dict[str, Any]:
     """The entry as plain data (``when`` and ``void_at`` as ISO 8601 text in UTC), keyed as CSV_COLUMNS."""
     void_at = entry.void_at.astimezone(UTC).isoformat(timespec="seconds") if entry.void_at else None
-    data = asdict(entry) | {"when": entry.when.astimezone(UTC).isoformat(timespec="seconds"), "void_at": void_at}
+    data = asdict(entry) | {"when": entry.when.astimezone(UTC).isoformat(timespec="seconds"), "void_at": void_at,
+                            "uuid": entry.uuid or legacy_uuid(entry.id, entry.when, entry.sha256)}
     return {key: data[key] for key in CSV_COLUMNS}
 
 
