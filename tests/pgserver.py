@@ -101,6 +101,10 @@ class PgServer:
         self.passfile.write_text(f"127.0.0.1:{self.port}:*:*:{self.password}\n")
         self.passfile.chmod(0o600)
 
+    def start_again(self) -> None:
+        """Start a stopped server again (on a new free port)."""
+        self._run_first()
+
     def pid(self) -> int:
         """The postmaster's process id (the first line of postmaster.pid)."""
         return int((self.data / "postmaster.pid").read_text().split()[0])
@@ -134,7 +138,8 @@ class PgServer:
         return name
 
     def restart(self) -> None:
-        self._pg("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-m", "fast", "restart")
+        self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-t", "60", "-m", "fast",
+                 "restart")
 
     def stop(self) -> None:
         self._pg("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-m", "fast", "stop", check=False)

@@ -14,6 +14,7 @@ was lost finds its rows by UUID instead of adding them twice."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import uuid
@@ -44,6 +45,8 @@ from .record import (
 )
 
 T = TypeVar("T")
+# psycopg logs what it ignores on a lost connection; the record says what matters itself, in one line
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 RETRY_FOR = 15.0  # seconds a write (or read) is tried again after the connection is lost, before it is reported
 RETRY_ENV = "IVIG_HANDOUT_RECORD_RETRY"  # another bound, in seconds (0 to 300; tests of a server kept down)
 PAUSE = "IVIG_HANDOUT_TEST_PAUSE"  # batch/pauses.py's variable: ``record-transaction`` stops the process there
@@ -134,8 +137,7 @@ def host_of(url: str) -> str:
 
 def unreachable(url: str, exc: psycopg.Error) -> OutputError:
     """One line for a database that cannot be reached or refuses the role: the host, and what to check."""
-    text = str(exc)
-    reason = text.splitlines()[0].rsplit("failed: ", 1)[-1].strip() if text else type(exc).__name__
+    text, reason = str(exc), _reason(exc)
     lower, where, info = text.lower(), host_of(url), _info(url)
     role, dbname = info.get("user") or os.environ.get("PGUSER") or "(yours)", info.get("dbname", "")
     if "password" in lower:
@@ -156,6 +158,12 @@ def unreachable(url: str, exc: psycopg.Error) -> OutputError:
                  "reach it (pg_isready -h HOST -p PORT)").replace("HOST", where.rsplit(":", 1)[0]).replace(
                      "PORT", where.rsplit(":", 1)[1])
     return OutputError(f"the record's database at {where} cannot be reached ({reason}): {check}")
+
+
+def _reason(exc: psycopg.Error) -> str:
+    """The gist of a psycopg error: its first line, after libpq's ``connection to server ... failed:``."""
+    text = str(exc)
+    return text.splitlines()[0].rsplit("failed: ", 1)[-1].removeprefix("FATAL:").strip() if text else type(exc).__name__
 
 
 def _kwargs(url: str) -> dict[str, Any]:
@@ -252,7 +260,7 @@ class PgRecord:
                 if first:
                     raise unreachable(self.url, exc) from None
                 if monotonic() + delay > deadline:
-                    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    reason = _reason(exc)
                     raise OutputError(f"the record's database at {host_of(self.url)} was lost and did not come back "
                                       f"within {bound:g} s ({tries} tries; last: {reason})") from None
                 sleep(delay)
