@@ -234,5 +234,5 @@ def device(where: Path, minor: int) -> Path:
     return where
 
 
-from .printserver import PrintServer, print_server  # noqa: E402, F401  (the private CUPS server, tests/printserver.py)
 from .pgserver import PgServer, pg_server, pg_url  # noqa: E402, F401  (the PostgreSQL server, tests/pgserver.py)
+from .printserver import PrintServer, print_server  # noqa: E402, F401  (the private CUPS server, tests/printserver.py)

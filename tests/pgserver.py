@@ -9,7 +9,6 @@ As root (initdb refuses root) the server runs as the ``postgres`` user, in a fol
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import pwd
 import secrets
@@ -23,20 +22,10 @@ from typing import Any
 
 import pytest
 
-from .needs import missing
+from .needs import need_postgres
 
-PACKAGE = "postgresql"
 SUPERUSER = "ivig_super"
 TRIES = 3  # a port picked free can be taken by another session before the server binds it
-
-
-def bin_dir() -> Path | None:
-    """The folder of initdb and pg_ctl (Debian keeps them out of PATH: /usr/lib/postgresql/N/bin)."""
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).parent
-    folders = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
-    return Path(folders[-1]).parent if folders else None
 
 
 def _free_port() -> int:
@@ -63,10 +52,7 @@ class PgServer:
     @classmethod
     def start(cls, root: Path | None = None) -> PgServer:
         """A new server in a new temporary folder (0755, so the ``postgres`` user can reach it)."""
-        binaries = bin_dir()
-        if binaries is None:
-            missing(f"PostgreSQL (initdb, pg_ctl) is not installed ({PACKAGE}); `make deps` installs it")
-        assert binaries is not None
+        binaries = need_postgres()
         folder = Path(tempfile.mkdtemp(prefix="ivig-pg-", dir=root))
         folder.chmod(0o755)
         server = cls(folder, binaries)
