@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/limits.py
 	$(BIN)/python bench/xlsx.py
+	$(BIN)/python bench/record_pg.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info src/*.egg-info

@@ -38,8 +38,8 @@ class PgServer:
     """One server: its folder, port, the superuser's password (in ``passfile``), and what a test needs:
     URLs (never with the password), databases, roles, restart and stop."""
 
-    def __init__(self, folder: Path, binaries: Path) -> None:
-        self.folder, self.bin = folder, binaries
+    def __init__(self, folder: Path, binaries: Path, fsync: bool = False) -> None:
+        self.folder, self.bin, self.fsync = folder, binaries, fsync
         self.data = folder / "data"
         self.passfile = folder / "pgpass"
         self.port = 0
@@ -50,12 +50,13 @@ class PgServer:
             self._as = ["runuser", "-u", "postgres", "--"]
 
     @classmethod
-    def start(cls, root: Path | None = None) -> PgServer:
-        """A new server in a new temporary folder (0755, so the ``postgres`` user can reach it)."""
+    def start(cls, root: Path | None = None, fsync: bool = False) -> PgServer:
+        """A new server in a new temporary folder (0755, so the ``postgres`` user can reach it); ``fsync``
+        off (tests: nothing must survive a power cut) unless asked for (the benchmark: as a clinic runs it)."""
         binaries = need_postgres()
         folder = Path(tempfile.mkdtemp(prefix="ivig-pg-", dir=root))
         folder.chmod(0o755)
-        server = cls(folder, binaries)
+        server = cls(folder, binaries, fsync)
         server._initdb()
         server._run_first()
         return server
@@ -71,15 +72,16 @@ class PgServer:
             shutil.chown(pwfile, "postgres")
         pwfile.chmod(0o600)
         self._pg("initdb", "-D", str(self.data), "-U", SUPERUSER, "--pwfile", str(pwfile), "--auth-host=scram-sha-256",
-                 "--auth-local=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+                 "--auth-local=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")  # (the folder's files)
         pwfile.unlink()
 
     def _run_first(self) -> None:
         for attempt in range(TRIES):
             self.port = _free_port()
+            options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=60 "
+                       f"-c fsync={'on' if self.fsync else 'off'}")
             done = self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-t", "60", "-o",
-                            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                            "-c max_connections=60", "start", check=False)
+                            options, "start", check=False)
             if done.returncode == 0:
                 break
             if attempt == TRIES - 1:
