@@ -8,7 +8,8 @@ the same run with the SQLite file.
    the time), and the whole command as a process (with Python's start-up) for scale.
 
 A real server: initdb and pg_ctl in a temporary folder on a free 127.0.0.1 port (tests/pgserver.py),
-with fsync on (each commit on the disk, as the SQLite file's synchronous=FULL), stopped at the end. Medians of BENCH_RUNS (default 15) runs after one warm-up.
+with fsync on (each commit on the disk, as the SQLite file's synchronous=FULL), stopped at the end.
+Medians of BENCH_RUNS (default 15) runs after one warm-up.
 Run: `python bench/record_pg.py`.
 """
 
@@ -29,9 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.pgserver import PgServer  # noqa: E402
+
 from ivig_handout.apps.recording import read  # noqa: E402
 from ivig_handout.export.sinks.record import Given, open_record  # noqa: E402
-from tests.pgserver import PgServer  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 ROWS = 300
