@@ -130,8 +130,9 @@ def test_a_print_that_went_out_but_could_not_be_recorded_says_so(print_server: P
     transaction): the job is printed, the command says it was NOT recorded, exit 1, no row."""
     url = own_server.url(own_server.database())
     mark = print_server.mark()
+    data = {"XDG_DATA_HOME": str(tmp_path / "data")}
     proc = start("print", "mg", "--by", "AB", "--record-db", url, cwd=tmp_path, pause="record-transaction",
-                 extra={"IVIG_HANDOUT_RECORD_RETRY": "1"})
+                 extra={"IVIG_HANDOUT_RECORD_RETRY": "1", **data})
     try:
         paused(proc, "the record's transaction")
         own_server.stop()
@@ -148,9 +149,18 @@ def test_a_print_that_went_out_but_could_not_be_recorded_says_so(print_server: P
     line = err.strip()
     assert line.startswith(f"error: printed on clinic as job {job}, but NOT recorded: the record's database at "
                            f"127.0.0.1:{own_server.port} was lost and did not come back within 1 s ("), line
+    assert line.endswith("; `ivig-handout record pending` records it once the record is back"), line
     print_server.job("clinic", mark)  # the printer got it
     own_server.start_again()  # back, at another port: the record holds nothing of it
-    assert own_server.sql("SELECT count(*) FROM given", url.rsplit("/", 1)[1]) == [(0,)]
+    database = url.rsplit("/", 1)[1]
+    assert own_server.sql("SELECT count(*) FROM given", database) == [(0,)]
+    url = own_server.url(database)
+    later = run("record", "pending", "--record-db", url, env=data)
+    assert (later.exit_code, later.stdout) == (0, f"recorded 1 handout that waited in {url}\n"), later.output
+    assert own_server.sql("SELECT document, printer, job_id, staff FROM given", database) == [("mg", "clinic", job, "AB")]
+    again = run("record", "pending", "--record-db", url, env=data)
+    assert again.stdout == "no handouts are waiting to be recorded\n"
+    assert own_server.sql("SELECT count(*) FROM given", database) == [(1,)]
 
 
 @pytest.mark.parametrize("fault", ["restart", "stop"])
@@ -162,7 +172,8 @@ def test_a_server_restart_in_the_middle_of_a_rosters_transaction_records_all_row
     url = own_server.url(own_server.database())
     roster(tmp_path)
     proc = start("batch", "--roster", "today.csv", "--by", "EF", "--out-dir", "out", "--record-db", url, cwd=tmp_path,
-                 pause="record-transaction", extra={"IVIG_HANDOUT_RECORD_RETRY": "3"})
+                 pause="record-transaction", extra={"IVIG_HANDOUT_RECORD_RETRY": "3",
+                                                    "XDG_DATA_HOME": str(tmp_path / "data")})
     try:
         paused(proc, "the record's transaction")
         own_server.restart() if fault == "restart" else own_server.stop()
@@ -184,6 +195,7 @@ def test_a_server_restart_in_the_middle_of_a_rosters_transaction_records_all_row
     line = err.strip()
     assert line.startswith(f"error: made 2 handouts, but NOT recorded: the record's database at 127.0.0.1:"
                            f"{own_server.port} was lost and did not come back within 3 s ("), line
+    assert line.endswith("; `ivig-handout record pending` records them once the record is back"), line
     own_server.start_again()
     assert own_server.sql("SELECT count(*) FROM given", url.rsplit("/", 1)[1]) == [(0,)]  # none of the roster
 

@@ -173,11 +173,19 @@ def record_given(record: RecordStore, rows: Sequence[Given], err: bool = False) 
 
 def recorded_after(record: RecordStore, rows: Sequence[Given], done: str, err: bool = False) -> None:
     """record_given for handouts already out of the door (``done``: ``printed on clinic as job 12``): a
-    record that fails now is one line saying exactly that, ``... but NOT recorded: why`` (exit 1)."""
+    record that fails now is one line saying exactly that, ``... but NOT recorded: why`` (exit 1); the rows
+    wait in the data folder for ``record pending``."""
+    from ..export.sinks.record_held import hold
+
     try:
         record_given(record, rows, err)
     except OutputError as exc:
-        raise NotRecordedError(f"{done}, but NOT recorded: {exc}") from None
+        try:
+            hold(rows, record.where)
+        except OutputError:
+            raise NotRecordedError(f"{done}, but NOT recorded: {exc}") from None
+        raise NotRecordedError(f"{done}, but NOT recorded: {exc}; `ivig-handout record pending` records "
+                               f"{'it' if len(rows) == 1 else 'them'} once the record is back") from None
 
 
 class NotRecordedError(OutputError):
@@ -452,3 +460,26 @@ def copy(source: Path | str, target: Path | str) -> None:
     voids = f", {done.voids} void mark{'s' if done.voids != 1 else ''} added" if done.voids else ""
     click.echo(f"copied {done.rows} handout{'s' if done.rows != 1 else ''} from {reader.where} to {store.where} "
                f"({done.present} already there{voids})")
+
+
+@record.command("pending")
+@db_option
+@_friendly
+def pending(record_db: Path | str | None) -> None:
+    """Record the handouts given (printed, or made for named patients) that the record could not take
+    when they were given: each once, with the time it was given."""
+    from ..export.sinks.record import open_record
+    from ..export.sinks.record_held import forget, held
+
+    waiting = held()
+    if not waiting:
+        click.echo("no handouts are waiting to be recorded")
+        return
+    store = open_record(record_db)
+    try:
+        done = store.copy_in(waiting)
+    finally:
+        store.close()
+    forget({entry.uuid for entry in waiting})
+    click.echo(f"recorded {done.rows} handout{'s' if done.rows != 1 else ''} that waited in {store.where}"
+               + (f" ({done.present} were there already)" if done.present else ""))
