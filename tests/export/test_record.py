@@ -34,11 +34,13 @@ from ivig_handout.export.sinks.record import (
     chart_note,
     default_path,
     made_id,
+    open_record,
 )
 from ivig_handout.export.spreadsheet import FORMULA_LEADS, csv_text
 from ivig_handout.inputs.patient import Patient
 
 from ..conftest import umask
+from ..pgserver import PgServer
 
 SHA = "ab" * 32
 NAME = "Zofia Wiśniewska"
@@ -59,25 +61,49 @@ def one_line(exc: pytest.ExceptionInfo[Exception]) -> str:
 
 # --- adding and reading ---------------------------------------------------------------------------
 
-def test_a_row_reads_back_as_it_was_added(tmp_path: Path) -> None:
-    record = Record(tmp_path / "record.sqlite3")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Issue 24: a new record on each backend: an SQLite file, and a new database of the session's
+    PostgreSQL server (tests/pgserver.py)."""
+    if request.param == "sqlite":
+        return tmp_path / "record.sqlite3"
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.url(server.database())
+
+
+def backdate(target: str | Path, request: pytest.FixtureRequest, entry_id: int, when: datetime) -> None:
+    """Make row ``entry_id`` as if it had been given at ``when`` (the record itself never changes a row)."""
+    if isinstance(target, Path):
+        with sqlite3.connect(target) as conn:
+            conn.execute("UPDATE given SET at = ? WHERE id = ?", (when.isoformat(timespec="microseconds"), entry_id))
+        conn.close()
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    server.sql(f"UPDATE given SET at = '{when.isoformat()}' WHERE id = {entry_id}", target.rsplit("/", 1)[1])
+
+
+def test_a_row_reads_back_as_it_was_added(target: str | Path) -> None:
+    record = open_record(target)
     before = datetime.now(UTC)
     first = record.add(a_given(printer="clinic", job_id="clinic-42", by="AB"))
     second = record.add(a_given(document="mg", copies=1))
     assert (first.id, second.id) == (1, 2)
     assert first.given == a_given(printer="clinic", job_id="clinic-42", by="AB")
     assert first.when.tzinfo is not None and before <= first.when <= datetime.now(UTC)
-    again = Record(tmp_path / "record.sqlite3")  # another opening of the same file
+    again = open_record(target)  # another opening of the same record
     assert again.entries() == [first, second]
     assert again.get(2) == second
     with pytest.raises(NotFoundError) as exc:
         again.get(3)
-    assert str(tmp_path / "record.sqlite3") in one_line(exc) and "record list" in str(exc.value)
+    assert again.where in one_line(exc) and "record list" in str(exc.value)
 
 
-def test_a_days_rows_are_added_in_one_transaction(tmp_path: Path) -> None:
+def test_a_days_rows_are_added_in_one_transaction(target: str | Path) -> None:
     """add_all: a roster's 500 rows in order with consecutive ids, one write; a bad row adds none."""
-    record = Record(tmp_path / "record.sqlite3")
+    record = open_record(target)
     record.add(a_given())
     made = record.add_all([a_given(document="mg", copies=1 + i % 3) for i in range(500)])
     assert [e.id for e in made] == list(range(2, 502))
@@ -87,13 +113,10 @@ def test_a_days_rows_are_added_in_one_transaction(tmp_path: Path) -> None:
     assert len(record.entries()) == 501
 
 
-def test_entries_since_a_day_or_a_time(tmp_path: Path) -> None:
-    path = tmp_path / "record.sqlite3"
-    record = Record(path)
+def test_entries_since_a_day_or_a_time(target: str | Path, request: pytest.FixtureRequest) -> None:
+    record = open_record(target)
     old = record.add(a_given(document="cidp"))
-    with sqlite3.connect(path) as conn:  # as if it had been given three days ago
-        earlier = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="microseconds")
-        conn.execute("UPDATE given SET at = ? WHERE id = ?", (earlier, old.id))
+    backdate(target, request, old.id, datetime.now(UTC) - timedelta(days=3))  # as if given three days ago
     new = record.add(a_given())
     assert [e.id for e in record.entries()] == [old.id, new.id]
     assert [e.id for e in record.entries(date.today())] == [new.id]
@@ -102,10 +125,10 @@ def test_entries_since_a_day_or_a_time(tmp_path: Path) -> None:
     assert record.entries(datetime.now(UTC) + timedelta(seconds=5)) == []
 
 
-def test_the_first_and_last_days_and_ids_sqlite_cannot_hold(tmp_path: Path) -> None:
+def test_the_first_and_last_days_and_ids_sqlite_cannot_hold(target: str | Path) -> None:
     """The calendar's edges (local midnight of 0001-01-01 is in year 0 east of UTC) and ids past SQLite's
     largest INTEGER are before, after or beside every row, not an OverflowError or ValueError."""
-    record = Record(tmp_path / "record.sqlite3")
+    record = open_record(target)
     entry = record.add(a_given())
     assert record.entries(date(1, 1, 1)) == [entry] and record.entries(datetime(1, 1, 1)) == [entry]
     assert record.entries(date(9999, 12, 31)) == [] and record.entries(datetime.max) == []
@@ -610,8 +633,8 @@ def test_a_version_2_record_reads_as_it_is_and_is_migrated_when_written(tmp_path
     assert [e.reprint_of for e in Record(path, read_only=True).entries()] == [None, None, 2]
 
 
-def test_the_same_document_again_is_a_reprint_of_the_first_row(tmp_path: Path) -> None:
-    record = Record(tmp_path / "record.sqlite3")
+def test_the_same_document_again_is_a_reprint_of_the_first_row(target: str | Path) -> None:
+    record = open_record(target)
     made = made_id(SHA, 2)
     first = record.add(a_given(made=made))
     assert first.reprint_of is None
@@ -625,9 +648,8 @@ def test_the_same_document_again_is_a_reprint_of_the_first_row(tmp_path: Path) -
     assert [e.reprint_of for e in record.entries()] == [None, 1, None, None, 1]
 
 
-def test_a_voided_row_is_kept_marked_with_who_and_when(tmp_path: Path) -> None:
-    path = tmp_path / "record.sqlite3"
-    record = Record(path)
+def test_a_voided_row_is_kept_marked_with_who_and_when(target: str | Path) -> None:
+    record = open_record(target)
     made = made_id(SHA, 2)
     first = record.add(a_given(made=made))
     voided = record.void(first.id, "AB")
@@ -636,11 +658,8 @@ def test_a_voided_row_is_kept_marked_with_who_and_when(tmp_path: Path) -> None:
     assert record.add(a_given(made=made)).reprint_of is None  # the first was a mistake: this is the handout
     with pytest.raises(NotFoundError):
         record.void(42, "AB")
-    entries = Record(path, read_only=True).entries()
-    assert [(e.id, e.void_by) for e in entries] == [(1, "AB"), (2, None)]
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT count(*) FROM given").fetchone() == (2,)  # nothing deleted
-    conn.close()
+    entries = open_record(target, read_only=True).entries()
+    assert [(e.id, e.void_by) for e in entries] == [(1, "AB"), (2, None)]  # nothing deleted
 
 
 def test_exports_say_what_a_reprint_and_a_void_row_are() -> None:
