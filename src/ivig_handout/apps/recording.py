@@ -183,13 +183,9 @@ def recorded_after(record: RecordStore, rows: Sequence[Given], done: str, err: b
         try:
             hold(rows, record.where)
         except OutputError:
-            raise NotRecordedError(f"{done}, but NOT recorded: {exc}") from None
-        raise NotRecordedError(f"{done}, but NOT recorded: {exc}; `ivig-handout record pending` records "
+            raise OutputError(f"{done}, but NOT recorded: {exc}") from None
+        raise OutputError(f"{done}, but NOT recorded: {exc}; `ivig-handout record pending` records "
                                f"{'it' if len(rows) == 1 else 'them'} once the record is back") from None
-
-
-class NotRecordedError(OutputError):
-    """Handouts given (printed, or made for named patients) that the record could not take."""
 
 
 def open_batch(by: str | None, record_db: Path | str | None, printed: bool, content_dir: Path | None,
