@@ -274,3 +274,30 @@ def test_record_migrate_brings_an_older_file_up_to_date_once(tmp_path: Path) -> 
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM given WHERE uuid IS NOT NULL").fetchone() == (1,)
     conn.close()
+
+
+def test_the_page_with_an_unreachable_record_does_not_start(own_server: PgServer, tmp_path: Path) -> None:
+    """`serve --record-db URL`: a database that cannot be reached stops the page before it listens, in one line."""
+    url = dead_url(own_server)
+    proc = start("serve", "--record-db", url, cwd=tmp_path)
+    try:
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert (proc.returncode, out, err) == (1, "", unreachable_line(own_server.port) + "\n")
+
+
+def test_the_page_records_through_its_pool_and_finds_the_server_again_after_a_restart(own_server: PgServer) -> None:
+    """The web page's pool: a restart of the server between two downloads loses nothing (the pool's
+    connections are checked, a lost one is made again)."""
+    from .web.conftest import handout_form, open_page
+
+    url = own_server.url(own_server.database())
+    page = open_page(record_db=url)
+    assert page.post("/", handout_form(action="download", by="AB")).status_code == 200
+    own_server.restart()
+    assert page.post("/", handout_form(action="download", patient_name="Bob Stone")).status_code == 200
+    page.client.application.extensions["ivig"].desk.record.close()  # (as serve does when it stops)
+    assert rows(own_server, url, "SELECT staff, patient FROM given ORDER BY id") == [("AB", None), (None, None)]

@@ -113,8 +113,9 @@ def _interrupt(signum: int, _frame: object) -> None:
 
 
 def close(app: Flask) -> None:
-    """Delete the app's upload folder."""
+    """Delete the app's upload folder; close the record (a database's pool of connections)."""
     app.extensions["ivig"].spool.close()
+    app.extensions["ivig"].desk.record.close()
 
 
 def address(config: WebConfig) -> str:

@@ -28,3 +28,4 @@ def test_the_page_records_in_postgresql(pg_server: PgServer, pg_url: str) -> Non
     assert "by CD, a reprint of handout 1" in today
     exported = list(csv.DictReader(io.StringIO(page.client.get("/record/today.csv").text)))
     assert [(r["id"], r["by"], r["uuid"]) for r in exported] == [(str(e.id), e.by, e.uuid) for e in entries]
+    page.client.application.extensions["ivig"].desk.record.close()  # (as serve does when it stops)

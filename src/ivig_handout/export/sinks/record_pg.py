@@ -186,13 +186,8 @@ class PgRecord:
         self._version = VERSION
         self._single: psycopg.Connection[Any] | None = None
         self._pool: Any = None
-        if pool:
-            from psycopg_pool import ConnectionPool
-
-            self._pool = ConnectionPool(url, kwargs=self._kwargs(), min_size=1, max_size=POOL_SIZE, open=False,
-                                        check=ConnectionPool.check_connection, name="ivig-handout-record")
         try:
-            self._start()
+            self._start(pool)
         except BaseException:
             self.close()
             raise
@@ -202,23 +197,26 @@ class PgRecord:
         """The database's URL, without any password."""
         return self._where
 
-    def _start(self) -> None:
-        if self._pool is not None:
-            try:
-                self._pool.open(wait=True, timeout=float(_info(self.url).get("connect_timeout", CONNECT_TIMEOUT)))
-            except Exception:  # noqa: BLE001  (the pool says only that it timed out: one connection says why)
-                try:
-                    psycopg.connect(self.url, **self._kwargs()).close()
-                except psycopg.OperationalError as exc:
-                    raise unreachable(self.url, exc) from None
-                raise OutputError(f"the record's database at {host_of(self.url)} cannot be reached: check that "
-                                  "PostgreSQL is running there and that this computer can reach it") from None
+    def _start(self, pool: bool) -> None:
+        """Reach the server (one connection: what is wrong is said at once), check and migrate the tables;
+        then, for ``pool``, the pool's connections instead."""
         version = self._run(lambda conn: _version(conn, self._where), first=True)
         if self.read_only:
             self._version = version
-            return
-        if version != VERSION:
+        elif version != VERSION:
             self._run(lambda conn: migrate(conn, self._where))
+        if not pool:
+            return
+        from psycopg_pool import ConnectionPool
+
+        self.close()
+        self._pool = ConnectionPool(self.url, kwargs=self._kwargs(), min_size=1, max_size=POOL_SIZE, open=False,
+                                    check=ConnectionPool.check_connection, name="ivig-handout-record")
+        try:
+            self._pool.open(wait=True, timeout=float(_info(self.url).get("connect_timeout", CONNECT_TIMEOUT)))
+        except Exception:  # noqa: BLE001  (the pool only says that it timed out)
+            raise OutputError(f"the record's database at {host_of(self.url)} cannot be reached: check that "
+                              "PostgreSQL is running there and that this computer can reach it") from None
 
     def _kwargs(self) -> dict[str, Any]:
         return _kwargs(self.url)
