@@ -301,3 +301,28 @@ def test_the_page_records_through_its_pool_and_finds_the_server_again_after_a_re
     assert page.post("/", handout_form(action="download", patient_name="Bob Stone")).status_code == 200
     page.client.application.extensions["ivig"].desk.record.close()  # (as serve does when it stops)
     assert rows(own_server, url, "SELECT staff, patient FROM given ORDER BY id") == [("AB", None), (None, None)]
+
+
+def test_the_page_says_a_print_went_out_but_was_not_recorded(print_server: PrintServer, own_server: PgServer,
+                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk (the web page's Print): the record's server stops after the page started; the job is
+    printed, the page is told it was NOT recorded, and the row waits for `record pending`."""
+    from ivig_handout.api import Request, build
+    from ivig_handout.apps.web.desk import Desk
+    from ivig_handout.export.sinks.record_held import held
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("IVIG_HANDOUT_RECORD_RETRY", "0.5")
+    url = own_server.url(own_server.database())
+    desk = Desk("clinic", url)
+    mark = print_server.mark()
+    own_server.stop()
+    try:
+        printed = desk.print(build(Request(document="mg")), 1, "AB")
+    finally:
+        desk.record.close()
+    print_server.job("clinic", mark)
+    said = (f"Printed on clinic as job {printed.job}, but NOT recorded: the education record cannot be reached. "
+            "Tell the person who looks after it; the handout will be recorded later.")
+    assert printed.warnings == (said,)
+    assert [(e.document, e.printer, e.job_id, e.by) for e in held()] == [("mg", "clinic", printed.job, "AB")]
