@@ -228,6 +228,17 @@ def test_the_least_privilege_role_records_and_cannot_migrate_change_or_delete(pg
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             pg_server.sql(statement, database, desk)
     assert rows(pg_server, owner_url, "SELECT count(*), sum(copies) FROM given") == [(2, 4)]
+    reader = pg_server.role(f"reader_{os.getpid()}")  # SELECT only (an auditor): reads, and cannot record
+    pg_server.sql(f'GRANT SELECT ON schema_version, given, void TO "{reader}"', database)
+    reader_url = pg_server.url(database, reader)
+    listed = run("record", "export", "--format", "csv", "--record-db", reader_url)
+    assert listed.exit_code == 0 and listed.stdout.count("\n") == 3
+    refused = run("one-pager", "gbs", "--patient-name", NAMES[0], "-o", tmp_path / "gbs.pdf", "--record-db",
+                  reader_url, env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    assert refused.exit_code == 1 and refused.stderr == (
+        f"error: made 1 handout, but NOT recorded: {reader_url}: this role may not do that in the record (permission "
+        "denied for sequence given_id_seq); see docs/record-postgres.md for the roles and their grants; "
+        "`ivig-handout record pending` records it once the record is back\n")
 
 
 def test_a_desk_role_opening_a_record_not_yet_migrated_is_told_to_migrate(pg_server: PgServer,

@@ -151,7 +151,8 @@ def record_made(record: RecordStore | None, made: Sequence[Result], by: str | No
 
     if record is None:
         return
-    record_given(record, [given(result, by=initials(by)) for result in made if result.personal], err)
+    rows = [given(result, by=initials(by)) for result in made if result.personal]
+    recorded_after(record, rows, f"made {len(rows)} handout{'s' if len(rows) != 1 else ''}", err)
 
 
 def record_given(record: RecordStore, rows: Sequence[Given], err: bool = False) -> None:
@@ -427,7 +428,7 @@ def migrate(grant: str | None, record_db: Path | str | None) -> None:
             raise click.UsageError("--grant goes with a PostgreSQL record (a file has no roles)")
         from ..export.sinks.record import SQLiteRecord, exists
 
-        before = SQLiteRecord(Path(target), read_only=True)._version if exists(target) else 0
+        before = SQLiteRecord(Path(target), read_only=True).version if exists(target) else 0
         open_record(target).close()
         after, where = VERSION, str(target)
     said = f"already at version {after}" if before == after else f"migrated from version {before} to {after}"

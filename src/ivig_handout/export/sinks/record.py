@@ -278,6 +278,11 @@ class SQLiteRecord:
         """The file's path, for messages."""
         return str(self.path)
 
+    @property
+    def version(self) -> int:
+        """The schema version of the file (read-only: as it is; else VERSION, once migrated)."""
+        return self._version
+
     def close(self) -> None:
         """Nothing to close (each call opens and closes its own connection)."""
 
