@@ -479,3 +479,19 @@ def test_record_void(tmp_path: Path, db: Path | str) -> None:
     assert run("record", "void", "1", "--by", " ", "--record-db", db).exit_code == 2
     assert run("record", "void", "1", "--record-db", db).exit_code == 2
     assert one_error(run("record", "void", "1", "--by", "A B", "--record-db", db)).startswith("error: --by: give")
+
+
+def test_the_record_can_be_named_by_the_environment(tmp_path: Path) -> None:
+    """Issue 24: IVIG_HANDOUT_RECORD_DB names the record (a file here) when --record-db is not given."""
+    db = tmp_path / "desk.sqlite3"
+    env = {"IVIG_HANDOUT_RECORD_DB": str(db)}
+    made = CliRunner().invoke(main, ["one-pager", "mg", "--patient-name", NAME, "-o", str(tmp_path / "mg.pdf")],
+                              env=env)
+    assert made.exit_code == 0, made.output
+    assert made.stdout.splitlines()[-1].startswith(f"recorded as handout 1 in {db} ")
+    assert [e.document for e in Record(db).entries()] == ["mg"]
+    listed = CliRunner().invoke(main, ["record", "list", "--json"], env=env)
+    assert [r["document"] for r in json.loads(listed.stdout)] == ["mg"]
+    other = tmp_path / "other.sqlite3"  # --record-db wins
+    assert CliRunner().invoke(main, ["record", "list", "--record-db", str(other)], env=env).stdout == (
+        "no handouts recorded\n")
