@@ -218,6 +218,11 @@ def test_the_least_privilege_role_records_and_cannot_migrate_change_or_delete(pg
     assert made.exit_code == 0, made.output
     assert rows(pg_server, owner_url) == [("gbs", None, None), ("mg", None, None)]
     assert run("record", "void", "2", "--by", "AB", "--record-db", desk_url).exit_code == 0
+    history = tmp_path / "desk.sqlite3"  # a desk's history copied in by the desk's role
+    assert run("one-pager", "cidp", "--patient-name", NAMES[0], "-o", tmp_path / "cidp.pdf", "--record-db",
+               history).exit_code == 0
+    copied = run("record", "copy", "--from", history, "--to", desk_url)
+    assert (copied.exit_code, copied.stdout) == (0, f"copied 1 handout from {history} to {desk_url} (0 already there)\n")
     refused = run("record", "migrate", "--record-db", desk_url)
     assert (refused.exit_code, refused.stdout) == (1, "")
     assert refused.stderr == (f"error: {desk_url}: the role {desk} may not change the record's tables: run "
@@ -227,12 +232,12 @@ def test_the_least_privilege_role_records_and_cannot_migrate_change_or_delete(pg
                       "UPDATE void SET staff = 'X'", "DROP TABLE given"):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             pg_server.sql(statement, database, desk)
-    assert rows(pg_server, owner_url, "SELECT count(*), sum(copies) FROM given") == [(2, 4)]
+    assert rows(pg_server, owner_url, "SELECT count(*), sum(copies) FROM given") == [(3, 5)]
     reader = pg_server.role(f"reader_{os.getpid()}")  # SELECT only (an auditor): reads, and cannot record
     pg_server.sql(f'GRANT SELECT ON schema_version, given, void TO "{reader}"', database)
     reader_url = pg_server.url(database, reader)
     listed = run("record", "export", "--format", "csv", "--record-db", reader_url)
-    assert listed.exit_code == 0 and listed.stdout.count("\n") == 3
+    assert listed.exit_code == 0 and listed.stdout.count("\n") == 4
     refused = run("one-pager", "gbs", "--patient-name", NAMES[0], "-o", tmp_path / "gbs.pdf", "--record-db",
                   reader_url, env={"XDG_DATA_HOME": str(tmp_path / "data")})
     assert refused.exit_code == 1 and refused.stderr == (

@@ -381,7 +381,7 @@ class PgRecord:
 
 def _copy(conn: psycopg.Connection[Any], entries: list[Entry]) -> Copied:
     with conn.transaction():
-        conn.execute("LOCK TABLE given IN SHARE ROW EXCLUSIVE MODE")  # two copies at once: one waits
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK + 1,))  # two copies at once: one waits (no grant)
         keys = [e.uuid for e in entries]
         ids = {str(k): int(i) for k, i in conn.execute("SELECT uuid, id FROM given WHERE uuid = ANY(%s::uuid[])",
                                                        (keys,))}
