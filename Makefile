@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python bench/limits.py
 	$(BIN)/python bench/xlsx.py
 	$(BIN)/python bench/site.py
+	$(BIN)/python bench/record_pg.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info src/*.egg-info

@@ -82,6 +82,9 @@ def _started_by(table: dict[int, tuple[int, str]], root: int, known: set[int]) -
     return found
 
 
+SESSION_PROCESSES: set[int] = set()  # servers a session fixture started, maybe during a test (tests/pgserver.py)
+
+
 def _dying(pid: int) -> bool:
     """True when a SIGKILL is pending for ``pid`` (a batch's worker, killed with its batch, that has not
     been scheduled yet): it ends without anyone's help."""
@@ -124,13 +127,14 @@ def _command(pid: int) -> str:
 def _no_process_left() -> Iterator[None]:
     """After each test, every process it started (and what those started) has ended: any still running is
     killed and the test fails, naming it. Processes that were there before the test (session and module
-    fixtures: the print server, the browser, a web server) are left alone."""
+    fixtures: the print server, the browser, a web server, the PostgreSQL server) are left alone."""
     if not Path("/proc/self/stat").exists():
         yield
         return
     me = os.getpid()
     known = set(_started_by(_process_table(), me, set()))
     yield
+    known |= SESSION_PROCESSES  # a session's server that a test's fixture started first is not the test's
     table = _process_table()
     started = _started_by(table, me, known)
     for pid in started:
@@ -230,4 +234,5 @@ def device(where: Path, minor: int) -> Path:
     return where
 
 
+from .pgserver import PgServer, pg_server, pg_url  # noqa: E402, F401  (the PostgreSQL server, tests/pgserver.py)
 from .printserver import PrintServer, print_server  # noqa: E402, F401  (the private CUPS server, tests/printserver.py)

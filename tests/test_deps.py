@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tools" / "deps.sh"
 PACKAGES = ("poppler-utils", "qpdf", "cups-client", "cups-daemon", "cups-ipp-utils", "cups-filters", "dbus",
-            "chromium", "fonts-dejavu-core")
+            "chromium", "fonts-dejavu-core", "postgresql")
 
 
 def _bare_path(tmp_path: Path, *tools: str) -> str:
@@ -52,3 +52,19 @@ def test_make_test_runs_deps_first_and_ci_runs_the_readme_commands() -> None:
     assert "\ntest: deps install\n" in makefile
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
     assert ci[-2:] == ["make lint", "make test"]
+
+
+def test_postgresql_is_named_when_its_server_is_missing(tmp_path: Path) -> None:
+    """Issue 24: the record's tests start a real PostgreSQL server; Debian keeps its pg_ctl in
+    /usr/lib/postgresql/VERSION/bin (any version counts). With none there, `postgresql` is named."""
+    script = tmp_path / "deps.sh"
+    text = SCRIPT.read_text()
+    assert "/usr/lib/postgresql/*/bin/pg_ctl:postgresql" in text
+    script.write_text(text.replace("/usr/lib/postgresql/*/bin", f"{tmp_path}/none/*/bin"))
+    env = {**os.environ, "PATH": _bare_path(tmp_path, "sh", "id")}
+    done = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and "postgresql" in done.stderr.split("apt-get install ", 1)[1].split(")")[0].split()
+    (tmp_path / "none" / "16" / "bin").mkdir(parents=True)
+    (tmp_path / "none" / "16" / "bin" / "pg_ctl").touch()
+    found = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True, check=False)
+    assert "postgresql" not in found.stderr

@@ -21,13 +21,14 @@ from click.testing import CliRunner, Result
 
 from ivig_handout.api import documents
 from ivig_handout.apps.cli import main
-from ivig_handout.apps.recording import MAX_ID
+from ivig_handout.apps.recording import MAX_ID, read
 from ivig_handout.export.sinks import record as record_module
-from ivig_handout.export.sinks.record import Given, Record, chart_note
+from ivig_handout.export.sinks.record import Given, Record, chart_note, open_record
 from ivig_handout.export.spreadsheet import FORMULA_LEADS
 
 from ..conftest import device, umask
 from ..export.test_record import schema, version_1_file
+from ..pgserver import PgServer
 
 NAME = "Ana Souza"
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -138,14 +139,23 @@ def test_without_names_the_record_and_its_exports_hold_none(tmp_path: Path) -> N
     assert list(csv.DictReader(io.StringIO((tmp_path / "all.csv").read_text(encoding="utf-8"))))[0]["patient"] == ""
 
 
-def test_every_handout_for_a_named_patient_gets_a_row(tmp_path: Path) -> None:
-    db = tmp_path / "record.sqlite3"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Issue 24: a new record on each backend (an SQLite file; a new database of the session's server)."""
+    if request.param == "sqlite":
+        return tmp_path / "record.sqlite3"
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.url(server.database())
+
+
+def test_every_handout_for_a_named_patient_gets_a_row(tmp_path: Path, db: Path | str) -> None:
     out = tmp_path / "out"
     unnamed = run("one-pager", "--all", "--out-dir", out, "--record-db", db)
-    assert unnamed.exit_code == 0 and not db.exists()  # no name: nothing recorded, no record made
+    assert unnamed.exit_code == 0 and read(db, None) == []  # no name: nothing recorded
+    assert not isinstance(db, Path) or not db.exists()  # (no record file made)
     named = run("one-pager", "--all", "--patient-name", NAME, "--by", "CD", "--out-dir", out, "--record-db", db)
     assert named.exit_code == 0, named.output
-    entries = Record(db).entries()
+    entries = open_record(db).entries()
     assert [e.document for e in entries] == documents(None, "one-pager") and len(entries) == 12
     assert {e.sha256 for e in entries} == {sha256((out / f"ivig-{e.document}-letter.pdf").read_bytes()).hexdigest()
                                            for e in entries}
@@ -213,7 +223,7 @@ def test_the_default_record_is_in_the_data_folder(tmp_path: Path, monkeypatch: p
     listed = run("record", "list", "--json")
     assert [r["document"] for r in json.loads(listed.stdout)] == ["cidp"]
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(4,)]
     conn.close()
 
 
@@ -437,16 +447,15 @@ def test_a_record_db_name_too_long_is_one_line(tmp_path: Path, command: list[str
     assert error == f"error: {db}: the record cannot be read (File name too long)"
 
 
-def test_the_same_handout_made_again_is_a_reprint_and_record_list_says_so(tmp_path: Path) -> None:
+def test_the_same_handout_made_again_is_a_reprint_and_record_list_says_so(tmp_path: Path, db: Path | str) -> None:
     """Issue 20: the same one-pager made again for the same patient is recorded as a reprint of the first
     (the command says so); a voided row and a reprint are marked in `record list` and its JSON."""
-    db = tmp_path / "record.sqlite3"
     for n in (1, 2):
         made = run("one-pager", "mg", "--patient-name", NAME, "--date", "1 December 2026", "--record-db", db,
                    "-o", tmp_path / f"mg-{n}.pdf")
         assert made.exit_code == 0, made.output
     assert "recorded as handout 2, a reprint of handout 1 in" in made.stdout
-    Record(db).void(1, "AB")
+    open_record(db).void(1, "AB")
     head, *lines = run("record", "list", "--record-db", db).stdout.splitlines()
     assert head.split()[-1] == "STATUS"
     assert lines[0].split()[-4:-2] == ["VOID", "(AB"] and lines[1].endswith("reprint of 1")
@@ -456,18 +465,33 @@ def test_the_same_handout_made_again_is_a_reprint_and_record_list_says_so(tmp_pa
     assert run("record", "note", "2", "--record-db", db).stdout.rstrip().endswith(", a reprint of handout 1")
 
 
-def test_record_void(tmp_path: Path) -> None:
+def test_record_void(tmp_path: Path, db: Path | str) -> None:
     """`record void ID --by AB`: the row stays, marked void with who and when; again: already void."""
-    db = tmp_path / "record.sqlite3"
     assert run("one-pager", "mg", "--patient-name", NAME, "--record-db", db, "-o", tmp_path / "mg.pdf").exit_code == 0
     done = run("record", "void", "1", "--by", "AB", "--record-db", db)
     assert done.exit_code == 0 and done.stdout.startswith("handout 1 is void (undone by AB on ")
     again = run("record", "void", "1", "--by", "CD", "--record-db", db)
     assert again.exit_code == 0 and again.stdout.startswith("handout 1 is already void (undone by AB on ")
-    [entry] = Record(db).entries()
+    [entry] = open_record(db).entries()
     assert (entry.void_by, entry.document) == ("AB", "mg")
     assert one_error(run("record", "void", "2", "--by", "AB", "--record-db", db)).startswith(
         "error: no handout number 2 in the record")
     assert run("record", "void", "1", "--by", " ", "--record-db", db).exit_code == 2
     assert run("record", "void", "1", "--record-db", db).exit_code == 2
     assert one_error(run("record", "void", "1", "--by", "A B", "--record-db", db)).startswith("error: --by: give")
+
+
+def test_the_record_can_be_named_by_the_environment(tmp_path: Path) -> None:
+    """Issue 24: IVIG_HANDOUT_RECORD_DB names the record (a file here) when --record-db is not given."""
+    db = tmp_path / "desk.sqlite3"
+    env = {"IVIG_HANDOUT_RECORD_DB": str(db)}
+    made = CliRunner().invoke(main, ["one-pager", "mg", "--patient-name", NAME, "-o", str(tmp_path / "mg.pdf")],
+                              env=env)
+    assert made.exit_code == 0, made.output
+    assert made.stdout.splitlines()[-1].startswith(f"recorded as handout 1 in {db} ")
+    assert [e.document for e in Record(db).entries()] == ["mg"]
+    listed = CliRunner().invoke(main, ["record", "list", "--json"], env=env)
+    assert [r["document"] for r in json.loads(listed.stdout)] == ["mg"]
+    other = tmp_path / "other.sqlite3"  # --record-db wins
+    assert CliRunner().invoke(main, ["record", "list", "--record-db", str(other)], env=env).stdout == (
+        "no handouts recorded\n")

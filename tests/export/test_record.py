@@ -13,6 +13,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -33,11 +34,13 @@ from ivig_handout.export.sinks.record import (
     chart_note,
     default_path,
     made_id,
+    open_record,
 )
 from ivig_handout.export.spreadsheet import FORMULA_LEADS, csv_text
 from ivig_handout.inputs.patient import Patient
 
 from ..conftest import umask
+from ..pgserver import PgServer
 
 SHA = "ab" * 32
 NAME = "Zofia Wiśniewska"
@@ -58,25 +61,49 @@ def one_line(exc: pytest.ExceptionInfo[Exception]) -> str:
 
 # --- adding and reading ---------------------------------------------------------------------------
 
-def test_a_row_reads_back_as_it_was_added(tmp_path: Path) -> None:
-    record = Record(tmp_path / "record.sqlite3")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Issue 24: a new record on each backend: an SQLite file, and a new database of the session's
+    PostgreSQL server (tests/pgserver.py)."""
+    if request.param == "sqlite":
+        return tmp_path / "record.sqlite3"
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.url(server.database())
+
+
+def backdate(target: str | Path, request: pytest.FixtureRequest, entry_id: int, when: datetime) -> None:
+    """Make row ``entry_id`` as if it had been given at ``when`` (the record itself never changes a row)."""
+    if isinstance(target, Path):
+        with sqlite3.connect(target) as conn:
+            conn.execute("UPDATE given SET at = ? WHERE id = ?", (when.isoformat(timespec="microseconds"), entry_id))
+        conn.close()
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    server.sql(f"UPDATE given SET at = '{when.isoformat()}' WHERE id = {entry_id}", target.rsplit("/", 1)[1])
+
+
+def test_a_row_reads_back_as_it_was_added(target: str | Path) -> None:
+    record = open_record(target)
     before = datetime.now(UTC)
     first = record.add(a_given(printer="clinic", job_id="clinic-42", by="AB"))
     second = record.add(a_given(document="mg", copies=1))
     assert (first.id, second.id) == (1, 2)
     assert first.given == a_given(printer="clinic", job_id="clinic-42", by="AB")
     assert first.when.tzinfo is not None and before <= first.when <= datetime.now(UTC)
-    again = Record(tmp_path / "record.sqlite3")  # another opening of the same file
+    again = open_record(target)  # another opening of the same record
     assert again.entries() == [first, second]
     assert again.get(2) == second
     with pytest.raises(NotFoundError) as exc:
         again.get(3)
-    assert str(tmp_path / "record.sqlite3") in one_line(exc) and "record list" in str(exc.value)
+    assert again.where in one_line(exc) and "record list" in str(exc.value)
 
 
-def test_a_days_rows_are_added_in_one_transaction(tmp_path: Path) -> None:
+def test_a_days_rows_are_added_in_one_transaction(target: str | Path) -> None:
     """add_all: a roster's 500 rows in order with consecutive ids, one write; a bad row adds none."""
-    record = Record(tmp_path / "record.sqlite3")
+    record = open_record(target)
     record.add(a_given())
     made = record.add_all([a_given(document="mg", copies=1 + i % 3) for i in range(500)])
     assert [e.id for e in made] == list(range(2, 502))
@@ -86,13 +113,10 @@ def test_a_days_rows_are_added_in_one_transaction(tmp_path: Path) -> None:
     assert len(record.entries()) == 501
 
 
-def test_entries_since_a_day_or_a_time(tmp_path: Path) -> None:
-    path = tmp_path / "record.sqlite3"
-    record = Record(path)
+def test_entries_since_a_day_or_a_time(target: str | Path, request: pytest.FixtureRequest) -> None:
+    record = open_record(target)
     old = record.add(a_given(document="cidp"))
-    with sqlite3.connect(path) as conn:  # as if it had been given three days ago
-        earlier = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="microseconds")
-        conn.execute("UPDATE given SET at = ? WHERE id = ?", (earlier, old.id))
+    backdate(target, request, old.id, datetime.now(UTC) - timedelta(days=3))  # as if given three days ago
     new = record.add(a_given())
     assert [e.id for e in record.entries()] == [old.id, new.id]
     assert [e.id for e in record.entries(date.today())] == [new.id]
@@ -101,10 +125,10 @@ def test_entries_since_a_day_or_a_time(tmp_path: Path) -> None:
     assert record.entries(datetime.now(UTC) + timedelta(seconds=5)) == []
 
 
-def test_the_first_and_last_days_and_ids_sqlite_cannot_hold(tmp_path: Path) -> None:
+def test_the_first_and_last_days_and_ids_sqlite_cannot_hold(target: str | Path) -> None:
     """The calendar's edges (local midnight of 0001-01-01 is in year 0 east of UTC) and ids past SQLite's
     largest INTEGER are before, after or beside every row, not an OverflowError or ValueError."""
-    record = Record(tmp_path / "record.sqlite3")
+    record = open_record(target)
     entry = record.add(a_given())
     assert record.entries(date(1, 1, 1)) == [entry] and record.entries(datetime(1, 1, 1)) == [entry]
     assert record.entries(date(9999, 12, 31)) == [] and record.entries(datetime.max) == []
@@ -181,6 +205,7 @@ def test_the_edition_is_the_content_packs_hash(pack: Path) -> None:
 
 WRITER = """
 import sys
+import uuid
 from pathlib import Path
 from ivig_handout.export.sinks.record import Given, Record
 path, who, rows = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -245,13 +270,13 @@ def test_a_version_1_record_is_migrated_and_keeps_its_rows(tmp_path: Path) -> No
     version_1_file(path)
     assert schema(path) == (1, set())
     record = Record(path)
-    assert VERSION == 3 and schema(path) == (3, {"given_at", "given_made"})
+    assert VERSION == 4 and schema(path) == (4, {"given_at", "given_made", "given_uuid"})
     (old,) = record.entries()
     assert (old.id, old.document, old.layout, old.when) == (1, "mg", "a4", datetime(2026, 11, 30, 9, tzinfo=UTC))
     assert (old.made, old.reprint_of, old.void_at, old.void_by) == (None, None, None, None)  # a first handout
     assert record.add(a_given()).id == 2
     Record(path)  # opening an up-to-date file changes nothing
-    assert schema(path) == (3, {"given_at", "given_made"})
+    assert schema(path) == (4, {"given_at", "given_made", "given_uuid"})
 
 
 def test_a_record_from_a_newer_version_is_refused(tmp_path: Path) -> None:
@@ -496,7 +521,8 @@ def test_the_csv_reads_back() -> None:
     assert rows[0] == {"id": "7", "when": "2026-12-01T15:04:05+00:00", "document": "gbs",
                        "title": "IVIg for Guillain-Barré syndrome (GBS)", "kind": "one-pager", "layout": "letter",
                        "copies": "2", "edition": "c3ad53", "source_year": "2012", "printer": "", "job_id": "",
-                       "by": "", "patient": "", "sha256": SHA, "reprint_of": "", "void_at": "", "void_by": ""}
+                       "by": "", "patient": "", "sha256": SHA, "reprint_of": "", "void_at": "", "void_by": "",
+                       "uuid": as_fhir(entries[:1])["entry"][0]["fullUrl"].removeprefix("urn:uuid:")}
     assert (rows[1]["title"], rows[1]["patient"], rows[1]["job_id"]) == ('IVIg for "MG", with a comma', NAME,
                                                                         "clinic-7")
     assert as_csv([]).splitlines() == [",".join(f'"{name}"' for name in rows[0])]
@@ -600,15 +626,15 @@ def test_a_version_2_record_reads_as_it_is_and_is_migrated_when_written(tmp_path
     (read,) = Record(path, read_only=True).entries()  # reading never migrates
     assert (read.id, read.reprint_of, read.void) == (1, None, False) and schema(path) == (2, {"given_at"})
     record = Record(path)
-    assert schema(path) == (3, {"given_at", "given_made"})
+    assert schema(path) == (4, {"given_at", "given_made", "given_uuid"})
     made = made_id(SHA, 2)
     first, again = record.add_all([a_given(made=made), a_given(made=made)])
     assert (first.reprint_of, again.reprint_of) == (None, first.id)  # the old row (no id) is not matched
     assert [e.reprint_of for e in Record(path, read_only=True).entries()] == [None, None, 2]
 
 
-def test_the_same_document_again_is_a_reprint_of_the_first_row(tmp_path: Path) -> None:
-    record = Record(tmp_path / "record.sqlite3")
+def test_the_same_document_again_is_a_reprint_of_the_first_row(target: str | Path) -> None:
+    record = open_record(target)
     made = made_id(SHA, 2)
     first = record.add(a_given(made=made))
     assert first.reprint_of is None
@@ -622,9 +648,8 @@ def test_the_same_document_again_is_a_reprint_of_the_first_row(tmp_path: Path) -
     assert [e.reprint_of for e in record.entries()] == [None, 1, None, None, 1]
 
 
-def test_a_voided_row_is_kept_marked_with_who_and_when(tmp_path: Path) -> None:
-    path = tmp_path / "record.sqlite3"
-    record = Record(path)
+def test_a_voided_row_is_kept_marked_with_who_and_when(target: str | Path) -> None:
+    record = open_record(target)
     made = made_id(SHA, 2)
     first = record.add(a_given(made=made))
     voided = record.void(first.id, "AB")
@@ -633,11 +658,8 @@ def test_a_voided_row_is_kept_marked_with_who_and_when(tmp_path: Path) -> None:
     assert record.add(a_given(made=made)).reprint_of is None  # the first was a mistake: this is the handout
     with pytest.raises(NotFoundError):
         record.void(42, "AB")
-    entries = Record(path, read_only=True).entries()
-    assert [(e.id, e.void_by) for e in entries] == [(1, "AB"), (2, None)]
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT count(*) FROM given").fetchone() == (2,)  # nothing deleted
-    conn.close()
+    entries = open_record(target, read_only=True).entries()
+    assert [(e.id, e.void_by) for e in entries] == [(1, "AB"), (2, None)]  # nothing deleted
 
 
 def test_exports_say_what_a_reprint_and_a_void_row_are() -> None:
@@ -660,3 +682,35 @@ def test_exports_say_what_a_reprint_and_a_void_row_are() -> None:
     alone = as_fhir([lonely])  # the first handout is not in this export (an earlier day)
     Bundle.model_validate(alone)
     assert alone["entry"][0]["resource"]["partOf"] == [{"display": "handout 1"}]
+
+
+def version_3_file(path: Path) -> None:
+    """A record as version 3 left it (the last before rows had UUIDs), with one row and a void mark."""
+    version_2_file(path)
+    with sqlite3.connect(path) as conn:
+        for statement in MIGRATIONS[2]:
+            assert isinstance(statement, str)
+            conn.execute(statement)
+        conn.execute("INSERT INTO void (given_id, at, staff) VALUES (1, '2026-11-30T10:00:00.000000+00:00', 'AB')")
+        conn.execute("UPDATE schema_version SET version = 3")
+    conn.close()
+
+
+def test_a_version_3_record_gets_uuids_and_its_fhir_export_stays_the_same(tmp_path: Path) -> None:
+    """Issue 24: migration 4 gives each older row the UUID its FHIR export always had (what was sent
+    stays the same), and each new row a UUID of its own; both unique."""
+    path = tmp_path / "old.sqlite3"
+    version_3_file(path)
+    before = as_fhir(Record(path, read_only=True).entries())  # read as it is, not migrated
+    assert schema(path) == (3, {"given_at", "given_made"})
+    record = Record(path)
+    assert schema(path) == (4, {"given_at", "given_made", "given_uuid"})
+    assert as_fhir(record.entries()) == before
+    (old,) = record.entries()
+    new = record.add(a_given())
+    assert before["entry"][0]["fullUrl"] == f"urn:uuid:{old.uuid}" and old.void_by == "AB"
+    assert len({old.uuid, new.uuid}) == 2 and str(uuid.UUID(new.uuid)) == new.uuid
+    with sqlite3.connect(path) as conn:
+        stored = [row[0] for row in conn.execute("SELECT uuid FROM given ORDER BY id")]
+    conn.close()
+    assert stored == [old.uuid, new.uuid]

@@ -176,7 +176,7 @@ def main() -> None:
 @record_options
 @friendly
 def build(layout: str, mono: bool, content_dir: Path | None, output: Path | None, clinic_file: Path | None,
-          patient_name: str | None, date: str | None, by: str | None, record_db: Path | None) -> None:
+          patient_name: str | None, date: str | None, by: str | None, record_db: Path | str | None) -> None:
     """Write the full information sheet."""
     from ..api import build as build_doc
     from ..export.sinks.file import FileSink
@@ -217,7 +217,7 @@ def layouts() -> None:
 @friendly
 def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool, content_dir: Path | None,
               output: Path | None, out_dir: Path, clinic_file: Path | None, patient_name: str | None,
-              date: str | None, by: str | None, record_db: Path | None) -> None:
+              date: str | None, by: str | None, record_db: Path | str | None) -> None:
     """Write the one-page handout for DISORDER (an id or alias; see `ivig-handout list`), or --all."""
     from ..api import build_all, documents
     from ..export.sinks.file import FileSink
@@ -322,7 +322,7 @@ _ROSTER_ONLY = {"roster_doc": "--doc", "roster_layout": "--layout", "roster_file
 def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir: Path, copies: int, mono: bool,
           content_dir: Path | None, clinic_file: Path | None, force: bool, roster_file: Path | None,
           roster_doc: str | None, roster_layout: str | None, roster_files: bool, printer: str | None,
-          no_cache: bool, by: str | None, record_db: Path | None) -> None:
+          no_cache: bool, by: str | None, record_db: Path | str | None) -> None:
     """Write many handouts at once, from JOB_FILE (YAML), --all or --roster: each PDF, one print-run PDF
     per layout (every handout x copies, each starting on a front side) and manifest.json. Files already
     up to date are not written again (a roster is always printed). Each print run printed, and a roster's

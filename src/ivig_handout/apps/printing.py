@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .cli import Text, clinic_options, content_option, echo_notices, friendly, layout_option, mono_option, request
-from .recording import open_printed, record_given, record_options
+from .recording import open_printed, record_options, recorded_after
 
 if TYPE_CHECKING:
     from ..export.sinks.printer import PrinterSink
@@ -37,7 +37,7 @@ printer_option = click.option("--printer", "-P", "queue", type=Text(), default=N
 @friendly
 def print_handout(document: str, layout: str, mono: bool, content_dir: Path | None, queue: str | None, copies: int,
                   strict: bool, clinic_file: Path | None, patient_name: str | None, date: str | None, by: str | None,
-                  record_db: Path | None) -> None:
+                  record_db: Path | str | None) -> None:
     """Print DOCUMENT (`full`, or a disorder id or alias: see `ivig-handout list`) on a CUPS printer, with
     the paper, sides, scaling and page order its layout needs; the education record gets a row for it."""
     from ..api import build, given
@@ -54,7 +54,8 @@ def print_handout(document: str, layout: str, mono: bool, content_dir: Path | No
     echo_notices(sink.warnings)
     click.echo(f"printed {result.document} ({_pages(result.pages)}, {result.layout.name}) on {sink.queue_used} "
                f"as job {job}")
-    record_given(record, [given(result, copies=copies, printer=sink.queue_used, job_id=job, by=initials(by))])
+    rows = [given(result, copies=copies, printer=sink.queue_used, job_id=job, by=initials(by))]
+    recorded_after(record, rows, f"printed on {sink.queue_used} as job {job}")
 
 
 @click.command()

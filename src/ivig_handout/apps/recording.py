@@ -2,7 +2,12 @@
 note``, and the options (``--by``, ``--record-db``) with which a command that makes handouts records each
 one given: made for a named patient, or printed (export/sinks/record.py keeps the rows). A batch's rows
 come from its manifest (which documents and rows each print run holds, and their hashes) and, for a
-roster, from its rows (the patients' names, kept only when the clinic's profile says so)."""
+roster, from its rows (the patients' names, kept only when the clinic's profile says so).
+
+The record is a file or a PostgreSQL database (``--record-db postgresql://...`` or IVIG_HANDOUT_RECORD_DB);
+``record migrate`` brings a database's tables up to date as their owner, ``record copy`` moves a desk's
+history in. A handout that went out but could not be recorded is said as such ("printed on Q as job N, but
+NOT recorded: ..."), exit 1."""
 
 from __future__ import annotations
 
@@ -14,10 +19,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ..errors import OutputError
+
 if TYPE_CHECKING:
     from ..api import Provenance, Result
     from ..batch.roster import Roster
-    from ..export.sinks.record import Entry, Given, Record
+    from ..export.sinks.record import Entry, Given, RecordStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,8 +69,43 @@ class Since(_DateType):
 
 
 MAX_ID = 2**63 - 1  # export/sinks/record.py's MAX_ID, SQLite's largest INTEGER (not imported: no SQLite at start)
-db_option = click.option("--record-db", type=click.Path(path_type=Path), default=None,
-                         help="The education record's file (default: record.sqlite3 in your data folder).")
+
+if TYPE_CHECKING:
+    _TargetType = click.ParamType[Path | str]
+else:
+    _TargetType = click.ParamType
+
+
+class RecordTarget(_TargetType):
+    """The record: a file (a Path), or a PostgreSQL database (its ``postgresql://`` URL, a str). A URL that
+    holds a password is refused: the command line is seen by others (ps) and a URL is shown in messages;
+    libpq's password file (PGPASSFILE), a service file or PGPASSWORD keep it instead."""
+
+    name = "file or postgresql:// URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path | str:
+        if isinstance(value, Path):
+            return value
+        text = str(value)
+        if not text.lower().startswith(("postgresql://", "postgres://")):
+            if not text:
+                self.fail("the record's file name is empty", param, ctx)
+            return Path(text)
+        from ..export.sinks.record_pg import has_password, shown
+
+        try:
+            if has_password(text):
+                self.fail(f"{shown(text)}: the URL holds a password, which others could see; put it in your "
+                          "password file (PGPASSFILE, else ~/.pgpass) or a service file, and give the URL without it",
+                          param, ctx)
+        except OutputError as exc:
+            self.fail(str(exc), param, ctx)
+        return text
+
+
+RECORD_HELP = ("The education record: a file (default: record.sqlite3 in your data folder), or a PostgreSQL "
+               "database's postgresql:// URL (its password in PGPASSFILE); or set IVIG_HANDOUT_RECORD_DB.")
+db_option = click.option("--record-db", type=RecordTarget(), default=None, help=RECORD_HELP)
 since_option = click.option("--since", type=Since(), default=None,
                             help="Only handouts given on or after this day (YYYY-MM-DD or today).")
 
@@ -76,10 +118,11 @@ def record_options(func: F) -> F:
     return by(db_option(func))
 
 
-def open_record(patient_name: str | None, by: str | None, record_db: Path | None) -> Record | None:
+def open_record(patient_name: str | None, by: str | None, record_db: Path | str | None) -> RecordStore | None:
     """The record, checked before any work, when the handouts are for a named patient (None otherwise:
     nothing is recorded); ``--by`` is a usage error without a name."""
-    from ..export.sinks.record import Record, initials
+    from ..export.sinks.record import initials
+    from ..export.sinks.record import open_record as open_store
 
     if not (patient_name or "").strip():
         if by is not None:
@@ -87,19 +130,20 @@ def open_record(patient_name: str | None, by: str | None, record_db: Path | None
                                    "recorded")
         return None
     initials(by)
-    return Record(record_db)
+    return open_store(record_db)
 
 
-def open_printed(by: str | None, record_db: Path | None) -> Record:
+def open_printed(by: str | None, record_db: Path | str | None) -> RecordStore:
     """The record for handouts about to be printed (each is recorded, named patient or not), checked
-    before any work: the file opened (created if new) and ``--by`` checked."""
-    from ..export.sinks.record import Record, initials
+    before any work: the file opened (created if new), or the database reached, and ``--by`` checked."""
+    from ..export.sinks.record import initials
+    from ..export.sinks.record import open_record as open_store
 
     initials(by)
-    return Record(record_db)
+    return open_store(record_db)
 
 
-def record_made(record: Record | None, made: Sequence[Result], by: str | None, err: bool = False) -> None:
+def record_made(record: RecordStore | None, made: Sequence[Result], by: str | None, err: bool = False) -> None:
     """Add a row for each handout made for a named patient (call it once they are all written); say so on
     stdout, beside the ``wrote`` lines (on stderr with ``err``: the PDF is on stdout)."""
     from ..api import given
@@ -107,10 +151,11 @@ def record_made(record: Record | None, made: Sequence[Result], by: str | None, e
 
     if record is None:
         return
-    record_given(record, [given(result, by=initials(by)) for result in made if result.personal], err)
+    rows = [given(result, by=initials(by)) for result in made if result.personal]
+    recorded_after(record, rows, f"made {len(rows)} handout{'s' if len(rows) != 1 else ''}", err)
 
 
-def record_given(record: Record, rows: Sequence[Given], err: bool = False) -> None:
+def record_given(record: RecordStore, rows: Sequence[Given], err: bool = False) -> None:
     """Add ``rows`` to the record, in order, and say which numbers they got (nothing when there are none)
     and which are reprints of a handout recorded before."""
     added = record.add_all(rows) if rows else []
@@ -123,11 +168,28 @@ def record_given(record: Record, rows: Sequence[Given], err: bool = False) -> No
             again = f", a reprint of handout {reprints[0].reprint_of}"
         elif reprints:
             again = f", {len(reprints)} of them reprints"
-        click.echo(f"recorded as {which}{again} in {record.path} (`ivig-handout record note {ids[0]}` prints the "
+        click.echo(f"recorded as {which}{again} in {record.where} (`ivig-handout record note {ids[0]}` prints the "
                    "line for the chart)", err=err)
 
 
-def open_batch(by: str | None, record_db: Path | None, printed: bool, content_dir: Path | None,
+def recorded_after(record: RecordStore, rows: Sequence[Given], done: str, err: bool = False) -> None:
+    """record_given for handouts already out of the door (``done``: ``printed on clinic as job 12``): a
+    record that fails now is one line saying exactly that, ``... but NOT recorded: why`` (exit 1); the rows
+    wait in the data folder for ``record pending``."""
+    from ..export.sinks.record_held import hold
+
+    try:
+        record_given(record, rows, err)
+    except OutputError as exc:
+        try:
+            hold(rows, record.where)
+        except OutputError:
+            raise OutputError(f"{done}, but NOT recorded: {exc}") from None
+        raise OutputError(f"{done}, but NOT recorded: {exc}; `ivig-handout record pending` records "
+                               f"{'it' if len(rows) == 1 else 'them'} once the record is back") from None
+
+
+def open_batch(by: str | None, record_db: Path | str | None, printed: bool, content_dir: Path | None,
                roster: Roster | None = None) -> BatchRecord | None:
     """The record for a batch, checked before any work: a roster's handouts name patients and a printed
     batch is handed out, so both are recorded; a plain batch only written is not (``--by``: a usage error)."""
@@ -145,7 +207,8 @@ class BatchRecord:
     file is written. Documents, layouts, copies and hashes come from the batch's manifest (which never
     holds names); a roster row's patient from the roster, only when the clinic's profile records names."""
 
-    def __init__(self, record: Record, by: str | None, content_dir: Path | None, roster: Roster | None = None) -> None:
+    def __init__(self, record: RecordStore, by: str | None, content_dir: Path | None,
+                 roster: Roster | None = None) -> None:
         from ..export.sinks.record import initials
 
         self.record, self.by, self.content_dir, self.roster = record, initials(by), content_dir, roster
@@ -153,7 +216,7 @@ class BatchRecord:
 
     def printed(self, files: Sequence[dict[str, Any]], run: dict[str, Any], printer: str, job: str) -> None:
         """Record the handouts of the print run ``run`` (its manifest record), printed as ``job``."""
-        record_given(self.record, self._rows(files, run, printer, job))
+        recorded_after(self.record, self._rows(files, run, printer, job), f"printed on {printer} as job {job}")
 
     def made(self, files: Sequence[dict[str, Any]]) -> None:
         """Record a roster's handouts, made but not printed (a plain batch names no one: nothing to record)."""
@@ -162,7 +225,8 @@ class BatchRecord:
         from ..batch.roster import PRINT_RUN
 
         runs = [f for f in files if f.get("file") == f"{PRINT_RUN}-{f.get('layout')}.pdf"]
-        record_given(self.record, [row for run in runs for row in self._rows(files, run, None, None)])
+        rows = [row for run in runs for row in self._rows(files, run, None, None)]
+        recorded_after(self.record, rows, f"made {len(rows)} handout{'s' if len(rows) != 1 else ''}")
 
     def _rows(self, files: Sequence[dict[str, Any]], run: dict[str, Any], printer: str | None,
               job: str | None) -> list[Given]:
@@ -219,7 +283,7 @@ def record() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON (for scripts).")
 @db_option
 @_friendly
-def list_entries(since: date | None, as_json: bool, record_db: Path | None) -> None:
+def list_entries(since: date | None, as_json: bool, record_db: Path | str | None) -> None:
     """List the handouts given, oldest first: a table, or JSON with --json."""
     import json
 
@@ -235,24 +299,18 @@ def list_entries(since: date | None, as_json: bool, record_db: Path | None) -> N
             click.echo(line)
 
 
-def read(record_db: Path | None, since: date | None) -> list[Entry]:
+def read(record_db: Path | str | None, since: date | None) -> list[Entry]:
     """The entries of the record (since a day), or none if there is no record yet (reading never makes,
     migrates or writes one: a read-only record can be read)."""
-    from ..export.sinks.record import Record, default_path
+    from ..export.sinks.record import exists, open_record
 
-    path = record_db if record_db is not None else default_path()
-    return Record(path, read_only=True).entries(since) if _there(path) else []
-
-
-def _there(path: Path) -> bool:
-    """Whether there is something at ``path`` (a name too long, say, counts: Record says what is wrong)."""
+    if not exists(record_db):
+        return []
+    store = open_record(record_db, read_only=True)
     try:
-        path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-    except OSError:
-        return True
-    return True
+        return store.entries(since)
+    finally:
+        store.close()
 
 
 def table(entries: Sequence[Entry]) -> list[str]:
@@ -291,7 +349,7 @@ def _printed(entry: Entry) -> str:
               help="File to write (default: standard output); readable by you only when it holds names.")
 @db_option
 @_friendly
-def export(fmt: str, since: date | None, output: Path | None, record_db: Path | None) -> None:
+def export(fmt: str, since: date | None, output: Path | None, record_db: Path | str | None) -> None:
     """Export the record (or the handouts given since a day) as CSV or FHIR."""
     import json
 
@@ -317,15 +375,14 @@ def export(fmt: str, since: date | None, output: Path | None, record_db: Path | 
 @click.argument("entry_id", metavar="ID", type=click.IntRange(1, MAX_ID))
 @db_option
 @_friendly
-def note(entry_id: int, record_db: Path | None) -> None:
+def note(entry_id: int, record_db: Path | str | None) -> None:
     """Print the one line for the patient's chart about handout ID (see `record list`)."""
     from ..errors import NotFoundError
-    from ..export.sinks.record import Record, chart_note, default_path
+    from ..export.sinks.record import chart_note, exists, open_record, resolve
 
-    path = record_db if record_db is not None else default_path()
-    if not _there(path):
-        raise NotFoundError(f"no handout number {entry_id}: there is no record at {path} yet")
-    click.echo(chart_note(Record(path, read_only=True).get(entry_id)))
+    if not exists(record_db):
+        raise NotFoundError(f"no handout number {entry_id}: there is no record at {resolve(record_db)} yet")
+    click.echo(chart_note(open_record(record_db, read_only=True).get(entry_id)))
 
 
 @record.command("void")
@@ -333,20 +390,93 @@ def note(entry_id: int, record_db: Path | None) -> None:
 @click.option("--by", required=True, metavar="INITIALS", help="Your initials: who undoes it.")
 @db_option
 @_friendly
-def void(entry_id: int, by: str, record_db: Path | None) -> None:
+def void(entry_id: int, by: str, record_db: Path | str | None) -> None:
     """Mark handout ID as given by mistake (void): it stays in the record, with who and when."""
     from ..errors import NotFoundError
-    from ..export.sinks.record import Record, default_path, initials
+    from ..export.sinks.record import exists, initials, open_record, resolve
 
     who = initials(by)
     if who is None:
         raise click.BadParameter("give your initials, such as AB", param_hint="'--by'")
-    path = record_db if record_db is not None else default_path()
-    if not _there(path):
-        raise NotFoundError(f"no handout number {entry_id}: there is no record at {path} yet")
-    record = Record(path)
+    if not exists(record_db):
+        raise NotFoundError(f"no handout number {entry_id}: there is no record at {resolve(record_db)} yet")
+    record = open_record(record_db)
     already = record.get(entry_id).void
     entry = record.void(entry_id, who)
     when = entry.void_at.astimezone().strftime("%Y-%m-%d %H:%M") if entry.void_at else "-"
     click.echo(f"handout {entry_id} is{' already' if already else ''} void (undone by {entry.void_by or '-'} on "
                f"{when}); it stays in the record")
+
+
+@record.command("migrate")
+@click.option("--grant", metavar="ROLE", default=None,
+              help="PostgreSQL: also give the tool's role ROLE what it needs (SELECT and INSERT only).")
+@db_option
+@_friendly
+def migrate(grant: str | None, record_db: Path | str | None) -> None:
+    """Bring the record's tables up to date (PostgreSQL: run it as the role that owns the database)."""
+    from ..export.sinks.record import VERSION, is_url, open_record, resolve
+
+    target = resolve(record_db)
+    if isinstance(target, str) and is_url(target):
+        from ..export.sinks.record_pg import migrate_url, shown
+
+        before, after = migrate_url(target, grant)
+        where = shown(target)
+    else:
+        if grant is not None:
+            raise click.UsageError("--grant goes with a PostgreSQL record (a file has no roles)")
+        from ..export.sinks.record import SQLiteRecord, exists
+
+        before = SQLiteRecord(Path(target), read_only=True).version if exists(target) else 0
+        open_record(target).close()
+        after, where = VERSION, str(target)
+    said = f"already at version {after}" if before == after else f"migrated from version {before} to {after}"
+    click.echo(f"the record {where} is {said}" + (f"; the role {grant} may record" if grant else ""))
+
+
+@record.command("copy")
+@click.option("--from", "source", type=RecordTarget(), required=True, help="The record to copy from (read only).")
+@click.option("--to", "target", type=RecordTarget(), required=True, help="The record to copy into.")
+@_friendly
+def copy(source: Path | str, target: Path | str) -> None:
+    """Copy every handout of one record into another (a desk's file into the clinic's database): each
+    row once (by its UUID: running it again copies nothing), with its time, reprints and void marks."""
+    from ..export.sinks.record import exists, open_record, resolve
+
+    if not exists(source):
+        raise OutputError(f"{resolve(source)}: there is no record here to copy from")
+    reader = open_record(source, read_only=True)
+    entries = reader.entries()
+    reader.close()
+    store = open_record(target)
+    try:
+        done = store.copy_in(entries)
+    finally:
+        store.close()
+    voids = f", {done.voids} void mark{'s' if done.voids != 1 else ''} added" if done.voids else ""
+    click.echo(f"copied {done.rows} handout{'s' if done.rows != 1 else ''} from {reader.where} to {store.where} "
+               f"({done.present} already there{voids})")
+
+
+@record.command("pending")
+@db_option
+@_friendly
+def pending(record_db: Path | str | None) -> None:
+    """Record the handouts given (printed, or made for named patients) that the record could not take
+    when they were given: each once, with the time it was given."""
+    from ..export.sinks.record import open_record
+    from ..export.sinks.record_held import forget, held
+
+    waiting = held()
+    if not waiting:
+        click.echo("no handouts are waiting to be recorded")
+        return
+    store = open_record(record_db)
+    try:
+        done = store.copy_in(waiting)
+    finally:
+        store.close()
+    forget({entry.uuid for entry in waiting})
+    click.echo(f"recorded {done.rows} handout{'s' if done.rows != 1 else ''} that waited in {store.where}"
+               + (f" ({done.present} were there already)" if done.present else ""))

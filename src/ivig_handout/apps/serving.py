@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import click
 
 from .cli import Text, friendly
+from .recording import db_option
 
 if TYPE_CHECKING:
-
     from .web.app import WebConfig
 
 
@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 @click.option("--printer", "queues", multiple=True, type=Text(), metavar="QUEUE",
               help="CUPS printer queue for a Print button on the page (see `ivig-handout printers`); repeat it "
                    "for more printers (the first is the default). One that is stopped or missing is a warning.")
-@click.option("--record-db", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The education record's file (default: record.sqlite3 in your data folder).")
+@db_option
 @click.option("--passphrase-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="File whose first line is the clinic's passphrase for the page (kept only hashed).")
 @click.option("--allow-host", "extra_hosts", type=Text(), multiple=True, metavar="NAME",
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
               metavar="MINUTES", help="With --passphrase-file: sign a browser out after this many minutes unused.")
 @friendly
 def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, queues: tuple[str, ...],
-          record_db: Path | None, passphrase_file: Path | None, extra_hosts: tuple[str, ...],
+          record_db: Path | str | None, passphrase_file: Path | None, extra_hosts: tuple[str, ...],
           content_dir: Path | None, idle_minutes: int) -> None:
     """Serve the front-desk web page: find, preview, personalise, download, print and record handouts."""
     from .web.app import WebConfig, clinic_choices
@@ -95,13 +94,16 @@ def run(config: WebConfig) -> None:
     app = create_app(config)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
-    server = waitress.create_server(app, host=config.host, port=config.port, threads=4, ident="ivig-handout",
-                                    max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
-    click.echo(f"The front-desk page is at {address(config)} (Ctrl-C to stop)")
     try:
-        server.run()
+        server = waitress.create_server(app, host=config.host, port=config.port, threads=4, ident="ivig-handout",
+                                        max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
+        click.echo(f"The front-desk page is at {address(config)} (Ctrl-C to stop)")
+        try:
+            server.run()
+        finally:
+            server.close()
     finally:
-        server.close()
+        app.extensions["ivig"].desk.record.close()  # a database's pool of connections
 
 
 def _interrupt(signum: int, _frame: object) -> None:

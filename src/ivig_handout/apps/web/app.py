@@ -37,7 +37,7 @@ class WebConfig:
     passphrase: Passphrase | None = None
     extra_hosts: tuple[str, ...] = ()
     printer: str | None = None  # the first of ``printers`` (a CUPS queue), or None: no printing
-    record_db: Path | None = None  # the education record (None: the default, in the user's data folder)
+    record_db: Path | str | None = None  # the education record: a file or a postgresql:// URL (None: the default)
     idle_timeout: float = IDLE
     printers: tuple[str, ...] = ()  # CUPS queues, a Print button each (``printer`` is made the first)
 

@@ -10,6 +10,7 @@ memory only (the record never keeps what the name was unless the clinic says so)
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -19,11 +20,12 @@ from pathlib import Path
 
 from ...api import Request, Result, build, given
 from ...design.layouts import get_layout
-from ...errors import ContentError, NotFoundError
+from ...errors import ContentError, NotFoundError, OutputError
 from ...export.pdfinfo import page_count
 from ...export.sinks import Artifact
 from ...export.sinks.printer import ONE_SIDED, PrinterSink, two_sided
-from ...export.sinks.record import Entry, Given, Record, chart_note
+from ...export.sinks.record import Entry, Given, chart_note, open_record
+from ...export.sinks.record_held import hold
 
 HELD = 2000  # first handouts whose request the desk holds, for "Download again" and "Print again"
 
@@ -59,9 +61,9 @@ class Desk:
     (None: the default, in the user's data folder); the record is checked when the server starts (a
     printer's state is the page's warning: see printers.py)."""
 
-    def __init__(self, printer: str | None, record_db: Path | None) -> None:
+    def __init__(self, printer: str | None, record_db: Path | str | None) -> None:
         self.printer = printer
-        self.record = Record(record_db)
+        self.record = open_record(record_db, pool=True)  # a database: a pool of connections for the threads
         self._held: OrderedDict[int, tuple[Request, int]] = OrderedDict()
         self._day = date.today()  # the day the requests held are from
         self._lock = threading.Lock()
@@ -79,9 +81,16 @@ class Desk:
         sink = PrinterSink(queue or self.printer, copies)
         job = sink.send(result.artifact())
         row = given(result, copies=copies, printer=sink.queue_used, job_id=job, by=by)
-        self._add(row if reprint_of is None else _reprint(row, reprint_of), request, copies)
         what = f"{result.about.title or result.document}, {result.layout.name}, {_copies(copies)}"
-        return Printed(sink.queue_used, job, what, one_sided(sink, result.layout.name, result.pages))
+        said = one_sided(sink, result.layout.name, result.pages)
+        try:
+            self._add(row if reprint_of is None else _reprint(row, reprint_of), request, copies)
+        except OutputError:  # it was printed: say so, and keep the row for `record pending` (issue 24)
+            with contextlib.suppress(OutputError):
+                hold([row], self.record.where)
+            said += ((f"Printed on {sink.queue_used} as job {job}, but NOT recorded: the education record cannot be "
+                      "reached. Tell the person who looks after it; the handout will be recorded later."),)
+        return Printed(sink.queue_used, job, what, said)
 
     def print_runs(self, runs: dict[str, bytes], queue: str | None = None) -> list[Printed]:
         """Send each layout's print run of a roster as one job on ``queue`` (default: the desk's printer);

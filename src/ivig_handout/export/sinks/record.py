@@ -9,6 +9,12 @@ a read-only record (its file, its folder or its disk) can still be read.
 A row never holds a patient's name unless the caller put one in ``Given.patient`` (api.given does so
 only when the clinic's profile says ``record_names: yes``).
 
+The record is one of two stores behind one protocol (RecordStore): this SQLite file (SQLiteRecord, one
+desk's computer), or a PostgreSQL database several desks share (export/sinks/record_pg.py, PgRecord);
+``open_record(target)`` opens either, from ``--record-db`` or ``IVIG_HANDOUT_RECORD_DB`` (a file, or a
+``postgresql://`` URL). Both have the same tables and the same numbered migrations; every row also has a
+UUID, so rows copied between records (``record copy``) never collide and are never copied twice.
+
 Exports: ``chart_note`` (one line to paste into the chart), ``as_csv`` and ``as_fhir`` (a FHIR R4 Bundle of
 Communication resources, built as plain dicts).
 """
@@ -22,12 +28,12 @@ import re
 import sqlite3
 import stat
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from time import monotonic, sleep
-from typing import Any
+from typing import Any, Protocol
 
 from ...errors import ContentError, NotFoundError, OutputError
 from ..spreadsheet import csv_text
@@ -37,10 +43,13 @@ FILE_NAME = "record.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's write to finish
 INITIALS_MAX = 12
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER: no row can have a larger id
+ENV = "IVIG_HANDOUT_RECORD_DB"  # the record (a file or a postgresql:// URL) when --record-db is not given
 
-# Each migration is the statements that take the file from version N to N + 1 (MIGRATIONS[0]: 0 -> 1).
+# Each migration is the statements (or a function of the connection, for what SQL alone cannot compute)
+# that take the file from version N to N + 1 (MIGRATIONS[0]: 0 -> 1).
 # Append, never edit: a file records the version it is at in schema_version.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+Step = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (  # 1: the table of handouts given (UTC times as ISO 8601 text, which sorts in time order)
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
         """CREATE TABLE given (
@@ -76,6 +85,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             at TEXT NOT NULL,
             staff TEXT
         )""",
+    ),
+    (  # 4: every row has a UUID (rows copied between records never collide, and are copied once). A row from
+        # before gets the UUID its FHIR export always had (legacy_uuid), so what was sent stays the same.
+        "ALTER TABLE given ADD COLUMN uuid TEXT",
+        lambda conn: _fill_uuids(conn),  # noqa: PLW0108  (defined below)
+        "CREATE UNIQUE INDEX given_uuid ON given (uuid)",
     ),
 )
 VERSION = len(MIGRATIONS)
@@ -118,6 +133,7 @@ class Entry(Given):
     when: datetime
     void_at: datetime | None = None
     void_by: str | None = None
+    uuid: str = ""  # the row's UUID (the same in every record it is copied to)
 
     @property
     def void(self) -> bool:
@@ -144,7 +160,82 @@ def default_path() -> Path:
     return Path(user_data_dir(APP, appauthor=False)) / FILE_NAME
 
 
-class Record:
+class RecordStore(Protocol):
+    """An education record, whichever database holds it: rows added (a roster's in one transaction, all or
+    none), read, voided, and copied in from another record by UUID. ``where`` names it for people (a
+    file's path, or a URL without any password)."""
+
+    read_only: bool
+
+    @property
+    def where(self) -> str: ...
+
+    def add(self, given: Given) -> Entry: ...
+
+    def add_all(self, givens: Sequence[Given]) -> list[Entry]: ...
+
+    def void(self, entry_id: int, by: str | None) -> Entry: ...
+
+    def entries(self, since: datetime | date | None = None) -> list[Entry]: ...
+
+    def get(self, entry_id: int) -> Entry: ...
+
+    def copy_in(self, entries: Sequence[Entry]) -> Copied: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What ``copy_in`` did: rows added (``rows``), rows the record held already (``present``, by UUID),
+    and void marks added (to rows copied now or before)."""
+
+    rows: int
+    present: int
+    voids: int
+
+
+def is_url(target: str | Path | None) -> bool:
+    """Whether ``target`` names a PostgreSQL database (a ``postgresql://`` or ``postgres://`` URL)."""
+    return isinstance(target, str) and target.lower().startswith(("postgresql://", "postgres://"))
+
+
+def resolve(target: str | Path | None) -> str | Path:
+    """The record meant: ``target``; else IVIG_HANDOUT_RECORD_DB; else default_path()."""
+    if target is None or str(target) == "":
+        target = os.environ.get(ENV) or None
+    if target is None:
+        return default_path()
+    return str(target) if is_url(target) else Path(target)
+
+
+def open_record(target: str | Path | None = None, *, read_only: bool = False, pool: bool = False) -> RecordStore:
+    """The record ``target`` names (resolve()): a PostgreSQL database (``pool``: a pool of connections, for
+    the web page's threads) or an SQLite file; checked and brought up to date as its class says."""
+    where = resolve(target)
+    if isinstance(where, str):
+        from .record_pg import PgRecord
+
+        return PgRecord(where, read_only=read_only, pool=pool)
+    return SQLiteRecord(where, read_only=read_only)
+
+
+def exists(target: str | Path | None) -> bool:
+    """Whether there is a record to read at ``target`` (a database always counts: opening it says what is
+    wrong; a file: something at the path, even what cannot be a record, so that opening it says why)."""
+    where = resolve(target)
+    if isinstance(where, str):
+        return True
+    try:
+        where.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
+
+
+class SQLiteRecord:
     """The education record in the SQLite file at ``path`` (None: default_path()). Opening checks the
     file (created 0600 in a 0700 folder if new; made 0600 if others could read it) and brings its schema
     up to date; OutputError, naming the path, for anything that is not a record this program can use
@@ -182,6 +273,19 @@ class Record:
                     raise
                 sleep(0.01)
 
+    @property
+    def where(self) -> str:
+        """The file's path, for messages."""
+        return str(self.path)
+
+    @property
+    def version(self) -> int:
+        """The schema version of the file (read-only: as it is; else VERSION, once migrated)."""
+        return self._version
+
+    def close(self) -> None:
+        """Nothing to close (each call opens and closes its own connection)."""
+
     def add(self, given: Given) -> Entry:
         """Add one row, now; the entry as stored."""
         return self.add_all([given])[0]
@@ -197,23 +301,58 @@ class Record:
             _check_given(given)
         when = datetime.now(UTC)
         at = when.isoformat(timespec="microseconds")
-        names = (*_COLUMNS, *_NEW_COLUMNS)
+        names = (*_COLUMNS, *_NEW_COLUMNS, "uuid")
         marks = ", ".join("?" * (len(names) + 1))
         made = []
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for given in givens:
-                    first = self._first(conn, given)
+                    first, key = self._first(conn, given), str(uuid.uuid4())
                     cursor = conn.execute(f"INSERT INTO given (at, {', '.join(names)}) VALUES ({marks})",
-                                          (at, *_values(given), given.made, first))
+                                          (at, *_values(given), given.made, first, key))
                     assert cursor.lastrowid is not None
-                    made.append(Entry(**(asdict(given) | {"reprint_of": first}), id=cursor.lastrowid, when=when))
+                    made.append(Entry(**(asdict(given) | {"reprint_of": first}), id=cursor.lastrowid, when=when,
+                                      uuid=key))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
         return made
+
+    def copy_in(self, entries: Sequence[Entry]) -> Copied:
+        """Add the rows of another record this one lacks (by UUID), oldest first, in one transaction, as
+        they were (time, void mark; a reprint points at its first row's number here); and the void marks of
+        rows copied before. What was done."""
+        if self.read_only:
+            raise ValueError(f"{self.path} was opened read-only")
+        names = ("at", *_COLUMNS, *_NEW_COLUMNS, "uuid")
+        marks = ", ".join("?" * len(names))
+        rows = present = voids = 0
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                ids = {str(k): int(i) for i, k in conn.execute("SELECT id, uuid FROM given")}
+                keys = {entry.id: entry.uuid for entry in entries}
+                for entry in entries:
+                    if entry.uuid in ids:
+                        present += 1
+                    else:
+                        first = ids.get(keys.get(entry.reprint_of, "")) if entry.reprint_of else None
+                        at = entry.when.astimezone(UTC).isoformat(timespec="microseconds")
+                        cursor = conn.execute(f"INSERT INTO given ({', '.join(names)}) VALUES ({marks})",
+                                              (at, *_values(entry.given), entry.made, first, entry.uuid))
+                        assert cursor.lastrowid is not None
+                        ids[entry.uuid], rows = cursor.lastrowid, rows + 1
+                    if entry.void_at is not None:
+                        at = entry.void_at.astimezone(UTC).isoformat(timespec="microseconds")
+                        voids += conn.execute("INSERT OR IGNORE INTO void (given_id, at, staff) VALUES (?, ?, ?)",
+                                              (ids[entry.uuid], at, entry.void_by)).rowcount
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return Copied(rows, present, voids)
 
     def _first(self, conn: sqlite3.Connection, given: Given) -> int | None:
         """The first row of the handout ``given`` is a reprint of (None: it is a first handout)."""
@@ -267,8 +406,9 @@ class Record:
         """The query of rows (``g``), with what a file of an older version (read, not migrated) lacks as NULL."""
         columns = ", ".join(f"g.{name}" for name in _COLUMNS)
         if self._version < 3:
-            return f"SELECT g.id, g.at, {columns}, NULL, NULL, NULL, NULL FROM given g"
-        return (f"SELECT g.id, g.at, {columns}, g.made, g.reprint_of, v.at, v.staff FROM given g "
+            return f"SELECT g.id, g.at, {columns}, NULL, NULL, NULL, NULL, NULL FROM given g"
+        key = "g.uuid" if self._version >= 4 else "NULL"
+        return (f"SELECT g.id, g.at, {columns}, g.made, g.reprint_of, v.at, v.staff, {key} FROM given g "
                 "LEFT JOIN void v ON v.given_id = g.id")
 
     @contextlib.contextmanager
@@ -293,6 +433,9 @@ class Record:
             raise _unusable(self.path, exc) from None
         finally:
             conn.close()
+
+
+Record = SQLiteRecord  # the library's name for it before there were two stores
 
 
 def _prepare(path: Path) -> None:
@@ -415,7 +558,10 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         version = _version(conn, path)
         for statements in MIGRATIONS[version:]:
             for statement in statements:
-                conn.execute(statement)
+                if isinstance(statement, str):
+                    conn.execute(statement)
+                else:
+                    statement(conn)
         conn.execute("DELETE FROM schema_version")
         conn.execute("INSERT INTO schema_version (version) VALUES (?)", (VERSION,))
         conn.execute("COMMIT")
@@ -452,6 +598,9 @@ def _check_columns(conn: sqlite3.Connection, path: Path, version: int) -> None:
         if column not in have:
             raise OutputError(f"{path}: the record's table 'given' has no column '{column}'; restore the file "
                               "from a backup or give another file")
+    if version >= 4 and "uuid" not in have:
+        raise OutputError(f"{path}: the record's table 'given' has no column 'uuid'; restore the file from a backup "
+                          "or give another file")
     if version >= 3 and {row[1] for row in conn.execute("PRAGMA table_info(void)")} != {"given_id", "at", "staff"}:
         raise OutputError(f"{path}: the record's table 'void' is damaged; restore the file from a backup or give "
                           "another file")
@@ -486,12 +635,32 @@ def _values(given: Given) -> tuple[Any, ...]:
 
 
 def _entry(row: Sequence[Any]) -> Entry:
+    """An Entry from a row of _select() (times as text, SQLite; or as datetimes, PostgreSQL)."""
     end = 2 + len(_COLUMNS)
     named = dict(zip(_COLUMNS, row[2:end], strict=True))
     named["by"] = named.pop("staff")
-    made, reprint_of, void_at, void_by = row[end:end + 4]
-    return Entry(id=int(row[0]), when=datetime.fromisoformat(row[1]), made=made, reprint_of=reprint_of,
-                 void_at=datetime.fromisoformat(void_at) if void_at else None, void_by=void_by, **named)
+    made, reprint_of, void_at, void_by, key = row[end:end + 5]
+    when = _when(row[1])
+    key = str(key) if key else legacy_uuid(int(row[0]), when, str(named["sha256"]))
+    return Entry(id=int(row[0]), when=when, made=made, reprint_of=reprint_of,
+                 void_at=_when(void_at) if void_at else None, void_by=void_by, uuid=key, **named)
+
+
+def _when(value: str | datetime) -> datetime:
+    """A time of the record, in UTC."""
+    return (value if isinstance(value, datetime) else datetime.fromisoformat(value)).astimezone(UTC)
+
+
+def legacy_uuid(entry_id: int, when: datetime, sha256: str) -> str:
+    """The UUID of a row from before rows had their own (migration 4): the one its FHIR export always had."""
+    return str(uuid.uuid5(_NAMESPACE, f"{entry_id}|{when.astimezone(UTC).isoformat()}|{sha256}"))
+
+
+def _fill_uuids(conn: sqlite3.Connection) -> None:
+    """Migration 4: each row's legacy_uuid."""
+    rows = conn.execute("SELECT id, at, sha256 FROM given WHERE uuid IS NULL").fetchall()
+    conn.executemany("UPDATE given SET uuid = ? WHERE id = ?",
+                     [(legacy_uuid(int(i), _when(at), str(sha)), i) for i, at, sha in rows])
 
 
 def _utc_text(since: datetime | date) -> str:
@@ -543,16 +712,17 @@ def chart_note(entry: Entry) -> str:
 
 
 # ``reprint_of``: the first row of the same handout (empty: a first handout); ``void_at``/``void_by``:
-# when and by whom the row was undone (empty: it stands). Added after the older columns, so that a
-# reader of the older export finds its columns where they were.
+# when and by whom the row was undone (empty: it stands); ``uuid``: the row's own. Added after the older
+# columns, so that a reader of the older export finds its columns where they were.
 CSV_COLUMNS = ("id", "when", "document", "title", "kind", "layout", "copies", "edition", "source_year",
-               "printer", "job_id", "by", "patient", "sha256", "reprint_of", "void_at", "void_by")
+               "printer", "job_id", "by", "patient", "sha256", "reprint_of", "void_at", "void_by", "uuid")
 
 
 def as_dict(entry: Entry) -> dict[str, Any]:
     """The entry as plain data (``when`` and ``void_at`` as ISO 8601 text in UTC), keyed as CSV_COLUMNS."""
     void_at = entry.void_at.astimezone(UTC).isoformat(timespec="seconds") if entry.void_at else None
-    data = asdict(entry) | {"when": entry.when.astimezone(UTC).isoformat(timespec="seconds"), "void_at": void_at}
+    data = asdict(entry) | {"when": entry.when.astimezone(UTC).isoformat(timespec="seconds"), "void_at": void_at,
+                            "uuid": entry.uuid or legacy_uuid(entry.id, entry.when, entry.sha256)}
     return {key: data[key] for key in CSV_COLUMNS}
 
 
@@ -624,5 +794,4 @@ def _concept(code: tuple[str, str, str], text: str) -> dict[str, Any]:
 
 def _urn(entry: Entry) -> str:
     """A UUID URN for the entry, the same every time it is exported (so a receiver can tell repeats)."""
-    key = f"{entry.id}|{entry.when.astimezone(UTC).isoformat()}|{entry.sha256}"
-    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, key)}"
+    return f"urn:uuid:{entry.uuid or legacy_uuid(entry.id, entry.when, entry.sha256)}"

@@ -1,0 +1,95 @@
+"""Export stage, handouts given that the record could not take (its database lost, say, after the job
+was printed): each row is kept, with the UUID and time it would have had, in ``not-recorded.jsonl`` in
+the user's data folder (0600, in a 0700 folder: like the record itself, it holds a patient's name only
+when the clinic records names), until ``ivig-handout record pending`` adds them to the record (by UUID:
+never twice) and forgets them."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ...errors import OutputError
+from .record import Entry, Given, _make_folder, default_path
+
+HELD_NAME = "not-recorded.jsonl"
+_GIVEN = {f.name for f in fields(Given)}
+
+
+def held_path() -> Path:
+    """Where rows wait: beside the default record, in the user's data folder."""
+    return default_path().parent / HELD_NAME
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """The waiting rows' file to this process alone for the block (a lock file beside it)."""
+    _make_folder(path.parent, path)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def hold(rows: Sequence[Given], meant_for: str) -> Path:
+    """Keep ``rows`` (not recorded in ``meant_for``, the record's name as shown) to record later; where."""
+    path = held_path()
+    now = datetime.now(UTC).isoformat(timespec="microseconds")
+    text = "".join(json.dumps(asdict(row) | {"when": now, "uuid": str(uuid.uuid4()), "meant_for": meant_for},
+                              ensure_ascii=False) + "\n" for row in rows)
+    try:
+        with _locked(path):
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                os.write(fd, text.encode("utf-8"))
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot keep the handouts to record later ({exc.strerror or exc})") from None
+    return path
+
+
+def held() -> list[Entry]:
+    """The rows waiting, oldest first (numbered 1, 2, ... here: the record gives them their numbers)."""
+    path = held_path()
+    if not path.exists():
+        return []
+    with _locked(path):
+        lines = path.read_text(encoding="utf-8").splitlines()
+    found = []
+    for number, line in enumerate(lines, 1):
+        try:
+            data = json.loads(line)
+            given = {k: v for k, v in data.items() if k in _GIVEN} | {"reprint_of": None}
+            found.append(Entry(**given, id=number, when=datetime.fromisoformat(data["when"]), uuid=str(data["uuid"])))
+        except (ValueError, KeyError, TypeError):
+            raise OutputError(f"{path}:{number}: is not a handout waiting to be recorded; fix or remove that "
+                              "line") from None
+    return found
+
+
+def forget(keys: set[str]) -> None:
+    """Drop the waiting rows whose UUID is in ``keys`` (recorded now); the file goes when none is left."""
+    path = held_path()
+    with _locked(path):
+        if not path.exists():
+            return
+        kept = [line for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and json.loads(line).get("uuid") not in keys]
+        if not kept:
+            path.unlink()
+            return
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write("".join(line + "\n" for line in kept))
+        temporary.replace(path)
