@@ -122,7 +122,5 @@ def _items(row: Flowable) -> int:
     """How many list items ``row`` holds: a bulleted item 1, a row of a grid of items its cells."""
     if isinstance(row, DDIndenter):
         return 1
-    if isinstance(row, Table) and row._cellvalues and all(
-            isinstance(c, Paragraph) and c.bulletText for c in row._cellvalues[0] if c):
-        return sum(1 for c in row._cellvalues[0] if c)
-    return 0
+    cells = [c for line in row._cellvalues for c in line if c] if isinstance(row, Table) else []
+    return len(cells) if cells and all(isinstance(c, ListFlowable) for c in cells) else 0

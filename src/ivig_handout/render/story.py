@@ -290,11 +290,8 @@ class StoryBuilder:
                 rows[-1].append(item)
             else:
                 rows.append([item])
-        style = ParagraphStyle("grid_bullet", parent=bullet, leftIndent=indent, bulletIndent=0,
-                               bulletFontName=MAIN, bulletFontSize=bullet.fontSize,
-                               bulletColor=self.colour("heading"))
-        data = [[Paragraph(to_markup(x, "side effect"), style, bulletText="•") for x in row]
-                + [""] * (columns - len(row)) for row in rows]
+        # Each item a list of one (its bullet drawn apart from its text, as an artifact).
+        data: list[list[Any]] = [[self._list((x,)) for x in row] + [""] * (columns - len(row)) for row in rows]
         # Large print: a table per row, so a box that splits may split between the rows.
         parts = [([line], [0] if r in wide else []) for r, line in enumerate(data)] if self.large else [(data, wide)]
         tables: list[Flowable] = []
