@@ -37,8 +37,9 @@ def gap(a: Flowable, b: Flowable) -> float:
 
 
 def lead_in(f: Flowable, following: Flowable | None) -> bool:
-    """A paragraph ending in ":" just before a list, or one marked ``leads`` (a table's intro)."""
-    if isinstance(f, Paragraph) and getattr(f, "leads", False) and following is not None:
+    """A paragraph ending in ":" just before a list, or a flowable marked ``leads`` (a table's intro;
+    the notice, kept with the source line's first lines so the last page holds more than the trailer)."""
+    if getattr(f, "leads", False) and following is not None:
         return True
     if not isinstance(f, Paragraph) or not isinstance(following, ListFlowable):
         return False
@@ -69,10 +70,14 @@ def first_lines(flows: list[Flowable], i: int, lines: int, width: float) -> floa
     whole = tall(f, width)
     if isinstance(f, Table):
         return float(sum(f._rowHeights[:f.repeatRows + lines]))
+    if following is not None and lead_in(f, following):
+        j = i + 1
+        while j + 1 < len(flows) and isinstance(flows[j], Spacer):  # the spaces before what it leads to
+            whole += tall(flows[j], width)
+            j += 1
+        return whole + gap(f, flows[j]) + first_lines(flows, j, lines, width)
     if not isinstance(f, Paragraph):
         return whole
-    if following is not None and lead_in(f, following):
-        return whole + gap(f, following) + first_lines(flows, i + 1, lines, width)
     leading = float(f.style.leading)
     return whole if round(whole / leading) < lines + 2 else lines * leading
 

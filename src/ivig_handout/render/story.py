@@ -317,9 +317,15 @@ class StoryBuilder:
             rows: list[tuple[str, tuple[str, ...]]] = [(b.heading, (b.text,))]
             if b.clinic_note:  # the clinic's own note first, in the same box, divided by a rule
                 rows.insert(0, (b.clinic_note.heading, b.clinic_note.note))
-            return [self._box([self._beside(rows)], "notice_fill", "notice_border")]
+            return self._notice_leads([self._box([self._beside(rows)], "notice_fill", "notice_border")])
         inner = [self.para(b.heading, "box_heading"), self.para(b.text, "body")]
-        return [self._box(inner, "notice_fill", "notice_border")]
+        return self._notice_leads([self._box(inner, "notice_fill", "notice_border")])
+
+    def _notice_leads(self, flows: list[Flowable]) -> list[Flowable]:
+        """Large print: the notice keeps with the source line's first lines (pages.lead_in)."""
+        for f in flows:
+            f.leads = self.large
+        return flows
 
     def _beside(self, rows: list[tuple[str, tuple[str, ...]]]) -> Table:
         """Each row a bold label in a narrow first column (as wide as the widest label, at most 30 % of
