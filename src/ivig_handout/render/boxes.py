@@ -122,5 +122,9 @@ def _items(row: Flowable) -> int:
     """How many list items ``row`` holds: a bulleted item 1, a row of a grid of items its cells."""
     if isinstance(row, DDIndenter):
         return 1
-    cells = [c for line in row._cellvalues for c in line if c] if isinstance(row, Table) else []
-    return len(cells) if cells and all(isinstance(c, ListFlowable) for c in cells) else 0
+    if not isinstance(row, Table):
+        return 0
+    cells = [c for line in row._cellvalues for c in line if c not in ("", None)]
+    lists = [c for c in cells if isinstance(c, ListFlowable)  # a cell laid out: a tuple of flowables
+             or (isinstance(c, (list, tuple)) and len(c) == 1 and isinstance(c[0], ListFlowable))]
+    return len(lists) if lists and len(lists) == len(cells) else 0
