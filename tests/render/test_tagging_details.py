@@ -13,7 +13,6 @@ import pytest
 import yaml
 
 from ivig_handout.api import Request, build
-from ivig_handout.export.impose import combine, run_title
 
 from .test_clinic import EXAMPLE, EXAMPLES, write_profile
 from .test_tagging import _elements, struct_text
@@ -112,6 +111,8 @@ def test_tagged_files_say_pdf_1_7(layout: str) -> None:
 
 def test_print_run_title_names_the_run_not_a_patient() -> None:
     """A print run's title (shown as the window title) names the run: its layout and handout count."""
+    from ivig_handout.export.impose import combine, run_title
+
     members = [build(Request(d, "letter")).data for d in ("gbs", "mg")]
     data, _ = combine([m for m in members for _ in range(10)], pad_to_even=True, title=run_title("letter", 20))
     with pikepdf.open(BytesIO(data)) as pdf:
