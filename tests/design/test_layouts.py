@@ -276,6 +276,7 @@ def test_large_print_summary_table_repeats_its_header_where_it_splits(name: str,
     assert end == start + 1  # split over two pages
     assert 0 <= pages[start].find(intro) < pages[start].find(first) and continued not in pages[start]
     assert 0 <= pages[end].find(continued) < pages[end].find(last)  # the header row, above the rows
+    assert squash(glance.rows[1][0]) in pages[start] and squash(glance.rows[-2][0]) in pages[end]  # 2 rows a side
     assert sum(t.count(intro) for t in pages) == 1
 
 

@@ -263,7 +263,7 @@ class ContinuedTable(Table):
         parts: list[Flowable] = super().split(availWidth, availHeight)
         if len(parts) != 2 or self.make is None or not isinstance(parts[0], Table):
             return parts
-        kept = len(parts[0]._cellvalues) - self.headed
-        if kept < 1:  # the header alone: the whole table goes on
+        kept = min(len(parts[0]._cellvalues) - self.headed, len(self.rows) - 2)  # two rows go on at least
+        if kept < 2:  # the header, or a single row: the whole table goes on
             return []
         return [self.make(self.rows[:kept], self.headed), self.make(self.rows[kept:], True)]

@@ -322,9 +322,12 @@ class StoryBuilder:
         return self._notice_leads([self._box(inner, "notice_fill", "notice_border")])
 
     def _notice_leads(self, flows: list[Flowable]) -> list[Flowable]:
-        """Large print: the notice keeps with the source line's first lines (pages.lead_in)."""
+        """The notice keeps with the source line (large print: with its first lines, pages.lead_in;
+        the full sheet elsewhere: with all of it and the disclaimer), so the last page holds more than
+        the trailer."""
         for f in flows:
             f.leads = self.large
+            f.keepWithNext = not self.large and not self.kind.compact
         return flows
 
     def _beside(self, rows: list[tuple[str, tuple[str, ...]]]) -> Table:
@@ -365,7 +368,9 @@ class StoryBuilder:
         paras = [self.para(first, "small")] + [self.para(x, "small") for x in b.lines[1:]]
         for para in paras:  # kept together, and with the disclaimer: it never stands alone on a page
             para.keepWithNext = not self.large  # large print: they break between lines, as the text does
-        return [Spacer(1, self.theme.body_size * 0.5), *paras]
+        space = Spacer(1, self.theme.body_size * 0.5)
+        space.keepWithNext = not self.large  # the notice before it keeps with it (_notice_leads)
+        return [space, *paras]
 
     def disclaimer(self, b: p.Disclaimer) -> list[Flowable]:
         para = self.para(b.text, "small")
