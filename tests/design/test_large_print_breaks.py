@@ -142,3 +142,40 @@ def test_evidence_table_rows_are_not_squeezed(name: str, monkeypatch: pytest.Mon
 def _cell(value: Any) -> Any:
     """A table cell's flowable (a laid-out table holds each as a tuple of one)."""
     return value[0] if isinstance(value, (list, tuple)) and len(value) == 1 else value
+
+
+def _reading_order(data: bytes) -> list[tuple[str, set[int]]]:
+    """Every leaf-level structure element (headings, paragraphs, list bodies, cells, figures) in
+    reading order, with the pages its content is on."""
+    out: list[tuple[str, set[int]]] = []
+    with pikepdf.open(BytesIO(data)) as pdf:
+        pages = {p.objgen: i for i, p in enumerate(pdf.pages)}
+
+        def walk(node: pikepdf.Object) -> None:
+            kids = node.get("/K")
+            elements = [k for k in (kids if isinstance(kids, pikepdf.Array) else [kids])
+                        if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+            if not elements and node.get("/S") is not None:
+                on = _pages_of(node, pages)
+                if on:
+                    out.append((str(node.S), on))
+            for kid in elements:
+                walk(kid)
+
+        walk(pdf.Root.StructTreeRoot)
+    return out
+
+
+@pytest.mark.parametrize("profile", (False, True), ids=("plain", "clinic"))
+@pytest.mark.parametrize("name", LARGE)
+def test_no_heading_is_the_last_thing_on_a_page(name: str, profile: bool, handout: Handout) -> None:
+    """Every heading (H2, H3) starts on the page where what follows it in reading order starts
+    (read from the structure tree), so no page ends with a heading."""
+    headings = 0
+    for doc, data in large(handout, name, profile):
+        order = _reading_order(data)
+        for (role, on), (_, after) in zip(order, order[1:], strict=False):
+            if role in ("/H2", "/H3"):
+                assert min(after) == max(on), (doc, role, on, after)
+                headings += 1
+    assert headings > 13 * 3  # the full sheet's and every one-pager's headings
