@@ -200,6 +200,14 @@ def test_small_batch_writes_every_pdf(small, handout: Handout) -> None:  # type:
             assert data == build_pdf(handout, doc, chosen)  # the same bytes as a single build
 
 
+def test_print_run_title_names_the_run(small) -> None:  # type: ignore[no-untyped-def]
+    """A print run's title (the viewer's window title) names the run, not its first handout."""
+    _, out, _ = small
+    for layout in LAYOUTS:
+        meta = reader((out / f"print-run-{layout}.pdf").read_bytes()).metadata
+        assert meta.title == f"Print run: {layout}, {len(DOCS) * COPIES} handouts"
+
+
 def test_print_run_pads_so_every_copy_starts_on_a_front_side(small, handout: Handout) -> None:  # type: ignore[no-untyped-def]
     _, out, _ = small
     one_pager_title = handout.labels.one_pager_title.format(name="")

@@ -46,6 +46,15 @@ def every_disorder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list
     return folder / "out", rows
 
 
+def test_print_run_title_names_the_run_and_no_patient(every_disorder) -> None:  # type: ignore[no-untyped-def]
+    """The roster's print run is titled for the run (layout, handouts), not for its first patient."""
+    out, rows = every_disorder
+    reader = PdfReader(out / "roster-letter.pdf")
+    title = reader.metadata.title
+    assert title == f"Print run: letter, {sum(c for *_, c in rows)} handouts"
+    assert not any(name in title for name, *_ in rows)
+
+
 def test_print_run_has_every_name_on_its_own_handout_in_roster_order(every_disorder) -> None:
     out, rows = every_disorder
     reader = PdfReader(out / "roster-letter.pdf")

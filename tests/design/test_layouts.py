@@ -113,13 +113,20 @@ def test_large_print_full_sheet_in_order(pdf_of, handout: Handout, source_text: 
 
 @pytest.mark.parametrize("name", LARGE)
 @pytest.mark.parametrize("doc", ("full", "gbs", "postpolio"))
-def test_large_print_keeps_the_side_effect_box_on_one_page(name: str, doc: str, handout: Handout, pdf_of) -> None:  # type: ignore[no-untyped-def]
+def test_large_print_side_effect_box_reads_whole_in_order(name: str, doc: str, handout: Handout, pdf_of) -> None:  # type: ignore[no-untyped-def]
+    """The side-effect box may start at the foot of a page and go on overleaf (issue 21); every row
+    is printed once, in order, and a part overleaf opens with "... (continued)"."""
     se = handout.sheet.side_effects
     pages = [squash(t) for t in page_texts(pdf_of(doc, name))]
-    (page,) = [t for t in pages if squash(se.heading) in t]
-    for text in (se.intro, *se.items, *se.after):
-        assert squash(text) in page, text
-    assert not any(handout.labels.continued.replace("{heading}", "") in t for t in pages)
+    on = [i for i, t in enumerate(pages) if squash(se.heading) in t]
+    continued = squash(handout.labels.continued.replace("{heading}", se.heading))
+    assert len(on) in (1, 2) and (len(on) == 1 or continued in pages[on[1]])
+    text = " ".join(pages[on[0]:on[-1] + 1])
+    cursor = 0
+    for row in (se.intro, *se.items, *se.after):
+        found = text.find(squash(row), cursor)
+        assert found >= 0, row
+        cursor = found
 
 
 # --- large print: pagination by lines -----------------------------------------------------------
@@ -187,21 +194,16 @@ def large(handout: Handout, name: str, profile: bool) -> list[tuple[str, bytes]]
 
 @pytest.mark.parametrize("profile", (False, True), ids=("plain", "clinic"))
 @pytest.mark.parametrize("name", LARGE)
-def test_large_print_no_page_but_the_last_under_half_full(name: str, profile: bool, handout: Handout) -> None:
+def test_large_print_no_page_but_the_last_under_60_percent_full(name: str, profile: bool, handout: Handout) -> None:
     """Large print breaks by lines, not by whole sections: every page but the last of every document
     (the full sheet, each one-pager; without a profile and with examples/clinic.yaml and a patient)
-    is at least half full, the full sheet runs to 8 pages at most (without a profile) and each
-    one-pager stays within its page limit (4 pages, 6 with a profile)."""
+    is at least 60 % full, the full sheet runs to 8 pages at most and each one-pager to 4, with the
+    profile's header and boxes too (issue 21: they ran to 10 and 5, pages half empty)."""
     layout = get_layout(name)
-    sizes = layout.kind("one_pager")
-    limit = sizes.max_pages + (sizes.clinic_extra_pages if profile else 0)
     for doc, data in large(handout, name, profile):
         shares = fullness(data, layout)
-        assert all(share >= 0.5 for share in shares[:-1]), (doc, [round(s * 100) for s in shares])
-        if doc == "full":
-            assert profile or len(shares) <= 8, (doc, len(shares))  # (with the profile's parts: 9-10)
-        else:
-            assert len(shares) <= limit, (doc, len(shares))
+        assert all(share >= 0.6 for share in shares[:-1]), (doc, [round(s * 100) for s in shares])
+        assert len(shares) <= (8 if doc == "full" else 4), (doc, len(shares))
 
 
 @pytest.mark.parametrize("profile", (False, True), ids=("plain", "clinic"))
@@ -260,37 +262,37 @@ def test_large_print_lead_in_keeps_with_its_list(name: str, handout: Handout, pd
 
 
 @pytest.mark.parametrize("name", LARGE)
-def test_large_print_summary_table_repeats_its_header_where_it_splits(name: str, handout: Handout, pdf_of) -> None:
-    """The evidence-at-a-glance table splits between rows; its header row (the intro sentence)
-    opens the part overleaf. On Letter the table is not split and the intro is printed once."""
+def test_large_print_summary_table_repeats_its_header_where_it_splits(name: str, handout: Handout, pdf_of) -> None:  # type: ignore[no-untyped-def]
+    """The evidence-at-a-glance table splits between rows; the part overleaf opens with its header
+    row "Evidence at a glance (continued)", above its rows. The intro sentence is printed once."""
     from ivig_handout.plan.kinds.full_sheet import plan
 
     glance = next(b for b in plan(handout).blocks if type(b).__name__ == "Glance")
     intro, first, last = squash(glance.intro), squash(glance.rows[0][0]), squash(glance.rows[-1][0])
+    continued = squash(handout.labels.continued.replace("{heading}", glance.heading))
     pages = [squash(t) for t in page_texts(pdf_of("full", name))]
     start = next(i for i, t in enumerate(pages) if intro in t)
     end = next(i for i, t in enumerate(pages) if last in t)
     assert end == start + 1  # split over two pages
-    assert 0 <= pages[start].find(intro) < pages[start].find(first)
-    assert 0 <= pages[end].find(intro) < pages[end].find(last)  # the header row again, above the rows
-    letter = [squash(t) for t in page_texts(pdf_of("full", "letter"))]
-    assert sum(t.count(intro) for t in letter) == 1
+    assert 0 <= pages[start].find(intro) < pages[start].find(first) and continued not in pages[start]
+    assert 0 <= pages[end].find(continued) < pages[end].find(last)  # the header row, above the rows
+    assert squash(glance.rows[1][0]) in pages[start] and squash(glance.rows[-2][0]) in pages[end]  # 2 rows a side
+    assert sum(t.count(intro) for t in pages) == 1
 
 
+@pytest.mark.parametrize("profile", (False, True), ids=("plain", "clinic"))
 @pytest.mark.parametrize("name", LARGE)
-def test_large_print_trailer_stays_whole(name: str, handout: Handout, pdf_of) -> None:
-    """The source line and the disclaimer are each kept on one page (on the full sheet, together)."""
+def test_large_print_trailer_reads_whole_and_never_stands_alone(name: str, profile: bool, handout: Handout) -> None:
+    """The source line and the disclaimer break between lines like the text (issue 21: a last page
+    held them alone), each printed once, in order; no page holds only them."""
     s = handout.sheet
-    for doc in ("full", *(d.id for d, _ in handout.disorders())):
-        pages = [squash(t) for t in page_texts(pdf_of(doc, name))]
-        parts = [(s.source.endorsement, s.source.citation, s.source.status), (s.disclaimer,)]
-        if doc == "full":
-            parts = [(*parts[0], s.disclaimer)]
-        for part in parts:
-            where = {i for i, page in enumerate(pages) for x in part if squash(x)[:60] in page}
-            assert len(where) == 1, (doc, part[0][:30], where)
-            (i,) = where
-            assert all(squash(x) in pages[i] for x in part), (doc, part[0][:30])
+    for doc, data in large(handout, name, profile):
+        pages = [squash(t) for t in page_texts(data)]
+        text = " ".join(pages)
+        assert text.find(squash(s.source.endorsement)[:60]) < text.find(squash(s.disclaimer)[:60])
+        alone = [i for i, t in enumerate(pages) if squash(s.source.endorsement)[:40] in t
+                 and t.index(squash(s.source.endorsement)[:40]) < 40]
+        assert not alone, (doc, alone)
 
 
 def test_only_large_print_breaks_by_lines() -> None:

@@ -139,8 +139,8 @@ def test_structure_of_our_own(tagged: tuple[tuple, Path]) -> None:  # type: igno
         assert figures and all(str(e.get("/Alt", "")).strip() for e in figures)
         alts = {str(e.Alt) for e in figures}
         assert {"Strong evidence"} <= alts or doc != "full"
-        if clinic is not None:
-            assert "Clínica São José" in alts
+        if clinic is not None:  # the logo beside the printed name is an artifact: no alt text repeats the name
+            assert not any("Clínica São José" in a for a in alts)
             assert any(a.startswith("QR code: https://clinica-saojose.example/ivig/") for a in alts)
         if doc == "full":
             table = next(e for e in elements if e.S == "/Table")
@@ -180,7 +180,7 @@ def test_reading_order_of_the_structure_tree(tagged: tuple[tuple, Path], handout
 
 def test_split_paragraph_is_one_element() -> None:
     """A paragraph that runs on to the next page (large print) is one P with marks on two pages."""
-    data = build(Request("full", "large-print")).data
+    data = build(Request("full", "large-print", clinic=EXAMPLE)).data
     with pikepdf.open(BytesIO(data)) as pdf:
         pages = {p.objgen: i for i, p in enumerate(pdf.pages)}
         spans = []

@@ -422,7 +422,7 @@ class _Writer:
             self._write(item.file, made.data, made.pages, record)
 
     def _print_run(self, run: _Run) -> None:
-        from ..export.impose import combine
+        from ..export.impose import combine, run_title
         from ..export.pdfinfo import page_count
         from ..render.stamp import draw_stamps
 
@@ -431,7 +431,9 @@ class _Writer:
             self.outcome.failed.append((file, "not made because rows of it failed (see above)"))
             return
         stamp = draw_stamps(run.values) if run.values else None
-        data, _starts = combine([pdf for pdf, copies in run.members for _ in range(copies)], True, stamp)
+        handouts = sum(copies for _, copies in run.members)
+        data, _starts = combine([pdf for pdf, copies in run.members for _ in range(copies)], True, stamp,
+                                title=run_title(run.layout, handouts))
         run.members.clear()  # the print run holds them now
         run.values.clear()
         record = {"file": file, "layout": run.layout, "rows": [i.row.row for i in run.items],

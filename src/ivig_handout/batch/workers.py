@@ -105,10 +105,11 @@ def render_group(request: Request, layouts: Sequence[Layout], cache: RenderCache
 
 def combine_run(layout: str, members: Sequence[bytes], copies: int) -> Made:
     """One print-ready file: every member ``copies`` times, each copy starting on a front side."""
-    from ..export.impose import combine
+    from ..export.impose import combine, run_title
 
     try:
-        data, _starts = combine([m for m in members for _ in range(copies)], pad_to_even=True)
+        data, _starts = combine([m for m in members for _ in range(copies)], pad_to_even=True,
+                                title=run_title(layout, len(members) * copies))
     except Exception as exc:  # noqa: BLE001
         return Made(layout, error=failure_reason(exc))
     return _made(layout, data)

@@ -113,8 +113,13 @@ def _num(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
+def run_title(layout: str, handouts: int) -> str:
+    """A print run's title, naming the run (never a patient): "Print run: letter, 20 handouts"."""
+    return f"Print run: {layout}, {handouts} handout{'' if handouts == 1 else 's'}"
+
+
 def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
-            stamp: Stamp | None = None) -> tuple[bytes, list[int]]:
+            stamp: Stamp | None = None, title: str | None = None) -> tuple[bytes, list[int]]:
     """Concatenate documents; return the PDF and each document's 0-based start page index.
 
     A ``Stamped`` member is its template with the values of its page of ``stamp`` set into the
@@ -129,6 +134,9 @@ def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
     streams of different inputs (a font file, an image) are kept once. A print run is not tagged:
     the inputs' structure trees are dropped, with every reference into them (/StructParents,
     /StructParent).
+
+    ``title`` (a print run's, run_title): the output's title, shown as the viewer's window title,
+    instead of its first document's.
     """
     if not pdfs:
         raise ValueError("combine() needs at least one PDF")
@@ -149,6 +157,8 @@ def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
                 run.pad(source.pages[-1])
         run.finish()
         _write_outline(out, marks, lambda page: (page, Matrix()), run.order)
+        if title is not None:
+            _set_title(out, title)
         return _save(out), starts
     finally:
         run.close()
@@ -562,6 +572,12 @@ def _copy_document_info(src: Pdf, out: Pdf) -> None:
         out.Root.Lang = pikepdf.String(str(src.Root.Lang))
     if Name.Title in out.trailer.get(Name.Info, Dictionary()):
         out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+
+
+def _set_title(out: Pdf, title: str) -> None:
+    """``title`` as the document's title (its information dictionary), shown in the viewer's window."""
+    out.docinfo[Name.Title] = pikepdf.String(title)
+    out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
 
 
 def _save(out: Pdf) -> bytes:

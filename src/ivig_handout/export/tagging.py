@@ -14,7 +14,9 @@ from pikepdf import Array, Dictionary, Name, Pdf, String
 
 from ..render.record import Annot, Element, Mark, Record
 
-__all__ = ["tag"]
+__all__ = ["PDF_VERSION", "tag"]
+
+PDF_VERSION = "1.7"  # PDF/UA-1 (ISO 14289-1) builds on PDF 1.7 (ISO 32000-1): the header says so
 
 
 def tag(data: bytes, record: Record) -> bytes:
@@ -22,7 +24,7 @@ def tag(data: bytes, record: Record) -> bytes:
     with pikepdf.open(BytesIO(data)) as pdf:
         _write(pdf, record)
         out = BytesIO()
-        pdf.save(out, deterministic_id=True, fix_metadata_version=False,
+        pdf.save(out, deterministic_id=True, fix_metadata_version=False, min_version=PDF_VERSION,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none)  # streams as ReportLab compressed them
         return out.getvalue()
 

@@ -38,6 +38,7 @@ class Glance:
     heading: str
     intro: str
     rows: tuple[tuple[str, Rating], ...]
+    continued: str | None = None  # the header of the table's part overleaf, if it splits (large print)
 
 
 @dataclass(frozen=True)

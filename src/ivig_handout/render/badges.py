@@ -12,9 +12,10 @@ STEPS = {"strong": 3, "moderate": 2, "weak": 1, "insufficient": 0}
 
 
 class Badge(Flowable):
-    """``[■■■ Strong evidence]``: filled meter cells = strength; the word always printed."""
+    """``[■■■ Strong evidence]``: filled meter cells = strength; the word always printed. ``stacked``:
+    the words on two lines beside the meter (a narrow badge, for a table column in large print)."""
 
-    def __init__(self, rating: str, word: str, size: float, colour: Color, ink: Color) -> None:
+    def __init__(self, rating: str, word: str, size: float, colour: Color, ink: Color, stacked: bool = False) -> None:
         super().__init__()
         self.rating, self.word, self.size = rating, word, size
         self.colour, self.ink = colour, ink
@@ -23,8 +24,10 @@ class Badge(Flowable):
         self.cell = size * 0.62
         self.gap = size * 0.22
         meter = 3 * self.cell + 2 * self.gap
-        self.width = self.pad * 2 + meter + self.pad * 0.9 + stringWidth(word, self.font, size)
-        self.height = size * 1.75
+        self.lines = word.rsplit(" ", 1) if stacked and " " in word else [word]
+        widest = max(stringWidth(line, self.font, size) for line in self.lines)
+        self.width = self.pad * 2 + meter + self.pad * 0.9 + widest
+        self.height = size * 1.75 + size * 1.15 * (len(self.lines) - 1)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         return self.width, self.height
@@ -48,5 +51,8 @@ class Badge(Flowable):
         c.setFillColor(self.ink)
         c.setFont(self.font, self.size)
         text_x = self.pad + 3 * self.cell + 2 * self.gap + self.pad * 0.9
-        c.drawString(text_x, (self.height - self.size * 0.7) / 2, self.word)
+        step = self.size * 1.15  # between the lines of a stacked badge
+        y = (self.height - self.size * 0.7) / 2 + step * (len(self.lines) - 1) / 2
+        for i, line in enumerate(self.lines):
+            c.drawString(text_x, y - i * step, line)
         c.restoreState()

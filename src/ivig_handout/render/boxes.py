@@ -10,7 +10,8 @@ first opens with the "continued" heading.
 from __future__ import annotations
 
 from reportlab.lib.colors import Color
-from reportlab.platypus import Flowable, ListFlowable
+from reportlab.platypus import Flowable, ListFlowable, Paragraph, Table
+from reportlab.platypus.flowables import DDIndenter
 
 # Wrap height used to measure rows: taller than any page.
 _TALL = 1e6
@@ -24,7 +25,11 @@ def explode(flowable: Flowable) -> list[Flowable]:
 
 
 class FramedRows(Flowable):
-    """Rows of flowables on a filled background inside a border, ``pad`` points in from it."""
+    """Rows of flowables on a filled background inside a border, ``pad`` points in from it.
+    ``flexible`` (large print): the box splits where it meets the page's foot, even when it would fit
+    on a page of its own, rather than move on whole and leave the page before it part empty."""
+
+    flexible = False
 
     def __init__(self, rows: list[Flowable], fill: Color, border: Color, pad: float, line: float = 1.5,
                  continued: Flowable | None = None, space: tuple[float, float] = (0.0, 0.0)) -> None:
@@ -70,7 +75,7 @@ class FramedRows(Flowable):
         self.wrap(availWidth, availHeight)
         frame = getattr(self, "_frame", None)
         page = frame._height - frame._topPadding - frame._bottomPadding if frame else availHeight
-        if self.height <= page:
+        if self.height <= page and not self.flexible:
             return []
         top, bottom = self._pads()
         used, fits = top + bottom, 0
@@ -79,9 +84,47 @@ class FramedRows(Flowable):
             if used + gap + height > availHeight:
                 break
             used, fits = used + gap + height, i + 1
+        fits = self._cut(fits) if self.flexible else fits
         if fits < 2 or fits == len(self.rows):
             return []
-        rest = ([self.continued] if self.continued is not None else []) + self.rows[fits:]
         look = (self.fill, self.border, self.pad, self.line)
-        return [FramedRows(self.rows[:fits], *look, space=(self.spaceBefore, 0.0)),
-                FramedRows(rest, *look, continued=self.continued, space=(0.0, self.spaceAfter))]
+        first = FramedRows(self.rows[:fits], *look, space=(self.spaceBefore, 0.0))
+        rest = ([self.continued] if self.continued is not None else []) + self.rows[fits:]
+        second = FramedRows(rest, *look, continued=self.continued, space=(0.0, self.spaceAfter))
+        second.flexible = self.flexible
+        return [first, second]
+
+    def _cut(self, fits: int) -> int:
+        """The rows to keep on this page, at most ``fits``: never the heading or a lead-in (a paragraph
+        just before the items) last, never a single item of a list on either side of the cut."""
+        rows = self.rows
+        counts = [_items(row) for row in rows]
+
+        def run(indices: range) -> int:  # the items in the rows of a list from the cut on, one way
+            total = 0
+            for i in indices:
+                if not counts[i]:
+                    break
+                total += counts[i]
+            return total
+
+        def bad(n: int) -> bool:
+            lead = n == 1 or (isinstance(rows[n - 1], Paragraph) and not isinstance(rows[n], Paragraph))
+            inside = bool(counts[n - 1] and counts[n])
+            return lead or (inside and min(run(range(n - 1, -1, -1)), run(range(n, len(rows)))) < 2)
+
+        while 0 < fits < len(rows) and bad(fits):
+            fits -= 1
+        return fits
+
+
+def _items(row: Flowable) -> int:
+    """How many list items ``row`` holds: a bulleted item 1, a row of a grid of items its cells."""
+    if isinstance(row, DDIndenter):
+        return 1
+    if not isinstance(row, Table):
+        return 0
+    cells = [c for line in row._cellvalues for c in line if c not in ("", None)]
+    lists = [c for c in cells if isinstance(c, ListFlowable)  # a cell laid out: a tuple of flowables
+             or (isinstance(c, (list, tuple)) and len(c) == 1 and isinstance(c[0], ListFlowable))]
+    return len(lists) if lists and len(lists) == len(cells) else 0

@@ -15,9 +15,13 @@ single line on a page (the styles allow no widows or orphans).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
+from typing import Any
 
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, ListFlowable, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, ListFlowable, Paragraph, Spacer, Table, TableStyle
+
+from .boxes import FramedRows
 
 TALL = 1e6  # wrap height for measuring: taller than any page
 SLACK = 4.0  # pt more than half a page for the text before a whole block (lines round it down)
@@ -33,7 +37,10 @@ def gap(a: Flowable, b: Flowable) -> float:
 
 
 def lead_in(f: Flowable, following: Flowable | None) -> bool:
-    """A paragraph ending in ":" just before a list."""
+    """A paragraph ending in ":" just before a list, or a flowable marked ``leads`` (a table's intro;
+    the notice, kept with the source line's first lines so the last page holds more than the trailer)."""
+    if getattr(f, "leads", False) and following is not None:
+        return True
     if not isinstance(f, Paragraph) or not isinstance(following, ListFlowable):
         return False
     text = f.text.rstrip()
@@ -63,10 +70,14 @@ def first_lines(flows: list[Flowable], i: int, lines: int, width: float) -> floa
     whole = tall(f, width)
     if isinstance(f, Table):
         return float(sum(f._rowHeights[:f.repeatRows + lines]))
+    if following is not None and lead_in(f, following):
+        j = i + 1
+        while j + 1 < len(flows) and isinstance(flows[j], Spacer):  # the spaces before what it leads to
+            whole += tall(flows[j], width)
+            j += 1
+        return whole + gap(f, flows[j]) + first_lines(flows, j, lines, width)
     if not isinstance(f, Paragraph):
         return whole
-    if following is not None and lead_in(f, following):
-        return whole + gap(f, following) + first_lines(flows, i + 1, lines, width)
     leading = float(f.style.leading)
     return whole if round(whole / leading) < lines + 2 else lines * leading
 
@@ -188,8 +199,8 @@ def balanced(flows: list[Flowable], width: float, height: float, marks: type[Flo
     before each run of headings, each paragraph a Balanced one. ``text``: more flowable types that
     are text (split or moved with it) rather than whole blocks."""
     def flexible(f: Flowable) -> bool:
-        return (isinstance(f, (Paragraph, ListFlowable, CondPageBreak, marks, *text)) or heading(f)
-                or (isinstance(f, Table) and bool(f.repeatRows)))
+        return (isinstance(f, (Paragraph, ListFlowable, CondPageBreak, ContinuedTable, marks, *text)) or heading(f)
+                or (isinstance(f, FramedRows) and f.flexible))
 
     page = Page(height, max((f.getSpaceBefore() for f in flows), default=0.0))
     sizes = [tall(f, width) for f in flows]
@@ -223,3 +234,36 @@ def balanced(flows: list[Flowable], width: float, height: float, marks: type[Flo
                 replaced[i] = [Balanced(f, page, rest, later, block, movable=not heading(prior))]
                 later = rest
     return [x for i, f in enumerate(flows) for x in replaced.get(i, (f,))]
+
+
+class ContinuedTable(Table):
+    """A table that may split between rows; the part overleaf opens with a header row ``continued``
+    ("Evidence at a glance (continued)") across its columns, drawn as an artifact (it is not read
+    twice). ``make``: the table of some rows (with the header row or not), styled."""
+
+    continued: Flowable | None = None
+    make: Callable[[list[list[Any]], bool], ContinuedTable] | None = None
+    headed = False  # the first row is the "continued" header
+    rows: list[list[Any]]  # the rows below it
+
+    @classmethod
+    def of(cls, rows: list[list[Any]], widths: list[float], style: Callable[[int], TableStyle],
+           continued: Flowable) -> ContinuedTable:
+        def make(data: list[list[Any]], headed: bool) -> ContinuedTable:
+            table = cls([[continued, ""], *data] if headed else data, colWidths=widths, hAlign="LEFT")
+            table.setStyle(style(len(data) + headed))
+            if headed:
+                table.setStyle([("SPAN", (0, 0), (-1, 0)), ("ALIGN", (0, 0), (-1, 0), "LEFT")])
+            table.continued, table.make, table.headed, table.rows = continued, make, headed, data
+            return table
+
+        return make(rows, False)
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        parts: list[Flowable] = super().split(availWidth, availHeight)
+        if len(parts) != 2 or self.make is None or not isinstance(parts[0], Table):
+            return parts
+        kept = min(len(parts[0]._cellvalues) - self.headed, len(self.rows) - 2)  # two rows go on at least
+        if kept < 2:  # the header, or a single row: the whole table goes on
+            return []
+        return [self.make(self.rows[:kept], self.headed), self.make(self.rows[kept:], True)]

@@ -31,6 +31,7 @@ from .boxes import FramedRows, explode
 from .columns import ColumnSet
 from .fonts import MAIN
 from .markup import to_markup
+from .pages import TALL, ContinuedTable
 from .record import Element
 from .tagging import heading_levels, tag_block
 
@@ -61,7 +62,10 @@ class Bookmark(Flowable):
 
 
 class HeadingWithBadge(Flowable):
-    """A heading paragraph with its evidence badge to the right, top-aligned."""
+    """A heading paragraph with its evidence badge to the right, top-aligned; the badge goes under the
+    heading where the heading would wrap beside it to more than ``LINES`` lines."""
+
+    LINES = 2
 
     def __init__(self, para: Paragraph, badge: Badge, gap: float) -> None:
         super().__init__()
@@ -70,8 +74,8 @@ class HeadingWithBadge(Flowable):
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         bw, bh = self.badge.wrap(availWidth, availHeight)
         text_w = availWidth - bw - self.gap
-        # Narrow column, or a word that would be cut: the badge goes under the heading.
-        if text_w < availWidth * 0.45 or self.para.minWidth() > text_w:
+        # Narrow column, a word that would be cut, or more than two lines: the badge goes under the heading.
+        if text_w < availWidth * 0.45 or self.para.minWidth() > text_w or self._lines(text_w) > self.LINES:
             self._stacked = True
             _, ph = self.para.wrap(availWidth, availHeight)
             self.width, self.height = availWidth, ph + bh + self.gap * 0.5
@@ -81,6 +85,10 @@ class HeadingWithBadge(Flowable):
             self.width, self.height = availWidth, max(ph, bh)
         self._ph, self._bh, self._bw = ph, bh, bw
         return self.width, self.height
+
+    def _lines(self, width: float) -> int:
+        self.para.wrap(width, TALL)
+        return len(self.para.blPara.lines)
 
     def tag_parts(self) -> list[Flowable]:
         """What it holds, in reading order (tagging.py tags them, not the pair)."""
@@ -123,20 +131,21 @@ class StoryBuilder:
         """A colour of the layout by name, as ReportLab draws it."""
         return HexColor(self.theme.colour(name))
 
-    def badge(self, rating: str, size: float | None = None) -> Badge:
+    def badge(self, rating: str, size: float | None = None, stacked: bool = False) -> Badge:
         return Badge(rating, self.plan.ratings[rating], size or self.st["badge"].fontSize,
-                     self.colour(rating), self.colour("ink"))
+                     self.colour(rating), self.colour("ink"), stacked)
+
+    @property
+    def large(self) -> bool:
+        """Large print: one column whose text breaks between lines (see pages.py)."""
+        return bool(self.kind.keep_lines) and self.kind.columns == 1
 
     def build(self) -> list[Flowable]:
-        if self.kind.keep_lines and self.kind.columns == 1:
+        if self.large:
             # Large print: the text breaks between lines, so no page is left half empty; headings
             # and lead-ins get exactly the room they need (see _release_headings). The source line
-            # and the disclaimer stay whole (on the full sheet kept together by keepWithNext).
-            flows: list[Flowable] = []
-            for section in sections(self.plan.blocks):
-                part = self._blocks(section)
-                whole = self.kind.compact and isinstance(section[0], (p.SourceLine, p.Disclaimer))
-                flows += [KeepTogether(part)] if whole else part
+            # and the disclaimer break between lines too (never leaving one line behind).
+            flows = self._blocks(self.plan.blocks)
             layout = self.theme.layout
             return _release_headings(flows, self.kind.keep_lines, (layout.frame_width, layout.frame_height))
         return _release_headings(self._blocks(self.plan.blocks))
@@ -175,7 +184,7 @@ class StoryBuilder:
         # (section heading, then group heading) is kept together as one. With keep_lines (large
         # print), _release_headings puts the page break before the run, measured; else it is here.
         lines = 11 if self._before_heading else 8  # room for the heading(s) and a few lines after
-        measured = self._after_heading or (self.kind.keep_lines and self.kind.columns == 1)
+        measured = self._after_heading or self.large
         out: list[Flowable] = [] if measured else [CondPageBreak(self.theme.body_size * lines)]
         if b.bookmark:
             out.append(self.bookmark(b.bookmark, 0 if b.level == 1 else 1))
@@ -203,30 +212,35 @@ class StoryBuilder:
         return [self._list(b.items)]
 
     def _list(self, items: tuple[str, ...]) -> ListFlowable:
+        """A bulleted list; where it splits between pages, at least two items on each side."""
         size = self.theme.body_size
-        return ListFlowable(
+        flowable = ListFlowable(
             [ListItem(self.para(item, "bullet"), value="•") for item in items],
             bulletType="bullet", start="•", bulletFontName=MAIN, bulletFontSize=size,
             leftIndent=size * 1.2, bulletColor=self.colour("heading"),
         )
+        content = flowable._content
+        for i in {0, len(content) - 2} if len(content) > 1 else ():  # the first two, the last two together
+            content[i].keepWithNext = True
+        return flowable
 
     def glance(self, b: p.Glance) -> list[Flowable]:
-        rows = [[self.para(label, "cell"), self.badge(rating)] for label, rating in b.rows]
+        # Large print: the badge's words on two lines, so the disorders' column is wide enough.
+        rows = [[self.para(label, "cell"), self.badge(rating, stacked=self.large)] for label, rating in b.rows]
         badge_w = max(r[1].width for r in rows)
         layout = self.theme.layout
         widths = [layout.frame_width - badge_w - 12, badge_w + 12]
         head = self.para(b.heading, "h1")
         head.keepWithNext = True
-        if self.kind.keep_lines and self.kind.columns == 1:
+        if self.large:
             # Large print: the table may split between rows (kept whole it would leave page 1 a third
-            # full), so the intro is its header row, repeated at the top of the part overleaf.
-            intro: list[Any] = [self.para(b.intro, "body"), ""]
-            table = Table([intro, *rows], colWidths=widths, hAlign="LEFT", repeatRows=1)
-            table.setStyle(self._table_style(len(rows) + 1))
-            table.setStyle([("SPAN", (0, 0), (-1, 0)), ("VALIGN", (0, 0), (-1, 0), "TOP"),
-                            ("BOTTOMPADDING", (0, 0), (-1, 0), self.st["body"].spaceAfter)])
-            head.is_heading = True  # kept with the header row and the first rows (_release_headings)
-            return [self.bookmark(b.heading, 0), head, table]
+            # full); the part overleaf opens with a header row "Evidence at a glance (continued)".
+            head.is_heading = True  # kept with the intro and the first rows (_release_headings)
+            intro = self.para(b.intro, "body")
+            intro.leads = True  # kept with the table's first rows (pages.lead_in)
+            continued = self.para(b.continued or b.heading, "box_heading")
+            table = ContinuedTable.of(rows, widths, self._table_style, continued)
+            return [self.bookmark(b.heading, 0), head, intro, table]
         table = Table(rows, colWidths=widths, hAlign="LEFT")
         table.setStyle(self._table_style(len(rows)))
         return [self.bookmark(b.heading, 0), head, self.para(b.intro, "body"), table]
@@ -248,15 +262,18 @@ class StoryBuilder:
 
     def side_effects(self, b: p.SideEffectBox) -> list[Flowable]:
         columns = self.kind.list_columns
-        items = self._grid(b.items, columns) if columns > 1 else self._list(b.items)
-        inner: list[Flowable] = [self.para(b.heading, "box_heading"), self.para(b.intro, "body"), *explode(items)]
+        items = self._grid(b.items, columns) if columns > 1 else explode(self._list(b.items))
+        inner: list[Flowable] = [self.para(b.heading, "box_heading"), self.para(b.intro, "body"), *items]
         inner += [self.para(x, "body") for x in b.after]
         continued = self.para(b.continued or b.heading, "box_heading")
         mark = self.bookmark(b.heading, 0)
-        mark.keepWithNext = True  # on the page the box lands on, when it moves whole to the next page
-        return [mark, self._box(inner, "box_fill", "box_border", continued)]
+        # On the page the box lands on, when it moves whole to the next page (large print: it splits).
+        mark.keepWithNext = not self.large
+        box = self._box(inner, "box_fill", "box_border", continued)
+        box.flexible = self.large  # large print: starts on the page before, where that has room
+        return [mark, box]
 
-    def _grid(self, items: tuple[str, ...], columns: int) -> Table:
+    def _grid(self, items: tuple[str, ...], columns: int) -> list[Flowable]:
         """Short items side by side, row by row in their order; a longer item gets a row of its own."""
         t = self.theme
         width = t.layout.frame_width - 2 * self._box_pad()
@@ -273,22 +290,24 @@ class StoryBuilder:
                 rows[-1].append(item)
             else:
                 rows.append([item])
-        style = ParagraphStyle("grid_bullet", parent=bullet, leftIndent=indent, bulletIndent=0,
-                               bulletFontName=MAIN, bulletFontSize=bullet.fontSize,
-                               bulletColor=self.colour("heading"))
-        data = [[Paragraph(to_markup(x, "side effect"), style, bulletText="•") for x in row]
-                + [""] * (columns - len(row)) for row in rows]
-        table = Table(data, colWidths=[cell] * columns, hAlign="LEFT")
-        table.setStyle(TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), MAIN),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), indent),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), bullet.spaceAfter),
-            *(("SPAN", (0, r), (-1, r)) for r in wide),
-        ]))
-        return table
+        # Each item a list of one (its bullet drawn apart from its text, as an artifact).
+        data: list[list[Any]] = [[self._list((x,)) for x in row] + [""] * (columns - len(row)) for row in rows]
+        # Large print: a table per row, so a box that splits may split between the rows.
+        parts = [([line], [0] if r in wide else []) for r, line in enumerate(data)] if self.large else [(data, wide)]
+        tables: list[Flowable] = []
+        for part, spans in parts:
+            table = Table(part, colWidths=[cell] * columns, hAlign="LEFT")
+            table.setStyle(TableStyle([
+                ("FONTNAME", (0, 0), (-1, -1), MAIN),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), indent),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), bullet.spaceAfter),
+                *(("SPAN", (0, r), (-1, r)) for r in spans),
+            ]))
+            tables.append(table)
+        return tables
 
     def _box_pad(self) -> float:
         return self.theme.body_size * 0.7
@@ -298,9 +317,18 @@ class StoryBuilder:
             rows: list[tuple[str, tuple[str, ...]]] = [(b.heading, (b.text,))]
             if b.clinic_note:  # the clinic's own note first, in the same box, divided by a rule
                 rows.insert(0, (b.clinic_note.heading, b.clinic_note.note))
-            return [self._box([self._beside(rows)], "notice_fill", "notice_border")]
+            return self._notice_leads([self._box([self._beside(rows)], "notice_fill", "notice_border")])
         inner = [self.para(b.heading, "box_heading"), self.para(b.text, "body")]
-        return [self._box(inner, "notice_fill", "notice_border")]
+        return self._notice_leads([self._box(inner, "notice_fill", "notice_border")])
+
+    def _notice_leads(self, flows: list[Flowable]) -> list[Flowable]:
+        """The notice keeps with the source line (large print: with its first lines, pages.lead_in;
+        the full sheet elsewhere: with all of it and the disclaimer), so the last page holds more than
+        the trailer."""
+        for f in flows:
+            f.leads = self.large
+            f.keepWithNext = not self.large and not self.kind.compact
+        return flows
 
     def _beside(self, rows: list[tuple[str, tuple[str, ...]]]) -> Table:
         """Each row a bold label in a narrow first column (as wide as the widest label, at most 30 % of
@@ -326,7 +354,7 @@ class StoryBuilder:
         ]))
         return table
 
-    def _box(self, inner: list[Flowable], fill: str, border: str, continued: Flowable | None = None) -> Flowable:
+    def _box(self, inner: list[Flowable], fill: str, border: str, continued: Flowable | None = None) -> FramedRows:
         """Kept on one page where it fits on one; a box taller than a page splits between rows (boxes.py)."""
         t = self.theme
         return FramedRows(inner, self.colour(fill), self.colour(border), self._box_pad(), continued=continued,
@@ -339,11 +367,16 @@ class StoryBuilder:
             return [Spacer(1, space), self.para("\xa0· ".join((first, *b.lines[1:])), "small")]
         paras = [self.para(first, "small")] + [self.para(x, "small") for x in b.lines[1:]]
         for para in paras:  # kept together, and with the disclaimer: it never stands alone on a page
-            para.keepWithNext = True
-        return [Spacer(1, self.theme.body_size * 0.5), *paras]
+            para.keepWithNext = not self.large  # large print: they break between lines, as the text does
+        space = Spacer(1, self.theme.body_size * 0.5)
+        space.keepWithNext = not self.large  # the notice before it keeps with it (_notice_leads)
+        return [space, *paras]
 
     def disclaimer(self, b: p.Disclaimer) -> list[Flowable]:
-        return [self.para(b.text, "small")]
+        para = self.para(b.text, "small")
+        if self.large:  # the document's end: no space after it to push anything overleaf
+            para.style = ParagraphStyle("disclaimer", parent=para.style, spaceAfter=0)
+        return [para]
 
     # Clinic profile blocks: the flowables live in render/profile.py -------------------------------
     def clinic_header(self, b: p.ClinicHeader) -> list[Flowable]:
@@ -353,7 +386,19 @@ class StoryBuilder:
         return clinic_story.prepared_for(self, b)
 
     def clinic_contact(self, b: p.ClinicContact) -> list[Flowable]:
-        return clinic_story.contact(self, b)
+        flows = clinic_story.contact(self, b)
+        if not self.large:
+            return flows
+        # Large print: the questions line keeps with the note under it, and the QR code may go
+        # overleaf (kept whole, the three leave most of a page empty where they do not fit).
+        out: list[Flowable] = []
+        for f in flows:
+            parts = list(f._content) if isinstance(f, KeepTogether) else [f]
+            if len(parts) > 2 and isinstance(parts[0], Paragraph):  # the questions line, a space, the note
+                for part in parts[:2]:
+                    part.keepWithNext = True
+            out += parts
+        return out
 
     def notes_box(self, b: p.NotesBox) -> list[Flowable]:
         return clinic_story.notes_box(self, b)
@@ -379,21 +424,6 @@ BUILDERS: dict[type, Callable[[StoryBuilder, Any], list[Flowable]]] = {
     p.NotesBox: StoryBuilder.notes_box,
     p.ClinicBand: StoryBuilder.clinic_band,
 }
-
-
-def sections(blocks: tuple[p.Block, ...]) -> list[tuple[p.Block, ...]]:
-    """Blocks in sections: a heading (or run of headings) with the paragraphs and lists after it;
-    any other block (title, box, notice, source, disclaimer) on its own. Columns are opened up."""
-    flat = [inner for b in blocks for inner in (b.blocks if isinstance(b, p.Columns) else (b,))]
-    out: list[list[p.Block]] = []
-    for block in flat:
-        joins = isinstance(block, (p.Para, p.Bullets)) or (
-            isinstance(block, p.Heading) and bool(out) and isinstance(out[-1][-1], p.Heading))
-        if joins and out and isinstance(out[-1][0], p.Heading):
-            out[-1].append(block)
-        else:
-            out.append([block])
-    return [tuple(section) for section in out]
 
 
 def _release_headings(flows: list[Flowable], lines: int = 0,

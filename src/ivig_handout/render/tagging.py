@@ -50,12 +50,16 @@ class Recorder:
         canv._code.append("EMC " + ARTIFACT)
 
     def annotation(self, canv: Any, url: str) -> None:
-        """A link annotation was added to the current page: a Link element in the open one."""
+        """A link annotation was added to the current page: in the open element when that is a Link
+        (the address's text and every annotation over it, a wrapped address one link), else in a
+        Link element of its own in the open one."""
         page = canv.getPageNumber() - 1
         index = self.annots.get(page, 0)
         self.annots[page] = index + 1
-        if self.open is not None:
-            self.open.add("Link").kids.append(Annot(page, index, url))
+        if self.open is None:
+            return
+        link = self.open if self.open.role == "Link" else self.open.add("Link")
+        link.kids.append(Annot(page, index, url))
 
 
 def recorder(canv: Any) -> Recorder | None:
@@ -159,12 +163,14 @@ def leaves(item: Any) -> Iterator[Any]:
 
 def _leaf(parent: Element, f: Any, role: str = "P", block: Any = None) -> None:
     """``f`` as an element of ``parent``: a badge, logo or QR code as a Figure with its alternative
-    text (the rating in words; the clinic's name; "QR code: ADDRESS")."""
+    text (the rating in words; the department or "The clinic's logo"; "QR code: ADDRESS"). A logo
+    beside the clinic's printed name is an artifact: its name is read once, from the text."""
     if isinstance(f, Badge):
         mark(f, parent.add("Figure", alt=f.word))
     elif isinstance(f, LogoImage):
-        name = getattr(block, "name", None) or getattr(block, "department", None)
-        mark(f, parent.add("Figure", alt=name or "The clinic's logo"))
+        if getattr(block, "name", None):
+            return  # not marked: drawn as an artifact
+        mark(f, parent.add("Figure", alt=getattr(block, "department", None) or "The clinic's logo"))
     elif isinstance(f, QrCode):
         mark(f, parent.add("Figure", alt=f"QR code: {getattr(block, 'qr_url', None) or ''}".strip()))
     else:
@@ -187,12 +193,11 @@ def _rows(root: Element, rows: Iterable[Any], heading: int | None) -> None:
                 lst = root.add("L")
             _item(lst, row)
             continue
-        lst = None
-        if isinstance(row, Table) and all(isinstance(c, Paragraph) and c.bulletText for c in leaves(row)):
-            grid = root.add("L")
-            for cell in leaves(row):
-                mark(cell, grid.add("LI").add("LBody"))
+        if isinstance(row, Table) and _grid(row):  # rows of a grid (large print: a table each) one list
+            lst = lst or root.add("L")
+            _list(lst, [c for line in row._cellvalues for c in line], into=lst)
             continue
+        lst = None
         for f in leaves(row):
             _leaf(root, f, f"H{heading}" if first and heading and isinstance(f, Paragraph) else "P")
             first = False
@@ -207,10 +212,18 @@ def _item(lst: Element, item: Any) -> None:
             _leaf(body, f)
 
 
-def _list(root: Element, flows: Iterable[Any]) -> None:
+def _grid(table: Table) -> bool:
+    """A table of list items side by side (the side effects), each cell a one-item list or empty."""
+    cells = [c for row in table._cellvalues for c in row if c not in ("", None)]
+    return bool(cells) and all(isinstance(c, ListFlowable) for c in cells)
+
+
+def _list(root: Element, flows: Iterable[Any], into: Element | None = None) -> None:
+    """Each list an L of LI elements, each with its LBody (the bullet is drawn as an artifact);
+    ``into``: the items go into this L."""
     for f in flows:
         if isinstance(f, ListFlowable):
-            lst = root.add("L")
+            lst = into or root.add("L")
             for item in f._content:
                 _item(lst, item)
 
@@ -247,6 +260,8 @@ def _one(root: Element, flows: Iterable[Any], block: p.Block, starts: str = "pre
             if line is None:
                 line = root.add("P")
             mark(f, line)
+        elif isinstance(f, Paragraph) and (f.style.name == "qr_url" or f.text.startswith("<a ")):
+            mark(f, root.add("P").add("Link"))  # a web address: the Link holds its text and its annotations
         else:
             _leaf(root, f, block=block)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...inputs.model import Group, Handout
 from ...inputs.search import FULL, documents, lookup
+from ...inputs.template import fill
 from ..blocks import Block, Bullets, DocumentPlan, Glance, Heading, Para, Title
 from ..common import make_plan, side_effect_box, trailer
 from . import Kind
@@ -54,7 +55,8 @@ def _glance(handout: Handout) -> Glance:
     others = handout.sheet.other_disorders.disorders
     rated.append((", ".join(d.name for d in others), "insufficient"))
     labels = handout.labels
-    return Glance(labels.glance_heading, labels.glance_intro, tuple(rated))
+    continued = fill(labels.continued, heading=labels.glance_heading) if labels.continued else None
+    return Glance(labels.glance_heading, labels.glance_intro, tuple(rated), continued)
 
 
 def _find(handout: Handout, name: str) -> str | None:
