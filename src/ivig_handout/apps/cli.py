@@ -114,9 +114,20 @@ class LayoutNames(_ListType):
         return [LayoutName().convert(n, param, ctx) for n in names]
 
 
+def pack_folder(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """``--content es``: a shipped pack by name (inputs.content.resolve_pack); else the folder given."""
+    from ..inputs.content import resolve_pack
+
+    return resolve_pack(value)
+
+
 content_option: Callable[[F], F] = click.option(
-    "--content", "content_dir", type=click.Path(path_type=Path), default=None,
-    help="Content pack folder (default: the bundled AAN sheet).",
+    "--content", "content_dir", type=click.Path(path_type=Path), default=None, callback=pack_folder,
+    help="Content pack: a folder, or a shipped language pack by name (es). Default: the English AAN sheet.",
+)
+allow_draft_option: Callable[[F], F] = click.option(
+    "--allow-draft", is_flag=True,
+    help="Use a draft or out-of-date translation anyway (every page carries the draft band).",
 )
 layout_option: Callable[[F], F] = click.option(
     "--layout", "-l", type=LayoutName(), default="letter", show_default=True,
