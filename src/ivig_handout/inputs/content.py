@@ -9,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..errors import ContentError, NotFoundError
 from ..resources import default_content_dir
 from .model import EDITION_DIGITS, Corrections, Disorder, Group, Handout, Labels, Pack, Sheet
@@ -18,7 +20,7 @@ from .validate import validate
 from .yamlio import loads, read_text
 
 FILES = {"pack": "pack.yaml", "sheet": "sheet.yaml", "labels": "labels.yaml", "corrections": "corrections.yaml"}
-MODELS = {"pack": Pack, "sheet": Sheet, "labels": Labels, "corrections": Corrections}
+MODELS: dict[str, type[BaseModel]] = {"pack": Pack, "sheet": Sheet, "labels": Labels, "corrections": Corrections}
 
 
 def shipped_packs() -> dict[str, Path]:
@@ -79,7 +81,7 @@ def _stamp(folder: Path) -> tuple[tuple[int, int], ...]:
 
 @lru_cache(maxsize=8)
 def _load(folder: Path, label: str, stamp: tuple[tuple[int, int], ...],
-          english_stamp: tuple[tuple[int, int], ...]) -> Handout:  # noqa: ARG001 (reloaded when it changes)
+          english_stamp: tuple[tuple[int, int], ...]) -> Handout:  # english_stamp: reload on its change
     problems: list[str] = []
     parts: dict[str, Any] = {}
     edition = hashlib.sha256(b"content\0")
