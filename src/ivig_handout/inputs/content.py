@@ -100,7 +100,7 @@ def _load(folder: Path, label: str, stamp: tuple[tuple[int, int], ...],
         elif key == "labels":
             problems += label_problems(parts[key], located)
     if not problems:
-        problems += _pack_problems(parts["pack"], parts["sheet"], parts["labels"], label)
+        problems += _pack_problems(parts["pack"], parts["sheet"], label)
     if problems:
         raise ContentError(problems)
     handout = Handout(sheet=parts["sheet"], labels=parts["labels"], corrections=parts["corrections"].corrections,
@@ -109,14 +109,11 @@ def _load(folder: Path, label: str, stamp: tuple[tuple[int, int], ...],
     return handout.model_copy(update={"stale": stale, "band": _band(handout, stale, folder)})
 
 
-def _pack_problems(pack: Pack, sheet: Sheet, labels: Labels, label: str) -> list[str]:
+def _pack_problems(pack: Pack, sheet: Sheet, label: str) -> list[str]:
     out = []
     if sheet.meta.language is not None and sheet.meta.language != pack.language:
         out.append(f"{label}/{FILES['sheet']}: meta.language: '{sheet.meta.language}' differs from "
                    f"{FILES['pack']}'s language '{pack.language}' (make them the same, or drop meta.language)")
-    if pack.translated_from is not None and labels.translated_from is None:
-        out.append(f"{label}/{FILES['labels']}: translated_from: required field is missing (a translated pack "
-                   "prints the line naming the English original)")
     return out
 
 

@@ -178,7 +178,7 @@ class Labels(Strict):
     clinic: ClinicLabels
     newer_statement: str = Prose  # the notice's citation of the 2023 AANEM statement (NEWER_DOI)
     draft_band: str = Text  # on every page of a draft or stale translation (with the English pack's)
-    translated_from: str | None = Field(default=None, max_length=MAX_PARAGRAPH)  # a translation: {title} {edition}
+    translated_from: str = Prose  # printed by a translation only: the English original's {title} and {edition}
     logo_alt: str = Text  # a logo's alternative text when the profile names no clinic
     qr_alt: str = Text  # a QR code's alternative text; {url}
     link_alt: str = Text  # a link's description when it has no address

@@ -33,7 +33,7 @@ def trailer(handout: Handout) -> list[Block]:
 def _translated(handout: Handout) -> tuple[str, ...]:
     """A translation's line naming the English original it was translated from."""
     pack, line = handout.pack, handout.labels.translated_from
-    if pack is None or pack.translated_from is None or not line:
+    if pack is None or pack.translated_from is None:
         return ()
     return (fill(line, title=pack.translated_from.title, edition=pack.translated_from.edition),)
 
