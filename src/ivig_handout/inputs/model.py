@@ -51,7 +51,7 @@ SearchWords = Annotated[tuple[Annotated[str, StringConstraints(min_length=1, max
 
 
 BCP47 = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"  # a language tag: en-US, es, es-419
-NEWER_DOI = "10.1002/mus.27922"  # the 2023 AANEM consensus statement every pack's notice cites
+NEWER_DOI = "10.1002/mus.27922"  # the 2023 AANEM statement every pack cites (newer_statement)
 
 
 class Meta(Strict):
@@ -176,7 +176,7 @@ class Labels(Strict):
     document_keywords: tuple[Annotated[str, StringConstraints(max_length=MAX_LINE)], ...] = Field(
         default=(), max_length=MAX_KEYWORDS)
     clinic: ClinicLabels
-    newer_statement: str = Prose  # the notice's citation of the 2023 AANEM statement (NEWER_DOI)
+    newer_statement: str = Prose  # the source line's citation of the 2023 AANEM statement (NEWER_DOI)
     draft_band: str = Text  # on every page of a draft or stale translation (with the English pack's)
     translated_from: str = Prose  # printed by a translation only: the English original's {title} and {edition}
     logo_alt: str = Text  # a logo's alternative text when the profile names no clinic
@@ -256,8 +256,7 @@ class Handout(BaseModel):
         return found
 
     def notice(self) -> str:
-        """The notice: the pack's words, then its citation of the newer statement."""
-        return f"{fill(self.labels.notice, year=self.sheet.source.year)} {self.labels.newer_statement}"
+        return fill(self.labels.notice, year=self.sheet.source.year)
 
 
 # The placeholders each label may hold (and must hold), by its path in labels.yaml: filled with

@@ -22,7 +22,7 @@ def trailer(handout: Handout) -> list[Block]:
     s, labels = handout.sheet, handout.labels
     src = s.source
     lines = (src.endorsement, f"©\xa0{src.copyright}" if not src.copyright.startswith("©") else src.copyright,
-             src.citation, f"{labels.status_label} {src.status}", *_translated(handout))
+             src.citation, labels.newer_statement, f"{labels.status_label} {src.status}", *_translated(handout))
     return [
         Notice(labels.notice_heading, handout.notice()),
         SourceLine(labels.source_label, lines),
