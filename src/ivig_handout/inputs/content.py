@@ -159,6 +159,17 @@ def _band(handout: Handout, stale: bool, folder: Path) -> str:
     return own if own == theirs else f"{own} / {theirs}"
 
 
+def draft_problem(handout: Handout, folder: Path | str | None) -> str | None:
+    """Why ``handout`` (the pack at ``folder``) is not given to patients, or None: a draft or an
+    out-of-date translation (its band). serve, print and rosters refuse it unless --allow-draft."""
+    if not handout.band:
+        return None
+    why = ("is out of date: its English edition changed since it was translated (pack.yaml translated_from)"
+           if handout.stale else "is a draft translation, not reviewed (pack.yaml status: draft)")
+    return (f"{folder or 'content'}: {why}; it is not given to patients: have it reviewed and set status: reviewed "
+            "(`ivig-handout check` says what), or give --allow-draft (every page then carries the draft band)")
+
+
 def find_disorder(handout: Handout, key: str) -> tuple[Disorder, Group | None]:
     """The disorder ``key`` names: its id or an alias, its name or abbreviation, or a search word only it
     has, whatever the case, accents, hyphens and spaces (inputs/search.py); else NotFoundError with the
