@@ -11,7 +11,8 @@ CSV: UTF-8 with or without a byte-order mark; comma or semicolon, whichever the 
 of (outside quotes); quoted fields may hold either and line breaks. UTF-16 text (with or without a
 byte-order mark) is recognised and refused with how to save it as UTF-8. XLSX (inputs.xlsx, read
 within fixed bounds): the first sheet; a date cell becomes ``1 December 2026`` (day, English month
-name, year: the same in every locale); a number cell in ``copies`` must be a whole number. Rows are
+name, year: the same in every locale), or the content pack's language's long date (Babel's CLDR data:
+``1 de diciembre de 2026``); a number cell in ``copies`` must be a whole number. Rows are
 sparse (cells by 0-based column), so only the cells a file holds are ever looked at.
 """
 
@@ -59,13 +60,30 @@ class RosterRow:
     copies: int | None = None
 
 
-def format_date(value: date) -> str:
-    """A date cell as the roster prints it: ``1 December 2026``."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+def format_date(value: date, language: str = "en") -> str:
+    """A date as a handout prints it: ``1 December 2026`` in English; in another language (a BCP 47
+    tag) its long form from Babel's CLDR data, e.g. ``1 de diciembre de 2026``."""
+    if language.split("-", maxsplit=1)[0].lower() == "en":
+        return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import format_date as long_date
+
+    try:
+        locale = Locale.parse(language, sep="-")
+    except (UnknownLocaleError, ValueError):
+        locale = Locale.parse(language.split("-", maxsplit=1)[0])
+    return str(long_date(value, format="long", locale=locale))
+
+
+def _dated(records: Iterator[tuple[int, Cells]], language: str) -> Iterator[tuple[int, Cells]]:
+    """Date cells as text in ``language`` (format_date); other cells as they are."""
+    for number, cells in records:
+        yield number, {k: format_date(v.date() if isinstance(v, datetime) else v, language)
+                       if isinstance(v, date) else v for k, v in cells.items()}
 
 
 def read_roster(path: Path | str, document: Resolve, layout: Resolve, default_document: str | None = None,
-                label: str | None = None) -> tuple[RosterRow, ...]:
+                label: str | None = None, language: str = "en") -> tuple[RosterRow, ...]:
     """The checked rows of the roster at ``path``, in file order; ContentError listing every problem.
 
     ``document`` and ``layout`` check a cell (an id, alias or name) and return its canonical name.
@@ -77,7 +95,7 @@ def read_roster(path: Path | str, document: Resolve, layout: Resolve, default_do
         raise ContentError([(f"{name}: is an Excel 97-2003 workbook (.xls) or one saved with a password; save it "
                             "as an Excel workbook (.xlsx) without a password, or as 'CSV UTF-8'")])
     records = sheet_rows(data, name) if data.startswith(_XLSX_MAGIC) else _csv_records(data, name)
-    return _check(records, name, document, layout, default_document)
+    return _check(_dated(records, language), name, document, layout, default_document)
 
 
 def _utf16_order(data: bytes) -> str | None:
