@@ -86,6 +86,10 @@ def _load(folder: Path, label: str, stamp: tuple[tuple[int, int], ...],
     parts: dict[str, Any] = {}
     edition = hashlib.sha256(b"content\0")
     for key, model in MODELS.items():
+        if key == "pack" and not (folder / FILES[key]).is_file():
+            problems.append(f"{label}/{FILES[key]}: not found; every content pack has one (language, title, edition, "
+                            "status: see the bundled content/pack.yaml)")
+            continue
         try:
             text = read_text(folder / FILES[key], f"{label}/{FILES[key]}")
             if key != "pack":  # the edition is of the printed words; pack.yaml says who reviewed them

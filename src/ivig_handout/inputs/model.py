@@ -204,7 +204,7 @@ class TranslatedFrom(Strict):
 class Pack(Strict):
     """pack.yaml: what a content pack is, in which language, translated from what, reviewed by whom."""
 
-    language: str = Field(pattern=BCP47, max_length=35)
+    language: str = Field(max_length=35)
     title: str = Text
     edition: str = Text
     translated_from: TranslatedFrom | None = None  # None: the pack is an original (the English edition)
@@ -212,6 +212,13 @@ class Pack(Strict):
     reviewer: Reviewer = Reviewer()
     reviewed_on: date | None = None
     status: Literal["draft", "reviewed"]
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str) -> str:
+        if not re.match(BCP47, value):
+            raise ValueError(f"'{value[:35]}' is not a BCP 47 language tag (write one such as en-US, es-US or es)")
+        return value
 
     @model_validator(mode="after")
     def _reviewed_says_by_whom(self) -> Pack:
