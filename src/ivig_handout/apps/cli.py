@@ -114,15 +114,16 @@ class LayoutNames(_ListType):
         return [LayoutName().convert(n, param, ctx) for n in names]
 
 
-def pack_folder(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
-    """``--content es``: a shipped pack by name (inputs.content.resolve_pack); else the folder given."""
+def pack_folder(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+    """``--content es``: a shipped pack by name (inputs.content.resolve_pack); else the folder given
+    (``./es`` for a folder called es: the text as typed, before it becomes a Path)."""
     from ..inputs.content import resolve_pack
 
     return resolve_pack(value)
 
 
 content_option: Callable[[F], F] = click.option(
-    "--content", "content_dir", type=click.Path(path_type=Path), default=None, callback=pack_folder,
+    "--content", "content_dir", type=click.Path(), default=None, callback=pack_folder,
     help="Content pack: a folder, or a shipped language pack by name (es). Default: the English AAN sheet.",
 )
 def refuse_draft(content_dir: Path | None, allow: bool) -> None:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
               help="File whose first line is the clinic's passphrase for the page (kept only hashed).")
 @click.option("--allow-host", "extra_hosts", type=Text(), multiple=True, metavar="NAME",
               help="Another name the page is reached under (e.g. frontdesk.clinic.example); repeatable.")
-@click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), default=None,
               callback=pack_folder, help="Content pack: a folder, or a shipped language pack by name (es).")
 @allow_draft_option
 @click.option("--idle-timeout", "idle_minutes", type=click.IntRange(1, 720), default=30, show_default=True,

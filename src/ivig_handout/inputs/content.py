@@ -35,6 +35,8 @@ def resolve_pack(content_dir: Path | str | None) -> Path | None:
     if content_dir is None:
         return None
     text = str(content_dir)
+    if isinstance(content_dir, str) and text.startswith("./"):
+        return Path(content_dir)
     if "/" not in text and "\\" not in text and text not in (".", ".."):
         found = shipped_packs().get(text)
         if found is not None:
