@@ -138,8 +138,8 @@ def test_a_translation_missing_a_sentence_is_warned(both: Path) -> None:
     edit(both / "es", "sheet.yaml", " Esto causa inflamación.", "")
     found = {f.check: f for f in run_checks(both / "es", fit=False)}["sentences as in the English"]
     assert found.status == "warn" and found.items == (
-        "Polineuropatías desmielinizantes inflamatorias: 19 sentence(s), the English 20 "
-        "(Inflammatory Demyelinating Polyneuropathies)",)
+        ("Polineuropatías desmielinizantes inflamatorias: 19 sentence(s), the English 20 "
+        "(Inflammatory Demyelinating Polyneuropathies)"),)
 
 
 def test_dates_in_the_packs_language_from_cldr() -> None:
