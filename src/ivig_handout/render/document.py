@@ -49,7 +49,7 @@ def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = (),
     doc = _doc(buf, plan, theme)
     flowables, tree = tagged_story(theme, plan)
     story = flowables + list(after)
-    drawn = Drawn(tags=Record(tree, plan.title, plan.meta.get("lang", "en-US")))
+    drawn = Drawn(tags=Record(tree, plan.title, plan.meta.get("lang", "en-US"), plan.alt.get("link", "")))
     try:
         doc.build(story, canvasmaker=_footer_canvas(plan, theme, drawn, discard))
     except LayoutError as exc:
