@@ -12,9 +12,9 @@ import pytest
 
 from ivig_handout.apps.check import run_checks
 from ivig_handout.errors import ContentError
-from ivig_handout.inputs.content import draft_problem, load_handout, resolve_pack, shipped_packs, text_hash
+from ivig_handout.inputs.content import draft_problem, load_handout, text_hash
 from ivig_handout.inputs.roster import format_date
-from ivig_handout.resources import default_content_dir
+from ivig_handout.resources import default_content_dir, resolve_pack, shipped_packs
 
 from ..conftest import edit
 from .common import one_error, run_cli

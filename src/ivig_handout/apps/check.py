@@ -216,8 +216,8 @@ def _pack(handout: Any, label: str) -> Finding:
 
 def _sentences(handout: Any, content_dir: Path | None) -> Finding:
     """A translation has as many sentences as its English original, section by section."""
-    from ..inputs.content import english, resolve_pack
-    from ..resources import default_content_dir
+    from ..inputs.content import english
+    from ..resources import default_content_dir, resolve_pack
     from .readability import sentences
 
     source = english(resolve_pack(content_dir) or default_content_dir())

@@ -117,7 +117,7 @@ class LayoutNames(_ListType):
 def pack_folder(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
     """``--content es``: a shipped pack by name (inputs.content.resolve_pack); else the folder given
     (``./es`` for a folder called es: the text as typed, before it becomes a Path)."""
-    from ..inputs.content import resolve_pack
+    from ..resources import resolve_pack  # not inputs.content: an unchanged batch imports no pydantic
 
     return resolve_pack(value)
 

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import ContentError, NotFoundError
-from ..resources import default_content_dir
+from ..resources import default_content_dir, resolve_pack
 from .model import EDITION_DIGITS, Corrections, Disorder, Group, Handout, Labels, Pack, Sheet
 from .rules import label_problems, sheet_problems
 from .search import documents, hint, lookup, tied
@@ -21,27 +21,6 @@ from .yamlio import loads, read_text
 
 FILES = {"pack": "pack.yaml", "sheet": "sheet.yaml", "labels": "labels.yaml", "corrections": "corrections.yaml"}
 MODELS: dict[str, type[BaseModel]] = {"pack": Pack, "sheet": Sheet, "labels": Labels, "corrections": Corrections}
-
-
-def shipped_packs() -> dict[str, Path]:
-    """The translated packs shipped with the tool (``--content es``), by name: content/NAME/."""
-    root = default_content_dir()
-    return {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and (p / FILES["pack"]).is_file()}
-
-
-def resolve_pack(content_dir: Path | str | None) -> Path | None:
-    """``--content``'s value as a folder: a bare name of a shipped pack (``es``) is that pack;
-    anything else is a path (write ``./es`` for a folder called es)."""
-    if content_dir is None:
-        return None
-    text = str(content_dir)
-    if isinstance(content_dir, str) and text.startswith("./"):
-        return Path(content_dir)
-    if "/" not in text and "\\" not in text and text not in (".", ".."):
-        found = shipped_packs().get(text)
-        if found is not None:
-            return found
-    return Path(content_dir)
 
 
 def load_handout(content_dir: Path | None = None) -> Handout:
