@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import ContentError, NotFoundError
-from ..resources import default_content_dir, resolve_pack
+from ..resources import default_content_dir, resolve_pack, shipped_packs
 from .model import EDITION_DIGITS, Corrections, Disorder, Group, Handout, Labels, Pack, Sheet
 from .rules import label_problems, sheet_problems
 from .search import documents, hint, lookup, tied
@@ -151,7 +151,10 @@ def draft_problem(handout: Handout, folder: Path | str | None) -> str | None:
         return None
     why = ("is out of date: its English edition changed since it was translated (pack.yaml translated_from)"
            if handout.stale else "is a draft translation, not reviewed (pack.yaml status: draft)")
-    return (f"{folder or 'content'}: {why}; it is not given to patients: have it reviewed and set status: reviewed "
+    where = folder or "content"
+    if folder is not None and shipped_packs().get(Path(folder).name) == Path(folder):
+        where = f"content/{Path(folder).name}"  # a shipped pack, as --content names it
+    return (f"{where}: {why}; it is not given to patients: have it reviewed and set status: reviewed "
             "(`ivig-handout check` says what), or give --allow-draft (every page then carries the draft band)")
 
 
