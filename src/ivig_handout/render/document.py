@@ -166,8 +166,12 @@ BAND_MIN = 5.5
 
 
 def _draw_band(canvas: Canvas, theme: Theme, text: str) -> None:
-    """The draft band in the top margin: one bold line in a bordered box, across the text's width."""
+    """The draft band in the top margin: one bold line in a bordered box, across the text's width
+    (a character the main face lacks in the fallback face, as everywhere)."""
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph
 
     layout = theme.layout
     top, _right, _bottom, left = layout.margins
@@ -185,9 +189,11 @@ def _draw_band(canvas: Canvas, theme: Theme, text: str) -> None:
     canvas.setStrokeColor(HexColor(theme.colour("notice_border")))
     canvas.setLineWidth(0.8)
     canvas.rect(left, y, width, height, stroke=1, fill=1)
-    canvas.setFillColor(HexColor(theme.colour("ink")))
-    canvas.setFont(face, size)
-    canvas.drawCentredString(left + width / 2, y + pad + size * 0.25, text)
+    style = ParagraphStyle("draft_band", fontName=face, fontSize=size, leading=size * 1.2, alignment=TA_CENTER,
+                           textColor=HexColor(theme.colour("ink")))
+    para = Paragraph(to_markup(text, "draft band", bold=True), style)
+    para.wrap(width - 2 * pad, height)
+    para.drawOn(canvas, left + pad, y + pad)
     canvas.restoreState()
 
 
