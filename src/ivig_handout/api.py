@@ -393,7 +393,8 @@ def roster(source: RosterFile) -> RosterRows:
     find = document_finder(handout)
     default = find(source.document) if source.document is not None else None
     layout_finder(source.mono)(source.layout)
-    rows, problems = roster_rows(source.data, source.label, find, layout_finder(source.mono), default)
+    rows, problems = roster_rows(source.data, source.label, find, layout_finder(source.mono), default,
+                                 language=handout.language)
     return RosterRows(rows, problems)
 
 

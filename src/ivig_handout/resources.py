@@ -21,3 +21,28 @@ def fonts_dir() -> Path:
 
 def layouts_file() -> Path:
     return package_dir() / "design" / "layouts.yaml"
+
+
+PACK_FILE = "pack.yaml"  # what marks a folder as a content pack (inputs.content reads it)
+
+
+def shipped_packs() -> dict[str, Path]:
+    """The translated packs shipped with the tool (``--content es``), by name: content/NAME/."""
+    root = default_content_dir()
+    return {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and (p / PACK_FILE).is_file()}
+
+
+def resolve_pack(content_dir: Path | str | None) -> Path | None:
+    """``--content``'s value as a folder: a bare name of a shipped pack (``es``) is that pack;
+    anything else is a path (``./es`` as typed: a folder called es). Imports nothing heavy."""
+    if content_dir is None:
+        return None
+    text = str(content_dir)
+    if isinstance(content_dir, str) and text.startswith("./"):
+        return Path(content_dir)
+    if "/" not in text and "\\" not in text and text not in (".", ".."):
+        found = shipped_packs().get(text)
+        if found is not None:
+            return found
+    return Path(content_dir)
+

@@ -35,7 +35,8 @@ def run_checks(content_dir: Path | None = None, clinic: Path | None = None,
         handout = load_handout(content_dir)
     except ContentError as exc:
         return [Finding("content schema", FAIL, f"{len(exc.problems)} problem(s) in {label}", tuple(exc.problems))]
-    findings = [Finding("content schema", OK, f"{label}: sheet, labels and corrections are valid")]
+    findings = [Finding("content schema", OK, f"{label}: pack, sheet, labels and corrections are valid"),
+                _pack(handout, label)]
     findings.append(_fonts(handout, label))
     if clinic is not None:
         findings.append(_clinic(clinic))
@@ -43,6 +44,8 @@ def run_checks(content_dir: Path | None = None, clinic: Path | None = None,
     if fit:
         findings += _fit(handout, content_dir, clinic)
     findings += _readability(handout)
+    if handout.pack is not None and handout.pack.translated_from is not None:
+        findings.append(_sentences(handout, content_dir))
     findings.append(_review(handout, today or date.today()))
     findings.append(_status(handout))
     findings.append(_corrections(handout))
@@ -208,7 +211,72 @@ def _sections(handout: Any) -> list[tuple[str, str]]:
     return out
 
 
+def _pack(handout: Any, label: str) -> Finding:
+    """What the pack is, and whether it may be given to patients: a draft or stale translation warns."""
+    from ..inputs.content import draft_problem, text_hash
+
+    pack = handout.pack
+    said = f"{pack.language}, edition {pack.edition}, {pack.status}"
+    data = {"language": pack.language, "edition": pack.edition, "status": pack.status, "stale": handout.stale,
+            "text_sha256": text_hash(handout)}
+    rows = [f"translator: {pack.translator or '-'}",
+            (f"reviewer: {pack.reviewer.name or '-'}{f' ({pack.reviewer.role})' if pack.reviewer.role else ''}"
+             f"{f', on {pack.reviewed_on.isoformat()}' if pack.reviewed_on else ''}")]
+    if pack.translated_from is not None:
+        rows.insert(0, f"translated from: {pack.translated_from.edition} (text {pack.translated_from.text_sha256})")
+    problem = draft_problem(handout, label)
+    if problem is None:
+        return Finding("content pack", OK, f"{label}: {said}", tuple(rows), data)
+    state = "stale: the English text changed since it was translated" if handout.stale else "unreviewed draft"
+    return Finding("content pack", WARN, f"{label}: {said}; {state} (printed with the draft band; serve, print and "
+                   "rosters refuse it without --allow-draft)", tuple(rows), data)
+
+
+def _sentences(handout: Any, content_dir: Path | None) -> Finding:
+    """A translation has as many sentences as its English original, section by section."""
+    from ..inputs.content import english
+    from ..resources import default_content_dir, resolve_pack
+    from .readability import sentences
+
+    source = english(resolve_pack(content_dir) or default_content_dir())
+    ours, theirs = _sections(handout), _sections(source)
+    off = [f"{name}: {len(sentences(text))} sentence(s), the English {len(sentences(other))} ({other_name})"
+           for (name, text), (other_name, other) in zip(ours, theirs, strict=False)
+           if len(sentences(text)) != len(sentences(other))]
+    if len(ours) != len(theirs):
+        off.append(f"{len(ours)} sections, the English {len(theirs)}")
+    if off:
+        return Finding("sentences as in the English", WARN, f"{len(off)} section(s) differ from the English",
+                       tuple(off))
+    return Finding("sentences as in the English", OK, f"all {len(ours)} sections have the English sentence counts")
+
+
 def _readability(handout: Any) -> list[Finding]:
+    from .readability import formulas
+
+    language = formulas(handout.language)
+    if language == "es":
+        return [_spanish(handout)]
+    if language is None:
+        return [Finding("reading level", NOTE, f"not available for {handout.language} (no formula here; an English "
+                        "score would mean nothing on it)")]
+    return _english(handout)
+
+
+def _spanish(handout: Any) -> Finding:
+    from .readability import measure_spanish
+
+    sections = _sections(handout)
+    whole = measure_spanish("\n".join(text for _, text in sections))
+    rows = [f"{name}: Fernández-Huerta {m.fernandez_huerta:.1f}, Szigriszt-Pazos {m.szigriszt_pazos:.1f} ({m.inflesz})"
+            for name, m in ((name, measure_spanish(text)) for name, text in sections)]
+    detail = (f"whole sheet: Fernández-Huerta {whole.fernandez_huerta:.1f}, Szigriszt-Pazos {whole.szigriszt_pazos:.1f}"
+              f" (INFLESZ: {whole.inflesz}); target 55 or more, \"normal\" ({whole.verdict})")
+    data = {"fernandez_huerta": round(whole.fernandez_huerta, 2), "szigriszt_pazos": round(whole.szigriszt_pazos, 2)}
+    return Finding("reading level", OK if whole.verdict != "above target" else NOTE, detail, tuple(rows), data)
+
+
+def _english(handout: Any) -> list[Finding]:
     from .readability import measure
 
     sections = _sections(handout)

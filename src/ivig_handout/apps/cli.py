@@ -114,9 +114,33 @@ class LayoutNames(_ListType):
         return [LayoutName().convert(n, param, ctx) for n in names]
 
 
+def pack_folder(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+    """``--content es``: a shipped pack by name (inputs.content.resolve_pack); else the folder given
+    (``./es`` for a folder called es: the text as typed, before it becomes a Path)."""
+    from ..resources import resolve_pack  # not inputs.content: an unchanged batch imports no pydantic
+
+    return resolve_pack(value)
+
+
 content_option: Callable[[F], F] = click.option(
-    "--content", "content_dir", type=click.Path(path_type=Path), default=None,
-    help="Content pack folder (default: the bundled AAN sheet).",
+    "--content", "content_dir", type=click.Path(), default=None, callback=pack_folder,
+    help="Content pack: a folder, or a shipped language pack by name (es). Default: the English AAN sheet.",
+)
+def refuse_draft(content_dir: Path | None, allow: bool) -> None:
+    """A draft or out-of-date translation is not printed for patients: an error unless --allow-draft."""
+    if allow:
+        return
+    from ..errors import ContentError
+    from ..inputs.content import draft_problem, load_handout
+
+    problem = draft_problem(load_handout(content_dir), content_dir)
+    if problem:
+        raise ContentError([problem])
+
+
+allow_draft_option: Callable[[F], F] = click.option(
+    "--allow-draft", is_flag=True,
+    help="Use a draft or out-of-date translation anyway (every page carries the draft band).",
 )
 layout_option: Callable[[F], F] = click.option(
     "--layout", "-l", type=LayoutName(), default="letter", show_default=True,
@@ -317,12 +341,13 @@ _ROSTER_ONLY = {"roster_doc": "--doc", "roster_layout": "--layout", "roster_file
               "from the render cache (the user's cache folder; never a patient's handout).")
 @click.option("--printer", type=Text(), metavar="QUEUE", default=None,
               help="Then print each print-run file on this CUPS queue.")
+@allow_draft_option
 @record_options
 @friendly
 def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir: Path, copies: int, mono: bool,
           content_dir: Path | None, clinic_file: Path | None, force: bool, roster_file: Path | None,
           roster_doc: str | None, roster_layout: str | None, roster_files: bool, printer: str | None,
-          no_cache: bool, by: str | None, record_db: Path | str | None) -> None:
+          no_cache: bool, allow_draft: bool, by: str | None, record_db: Path | str | None) -> None:
     """Write many handouts at once, from JOB_FILE (YAML), --all or --roster: each PDF, one print-run PDF
     per layout (every handout x copies, each starting on a front side) and manifest.json. Files already
     up to date are not written again (a roster is always printed). Each print run printed, and a roster's
@@ -355,6 +380,7 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
 
             roster = load_roster(roster_file, out_dir, roster_doc, (roster_layout or "letter",), copies, mono,
                                  content_dir, clinic_file, roster_files)
+            refuse_draft(roster.content_dir, allow_draft)
             given_to = open_batch(by, record_db, sink is not None, None, roster)
             with _Progress() as progress:
                 outcome = run_roster(roster, progress=progress, cache=_cache(no_cache))
@@ -366,12 +392,15 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
                 from ..batch.roster import roster_from_job, run_roster
 
                 roster = roster_from_job(job_file, spec.located)
+                refuse_draft(roster.content_dir, allow_draft)
                 given_to = open_batch(by, record_db, sink is not None, None, roster)
                 with _Progress() as progress:
                     outcome = run_roster(roster, progress=progress, cache=_cache(no_cache))
                 sys.exit(_batch_report(outcome, sink, given_to))
         else:
             spec = spec_for_all(layout_list, out_dir, copies, mono, content_dir, clinic_file)
+        if sink is not None:  # printed: handed out; only written: drafts may be (with the band)
+            refuse_draft(spec.content_dir, allow_draft)
         given_to = open_batch(by, record_db, sink is not None, spec.content_dir)
         with _Progress() as progress:
             outcome = run(spec, force=force, progress=progress, cache=_cache(no_cache))

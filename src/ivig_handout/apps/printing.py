@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import Text, clinic_options, content_option, echo_notices, friendly, layout_option, mono_option, request
+from .cli import (
+    Text,
+    allow_draft_option,
+    clinic_options,
+    content_option,
+    echo_notices,
+    friendly,
+    layout_option,
+    mono_option,
+    request,
+)
 from .recording import open_printed, record_options, recorded_after
 
 if TYPE_CHECKING:
@@ -33,17 +43,20 @@ printer_option = click.option("--printer", "-P", "queue", type=Text(), default=N
               help="Refuse a printer that cannot print on both sides when the layout needs it (default: print "
                    "one-sided and say what to do by hand).")
 @clinic_options
+@allow_draft_option
 @record_options
 @friendly
 def print_handout(document: str, layout: str, mono: bool, content_dir: Path | None, queue: str | None, copies: int,
-                  strict: bool, clinic_file: Path | None, patient_name: str | None, date: str | None, by: str | None,
-                  record_db: Path | str | None) -> None:
+                  strict: bool, clinic_file: Path | None, patient_name: str | None, date: str | None,
+                  allow_draft: bool, by: str | None, record_db: Path | str | None) -> None:
     """Print DOCUMENT (`full`, or a disorder id or alias: see `ivig-handout list`) on a CUPS printer, with
     the paper, sides, scaling and page order its layout needs; the education record gets a row for it."""
     from ..api import build, given
     from ..export.sinks.printer import PrinterSink
     from ..export.sinks.record import initials
+    from .cli import refuse_draft
 
+    refuse_draft(content_dir, allow_draft)
     sink = PrinterSink(queue, copies, strict)
     sink.check()  # before rendering: a stopped or unknown printer is said at once
     wanted = request(document, layout, mono, content_dir, clinic_file, patient_name, date)

@@ -402,3 +402,48 @@ def measure(text: str) -> Readability:
         flesch_kincaid_grade=flesch_kincaid_grade(n_words, n_sentences, n_syllables),
         smog_index=smog_index(n_poly, n_sentences),
     )
+
+
+# --------------------------------------------------------------------------- other languages
+
+
+@dataclass(frozen=True)
+class Spanish:
+    """Spanish readability (``textstat`` with Pyphen's Spanish hyphenation for syllables, offline):
+    Fernández-Huerta (0-100, higher is easier; 60-70 "normal", 70-80 "bastante fácil") and
+    Szigriszt-Pazos on the INFLESZ scale (55-65 "normal", 65-80 "bastante fácil")."""
+
+    fernandez_huerta: float
+    szigriszt_pazos: float
+
+    @property
+    def inflesz(self) -> str:
+        """The INFLESZ band of the Szigriszt-Pazos score (Barrio-Cantalejo et al. 2008)."""
+        score = self.szigriszt_pazos
+        bands = ((40, "muy difícil"), (55, "algo difícil"), (65, "normal"), (80, "bastante fácil"))
+        return next((name for limit, name in bands if score < limit), "muy fácil")
+
+    @property
+    def verdict(self) -> str:
+        """Plain patient material should read "normal" or easier on INFLESZ (55 and up)."""
+        return "acceptable" if self.szigriszt_pazos >= SPANISH_TARGET else "above target"
+
+
+SPANISH_TARGET = 55.0  # INFLESZ: "normal" from 55 (below: "algo difícil")
+
+
+def measure_spanish(text: str) -> Spanish:
+    """Fernández-Huerta and Szigriszt-Pazos of a Spanish ``text``."""
+    from textstat.textstat import textstatistics
+
+    stats = textstatistics()
+    stats.set_lang("es")
+    return Spanish(float(stats.fernandez_huerta(text)), float(stats.szigriszt_pazos(text)))
+
+
+def formulas(language: str) -> str | None:
+    """Which formulas measure text in ``language`` (a BCP 47 tag): ``en``, ``es``, or None (none here:
+    the reading level is "not available", never an English score on other text)."""
+    primary = language.split("-", maxsplit=1)[0].lower()
+    return primary if primary in ("en", "es") else None
+

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import Text, friendly
+from .cli import Text, allow_draft_option, friendly, pack_folder, refuse_draft
 from .recording import db_option
 
 if TYPE_CHECKING:
@@ -33,14 +33,15 @@ if TYPE_CHECKING:
               help="File whose first line is the clinic's passphrase for the page (kept only hashed).")
 @click.option("--allow-host", "extra_hosts", type=Text(), multiple=True, metavar="NAME",
               help="Another name the page is reached under (e.g. frontdesk.clinic.example); repeatable.")
-@click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Content pack folder (default: the bundled AAN sheet).")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), default=None,
+              callback=pack_folder, help="Content pack: a folder, or a shipped language pack by name (es).")
+@allow_draft_option
 @click.option("--idle-timeout", "idle_minutes", type=click.IntRange(1, 720), default=30, show_default=True,
               metavar="MINUTES", help="With --passphrase-file: sign a browser out after this many minutes unused.")
 @friendly
 def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, queues: tuple[str, ...],
           record_db: Path | str | None, passphrase_file: Path | None, extra_hosts: tuple[str, ...],
-          content_dir: Path | None, idle_minutes: int) -> None:
+          content_dir: Path | None, allow_draft: bool, idle_minutes: int) -> None:
     """Serve the front-desk web page: find, preview, personalise, download, print and record handouts."""
     from .web.app import WebConfig, clinic_choices
     from .web.security import Passphrase, is_local
@@ -52,6 +53,7 @@ def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | No
                                "(or keep the default --host 127.0.0.1)")
     clinics = clinic_choices(clinics_dir) if clinics_dir else {clinic_file.stem: clinic_file} if clinic_file else {}
     check_profiles(clinics, content_dir)
+    refuse_draft(content_dir, allow_draft)
     passphrase = Passphrase.from_file(passphrase_file) if passphrase_file else None
     config = WebConfig(host, port, clinics, content_dir, passphrase, extra_hosts, None, record_db,
                        idle_timeout=60.0 * idle_minutes, printers=queues)

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from ..inputs.files import FileRefusedError, read_regular, stream_regular
-from ..resources import fonts_dir, layouts_file, package_dir
+from ..resources import default_content_dir, fonts_dir, layouts_file, package_dir
 from ..version import __version__
 
 MANIFEST = "manifest.json"
 MANIFEST_LIMIT = 8 * 1024 * 1024  # a larger manifest.json is not one this program wrote: it is ignored
 # The files of a content pack (inputs.content.FILES, which imports pydantic): only these are its inputs,
 # so other files in the folder (an output folder, notes, a backup) never make a batch stale.
-CONTENT_FILES = ("sheet.yaml", "labels.yaml", "corrections.yaml")
+CONTENT_FILES = ("pack.yaml", "sheet.yaml", "labels.yaml", "corrections.yaml")
 HASH_LIMIT = 64 * 1024 * 1024  # inputs larger than this are hashed by size and time (loading refuses them)
 _SKIP_DIRS = {"__pycache__"}
 
@@ -80,9 +80,12 @@ def content_digest(folder: Path) -> str:
     except (OSError, ValueError):  # missing, or a name too long (loading the pack reports it)
         is_dir = False
     if is_dir:
-        for name in CONTENT_FILES:
-            h.update(name.encode() + b"\0")
-            _hash_file(h, folder / name)
+        # A translation's English edition too (inputs.content.english_folder): its changes make it stale.
+        english = folder.resolve().parent if (folder.resolve().parent / CONTENT_FILES[0]).is_file() else None
+        for where in (folder, english or default_content_dir()):
+            for name in CONTENT_FILES:
+                h.update(name.encode() + b"\0")
+                _hash_file(h, where / name)
     else:
         h.update(b"missing\0" + str(folder).encode())
     return h.hexdigest()

@@ -155,7 +155,7 @@ def load_roster(path: Path, out_dir: Path, document: str | None = None, layouts:
             problems.append(at("--doc", str(exc)))
     if problems:
         raise ContentError(problems)
-    rows = read_roster(path, find, layout_finder(mono), default)
+    rows = read_roster(path, find, layout_finder(mono), default, language=handout.language)
     return Roster(rows, checked, Path(out_dir), copies, mono, content_dir, clinic_ok, files)
 
 

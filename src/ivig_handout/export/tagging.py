@@ -49,7 +49,7 @@ def _write(pdf: Pdf, record: Record) -> None:
             elif isinstance(kid, Annot):
                 annot = pages[kid.page].Annots[kid.index]
                 if "/Contents" not in annot:
-                    annot.Contents = String(kid.url or "Link")
+                    annot.Contents = String(kid.url or record.link_alt)
                 links.append((d, annot))
                 kids.append(Dictionary(Type=Name.OBJR, Pg=pages[kid.page], Obj=annot))
             elif kid.marked():

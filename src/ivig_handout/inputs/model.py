@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from .template import fill
 
@@ -50,8 +50,12 @@ SearchWords = Annotated[tuple[Annotated[str, StringConstraints(min_length=1, max
                         Field(max_length=MAX_SEARCH_WORDS)]
 
 
+BCP47 = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"  # a language tag: en-US, es, es-419
+NEWER_DOI = "10.1002/mus.27922"  # the 2023 AANEM statement every pack cites (newer_statement)
+
+
 class Meta(Strict):
-    language: str = Field(default="en-US", max_length=MAX_LINE)
+    language: str | None = Field(default=None, max_length=MAX_LINE)  # if given, the same as pack.yaml's
     review_date: date
     reviewed_by: str | None = Field(default=None, max_length=MAX_LINE)
 
@@ -172,9 +176,55 @@ class Labels(Strict):
     document_keywords: tuple[Annotated[str, StringConstraints(max_length=MAX_LINE)], ...] = Field(
         default=(), max_length=MAX_KEYWORDS)
     clinic: ClinicLabels
+    newer_statement: str = Prose  # the source line's citation of the 2023 AANEM statement (NEWER_DOI)
+    draft_band: str = Text  # on every page of a draft or stale translation (with the English pack's)
+    translated_from: str = Prose  # printed by a translation only: the English original's {title} and {edition}
+    logo_alt: str = Text  # a logo's alternative text when the profile names no clinic
+    qr_alt: str = Text  # a QR code's alternative text; {url}
+    link_alt: str = Text  # a link's description when it has no address
 
     def rating(self, rating: Rating) -> str:
         return str(getattr(self.ratings, rating))
+
+
+class Reviewer(Strict):
+    name: str = Field(default="", max_length=MAX_LINE)
+    role: str = Field(default="", max_length=MAX_LINE)
+
+
+class TranslatedFrom(Strict):
+    """The English edition a translation was made from: its pack.yaml ``edition`` and the hash of its
+    printed text (content.text_hash) then; a different hash now makes the translation stale."""
+
+    edition: str = Text
+    title: str = Text  # the English original's title, as the translation's source line names it
+    text_sha256: str = Field(pattern=r"^[0-9a-f]{16}$")
+
+
+class Pack(Strict):
+    """pack.yaml: what a content pack is, in which language, translated from what, reviewed by whom."""
+
+    language: str = Field(max_length=35)
+    title: str = Text
+    edition: str = Text
+    translated_from: TranslatedFrom | None = None  # None: the pack is an original (the English edition)
+    translator: str = Field(default="", max_length=MAX_LINE)
+    reviewer: Reviewer = Reviewer()
+    reviewed_on: date | None = None
+    status: Literal["draft", "reviewed"]
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str) -> str:
+        if not re.match(BCP47, value):
+            raise ValueError(f"'{value[:35]}' is not a BCP 47 language tag (write one such as en-US, es-US or es)")
+        return value
+
+    @model_validator(mode="after")
+    def _reviewed_says_by_whom(self) -> Pack:
+        if self.status == "reviewed" and not (self.reviewer.name and self.reviewer.role and self.reviewed_on):
+            raise ValueError("status: reviewed needs reviewer (name and role) and reviewed_on")
+        return self
 
 
 class Correction(Strict):
@@ -196,6 +246,13 @@ class Handout(BaseModel):
     labels: Labels
     corrections: tuple[Correction, ...]
     edition: str = ""  # the pack's short hash (EDITION_DIGITS hex of the sha256 of its files), for the record
+    pack: Pack | None = None  # pack.yaml (always there when loaded by inputs.content)
+    stale: bool = False  # a translation whose English edition's text has changed since
+    band: str = ""  # the draft band every page carries ("" for a reviewed, current pack)
+
+    @property
+    def language(self) -> str:
+        return self.pack.language if self.pack else (self.sheet.meta.language or "en-US")
 
     def disorders(self) -> list[tuple[Disorder, Group | None]]:
         """Every disorder the sheet names, in source order, with its group (None for the list)."""
@@ -218,4 +275,6 @@ TEMPLATES: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {
     ("continued",): (("heading",), ()),  # plan.common.side_effect_box
     ("clinic", "questions"): (("phone",), ()),  # plan.profile
     ("clinic", "phone"): (("phone",), ("phone",)),  # plan.profile
+    ("translated_from",): (("title", "edition"), ()),  # plan.common.trailer
+    ("qr_alt",): (("url",), ()),  # render.tagging
 }

@@ -11,7 +11,8 @@ CSV: UTF-8 with or without a byte-order mark; comma or semicolon, whichever the 
 of (outside quotes); quoted fields may hold either and line breaks. UTF-16 text (with or without a
 byte-order mark) is recognised and refused with how to save it as UTF-8. XLSX (inputs.xlsx, read
 within fixed bounds): the first sheet; a date cell becomes ``1 December 2026`` (day, English month
-name, year: the same in every locale); a number cell in ``copies`` must be a whole number. Rows are
+name, year: the same in every locale), or the content pack's language's long date (Babel's CLDR data:
+``1 de diciembre de 2026``); a number cell in ``copies`` must be a whole number. Rows are
 sparse (cells by 0-based column), so only the cells a file holds are ever looked at.
 """
 
@@ -59,13 +60,30 @@ class RosterRow:
     copies: int | None = None
 
 
-def format_date(value: date) -> str:
-    """A date cell as the roster prints it: ``1 December 2026``."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+def format_date(value: date, language: str = "en") -> str:
+    """A date as a handout prints it: ``1 December 2026`` in English; in another language (a BCP 47
+    tag) its long form from Babel's CLDR data, e.g. ``1 de diciembre de 2026``."""
+    if language.split("-", maxsplit=1)[0].lower() == "en":
+        return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import format_date as long_date
+
+    try:
+        locale = Locale.parse(language, sep="-")
+    except (UnknownLocaleError, ValueError):
+        locale = Locale.parse(language.split("-", maxsplit=1)[0])
+    return str(long_date(value, format="long", locale=locale))
+
+
+def _dated(records: Iterator[tuple[int, Cells]], language: str) -> Iterator[tuple[int, Cells]]:
+    """Date cells as text in ``language`` (format_date); other cells as they are."""
+    for number, cells in records:
+        yield number, {k: format_date(v.date() if isinstance(v, datetime) else v, language)
+                       if isinstance(v, date) else v for k, v in cells.items()}
 
 
 def read_roster(path: Path | str, document: Resolve, layout: Resolve, default_document: str | None = None,
-                label: str | None = None) -> tuple[RosterRow, ...]:
+                label: str | None = None, language: str = "en") -> tuple[RosterRow, ...]:
     """The checked rows of the roster at ``path``, in file order; ContentError (a ProblemsError, with
     the problems as values) listing every problem.
 
@@ -74,18 +92,19 @@ def read_roster(path: Path | str, document: Resolve, layout: Resolve, default_do
     """
     name = label or str(path)
     data = read_regular(path, MAX_BYTES, name, "a roster (CSV or XLSX file)")
-    rows, problems = roster_rows(data, name, document, layout, default_document, strict=True)
+    rows, problems = roster_rows(data, name, document, layout, default_document, strict=True, language=language)
     if problems:
         raise ProblemsError(list(problems))
     return rows
 
 
 def roster_rows(data: bytes, name: str, document: Resolve, layout: Resolve, default_document: str | None = None,
-                strict: bool = False) -> tuple[tuple[RosterRow, ...], tuple[Problem, ...]]:
+                strict: bool = False, language: str = "en") -> tuple[tuple[RosterRow, ...], tuple[Problem, ...]]:
     """The good rows of the roster ``data`` (``name`` in problems) and the problems of the others, side
     by side: a bad row never stops the good ones. A problem of the whole file (it cannot be read, it
     has no header or no patients, too many patients) comes with no rows. ``strict``: a file whose rows
-    have problems reads as problems only (as the command line refuses it)."""
+    have problems reads as problems only (as the command line refuses it). Date cells are written in
+    ``language`` (format_date)."""
     try:
         if len(data) > MAX_BYTES:
             raise ProblemsError([Problem(name, None, "", f"is bigger than {MAX_BYTES // 2**20} MB; a roster "
@@ -95,7 +114,7 @@ def roster_rows(data: bytes, name: str, document: Resolve, layout: Resolve, defa
                                          "password; save it as an Excel workbook (.xlsx) without a password, or as "
                                          "'CSV UTF-8'")])
         records = sheet_rows(data, name) if data.startswith(_XLSX_MAGIC) else _csv_records(data, name)
-        rows, problems = _check(records, name, document, layout, default_document)
+        rows, problems = _check(_dated(records, language), name, document, layout, default_document)
     except ProblemsError as exc:
         return (), exc.found
     except ContentError as exc:  # the XLSX reader's: the file cannot be read

@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import template
-from .model import MAX_DISORDERS, MAX_ONE_PAGER, MAX_SHEET, TEMPLATES, Disorder, Labels, Sheet
+from .model import MAX_DISORDERS, MAX_ONE_PAGER, MAX_SHEET, NEWER_DOI, TEMPLATES, Disorder, Labels, Sheet
 from .search import FULL, key
 from .yamlio import Located, PathKey, format_path
 
@@ -64,6 +64,9 @@ def label_problems(labels: Labels, located: Located) -> list[str]:
         if value is not None:
             found = template.problems(value, allowed, required)
             out += [f"{located.where(path)}: {format_path(path)}: {problem}" for problem in found]
+    if NEWER_DOI not in labels.newer_statement:
+        out.append(f"{located.where(('newer_statement',))}: newer_statement: must cite the 2023 AANEM consensus "
+                   f"statement (doi:{NEWER_DOI}), as the bundled labels.yaml does")
     return out
 
 

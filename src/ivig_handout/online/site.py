@@ -74,7 +74,7 @@ def build_site(handout: Handout, clinic: Clinic | None, layouts: list[Layout]) -
 def frame(handout: Handout, downloads: tuple[tuple[str, str], ...] = (), logo: str | None = None,
           is_index: bool = False) -> Frame:
     s = handout.sheet
-    return Frame(s.meta.language, s.title, handout.edition, f"{s.source.publisher}, {s.source.year}",
+    return Frame(handout.language, s.title, handout.edition, f"{s.source.publisher}, {s.source.year}",
                  s.meta.review_date.isoformat(), downloads, logo, is_index)
 
 

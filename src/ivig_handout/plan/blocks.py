@@ -156,3 +156,5 @@ class DocumentPlan:
     meta: dict[str, str] = field(default_factory=dict)  # PDF metadata: author, subject, keywords, lang
     footer: str = "Page {page} of {pages}"
     patient: Patient | None = None  # who the "Prepared for" line names (a PreparedFor block prints it)
+    band: str = ""  # a draft translation's band, on every page (tagged, not an artifact)
+    alt: dict[str, str] = field(default_factory=dict)  # alternative text: logo, qr ({url}), link

@@ -22,12 +22,20 @@ def trailer(handout: Handout) -> list[Block]:
     s, labels = handout.sheet, handout.labels
     src = s.source
     lines = (src.endorsement, f"©\xa0{src.copyright}" if not src.copyright.startswith("©") else src.copyright,
-             src.citation, f"{labels.status_label} {src.status}")
+             src.citation, labels.newer_statement, f"{labels.status_label} {src.status}", *_translated(handout))
     return [
         Notice(labels.notice_heading, handout.notice()),
         SourceLine(labels.source_label, lines),
         Disclaimer(s.disclaimer),
     ]
+
+
+def _translated(handout: Handout) -> tuple[str, ...]:
+    """A translation's line naming the English original it was translated from."""
+    pack, line = handout.pack, handout.labels.translated_from
+    if pack is None or pack.translated_from is None:
+        return ()
+    return (fill(line, title=pack.translated_from.title, edition=pack.translated_from.edition),)
 
 
 def make_plan(handout: Handout, kind: str, doc_id: str, title: str, blocks: Sequence[Block]) -> DocumentPlan:
@@ -38,6 +46,8 @@ def make_plan(handout: Handout, kind: str, doc_id: str, title: str, blocks: Sequ
         "author": labels.document_author,
         "subject": labels.document_subject,
         "keywords": ", ".join(labels.document_keywords),
-        "lang": handout.sheet.meta.language,
+        "lang": handout.language,
     }
-    return DocumentPlan(kind, doc_id, title, handout.sheet.title, tuple(blocks), words, meta, labels.page_footer)
+    alt = {"logo": labels.logo_alt, "qr": labels.qr_alt, "link": labels.link_alt}
+    return DocumentPlan(kind, doc_id, title, handout.sheet.title, tuple(blocks), words, meta, labels.page_footer,
+                        band=handout.band, alt=alt)

@@ -17,9 +17,9 @@ from ..errors import FitError
 from ..inputs.template import fill
 from ..plan.blocks import DocumentPlan
 from ..version import __version__
-from .fonts import MAIN, register_main
+from .fonts import MAIN, face_name, register_main
 from .markup import to_markup
-from .record import Record, Slot
+from .record import Element, Mark, Record, Slot
 from .story import paragraph_style, tagged_story
 from .tagging import ARTIFACT, Recorder, SpacedText
 
@@ -49,7 +49,7 @@ def render(plan: DocumentPlan, theme: Theme, after: Sequence[Flowable] = (),
     doc = _doc(buf, plan, theme)
     flowables, tree = tagged_story(theme, plan)
     story = flowables + list(after)
-    drawn = Drawn(tags=Record(tree, plan.title, plan.meta.get("lang", "en-US")))
+    drawn = Drawn(tags=Record(tree, plan.title, plan.meta.get("lang", "en-US"), plan.alt.get("link", "")))
     try:
         doc.build(story, canvasmaker=_footer_canvas(plan, theme, drawn, discard))
     except LayoutError as exc:
@@ -136,6 +136,8 @@ def _footer_canvas(plan: DocumentPlan, theme: Theme, drawn: Drawn,
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 self._draw_footer(number, total)
+                if plan.band:
+                    self._draw_band(number - 1)
                 super().showPage()
             super().save()
 
@@ -144,7 +146,55 @@ def _footer_canvas(plan: DocumentPlan, theme: Theme, drawn: Drawn,
             _draw_footer(self, theme, fill(plan.footer, page=number, pages=total), running)
             self._code.append("EMC")
 
+        def _draw_band(self, page: int) -> None:
+            """The draft band: content (a P of the structure tree), not an artifact."""
+            mcid = self._ivig_tags.counts.get(page, 0)
+            self._ivig_tags.counts[page] = mcid + 1
+            element = Element("P", kids=[Mark(page, mcid)])
+            if drawn.tags is not None:  # page 1's first in reading order, the others after the text
+                kids = drawn.tags.root.kids
+                kids.insert(0, element) if page == 0 else kids.append(element)
+            self._code.append(f"/P <</MCID {mcid}>> BDC")
+            _draw_band(self, theme, plan.band)
+            self._code.append("EMC")
+
     return FooterCanvas
+
+
+BAND_SIZE = 8.0  # pt: the draft band's type, smaller (to 5.5) where a layout's width needs it
+BAND_MIN = 5.5
+
+
+def _draw_band(canvas: Canvas, theme: Theme, text: str) -> None:
+    """The draft band in the top margin: one bold line in a bordered box, across the text's width
+    (a character the main face lacks in the fallback face, as everywhere)."""
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph
+
+    layout = theme.layout
+    top, _right, _bottom, left = layout.margins
+    face = face_name(MAIN, bold=True)
+    pad = 3.0
+    width = layout.frame_width
+    size = min(BAND_SIZE, BAND_SIZE * (width - 2 * pad) / stringWidth(text, face, BAND_SIZE))
+    height = size * 1.2 + 2 * pad
+    if size < BAND_MIN or height + 2 > top:
+        raise FitError(f"layout '{layout.name}': the draft translation band does not fit in the top margin "
+                       "(make the margins or the page wider)")
+    y = layout.page[1] - top + 2
+    canvas.saveState()
+    canvas.setFillColor(HexColor(theme.colour("notice_fill")))
+    canvas.setStrokeColor(HexColor(theme.colour("notice_border")))
+    canvas.setLineWidth(0.8)
+    canvas.rect(left, y, width, height, stroke=1, fill=1)
+    style = ParagraphStyle("draft_band", fontName=face, fontSize=size, leading=size * 1.2, alignment=TA_CENTER,
+                           textColor=HexColor(theme.colour("ink")))
+    para = Paragraph(to_markup(text, "draft band", bold=True), style)
+    para.wrap(width - 2 * pad, height)
+    para.drawOn(canvas, left + pad, y + pad)
+    canvas.restoreState()
 
 
 def _draw_footer(canvas: Canvas, theme: Theme, page_text: str, running: str) -> None:

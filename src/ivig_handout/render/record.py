@@ -61,6 +61,7 @@ class Record:
     root: Element
     title: str
     lang: str
+    link_alt: str = ""  # a link's description when it has no address (the pack's link_alt)
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ class StoryBuilder:
             self._after_heading = isinstance(previous, p.Heading)
             self._before_heading = i + 1 < len(blocks) and isinstance(blocks[i + 1], p.Heading)
             flows = BUILDERS[type(block)](self, block)
-            tag_block(self.tree, block, flows, self.levels)  # each flowable learns its structure element
+            tag_block(self.tree, block, flows, self.levels, self.plan.alt)  # each flowable learns its structure element
             out += flows
             previous = block
         return out

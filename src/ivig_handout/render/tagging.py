@@ -9,13 +9,14 @@ paragraph stays one element with marks on several pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import Flowable, KeepTogether, ListFlowable, Paragraph, Table
 from reportlab.platypus.flowables import DDIndenter
 
+from ..inputs.template import fill
 from ..plan import blocks as p
 from .badges import Badge
 from .boxes import FramedRows
@@ -161,18 +162,21 @@ def leaves(item: Any) -> Iterator[Any]:
         yield from leaves(item.rows)
 
 
-def _leaf(parent: Element, f: Any, role: str = "P", block: Any = None) -> None:
+def _leaf(parent: Element, f: Any, role: str = "P", block: Any = None, alt: Mapping[str, str] | None = None) -> None:
     """``f`` as an element of ``parent``: a badge, logo or QR code as a Figure with its alternative
-    text (the rating in words; the department or "The clinic's logo"; "QR code: ADDRESS"). A logo
-    beside the clinic's printed name is an artifact: its name is read once, from the text."""
+    text (the rating in words; the department or the pack's logo words; "QR code: ADDRESS"), in the pack's
+    words (``alt``). A logo beside the clinic's printed name is an artifact: its name is read once, from
+    the text."""
+    alt = alt or {}
     if isinstance(f, Badge):
         mark(f, parent.add("Figure", alt=f.word))
     elif isinstance(f, LogoImage):
         if getattr(block, "name", None):
             return  # not marked: drawn as an artifact
-        mark(f, parent.add("Figure", alt=getattr(block, "department", None) or "The clinic's logo"))
+        mark(f, parent.add("Figure", alt=getattr(block, "department", None) or alt.get("logo", "")))
     elif isinstance(f, QrCode):
-        mark(f, parent.add("Figure", alt=f"QR code: {getattr(block, 'qr_url', None) or ''}".strip()))
+        words = fill(alt.get("qr", "{url}"), url=getattr(block, "qr_url", None) or "")
+        mark(f, parent.add("Figure", alt=words.strip()))
     else:
         mark(f, parent.add(role))
 
@@ -252,7 +256,8 @@ def _glance(root: Element, flows: list[Any]) -> None:
             _leaf(root, f, "H2" if f.style.name == "h1" else "P")
 
 
-def _one(root: Element, flows: Iterable[Any], block: p.Block, starts: str = "prepared_") -> None:
+def _one(root: Element, flows: Iterable[Any], block: p.Block, alt: Mapping[str, str] | None = None,
+         starts: str = "prepared_") -> None:
     """Paragraphs, pictures; the "Prepared for" line's cells (label, name, date label, date) one P."""
     line: Element | None = None
     for f in leaves(list(flows)):
@@ -263,7 +268,7 @@ def _one(root: Element, flows: Iterable[Any], block: p.Block, starts: str = "pre
         elif isinstance(f, Paragraph) and (f.style.name == "qr_url" or f.text.startswith("<a ")):
             mark(f, root.add("P").add("Link"))  # a web address: the Link holds its text and its annotations
         else:
-            _leaf(root, f, block=block)
+            _leaf(root, f, block=block, alt=alt)
 
 
 def heading_levels(blocks: Iterable[p.Block]) -> dict[int, int]:
@@ -278,9 +283,10 @@ def heading_levels(blocks: Iterable[p.Block]) -> dict[int, int]:
     return {level: 2 + i for i, level in enumerate(sorted(used))}
 
 
-def tag_block(root: Element, block: p.Block, flows: list[Any], levels: dict[int, int]) -> None:
+def tag_block(root: Element, block: p.Block, flows: list[Any], levels: dict[int, int],
+              alt: Mapping[str, str] | None = None) -> None:
     """Give the flowables a builder made for ``block`` their structure elements, under ``root``
-    (``levels``: heading_levels of the plan)."""
+    (``levels``: heading_levels of the plan; ``alt``: its alternative texts)."""
     if isinstance(block, p.Columns):
         return  # the inner blocks were tagged as they were built
     if isinstance(block, p.Title):
@@ -302,4 +308,4 @@ def tag_block(root: Element, block: p.Block, flows: list[Any], levels: dict[int,
                 else:
                     _rows(root, rows, 2)
     else:
-        _one(root, flows, block)
+        _one(root, flows, block, alt)
