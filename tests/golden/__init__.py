@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 RECORD = Path(__file__).resolve().parent / "default-batch.json"
-LAYOUTS = "letter,a4,large-print,booklet,2up"  # the README's `make handouts`
+LAYOUTS = "letter,a4,large-print,booklet,2up"  # the README's `make handouts` (docs/batch.md)
 
 
 def versions() -> dict[str, str]:

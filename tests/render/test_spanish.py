@@ -127,7 +127,7 @@ def test_the_band_goes_on_print_sheets_too() -> None:
 @pytest.mark.parametrize("pack", [None, ES], ids=["en", "es"])
 def test_the_newer_statement_is_cited_on_every_handout(pack: Path | None) -> None:
     """Every document of every shipped pack cites the 2023 statement beside the retired 2012 guideline
-    (a Spanish one-pager too long for Letter as yet is read on large-print A4: see the README)."""
+    (a Spanish one-pager too long for Letter as yet is read on large-print A4: see docs/languages.md)."""
     handout = load_handout(pack)
     for doc in documents(pack):
         try:

@@ -1,7 +1,7 @@
 """The page in a real browser (Playwright driving Debian's chromium) against ``ivig-handout serve``:
 find a handout by part of its name, personalise, preview, download and read the PDF back; a roster
 with a bad row; the keyboard alone; axe-core (WCAG 2.1 AA) on every page state; the screenshot for
-the README (docs/web-page.png, with IVIG_SCREENSHOT=1)."""
+docs/web-page.md (docs/web-page.png, with IVIG_SCREENSHOT=1)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ pytest.importorskip("playwright", reason="playwright is not installed (make inst
 from playwright.sync_api import Page, expect  # noqa: E402
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-# The README's screenshot is written only when asked (IVIG_SCREENSHOT=1): it shows the day's date and
+# The screenshot in docs/web-page.md is written only when asked (IVIG_SCREENSHOT=1): it shows the day's date and
 # time, so writing it on every run would leave the checkout changed. Otherwise it goes to a temporary file.
 SCREENSHOT = (CHECKOUT / "docs" / "web-page.png" if os.environ.get("IVIG_SCREENSHOT") == "1"
               else Path(tempfile.gettempdir()) / f"ivig-web-page-{os.getpid()}.png")
@@ -193,7 +193,7 @@ def test_print_to_the_private_print_server(page: Page, print_server: PrintServer
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
         axe(page)
         page.set_viewport_size({"width": 1280, "height": 900})
-        page.screenshot(path=str(SCREENSHOT), full_page=True)  # the README's: with Print and today's record
+        page.screenshot(path=str(SCREENSHOT), full_page=True)  # docs/web-page.md's: with Print and today's record
         with page.expect_download() as download:
             page.get_by_role("link", name="Export today’s handouts (CSV)").click()
         exported = Path(download.value.path()).read_text(encoding="utf-8")
