@@ -27,7 +27,7 @@ MAX_COPIES = 1000
 
 
 class JobFile(BaseModel):
-    """The fields of a job file; see README "Batch print runs"."""
+    """The fields of a job file; see docs/batch.md."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     documents: tuple[str, ...] = Field(default=(ALL,), min_length=1)

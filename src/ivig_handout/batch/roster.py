@@ -171,7 +171,7 @@ def _check_layouts(names: Sequence[str], mono: bool, where: Callable[[str], str]
 
 
 class RosterJobFile(BaseModel):
-    """A job file with ``roster:``; see README "Rosters"."""
+    """A job file with ``roster:``; see docs/rosters.md."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     roster: str = Field(min_length=1)

@@ -34,7 +34,7 @@ from .store import Store
 
 blueprint = Blueprint("web", __name__)
 PDF = "application/pdf"
-PREVIEW_TTL = 300.0  # seconds a preview is held (the README promises 5 minutes)
+PREVIEW_TTL = 300.0  # seconds a preview is held (docs/web-page.md promises 5 minutes)
 
 
 @dataclass
