@@ -1,5 +1,6 @@
-"""Inputs stage, text safety: normalise text and refuse any character the bundled fonts cannot print
-(or that must not be printed: controls, bidi, right-to-left scripts); no ReportLab."""
+"""Inputs stage, text safety: normalise text, choose a font per run of script (the bundled fonts, then
+a clinic's fonts folder), put right-to-left runs in display order (python-bidi), and refuse any
+character no font can print (or that must not be printed: controls, bidi embeddings); no ReportLab."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from operator import itemgetter
 
 from ..errors import UncoveredCharacterError
 from . import fonts
+
+CJK_FIX = ("needs a CJK font, which is too large to bundle: install a TrueType one (e.g. fonts-wqy-zenhei) "
+           "and give its folder with --fonts DIR (or fonts: in the clinic profile)")
+NO_FONT = ("is in no bundled font nor the fonts folder; remove it, or put a TrueType font that has it in a "
+           "folder and give --fonts DIR (or fonts: in the clinic profile)")
 
 SOFT_HYPHEN = "\xad"
 
@@ -45,6 +51,8 @@ def check_text(text: str, field: str) -> None:
     text = normalise(text)
     if not main_safe().issuperset(text):
         runs(text, field)
+        if needs_shaping(text):
+            display_runs(text, field)
 
 
 def normalise(text: str) -> str:
@@ -74,18 +82,123 @@ def _clusters(text: str) -> Iterator[str]:
 
 
 def _family(cluster: str, field: str) -> str:
-    """The family that prints the whole cluster: the main one if it can, else the fallback."""
+    """The family that prints the whole cluster: the main one if it can, else the fallback, else a
+    font of a script that needs shaping, else a font of the fonts folder. A cluster of such a script
+    (Arabic, Hebrew, Devanagari) takes its Noto font first, which is shaped (render/markup.py)."""
     for ch in cluster:
         reason = _refusal(ch)
         if reason:
             raise UncoveredCharacterError(ch, field, reason)
-    main, fallback = family_coverage(fonts.MAIN), family_coverage(fonts.FALLBACK)
-    if main.issuperset(cluster):
-        return fonts.MAIN
-    if fallback.issuperset(cluster):
-        return fonts.FALLBACK
-    bad = next(ch for ch in cluster if ch not in fallback)
-    raise UncoveredCharacterError(bad, field)
+    for family in _candidates(needs_shaping(cluster)):
+        if family_coverage(family).issuperset(cluster):
+            return family
+    bad = next((ch for ch in cluster if not any(ch in family_coverage(f) for f in _candidates(False))), cluster[0])
+    raise UncoveredCharacterError(bad, field, CJK_FIX if _is_cjk(bad) else NO_FONT)
+
+
+def _candidates(shaped: bool) -> tuple[str, ...]:
+    bundled = (*fonts.SHAPED, fonts.MAIN, fonts.FALLBACK) if shaped else (fonts.MAIN, fonts.FALLBACK, *fonts.SHAPED)
+    return bundled + fonts.extra_families()
+
+
+def needs_shaping(text: str) -> bool:
+    """Whether ``text`` has a character of a right-to-left script or of Devanagari (they print shaped,
+    through the full renderer, never stamped)."""
+    return any(_complex(ch) for ch in text)
+
+
+def right_to_left(text: str) -> bool:
+    """Whether ``text`` has a character of a right-to-left script."""
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+@lru_cache(maxsize=4096)
+def _complex(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in ("R", "AL") or "\u0900" <= ch <= "\u097f" or "\ua8e0" <= ch <= "\ua8ff"
+
+
+def _is_cjk(ch: str) -> bool:
+    name = unicodedata.name(ch, "")
+    return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO")) or "IDEOGRAPH" in name
+
+
+# Languages by script, for the structure tree's Lang on text in a script other than the document's
+_LANGS = (("ARABIC", "ar"), ("HEBREW", "he"), ("DEVANAGARI", "hi"), ("CYRILLIC", "ru"), ("GREEK", "el"),
+          ("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("HANGUL", "ko"), ("CJK", "zh"))
+
+
+def script_lang(text: str) -> str | None:
+    """The language of the first letter of ``text`` in a non-Latin script this knows (``ar``, ``he``,
+    ``hi``, ``ru``, ``el``, ``ja``, ``ko``, ``zh``), or None (Latin, Vietnamese included, or none).
+    A guess from the script: a name in Cyrillic is marked Russian, the most common reading."""
+    for ch in text:
+        if ch.isalpha():
+            name = unicodedata.name(ch, "")
+            lang = next((code for script, code in _LANGS if name.startswith(script)), None)
+            if lang:
+                return lang
+    return None
+
+
+def _word_fonts(text: str, family_of: list[str]) -> list[str]:
+    """``family_of`` (per character) with each word that has a shaped script's letters in that
+    script's font throughout where it covers them ("בן-עמי": the hyphen in Noto Sans Hebrew), as a
+    word is shaped in one font."""
+    at = 0
+    for word in text.split(" "):
+        shaped = {family_of[i] for i in range(at, at + len(word))} & set(fonts.SHAPED)
+        if len(shaped) == 1:
+            (family,) = shaped
+            covered = family_coverage(family)
+            for i in range(at, at + len(word)):
+                if text[i] in covered:
+                    family_of[i] = family
+        at += len(word) + 1
+    return family_of
+
+
+def display_runs(text: str, field: str) -> list[tuple[str, str, bool]]:
+    """Normalised ``text`` as printed left to right: (family, run in logical order, right-to-left)
+    pieces in display (visual) order. The order is python-bidi's (rules L1 and L2 of the Unicode
+    bidi algorithm); each piece is a word, or a part of one in one font, in one direction, that
+    the shaper (HarfBuzz, through ReportLab) lays out in its own direction."""
+    from bidi import algorithm
+
+    text = normalise(text)
+    family_of = _word_fonts(text, [family for family, run in runs(text, field) for _ in run])
+    storage = algorithm.get_empty_storage()
+    storage["base_level"] = algorithm.get_base_level(text)
+    storage["base_dir"] = ("L", "R")[storage["base_level"]]
+    algorithm.get_embedding_levels(text, storage)
+    for index, char in enumerate(storage["chars"]):
+        char["index"] = index
+    for step in (algorithm.explicit_embed_and_overrides, algorithm.resolve_weak_types,
+                 algorithm.resolve_neutral_types, algorithm.resolve_implicit_levels,
+                 algorithm.reorder_resolved_levels, algorithm.apply_mirroring):  # "(" in right-to-left: ")"
+        step(storage, False)
+    pieces: list[tuple[str, dict[int, str], bool]] = []
+    for char in storage["chars"]:
+        index, rtl = char["index"], bool(char["level"] % 2)
+        last = pieces[-1] if pieces else None
+        if (last is not None and last[0] == family_of[index] and last[2] == rtl and text[index] != " "
+                and text[max(last[1])] != " " and index == list(last[1])[-1] + (-1 if rtl else 1)):
+            last[1][index] = char["ch"]
+        else:
+            pieces.append((family_of[index], {index: char["ch"]}, rtl))
+    out = [(family, "".join(chars[i] for i in sorted(chars)), rtl) for family, chars, rtl in pieces]
+    _one_font_per_word(out, field)
+    return out
+
+
+def _one_font_per_word(pieces: list[tuple[str, str, bool]], field: str) -> None:
+    """ReportLab shapes a word (what lies between spaces) in the font of its first piece, so a
+    shaped word must be in one font: "Dr.محمد" is refused (a space after the full stop prints it)."""
+    word: set[str] = set()
+    for family, piece, _ in pieces:
+        word = set() if piece == " " else word | {family}
+        if len(word) > 1 and word & set(fonts.SHAPED):
+            raise UncoveredCharacterError(piece[0], field, "joins two scripts in one word, which cannot be "
+                                          "shaped together; put a space between them")
 
 
 @lru_cache(maxsize=4096)
@@ -100,9 +213,6 @@ def _refusal(ch: str) -> str | None:
         return "is a private-use character whose glyph differs from font to font; replace it"
     if category in ("Cs", "Cn"):
         return "is not a valid (assigned) Unicode character; replace it"
-    if unicodedata.bidirectional(ch) in ("R", "AL"):
-        # ReportLab has no bidi algorithm: Hebrew, Arabic, ... would print in reversed order.
-        return "is in a right-to-left script, which the PDF renderer would print in reversed order; replace it"
     return None
 
 

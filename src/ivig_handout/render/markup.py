@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Paragraph
 
 from ..inputs.fonts import coverage
-from ..inputs.text import main_safe, normalise, runs
+from ..inputs.text import display_runs, main_safe, needs_shaping, normalise, right_to_left, runs, script_lang
 from . import fonts
 
 BOLD = fonts.face_name(fonts.MAIN, bold=True)
@@ -33,14 +36,66 @@ def to_markup(text: str, field: str = "text", *, bold: bool = False, italic: boo
     text = normalise(text)
     if main_safe().issuperset(text):  # fast path: everything in the main font
         return _escape(text)
+    if needs_shaping(text):
+        return _shaped_markup(text, field, bold, italic)
     parts = runs(text, field)
-    if any(family != fonts.MAIN for family, _ in parts):
-        fonts.fallback()  # its faces registered before the first run that needs them
-    face = fonts.face_name(fonts.FALLBACK, bold, italic)
-    return "".join(
-        _escape(run) if family == fonts.MAIN else f'<font face="{face}">{_escape(run)}</font>'
-        for family, run in parts
-    )
+    for family in {family for family, _ in parts} - {fonts.MAIN}:
+        fonts.register_family(family)  # its faces registered before the first run that needs them
+    return "".join(_escape(run) if family == fonts.MAIN
+                   else f'<font face="{fonts.face_name(family, bold, italic)}">{_escape(run)}</font>'
+                   for family, run in parts)
+
+
+def _shaped_markup(text: str, field: str, bold: bool, italic: bool) -> str:
+    """Markup for text that is shaped (ScriptParagraph): its pieces in display order (python-bidi),
+    each in logical order, which HarfBuzz lays out in its own direction. ReportLab shapes a word
+    (what lies between spaces) in the font of its first piece: display_runs keeps a word in one font."""
+    out: list[str] = []
+    for family, piece, _rtl in display_runs(text, field):
+        if family == fonts.MAIN or piece == " ":
+            out.append(_escape(piece))
+        else:
+            fonts.register_family(family)
+            out.append(f'<font face="{fonts.face_name(family, bold, italic)}">{_escape(piece)}</font>')
+    return "".join(out)
+
+
+def paragraph(markup: str, style: ParagraphStyle, text: str) -> Paragraph:
+    """A Paragraph of ``markup`` (made from ``text`` by to_markup); a ScriptParagraph when ``text``
+    is in a script that is shaped or other than Latin."""
+    text = normalise(text)
+    if main_safe().issuperset(text):
+        return Paragraph(markup, style)
+    shaped, lang = needs_shaping(text), script_lang(text)
+    if not shaped and lang is None:
+        return Paragraph(markup, style)
+    return ScriptParagraph(markup, style, shaped, text if shaped and not right_to_left(text) else None, lang)
+
+
+class ScriptParagraph(Paragraph):
+    """A paragraph in another script: shaped by HarfBuzz (ReportLab's ``shaping``) when it needs it,
+    its text given in logical order as ``/ActualText`` (so extraction reads it as written, not as
+    drawn), and its language as the ``Lang`` of its structure element (and of its marked content)."""
+
+    def __init__(self, markup: str, style: ParagraphStyle, shaped: bool, actual: str | None, lang: str | None) -> None:
+        if shaped:
+            style = ParagraphStyle(f"{style.name}_shaped", parent=style, shaping=1)
+        super().__init__(markup, style)
+        self.actual, self.lang = actual, lang
+
+    def draw(self) -> None:
+        canv: Any = self.canv
+        rec = getattr(canv, "_ivig_tags", None)
+        if rec is not None and rec.open is not None and self.lang:
+            rec.open.lang = self.lang
+        props = [f"/Lang ({self.lang})"] if self.lang else []
+        if self.actual is not None:
+            props.append("/ActualText <" + ("\ufeff" + self.actual).encode("utf-16-be").hex().upper() + ">")
+        canv._code.append(f"/Span <<{' '.join(props)}>> BDC")
+        try:
+            super().draw()
+        finally:
+            canv._code.append("EMC")
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
@@ -48,12 +103,25 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     text = normalise(text)
     if main_safe().issuperset(text):  # one run in the main face
         return float(stringWidth(text, fonts.face_name(fonts.MAIN, bold), size))
+    if needs_shaping(text):
+        return sum(_shaped_width(piece, fonts.face_name(family, bold), size)
+                   for family, piece, _ in display_runs(text, "text"))
     main = coverage(fonts.MAIN)
     width = 0.0
     for ch in text:
         family = fonts.MAIN if ord(ch) in main else fonts.fallback()
         width += stringWidth(ch, fonts.face_name(family, bold), size)
     return width
+
+
+def _shaped_width(piece: str, face: str, size: float) -> float:
+    """The width of ``piece`` as HarfBuzz shapes it in ``face`` (ReportLab's shaping)."""
+    from reportlab.lib.abag import ABag
+    from reportlab.pdfbase.ttfonts import shapeFragWord
+
+    fonts.register_family(face.partition("-")[0])
+    plain = float(stringWidth(piece, face, size))
+    return float(shapeFragWord([plain, (ABag(fontName=face, fontSize=size), piece)])[0])
 
 
 def is_bold(font: str) -> bool:

@@ -19,7 +19,7 @@ from ..inputs.patient import SLOT
 from ..inputs.text import normalise
 from ..plan import blocks as p
 from . import fonts
-from .markup import BOLD, is_bold, text_width, to_markup
+from .markup import BOLD, is_bold, paragraph, text_width, to_markup
 
 if TYPE_CHECKING:
     from .story import StoryBuilder
@@ -33,7 +33,7 @@ def _style(sb: StoryBuilder, base: str, name: str, **kw: Any) -> ParagraphStyle:
 
 
 def _para(text: str, style: ParagraphStyle, field: str) -> Paragraph:
-    return Paragraph(to_markup(text, field, bold=is_bold(style.fontName)), style)
+    return paragraph(to_markup(text, field, bold=is_bold(style.fontName)), style, text)
 
 
 def _grid(rows: list[list[Any]], widths: list[Any], extra: Sequence[tuple[Any, ...]] = (), **kw: Any) -> Table:
@@ -108,7 +108,7 @@ def _letterhead(sb: StoryBuilder, b: p.ClinicHeader | p.ClinicBand, name_style: 
         parts = [to_markup(b.name, "name", bold=True)] if b.name else []
         if b.department:  # regular weight: <font face> sets the face and drops the style's bold
             parts.append(f'<font face="{fonts.MAIN}">{to_markup(b.department, "department")}</font>')
-        text.append(Paragraph(SEPARATOR.join(parts), style))
+        text.append(paragraph(SEPARATOR.join(parts), style, SEPARATOR.join(filter(None, (b.name, b.department)))))
     if b.contact:
         style = _style(sb, "small", "clinic_contact", textColor=sb.colour("ink"), spaceBefore=t.small_size * 0.2)
         contact = [_unbroken(part, width, style.fontSize) for part in b.contact]
