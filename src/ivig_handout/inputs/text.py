@@ -16,6 +16,8 @@ from . import fonts
 
 CJK_FIX = ("needs a CJK font, which is too large to bundle: install a TrueType one (e.g. fonts-wqy-zenhei) "
            "and give its folder with --fonts DIR (or fonts: in the clinic profile)")
+SHAPED_ONLY = ("is in a script that is shaped, which prints in patients' names and clinic text but not yet in a "
+               "content pack's text; remove it")
 NO_FONT = ("is in no bundled font nor the fonts folder; remove it, or put a TrueType font that has it in a "
            "folder and give --fonts DIR (or fonts: in the clinic profile)")
 
@@ -46,12 +48,15 @@ IGNORED = frozenset(
 _DROP = dict.fromkeys(map(ord, IGNORED))
 
 
-def check_text(text: str, field: str) -> None:
-    """Raise UncoveredCharacterError for the first character of ``text`` that cannot be printed."""
+def check_text(text: str, field: str, shaped: bool = True) -> None:
+    """Raise UncoveredCharacterError for the first character of ``text`` that cannot be printed
+    (``shaped``: where text in a shaped script prints, i.e. names and clinic text; not a content pack)."""
     text = normalise(text)
     if not main_safe().issuperset(text):
         runs(text, field)
         if needs_shaping(text):
+            if not shaped:
+                raise UncoveredCharacterError(next(ch for ch in text if _complex(ch)), field, SHAPED_ONLY)
             display_runs(text, field)
 
 

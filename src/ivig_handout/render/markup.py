@@ -9,11 +9,22 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph
 
+from ..errors import UncoveredCharacterError
 from ..inputs.fonts import coverage
-from ..inputs.text import display_runs, main_safe, needs_shaping, normalise, right_to_left, runs, script_lang
+from ..inputs.text import (
+    SHAPED_ONLY,
+    display_runs,
+    main_safe,
+    needs_shaping,
+    normalise,
+    right_to_left,
+    runs,
+    script_lang,
+)
 from . import fonts
 
 BOLD = fonts.face_name(fonts.MAIN, bold=True)
+
 
 
 def escape(text: str) -> str:
@@ -25,18 +36,22 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def to_markup(text: str, field: str = "text", *, bold: bool = False, italic: bool = False) -> str:
+def to_markup(text: str, field: str = "text", *, bold: bool = False, italic: bool = False, shaped: bool = False) -> str:
     """Paragraph markup for plain ``text``: escaped, whitespace collapsed, fallback runs in DejaVu.
 
     ``bold``/``italic`` must match the surrounding style or tags: ReportLab's ``<font face=...>``
     resets bold and italic to those of the face it names, so inside ``<b>`` (or a bold style) a plain
     ``<font face="DejaVu">`` would print regular; the run is therefore tagged with the exact face.
     Raises UncoveredCharacterError (naming ``field``) for the first character that cannot be printed.
+    Text that is shaped (Arabic, Hebrew, Devanagari) prints only in a paragraph made by
+    :func:`paragraph` (``shaped``: names and clinic text), and is refused elsewhere.
     """
     text = normalise(text)
     if main_safe().issuperset(text):  # fast path: everything in the main font
         return _escape(text)
     if needs_shaping(text):
+        if not shaped:
+            raise UncoveredCharacterError(next(ch for ch in text if needs_shaping(ch)), field, SHAPED_ONLY)
         return _shaped_markup(text, field, bold, italic)
     parts = runs(text, field)
     for family in {family for family, _ in parts} - {fonts.MAIN}:

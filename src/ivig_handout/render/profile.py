@@ -33,7 +33,7 @@ def _style(sb: StoryBuilder, base: str, name: str, **kw: Any) -> ParagraphStyle:
 
 
 def _para(text: str, style: ParagraphStyle, field: str) -> Paragraph:
-    return paragraph(to_markup(text, field, bold=is_bold(style.fontName)), style, text)
+    return paragraph(to_markup(text, field, bold=is_bold(style.fontName), shaped=True), style, text)
 
 
 def _grid(rows: list[list[Any]], widths: list[Any], extra: Sequence[tuple[Any, ...]] = (), **kw: Any) -> Table:
@@ -105,14 +105,15 @@ def _letterhead(sb: StoryBuilder, b: p.ClinicHeader | p.ClinicBand, name_style: 
     if b.name or b.department:
         sized = _sized(sb, name_style, size) if size else {}
         style = _style(sb, name_style, "clinic_name", fontName=BOLD, textColor=sb.colour("heading"), **sized)
-        parts = [to_markup(b.name, "name", bold=True)] if b.name else []
+        parts = [to_markup(b.name, "name", bold=True, shaped=True)] if b.name else []
         if b.department:  # regular weight: <font face> sets the face and drops the style's bold
-            parts.append(f'<font face="{fonts.MAIN}">{to_markup(b.department, "department")}</font>')
+            parts.append(f'<font face="{fonts.MAIN}">{to_markup(b.department, "department", shaped=True)}</font>')
         text.append(paragraph(SEPARATOR.join(parts), style, SEPARATOR.join(filter(None, (b.name, b.department)))))
     if b.contact:
         style = _style(sb, "small", "clinic_contact", textColor=sb.colour("ink"), spaceBefore=t.small_size * 0.2)
         contact = [_unbroken(part, width, style.fontSize) for part in b.contact]
-        text.append(Paragraph(SEPARATOR.join(to_markup(part, "contact") for part in contact), style))
+        text.append(paragraph(SEPARATOR.join(to_markup(part, "contact", shaped=True) for part in contact), style,
+                              SEPARATOR.join(contact)))
     return text
 
 
