@@ -251,3 +251,21 @@ def test_a_name_in_another_script_is_never_stamped() -> None:
     assert stamped(template, Patient("Ann Lee", "7 December 2026")) is not None
     for name in (ARABIC, HEBREW, "किरण शर्मा", "Иван Петров"):
         assert stamped(template, Patient(name, "7 December 2026")) is None, name
+
+
+@needs_poppler
+def test_fonts_folder_from_the_clinic_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fonts:`` in the profile (relative to it) prints a CJK clinic name; a missing folder is a located error."""
+    monkeypatch.delenv(fonts.FONTS_ENV, raising=False)
+    monkeypatch.setattr(fonts, "_EXTRA", {})
+    profile = tmp_path / "clinic.yaml"
+    profile.write_text("name: Clinic\nfonts: nowhere\n", encoding="utf-8")
+    line = _error(["one-pager", "cidp", "--clinic", str(profile), "-o", str(tmp_path / "x.pdf")])
+    assert line.startswith(f"error: {profile}:2:") and "fonts: " in line and "is not a folder" in line
+    _cjk_font(tmp_path / "cjk")
+    profile.write_text("name: 王明\nfonts: cjk\n", encoding="utf-8")
+    out = tmp_path / "clinic.pdf"
+    result = CliRunner().invoke(main, ["one-pager", "cidp", "--clinic", str(profile), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert "王明" in text_of(out).splitlines()
+    assert "Test-CJK" in font_names(out)

@@ -125,22 +125,6 @@ layout_option: Callable[[F], F] = click.option(
 mono_option: Callable[[F], F] = click.option("--mono", is_flag=True, help="Print in greyscale.")
 
 
-def clinic_options(func: F) -> F:
-    """``--clinic FILE``, ``--patient-name``, ``--date``: shared by every command that prints handouts."""
-    options = [
-        click.option("--clinic", "clinic_file", type=click.Path(path_type=Path), default=None,
-                     help="Clinic profile (YAML): name, logo, phone, note, QR code; see examples/clinic.yaml."),
-        click.option("--patient-name", default=None, help='Fills in "Prepared for" (and prints that line).'),
-        click.option("--date", default=None, help='Fills in "Date" on the "Prepared for" line.'),
-        click.option("--fonts", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-                     expose_value=False, is_eager=True, callback=_use_fonts,
-                     help="A folder of TrueType fonts for names in scripts the bundled fonts lack (CJK)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
 def _use_fonts(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
     """``--fonts DIR``: its fonts are fallbacks after the bundled ones, here and in worker processes."""
     if value is not None:
@@ -150,6 +134,25 @@ def _use_fonts(ctx: click.Context, param: click.Parameter, value: Path | None) -
 
         os.environ[FONTS_ENV] = str(value.resolve())
         use_folder(value)
+
+
+fonts_option: Callable[[F], F] = click.option(
+    "--fonts", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None, expose_value=False,
+    is_eager=True, callback=_use_fonts, help="A folder of TrueType fonts for names in scripts not bundled (CJK).")
+
+
+def clinic_options(func: F) -> F:
+    """``--clinic FILE``, ``--patient-name``, ``--date``: shared by every command that prints handouts."""
+    options = [
+        click.option("--clinic", "clinic_file", type=click.Path(path_type=Path), default=None,
+                     help="Clinic profile (YAML): name, logo, phone, note, QR code; see examples/clinic.yaml."),
+        click.option("--patient-name", default=None, help='Fills in "Prepared for" (and prints that line).'),
+        click.option("--date", default=None, help='Fills in "Date" on the "Prepared for" line.'),
+        fonts_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def request(document: str, layout: str, mono: bool, content_dir: Path | None, clinic_file: Path | None,
@@ -335,6 +338,7 @@ _ROSTER_ONLY = {"roster_doc": "--doc", "roster_layout": "--layout", "roster_file
 @click.option("--printer", type=Text(), metavar="QUEUE", default=None,
               help="Then print each print-run file on this CUPS queue.")
 @record_options
+@fonts_option
 @friendly
 def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir: Path, copies: int, mono: bool,
           content_dir: Path | None, clinic_file: Path | None, force: bool, roster_file: Path | None,

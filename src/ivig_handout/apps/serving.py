@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import Text, friendly
+from .cli import Text, fonts_option, friendly
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
               help="Content pack folder (default: the bundled AAN sheet).")
 @click.option("--idle-timeout", "idle_minutes", type=click.IntRange(1, 720), default=30, show_default=True,
               metavar="MINUTES", help="With --passphrase-file: sign a browser out after this many minutes unused.")
+@fonts_option
 @friendly
 def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, queues: tuple[str, ...],
           record_db: Path | None, passphrase_file: Path | None, extra_hosts: tuple[str, ...],
