@@ -269,3 +269,22 @@ def test_fonts_folder_from_the_clinic_profile(tmp_path: Path, monkeypatch: pytes
     assert result.exit_code == 0, result.stderr
     assert "王明" in text_of(out).splitlines()
     assert "Test-CJK" in font_names(out)
+
+
+NOTE = ("يرجى الاتصال بالعيادة إذا شعرت بصداع شديد أو ألم في الصدر أو ضيق في التنفس بعد العلاج نحن هنا "
+        "لمساعدتك في أي وقت خلال ساعات العمل")  # "Please call the clinic if ... We are here to help you ..."
+
+
+@needs_poppler
+def test_right_to_left_clinic_note_on_several_lines_reads_in_order(tmp_path: Path) -> None:
+    """A note that wraps is broken into lines first and each line put in display order: the first
+    line holds the note's first words, the last its last (pdftotext reads each line in logical order)."""
+    profile = tmp_path / "clinic.yaml"
+    profile.write_text(f"name: Clinic\nnote_heading: ملاحظة\nnote: {NOTE}\n", encoding="utf-8")
+    out = tmp_path / "clinic.pdf"
+    result = CliRunner().invoke(main, ["one-pager", "cidp", "--clinic", str(profile), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    lines = [line.strip() for line in text_of(out).splitlines() if any(ch in NOTE for ch in line if ch.isalpha())
+             and not line.strip().startswith("ملاحظة")]
+    assert len(lines) >= 2, lines
+    assert " ".join(lines) == NOTE, lines

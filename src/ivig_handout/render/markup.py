@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
@@ -75,28 +76,45 @@ def _shaped_markup(text: str, field: str, bold: bool, italic: bool) -> str:
     return "".join(out)
 
 
-def paragraph(markup: str, style: ParagraphStyle, text: str) -> Paragraph:
+def paragraph(markup: str, style: ParagraphStyle, text: str, lines: Callable[[str], str] | None = None) -> Paragraph:
     """A Paragraph of ``markup`` (made from ``text`` by to_markup); a ScriptParagraph when ``text``
-    is in a script that is shaped or other than Latin."""
+    is in a script that is shaped or other than Latin. ``lines``: the markup of a part of ``text``
+    (to_markup), so right-to-left text that takes several lines is put in display order per line."""
     text = normalise(text)
     if main_safe().issuperset(text):
         return Paragraph(markup, style)
     shaped, lang = needs_shaping(text), script_lang(text)
     if not shaped and lang is None:
         return Paragraph(markup, style)
-    return ScriptParagraph(markup, style, shaped, text if shaped and not right_to_left(text) else None, lang)
+    rtl = right_to_left(text)
+    return ScriptParagraph(markup, style, shaped=shaped, actual=text if shaped and not rtl else None, lang=lang,
+                           lines=(text, lines) if rtl and lines is not None else None)
 
 
 class ScriptParagraph(Paragraph):
     """A paragraph in another script: shaped by HarfBuzz (ReportLab's ``shaping``) when it needs it,
     its text given in logical order as ``/ActualText`` (so extraction reads it as written, not as
-    drawn), and its language as the ``Lang`` of its structure element (and of its marked content)."""
+    drawn; right-to-left text extracts from its glyphs, drawn in display order), and its language
+    as the ``Lang`` of its structure element (and of its marked content). Right-to-left text that
+    takes several lines is broken into lines first, each then put in display order (``lines``)."""
 
-    def __init__(self, markup: str, style: ParagraphStyle, shaped: bool, actual: str | None, lang: str | None) -> None:
+    def __init__(self, text: Any, style: Any = None, bulletText: Any = None, frags: Any = None,  # noqa: N803
+                 *args: Any, shaped: bool = False, actual: str | None = None, lang: str | None = None,
+                 lines: tuple[str, Callable[[str], str]] | None = None) -> None:
         if shaped:
             style = ParagraphStyle(f"{style.name}_shaped", parent=style, shaping=1)
-        super().__init__(markup, style)
-        self.actual, self.lang = actual, lang
+        super().__init__(text, style, bulletText, frags, *args)  # (ReportLab's split makes parts so)
+        self.actual, self.lang, self.lines = actual, lang, lines
+        self.laid_for: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self.lines is not None and self.laid_for != availWidth:
+            self.laid_for = availWidth
+            text, markup = self.lines
+            parts = _broken(text, availWidth, self.style.fontSize, is_bold(self.style.fontName))
+            Paragraph.__init__(self, "<br/>".join(map(markup, parts)), self.style)
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        return size
 
     def draw(self) -> None:
         canv: Any = self.canv
@@ -137,6 +155,17 @@ def _shaped_width(piece: str, face: str, size: float) -> float:
     fonts.register_family(face.partition("-")[0])
     plain = float(stringWidth(piece, face, size))
     return float(shapeFragWord([plain, (ABag(fontName=face, fontSize=size), piece)])[0])
+
+
+def _broken(text: str, width: float, size: float, bold: bool) -> list[str]:
+    """``text`` broken at spaces into lines of at most ``width`` (a longer word: a line of its own)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and text_width(f"{lines[-1]} {word}", size, bold) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def is_bold(font: str) -> bool:

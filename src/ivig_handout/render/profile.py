@@ -16,7 +16,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from ..inputs.files import read_regular
 from ..inputs.patient import SLOT
-from ..inputs.text import normalise
+from ..inputs.text import needs_shaping, normalise
 from ..plan import blocks as p
 from . import fonts
 from .markup import BOLD, is_bold, paragraph, text_width, to_markup
@@ -33,7 +33,9 @@ def _style(sb: StoryBuilder, base: str, name: str, **kw: Any) -> ParagraphStyle:
 
 
 def _para(text: str, style: ParagraphStyle, field: str) -> Paragraph:
-    return paragraph(to_markup(text, field, bold=is_bold(style.fontName), shaped=True), style, text)
+    bold = is_bold(style.fontName)
+    return paragraph(to_markup(text, field, bold=bold, shaped=True), style, text,
+                     lambda line: to_markup(line, field, bold=bold, shaped=True))
 
 
 def _grid(rows: list[list[Any]], widths: list[Any], extra: Sequence[tuple[Any, ...]] = (), **kw: Any) -> Table:
@@ -105,16 +107,28 @@ def _letterhead(sb: StoryBuilder, b: p.ClinicHeader | p.ClinicBand, name_style: 
     if b.name or b.department:
         sized = _sized(sb, name_style, size) if size else {}
         style = _style(sb, name_style, "clinic_name", fontName=BOLD, textColor=sb.colour("heading"), **sized)
-        parts = [to_markup(b.name, "name", bold=True, shaped=True)] if b.name else []
-        if b.department:  # regular weight: <font face> sets the face and drops the style's bold
-            parts.append(f'<font face="{fonts.MAIN}">{to_markup(b.department, "department", shaped=True)}</font>')
-        text.append(paragraph(SEPARATOR.join(parts), style, SEPARATOR.join(filter(None, (b.name, b.department)))))
+        line = _separator(b.name or "", b.department or "").join(filter(None, (b.name, b.department)))
+        if needs_shaping(line):  # one line in display order (python-bidi), all bold
+            markup = to_markup(line, "name" if b.name else "department", bold=True, shaped=True)
+        else:
+            parts = [to_markup(b.name, "name", bold=True)] if b.name else []
+            if b.department:  # regular weight: <font face> sets the face and drops the style's bold
+                parts.append(f'<font face="{fonts.MAIN}">{to_markup(b.department, "department")}</font>')
+            markup = SEPARATOR.join(parts)
+        text.append(paragraph(markup, style, line))
     if b.contact:
         style = _style(sb, "small", "clinic_contact", textColor=sb.colour("ink"), spaceBefore=t.small_size * 0.2)
         contact = [_unbroken(part, width, style.fontSize) for part in b.contact]
-        text.append(paragraph(SEPARATOR.join(to_markup(part, "contact", shaped=True) for part in contact), style,
-                              SEPARATOR.join(contact)))
+        sep = _separator(*contact)
+        text.append(paragraph(sep.join(to_markup(part, "contact", shaped=True) for part in contact), style,
+                              sep.join(contact)))
     return text
+
+
+def _separator(*parts: str) -> str:
+    """SEPARATOR; a plain space before the dot in shaped text, where ReportLab shapes a word (all
+    that lies between spaces) in one font."""
+    return " · " if any(needs_shaping(part) for part in parts) else SEPARATOR
 
 
 def _sized(sb: StoryBuilder, base: str, size: float) -> dict[str, float]:
@@ -126,7 +140,7 @@ def _sized(sb: StoryBuilder, base: str, size: float) -> dict[str, float]:
 def _unbroken(part: str, width: float | None, size: float) -> str:
     """``part`` with no-break spaces if it takes at most half a line of ``width`` (so "IL 62704" stays
     together); a longer part may break anywhere, so the line stays full."""
-    if width is None or text_width(part, size) > width / 2:
+    if width is None or needs_shaping(part) or text_width(part, size) > width / 2:
         return part
     return normalise(part).replace(" ", "\u00a0")
 
