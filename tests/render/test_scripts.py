@@ -18,6 +18,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from click.testing import CliRunner
+from pdfua import validate
 from PIL import Image, ImageChops
 
 from ivig_handout.apps.cli import main
@@ -145,6 +146,8 @@ def test_name_in_any_script_prints_extracts_and_carries_its_lang(tmp_path: Path,
     assert any(line in (name, f"Prepared for {name}") for line in lines), lines[:6]  # logical order, whole
     assert font in font_names(pdf)
     assert structure_langs(pdf) == ([("P", lang)] if lang else [])
+    report = validate(str(pdf))  # still PDF/UA-1 (the name's marked-content Span inside its P's sequence)
+    assert not report.findings, [(f.rule_id, f.message) for f in report.findings]
 
 
 @needs_poppler
