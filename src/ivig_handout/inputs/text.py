@@ -196,14 +196,15 @@ def display_runs(text: str, field: str) -> list[tuple[str, str, bool]]:
 
 
 def _one_font_per_word(pieces: list[tuple[str, str, bool]], field: str) -> None:
-    """ReportLab shapes a word (what lies between spaces) in the font of its first piece, so a
-    shaped word must be in one font: "Dr.محمد" is refused (a space after the full stop prints it)."""
-    word: set[str] = set()
-    for family, piece, _ in pieces:
-        word = set() if piece == " " else word | {family}
-        if len(word) > 1 and word & set(fonts.SHAPED):
-            raise UncoveredCharacterError(piece[0], field, "joins two scripts in one word, which cannot be "
-                                          "shaped together; put a space between them")
+    """ReportLab shapes a word (what lies between spaces) as one run, in the font of its first piece,
+    so a shaped word must be one piece: one font and one direction. "Dr.محمد" and "محمد2" are refused
+    (a space between the parts prints them)."""
+    word: list[tuple[str, str, bool]] = []
+    for piece in pieces:
+        word = [] if piece[1] == " " else [*word, piece]
+        if len(word) > 1 and any(family in fonts.SHAPED for family, _, _ in word):
+            raise UncoveredCharacterError(piece[1][0], field, "joins two scripts or directions in one word, which "
+                                          "cannot be shaped together; put a space between them")
 
 
 @lru_cache(maxsize=4096)
