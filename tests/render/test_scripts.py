@@ -291,3 +291,12 @@ def test_right_to_left_clinic_note_on_several_lines_reads_in_order(tmp_path: Pat
              and not line.strip().startswith("ملاحظة")]
     assert len(lines) >= 2, lines
     assert " ".join(lines) == NOTE, lines
+
+
+@needs_poppler
+@pytest.mark.parametrize("name", ["Nguyễn محمد", "Sara أحمد", "Dr. דוד כהן", "Zoë किरण"])
+def test_latin_beside_a_shaped_script_in_one_name(tmp_path: Path, name: str) -> None:
+    """Each word is shaped in one font: a Latin word needing the fallback font (ễ) is set in it whole,
+    so no glyph is taken from the wrong font; the name extracts as written."""
+    pdf = one_pager(tmp_path, name)
+    assert f"Prepared for {name}" in text_of(pdf).splitlines() or name in text_of(pdf).splitlines()

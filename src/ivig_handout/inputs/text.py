@@ -146,16 +146,18 @@ def script_lang(text: str) -> str | None:
 
 
 def _word_fonts(text: str, family_of: list[str]) -> list[str]:
-    """``family_of`` (per character) with each word that has a shaped script's letters in that
-    script's font throughout where it covers them ("בן-עמי": the hyphen in Noto Sans Hebrew), as a
-    word is shaped in one font."""
+    """``family_of`` (per character) with each word in one font where one covers it, as ReportLab
+    shapes a word in one font: a word with a shaped script's letters in that script's font ("בן-עמי":
+    the hyphen in Noto Sans Hebrew), a word of two other fonts in the fallback ("Nguyễn")."""
     at = 0
     for word in text.split(" "):
-        shaped = {family_of[i] for i in range(at, at + len(word))} & set(fonts.SHAPED)
-        if len(shaped) == 1:
-            (family,) = shaped
+        span = range(at, at + len(word))
+        used = {family_of[i] for i in span}
+        shaped = used & set(fonts.SHAPED)
+        family = next(iter(shaped)) if len(shaped) == 1 else fonts.FALLBACK if len(used) > 1 and not shaped else None
+        if family is not None:
             covered = family_coverage(family)
-            for i in range(at, at + len(word)):
+            for i in span:
                 if text[i] in covered:
                     family_of[i] = family
         at += len(word) + 1
@@ -202,7 +204,7 @@ def _one_font_per_word(pieces: list[tuple[str, str, bool]], field: str) -> None:
     word: list[tuple[str, str, bool]] = []
     for piece in pieces:
         word = [] if piece[1] == " " else [*word, piece]
-        if len(word) > 1 and any(family in fonts.SHAPED for family, _, _ in word):
+        if len(word) > 1:
             raise UncoveredCharacterError(piece[1][0], field, "joins two scripts or directions in one word, which "
                                           "cannot be shaped together; put a space between them")
 
