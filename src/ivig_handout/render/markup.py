@@ -11,7 +11,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph
 
 from ..errors import UncoveredCharacterError
-from ..inputs.fonts import coverage
+from ..inputs.fonts import SHAPED, coverage
 from ..inputs.text import (
     SHAPED_ONLY,
     display_runs,
@@ -155,6 +155,34 @@ def _shaped_width(piece: str, face: str, size: float) -> float:
     fonts.register_family(face.partition("-")[0])
     plain = float(stringWidth(piece, face, size))
     return float(shapeFragWord([plain, (ABag(fontName=face, fontSize=size), piece)])[0])
+
+
+def ink_below(text: str, size: float, bold: bool = False) -> float:
+    """How far the shaped glyphs of ``text`` (in a script's font) reach below the main font's descent,
+    in points: their ink extents as HarfBuzz places them (the tail and dots of a final Arabic yeh), so
+    a line ruled under the text can be moved down by as much."""
+    import uharfbuzz
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    if not text or not needs_shaping(text):
+        return 0.0
+    lowest = 0.0  # font units x size / units per em
+    for family, piece, _ in display_runs(text, "text"):
+        if family not in SHAPED:
+            continue
+        fonts.register_family(family)
+        face = getFont(fonts.face_name(family, bold)).hbFace
+        font = uharfbuzz.Font(face)
+        buf = uharfbuzz.Buffer()
+        buf.add_str(piece)
+        buf.guess_segment_properties()
+        uharfbuzz.shape(font, buf, {})
+        for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
+            extents = font.get_glyph_extents(info.codepoint)
+            if extents is not None:
+                lowest = min(lowest, (pos.y_offset + extents.y_bearing + extents.height) / face.upem)
+    main = getFont(fonts.face_name(fonts.MAIN, bold)).face.descent / 1000
+    return float(max(0.0, main - lowest) * size)
 
 
 def _broken(text: str, width: float, size: float, bold: bool) -> list[str]:

@@ -19,7 +19,7 @@ from ..inputs.patient import SLOT
 from ..inputs.text import needs_shaping, normalise
 from ..plan import blocks as p
 from . import fonts
-from .markup import BOLD, is_bold, paragraph, text_width, to_markup
+from .markup import BOLD, ink_below, is_bold, paragraph, text_width, to_markup
 
 if TYPE_CHECKING:
     from .story import StoryBuilder
@@ -268,20 +268,21 @@ def _prepared_row(sb: StoryBuilder, b: p.PreparedFor, size: float, width: float,
     cells = [_para(b.label, label, "prepared for label"), _value(b.name, value, "patient name", rooms),
              _para(b.date_label, label, "date label"), _value(b.date, value, "date", rooms)]
     line = sb.colour("ink")
+    below = 2 + ink_below(name, size, bold=True)  # the rules under the values clear their ink
     if text_width(name, size, bold=True) > name_room or text_width(date, size, bold=True) > date_w:
         # A long name or date: the name on a row of its own, the date under it (each on one line).
         first = max(label_w, date_label_w - size * 1.5)
         return _grid([cells[:2], cells[2:]], [first, "*"], [
             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
             ("TOPPADDING", (0, 0), (-1, 0), space), ("TOPPADDING", (0, 1), (-1, 1), size * 0.25),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), below),
             ("LINEBELOW", (1, 0), (1, -1), 0.8, line),
         ])
     return _grid([cells], widths, [
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("LEFTPADDING", (2, 0), (2, 0), size * 1.5),
         ("TOPPADDING", (0, 0), (-1, -1), space),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), below),
         ("LINEBELOW", (1, 0), (1, 0), 0.8, line),
         ("LINEBELOW", (3, 0), (3, 0), 0.8, line),
     ])
