@@ -300,3 +300,17 @@ def test_latin_beside_a_shaped_script_in_one_name(tmp_path: Path, name: str) -> 
     so no glyph is taken from the wrong font; the name extracts as written."""
     pdf = one_pager(tmp_path, name)
     assert f"Prepared for {name}" in text_of(pdf).splitlines() or name in text_of(pdf).splitlines()
+
+
+@needs_poppler
+def test_zero_width_non_joiner_keeps_persian_letters_apart(tmp_path: Path) -> None:
+    """Ali-Akbar in Persian is written with a ZERO WIDTH NON-JOINER after its yeh: kept in shaped text,
+    so the yeh takes its final form (without it the yeh joins the alef: another picture)."""
+    pictures = []
+    for folder, name in (("a", "علیاکبر رضایی"), ("b", "علی\u200cاکبر رضایی")):
+        (tmp_path / folder).mkdir()
+        pdf = one_pager(tmp_path / folder, name)
+        assert "Prepared for" in text_of(pdf)
+        label = name_box(pdf, "Prepared")  # the name's place: right of its label, the same for both
+        pictures.append(rendering(pdf, (label[2], label[1], label[2] + 120, label[3]), tmp_path / folder))
+    assert pictures[0].tobytes() != pictures[1].tobytes()

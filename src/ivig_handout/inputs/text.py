@@ -46,6 +46,10 @@ IGNORED = frozenset(
     + "".join(map(chr, range(0xE0100, 0xE01F0)))
 )
 _DROP = dict.fromkeys(map(ord, IGNORED))
+# ZERO WIDTH NON-JOINER and JOINER change how a shaped script prints (a Persian name's letters that
+# must not join; a Devanagari half form), and HarfBuzz honours them: kept in text that is shaped.
+JOINERS = "\u200c\u200d"
+_DROP_SHAPED = {code: None for code, _ in _DROP.items() if chr(code) not in JOINERS}
 
 
 def check_text(text: str, field: str, shaped: bool = True) -> None:
@@ -61,8 +65,10 @@ def check_text(text: str, field: str, shaped: bool = True) -> None:
 
 
 def normalise(text: str) -> str:
-    """Drop IGNORED characters, NFC-normalise, collapse whitespace runs to one space, strip the ends."""
-    text = unicodedata.normalize("NFC", text.translate(_DROP))
+    """Drop IGNORED characters (but the JOINERS in text that is shaped), NFC-normalise, collapse
+    whitespace runs to one space, strip the ends."""
+    drop = _DROP if text.isascii() or not needs_shaping(text) else _DROP_SHAPED
+    text = unicodedata.normalize("NFC", text.translate(drop))
     return _SPACE_RUN.sub(" ", text).strip(" ")
 
 
@@ -176,7 +182,7 @@ def display_runs(text: str, field: str) -> list[tuple[str, str, bool]]:
     storage = algorithm.get_empty_storage()
     storage["base_level"] = algorithm.get_base_level(text)
     storage["base_dir"] = ("L", "R")[storage["base_level"]]
-    algorithm.get_embedding_levels(text, storage)
+    algorithm.get_embedding_levels(_joiners_as_neighbours(text), storage)
     for index, char in enumerate(storage["chars"]):
         char["index"] = index
     for step in (algorithm.explicit_embed_and_overrides, algorithm.resolve_weak_types,
@@ -189,12 +195,27 @@ def display_runs(text: str, field: str) -> list[tuple[str, str, bool]]:
         last = pieces[-1] if pieces else None
         if (last is not None and last[0] == family_of[index] and last[2] == rtl and text[index] != " "
                 and text[max(last[1])] != " " and index == list(last[1])[-1] + (-1 if rtl else 1)):
-            last[1][index] = char["ch"]
+            last[1][index] = text[index] if text[index] in JOINERS else char["ch"]
         else:
-            pieces.append((family_of[index], {index: char["ch"]}, rtl))
+            pieces.append((family_of[index], {index: text[index] if text[index] in JOINERS else char["ch"]}, rtl))
     out = [(family, "".join(chars[i] for i in sorted(chars)), rtl) for family, chars, rtl in pieces]
     _one_font_per_word(out, field)
     return out
+
+
+def _joiners_as_neighbours(text: str) -> str:
+    """``text`` for the bidi algorithm, each JOINER replaced by a letter of the direction of the strong
+    character before it. The algorithm removes a joiner (class BN, rule X9), and its place, where a
+    shaped word must stay one piece, takes the level of the text it joins."""
+    out, strong = [], "a"
+    for ch in text:
+        if ch in JOINERS:
+            out.append(strong)
+            continue
+        kind = unicodedata.bidirectional(ch)
+        strong = {"L": "a", "R": "\u05d0", "AL": "\u0628"}.get(kind, strong)
+        out.append(ch)
+    return "".join(out)
 
 
 def _one_font_per_word(pieces: list[tuple[str, str, bool]], field: str) -> None:
@@ -215,7 +236,7 @@ def _refusal(ch: str) -> str | None:
     category = unicodedata.category(ch)
     if category == "Cc":
         return "is a control character; remove it"
-    if category == "Cf" and ch != SOFT_HYPHEN:
+    if category == "Cf" and ch != SOFT_HYPHEN and ch not in JOINERS:  # (joiners: only kept in shaped text)
         return "is an invisible formatting character the PDF cannot honour; remove it"
     if category == "Co":
         return "is a private-use character whose glyph differs from font to font; replace it"
