@@ -314,3 +314,21 @@ def test_zero_width_non_joiner_keeps_persian_letters_apart(tmp_path: Path) -> No
         label = name_box(pdf, "Prepared")  # the name's place: right of its label, the same for both
         pictures.append(rendering(pdf, (label[2], label[1], label[2] + 120, label[3]), tmp_path / folder))
     assert pictures[0].tobytes() != pictures[1].tobytes()
+
+
+@needs_poppler
+def test_roster_print_run_with_names_in_several_scripts(tmp_path: Path) -> None:
+    """A roster's print run stamps the Latin names into templates and renders the others in full:
+    every page reads its own patient's name, in logical order."""
+    import sys
+
+    names = ["Ann Lee", ARABIC, HEBREW, "Иван Петров", "Bob Stone"]
+    (tmp_path / "roster.csv").write_text("name,disorder,date\n" + "".join(f"{n},cidp,7 December 2026\n" for n in names),
+                                         encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run([sys.executable, "-m", "ivig_handout", "batch", "--roster", "roster.csv", "--out-dir", "out"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    pages = text_of(tmp_path / "out" / "roster-letter.pdf").split("\f")
+    assert [next(line.removeprefix("Prepared for ") for line in page.splitlines() if line.startswith("Prepared for"))
+            for page in pages if page.strip()] == names
