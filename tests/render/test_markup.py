@@ -16,7 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from ivig_handout.errors import UncoveredCharacterError
 from ivig_handout.inputs import fonts
-from ivig_handout.inputs.text import IGNORED, check_text
+from ivig_handout.inputs.text import IGNORED, check_text, needs_shaping, runs
 from ivig_handout.render.fonts import register_fonts
 from ivig_handout.render.markup import escape, to_markup
 
@@ -154,14 +154,16 @@ def test_uncovered_character_message():
         to_markup("Clinic 中", field="clinic.yaml: name")
     err = info.value
     assert (err.char, err.field) == ("中", "clinic.yaml: name")
-    assert str(err) == "clinic.yaml: name: the character '中' (U+4E2D) is not in any bundled font; replace it"
+    assert str(err) == ("clinic.yaml: name: the character '中' (U+4E2D) needs a CJK font, which is too large to bundle: "
+                        "install a TrueType one (e.g. fonts-wqy-zenhei) and give its folder with --fonts DIR "
+                        "(or fonts: in the clinic profile)")
     assert str(pickle.loads(pickle.dumps(err))) == str(err)
 
 
 @pytest.mark.parametrize(
     ("char", "words"),
     [
-        ("\U0001f9e0", "not in any bundled font"),  # 🧠: DejaVu has some emoji, not this one
+        ("\U0001f9e0", "is in no bundled font nor the fonts folder"),  # 🧠: DejaVu has some emoji, not this one
         ("\ue000", "private-use"),
         ("\U0003ffff", "not a valid"),  # unassigned
         ("\ud800", "not a valid"),  # lone surrogate
@@ -171,7 +173,6 @@ def test_uncovered_character_message():
         ("\x9b", "control character"),  # C1
         ("\u202e", "invisible formatting"),  # RIGHT-TO-LEFT OVERRIDE
         ("\U000e0041", "invisible formatting"),  # TAG LATIN CAPITAL LETTER A
-        ("\u05e9", "right-to-left"),  # Hebrew: DejaVu has it, ReportLab would reverse it
     ],
 )
 def test_refused_characters(char, words):
@@ -224,9 +225,13 @@ def test_any_text_gives_valid_markup_or_uncovered_error(text):
     para.wrap(400, 10_000)
     # Nothing was taken as markup: the fragments carry exactly the text, in the two bundled fonts.
     expected = "".join(ch for ch in text if ch not in IGNORED)
-    assert collapse("".join(frag.text for frag in frags)) == collapse(expected)
+    got = collapse("".join(frag.text for frag in frags))
+    if needs_shaping(expected):  # right-to-left runs come in display order (test_scripts.py checks that order)
+        assert sorted(got) == sorted(collapse(unicodedata.normalize("NFC", expected)))
+    else:
+        assert got == collapse(expected)
     for frag in frags:
-        assert frag.fontName in (fonts.MAIN, fonts.FALLBACK)
+        assert frag.fontName in (fonts.MAIN, fonts.FALLBACK, *fonts.SHAPED)
         assert not getattr(frag, "link", None) and not getattr(frag, "cbDefn", None)
         assert all(ord(ch) in fonts.coverage(frag.fontName) for ch in frag.text if not ch.isspace())
 
@@ -236,19 +241,21 @@ def _printable_alphabet() -> list[str]:
 
     Left out, each with its own example test instead: whitespace other than space/newline/tab/NBSP
     (collapsed by design), SOFT HYPHEN (invisible unless a line breaks there), format/private-use
-    and right-to-left characters (refused), characters outside the BMP (ReportLab writes their
-    ToUnicode entries wrongly, see test_astral_characters_extract), and combining marks: pypdf emits
+    characters (refused), right-to-left and Devanagari ones (shaped: tests/render/test_scripts.py),
+    characters outside the BMP (ReportLab writes their ToUnicode entries wrongly, see test_astral_characters_extract), and combining marks: pypdf emits
     a lone mark after its base glyph but sometimes separated by a space it infers from the zero
     advance width.
     """
     chars = {chr(cp) for cp in fonts.coverage(fonts.MAIN) | fonts.coverage(fonts.FALLBACK) if cp < 0x10000}
     keep = []
     for ch in sorted(chars):
-        if unicodedata.category(ch)[0] in "CZM" or unicodedata.normalize("NFC", ch) != ch:
+        if unicodedata.category(ch)[0] in "CZM" or unicodedata.normalize("NFC", ch) != ch or needs_shaping(ch):
             continue
         try:
             check_text(ch, "alphabet")
         except UncoveredCharacterError:
+            continue
+        if runs(ch, "alphabet")[0][0] not in (fonts.MAIN, fonts.FALLBACK):  # (a bundled script font's only)
             continue
         keep.append(ch)
     return keep + [" ", " ", " ", "\n", "\t", "\xa0"]

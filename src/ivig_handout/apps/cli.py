@@ -149,6 +149,22 @@ layout_option: Callable[[F], F] = click.option(
 mono_option: Callable[[F], F] = click.option("--mono", is_flag=True, help="Print in greyscale.")
 
 
+def _use_fonts(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """``--fonts DIR``: its fonts are fallbacks after the bundled ones, here and in worker processes."""
+    if value is not None:
+        import os
+
+        from ..inputs.fonts import FONTS_ENV, use_folder
+
+        os.environ[FONTS_ENV] = str(value.resolve())
+        use_folder(value)
+
+
+fonts_option: Callable[[F], F] = click.option(
+    "--fonts", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None, expose_value=False,
+    is_eager=True, callback=_use_fonts, help="A folder of TrueType fonts for names in scripts not bundled (CJK).")
+
+
 def clinic_options(func: F) -> F:
     """``--clinic FILE``, ``--patient-name``, ``--date``: shared by every command that prints handouts."""
     options = [
@@ -156,6 +172,7 @@ def clinic_options(func: F) -> F:
                      help="Clinic profile (YAML): name, logo, phone, note, QR code; see examples/clinic.yaml."),
         click.option("--patient-name", default=None, help='Fills in "Prepared for" (and prints that line).'),
         click.option("--date", default=None, help='Fills in "Date" on the "Prepared for" line.'),
+        fonts_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -167,7 +184,10 @@ def request(document: str, layout: str, mono: bool, content_dir: Path | None, cl
     """The API request for the options; the patient's name and date are checked here, so an error
     names the option."""
     from ..api import Request, patient
+    from ..inputs.profile import load_clinic
 
+    if clinic_file is not None and clinic_file.is_file():
+        load_clinic(clinic_file)  # first: its fonts folder (``fonts:``) may print the patient's name
     return Request(document, layout, mono, content_dir, clinic_file, patient(patient_name, date), kind)
 
 
@@ -343,6 +363,7 @@ _ROSTER_ONLY = {"roster_doc": "--doc", "roster_layout": "--layout", "roster_file
               help="Then print each print-run file on this CUPS queue.")
 @allow_draft_option
 @record_options
+@fonts_option
 @friendly
 def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir: Path, copies: int, mono: bool,
           content_dir: Path | None, clinic_file: Path | None, force: bool, roster_file: Path | None,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import Text, allow_draft_option, friendly, pack_folder, refuse_draft
+from .cli import Text, allow_draft_option, fonts_option, friendly, pack_folder, refuse_draft
 from .recording import db_option
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 @allow_draft_option
 @click.option("--idle-timeout", "idle_minutes", type=click.IntRange(1, 720), default=30, show_default=True,
               metavar="MINUTES", help="With --passphrase-file: sign a browser out after this many minutes unused.")
+@fonts_option
 @friendly
 def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | None, queues: tuple[str, ...],
           record_db: Path | str | None, passphrase_file: Path | None, extra_hosts: tuple[str, ...],

@@ -29,6 +29,16 @@ def tag(data: bytes, record: Record) -> bytes:
         return out.getvalue()
 
 
+def _attributes(d: pikepdf.Object, el: Element) -> None:
+    """An element's alternative text, table header scope and language (a name in another script)."""
+    if el.alt is not None:
+        d.Alt = String(el.alt)
+    if el.scope is not None:
+        d.A = Dictionary(O=Name.Table, Scope=Name("/" + el.scope))
+    if el.lang is not None:
+        d.Lang = String(el.lang)
+
+
 def _write(pdf: Pdf, record: Record) -> None:
     pages = [page.obj for page in pdf.pages]
     marks: dict[int, dict[int, pikepdf.Object]] = {}  # page -> MCID -> element
@@ -55,10 +65,7 @@ def _write(pdf: Pdf, record: Record) -> None:
             elif kid.marked():
                 kids.append(element(kid, d))
         d.K = kids[0] if len(kids) == 1 else kids  # one kid: the kid itself (as most writers do)
-        if el.alt is not None:
-            d.Alt = String(el.alt)
-        if el.scope is not None:
-            d.A = Dictionary(O=Name.Table, Scope=Name("/" + el.scope))
+        _attributes(d, el)
         return d
 
     document = element(record.root, root)

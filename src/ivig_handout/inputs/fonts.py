@@ -3,8 +3,10 @@ face covers), read straight from the TrueType cmap tables: no ReportLab, so any 
 
 from __future__ import annotations
 
+import os
 import struct
 from functools import cache
+from pathlib import Path
 
 from ..resources import fonts_dir
 from .files import read_regular
@@ -23,15 +25,23 @@ FAMILIES: dict[str, tuple[str, str, str, str]] = {
         "DejaVuSans-Oblique.ttf",
         "DejaVuSans-BoldOblique.ttf",
     ),
+    # Scripts that need shaping (and, for Arabic and Hebrew, the bidi algorithm): static Noto faces,
+    # regular and bold; no italic exists, so the italic faces are the upright ones.
+    **{f"Noto{script}": (f"NotoSans{script}-Regular.ttf", f"NotoSans{script}-Bold.ttf",
+                         f"NotoSans{script}-Regular.ttf", f"NotoSans{script}-Bold.ttf")
+       for script in ("Arabic", "Hebrew", "Devanagari")},
 }
 MAIN = "Atkinson"
 FALLBACK = "DejaVu"
+SHAPED = ("NotoArabic", "NotoHebrew", "NotoDevanagari")  # tried first for the characters of their scripts
 SUFFIXES = ("", "-Bold", "-Italic", "-BoldItalic")
 FONT_LIMIT = 32 * 1024 * 1024  # bytes: the bundled faces are under 1 MB each
 
 
 def face_name(family: str, bold: bool = False, italic: bool = False) -> str:
-    """Font name of one face, e.g. ``Atkinson-Bold``."""
+    """Font name of one face, e.g. ``Atkinson-Bold`` (a fonts folder's family has one face)."""
+    if family in _EXTRA:
+        return family
     return family + SUFFIXES[(1 if bold else 0) + (2 if italic else 0)]
 
 
@@ -41,10 +51,38 @@ def face_file(face: str) -> str:
     return FAMILIES[family][SUFFIXES.index(f"-{style}" if style else "")]
 
 
+def face_path(face: str) -> Path:
+    """Where a face's file is: the bundled fonts, or a clinic's fonts folder (extra_families)."""
+    family = face.partition("-")[0]
+    return _EXTRA[family] if family in _EXTRA else fonts_dir() / face_file(face)
+
+
+# Fonts from a clinic's fonts folder (``fonts:`` in the profile, ``--fonts DIR``): family name -> file.
+# Each is one face (used for bold and italic too). Kept for the process; IVIG_FONTS (set by --fonts)
+# names the folder to worker processes.
+_EXTRA: dict[str, Path] = {}
+FONTS_ENV = "IVIG_FONTS"
+
+
+def use_folder(folder: Path) -> None:
+    """Take the TrueType fonts (``*.ttf``) of ``folder`` as fallbacks after the bundled ones."""
+    for path in sorted(folder.glob("*.ttf")):
+        if path.is_file():
+            _EXTRA.setdefault("X" + "".join(ch for ch in path.stem if ch.isalnum()), path)
+
+
+def extra_families() -> tuple[str, ...]:
+    """The fonts folder's families (use_folder, and the folder IVIG_FONTS names)."""
+    folder = os.environ.get(FONTS_ENV)
+    if folder and not _EXTRA:
+        use_folder(Path(folder))
+    return tuple(_EXTRA)
+
+
 @cache
 def coverage(face: str) -> frozenset[int]:
     """Code points the face (a family or face name, e.g. ``DejaVu-Bold``) has a glyph for."""
-    data = read_regular(fonts_dir() / face_file(face), FONT_LIMIT)
+    data = read_regular(face_path(face), FONT_LIMIT)
     return frozenset(cp for cp, glyph in _cmap(data).items() if glyph)
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from ..errors import ContentError, UncoveredCharacterError
 from . import template
 from .files import FileRefusedError, read_regular
+from .fonts import use_folder
 from .patient import LIMITS as PATIENT_LIMITS
 from .text import check_text, normalise
 from .validate import validate
@@ -56,6 +57,7 @@ class ClinicProfile(BaseModel):
     prepared_for: bool = False
     notes_box: bool = False
     record_names: bool = False  # the education record keeps the patient's name (off: rows have no name)
+    fonts: str | None = None  # a folder of TrueType fonts for scripts not bundled (CJK), relative to the profile
 
     @field_validator("name", "department", "phone", "website", "questions", "note_heading", "qr_label")
     @classmethod
@@ -172,7 +174,8 @@ def load_profile(path: Path, label: str | None = None) -> Clinic:
     path = Path(path)
     located = load(path, label)
     profile = validate(located, ClinicProfile)
-    problems = _text_problems(located, profile)
+    problems = _fonts_problems(path, located, profile)
+    problems += _text_problems(located, profile)
     if profile.questions and PLACEHOLDER in profile.questions and not profile.phone:
         problems.append(f"{located.where(('questions',))}: questions: uses {PLACEHOLDER} but the profile has no phone")
     logo = None
@@ -184,6 +187,17 @@ def load_profile(path: Path, label: str | None = None) -> Clinic:
     if problems:
         raise ContentError(problems)
     return Clinic(profile, logo)
+
+
+def _fonts_problems(path: Path, located: Located, profile: ClinicProfile) -> list[str]:
+    """Take the profile's fonts folder (``fonts:``) into use; a problem if it is not a folder."""
+    if not profile.fonts:
+        return []
+    folder = path.parent / Path(profile.fonts).expanduser()
+    if not folder.is_dir():
+        return [f"{located.where(('fonts',))}: fonts: {folder} is not a folder (give a folder of TrueType fonts)"]
+    use_folder(folder)
+    return []
 
 
 def _text_problems(located: Located, profile: ClinicProfile) -> list[str]:
@@ -200,7 +214,7 @@ def _texts(profile: ClinicProfile) -> list[tuple[PathKey, str]]:
     out: list[tuple[PathKey, str]] = []
     for name in ClinicProfile.model_fields:
         value = getattr(profile, name)
-        if name == "logo":  # a file name, never printed
+        if name in ("logo", "fonts"):  # a file's or folder's name, never printed
             continue
         if isinstance(value, str):
             out.append(((name,), value))

@@ -6,8 +6,7 @@ import hashlib
 from functools import cache, lru_cache
 from typing import Any
 
-from ..inputs.fonts import FALLBACK, FAMILIES, MAIN, SUFFIXES, face_name
-from ..resources import fonts_dir
+from ..inputs.fonts import FALLBACK, FAMILIES, MAIN, SUFFIXES, face_name, face_path
 
 __all__ = ["FALLBACK", "MAIN", "face_name", "fallback", "register_family", "register_fonts", "register_main"]
 
@@ -35,11 +34,16 @@ def register_family(family: str) -> tuple[str, ...]:
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
 
+    _no_discretionary_ligatures()
+    if family not in FAMILIES:  # a fonts folder's font: one face for every style
+        font = _tagged_ttfont()(family, str(face_path(family)))
+        _subsets_once(font.face)
+        pdfmetrics.registerFont(font)
+        return (family,)
     names: list[str] = []
-    folder = fonts_dir()
-    for suffix, filename in zip(SUFFIXES, FAMILIES[family], strict=True):
+    for suffix in SUFFIXES:
         name = family + suffix
-        font = _tagged_ttfont()(name, str(folder / filename))
+        font = _tagged_ttfont()(name, str(face_path(name)))
         _subsets_once(font.face)
         pdfmetrics.registerFont(font)
         names.append(name)
@@ -54,6 +58,18 @@ def register_family(family: str) -> tuple[str, ...]:
         for italic in (0, 1):
             addMapping(family, bold, italic, face_name(family, bool(bold), bool(italic)))
     return tuple(names)
+
+
+@cache
+def _no_discretionary_ligatures() -> None:
+    """ReportLab shapes with HarfBuzz's discretionary ligatures on (``dlig``), which, e.g., turn the
+    name Muhammad into one vowelled ligature in Noto Sans Arabic. They are off by default in every
+    text engine: a name prints as it is written."""
+    from reportlab.pdfbase import ttfonts
+
+    defaults = getattr(ttfonts.shapeFragWord, "__defaults__", None)
+    if defaults and isinstance(defaults[0], dict):
+        defaults[0]["dlig"] = False
 
 
 def _subsets_once(face: Any) -> None:

@@ -16,10 +16,10 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from ..inputs.files import read_regular
 from ..inputs.patient import SLOT
-from ..inputs.text import normalise
+from ..inputs.text import needs_shaping, normalise
 from ..plan import blocks as p
 from . import fonts
-from .markup import BOLD, is_bold, text_width, to_markup
+from .markup import BOLD, ink_below, is_bold, paragraph, text_width, to_markup
 
 if TYPE_CHECKING:
     from .story import StoryBuilder
@@ -33,7 +33,9 @@ def _style(sb: StoryBuilder, base: str, name: str, **kw: Any) -> ParagraphStyle:
 
 
 def _para(text: str, style: ParagraphStyle, field: str) -> Paragraph:
-    return Paragraph(to_markup(text, field, bold=is_bold(style.fontName)), style)
+    bold = is_bold(style.fontName)
+    return paragraph(to_markup(text, field, bold=bold, shaped=True), style, text,
+                     lambda line: to_markup(line, field, bold=bold, shaped=True))
 
 
 def _grid(rows: list[list[Any]], widths: list[Any], extra: Sequence[tuple[Any, ...]] = (), **kw: Any) -> Table:
@@ -105,15 +107,28 @@ def _letterhead(sb: StoryBuilder, b: p.ClinicHeader | p.ClinicBand, name_style: 
     if b.name or b.department:
         sized = _sized(sb, name_style, size) if size else {}
         style = _style(sb, name_style, "clinic_name", fontName=BOLD, textColor=sb.colour("heading"), **sized)
-        parts = [to_markup(b.name, "name", bold=True)] if b.name else []
-        if b.department:  # regular weight: <font face> sets the face and drops the style's bold
-            parts.append(f'<font face="{fonts.MAIN}">{to_markup(b.department, "department")}</font>')
-        text.append(Paragraph(SEPARATOR.join(parts), style))
+        line = _separator(b.name or "", b.department or "").join(filter(None, (b.name, b.department)))
+        if needs_shaping(line):  # one line in display order (python-bidi), all bold
+            markup = to_markup(line, "name" if b.name else "department", bold=True, shaped=True)
+        else:
+            parts = [to_markup(b.name, "name", bold=True)] if b.name else []
+            if b.department:  # regular weight: <font face> sets the face and drops the style's bold
+                parts.append(f'<font face="{fonts.MAIN}">{to_markup(b.department, "department")}</font>')
+            markup = SEPARATOR.join(parts)
+        text.append(paragraph(markup, style, line))
     if b.contact:
         style = _style(sb, "small", "clinic_contact", textColor=sb.colour("ink"), spaceBefore=t.small_size * 0.2)
         contact = [_unbroken(part, width, style.fontSize) for part in b.contact]
-        text.append(Paragraph(SEPARATOR.join(to_markup(part, "contact") for part in contact), style))
+        sep = _separator(*contact)
+        text.append(paragraph(sep.join(to_markup(part, "contact", shaped=True) for part in contact), style,
+                              sep.join(contact)))
     return text
+
+
+def _separator(*parts: str) -> str:
+    """SEPARATOR; a plain space before the dot in shaped text, where ReportLab shapes a word (all
+    that lies between spaces) in one font."""
+    return " · " if any(needs_shaping(part) for part in parts) else SEPARATOR
 
 
 def _sized(sb: StoryBuilder, base: str, size: float) -> dict[str, float]:
@@ -125,7 +140,7 @@ def _sized(sb: StoryBuilder, base: str, size: float) -> dict[str, float]:
 def _unbroken(part: str, width: float | None, size: float) -> str:
     """``part`` with no-break spaces if it takes at most half a line of ``width`` (so "IL 62704" stays
     together); a longer part may break anywhere, so the line stays full."""
-    if width is None or text_width(part, size) > width / 2:
+    if width is None or needs_shaping(part) or text_width(part, size) > width / 2:
         return part
     return normalise(part).replace(" ", "\u00a0")
 
@@ -253,20 +268,21 @@ def _prepared_row(sb: StoryBuilder, b: p.PreparedFor, size: float, width: float,
     cells = [_para(b.label, label, "prepared for label"), _value(b.name, value, "patient name", rooms),
              _para(b.date_label, label, "date label"), _value(b.date, value, "date", rooms)]
     line = sb.colour("ink")
+    below = 2 + ink_below(name, size, bold=True)  # the rules under the values clear their ink
     if text_width(name, size, bold=True) > name_room or text_width(date, size, bold=True) > date_w:
         # A long name or date: the name on a row of its own, the date under it (each on one line).
         first = max(label_w, date_label_w - size * 1.5)
         return _grid([cells[:2], cells[2:]], [first, "*"], [
             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
             ("TOPPADDING", (0, 0), (-1, 0), space), ("TOPPADDING", (0, 1), (-1, 1), size * 0.25),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), below),
             ("LINEBELOW", (1, 0), (1, -1), 0.8, line),
         ])
     return _grid([cells], widths, [
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("LEFTPADDING", (2, 0), (2, 0), size * 1.5),
         ("TOPPADDING", (0, 0), (-1, -1), space),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), below),
         ("LINEBELOW", (1, 0), (1, 0), 0.8, line),
         ("LINEBELOW", (3, 0), (3, 0), 0.8, line),
     ])

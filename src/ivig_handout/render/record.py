@@ -31,12 +31,14 @@ class Annot:
 @dataclass(eq=False)
 class Element:
     """A structure element: its standard role (P, H1, Figure, Table, TH ...), alternative text,
-    a table header's scope, and its kids in reading order."""
+    a table header's scope, its kids in reading order, and its language when it differs from the
+    document's (a name in another script)."""
 
     role: str
     alt: str | None = None
     scope: str | None = None
     kids: list[Element | Mark | Annot] = field(default_factory=list)
+    lang: str | None = None
 
     def add(self, role: str, alt: str | None = None, scope: str | None = None) -> Element:
         child = Element(role, alt, scope)

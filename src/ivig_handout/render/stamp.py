@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..inputs.text import main_safe, needs_shaping, normalise, script_lang
 from .fonts import register_main
 from .markup import is_bold, text_width
 from .record import Slot
@@ -21,9 +22,19 @@ NAME, DATE = "patient name", "date"  # a slot's field: the value it takes (and t
 
 
 def fits(slot: Slot, value: str) -> bool:
-    """Whether ``value`` prints within ``slot`` as a full render would lay it out (one line, the same row)."""
+    """Whether ``value`` prints within ``slot`` as a full render would lay it out (one line, the same
+    row). A value in another script never does: it is shaped, tagged with its language and given its
+    text in logical order (markup.ScriptParagraph), which only a full render does."""
+    if other_script(value):
+        return False
     register_main()  # (a roster whose templates all came from the cache has rendered nothing yet)
     return text_width(value, slot.size, bold=is_bold(slot.font)) <= slot.room
+
+
+def other_script(value: str) -> bool:
+    """Whether ``value`` is shaped or in a script other than Latin (so it carries a Lang)."""
+    text = normalise(value)
+    return not main_safe().issuperset(text) and (needs_shaping(text) or script_lang(text) is not None)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from .badges import Badge
 from .boxes import FramedRows, explode
 from .columns import ColumnSet
 from .fonts import MAIN
-from .markup import to_markup
+from .markup import paragraph, to_markup
 from .pages import TALL, ContinuedTable
 from .record import Element
 from .tagging import heading_levels, tag_block
@@ -125,7 +125,10 @@ class StoryBuilder:
     def para(self, text: str, style: str, field: str = "text") -> Paragraph:
         st = self.st[style]
         bold = st.fontName.endswith("Bold") or st.fontName.endswith("BoldItalic")
-        return Paragraph(to_markup(text, field, bold=bold), st)
+        # (a clinic's note may be in a shaped script: markup.paragraph shapes it; a content pack's text is
+        # refused by `check` first)
+        return paragraph(to_markup(text, field, bold=bold, shaped=True), st, text,
+                         lambda line: to_markup(line, field, bold=bold, shaped=True))
 
     def colour(self, name: str) -> Color:
         """A colour of the layout by name, as ReportLab draws it."""
@@ -338,7 +341,7 @@ class StoryBuilder:
         width = t.layout.frame_width - 2 * self._box_pad()
         widest = max(stringWidth(heading, style.fontName, style.fontSize) for heading, _ in rows)
         first = min(widest + t.body_size, width * 0.3)  # a longer label wraps
-        data = [[Paragraph(to_markup(heading, "text", bold=True), style),
+        data = [[paragraph(to_markup(heading, "text", bold=True, shaped=True), style, heading),
                  [self.para(text, "cell") for text in texts] if len(texts) > 1 else self.para(texts[0], "cell")]
                 for heading, texts in rows]
         gap = self.st["body"].spaceAfter
