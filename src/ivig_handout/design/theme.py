@@ -34,6 +34,7 @@ class Theme:
     styles: dict[str, TextStyle]
     body_size: float
     small_size: float
+    compact_band: bool = False  # fitting's compact letterhead (render/fit.py): tighter lines, smaller logo and QR
 
     def colour(self, name: str) -> str:
         """A colour of the layout by name (``ink``, ``rule``, a rating ...), as ``#rrggbb``."""
@@ -96,6 +97,21 @@ def with_profile(theme: Theme) -> Theme:
         size = layout.clinic.band_title
         styles = {**styles, "title": replace(title, size=size, leading=round(size * title.leading / title.size, 2))}
     return replace(theme, kind=kind, styles=styles, layout=layout.model_copy(update=update) if update else layout)
+
+
+def tightened(theme: Theme) -> Theme:
+    """``theme`` with its section's tighter spacing (``tight_leading``, ``tight_space``): render/fit.py's
+    third step. The same theme where the section sets no range."""
+    kind = theme.kind
+    lead, space = kind.tight_leading, kind.tight_space
+    styles = {name: replace(s, leading=round(s.size * min(lead, s.leading / s.size), 2) if lead else s.leading,
+                            space_before=s.space_before * space, space_after=s.space_after * space)
+              for name, s in theme.styles.items()}
+    return replace(theme, styles=styles)
+
+
+def can_tighten(theme: Theme) -> bool:
+    return theme.kind.tight_leading is not None or theme.kind.tight_space < 1
 
 
 def _first(value: float | None, default: float) -> float:
