@@ -239,20 +239,22 @@ def _letters(text: str) -> str:
     return "".join(keep)
 
 
-SCRIPTS = {
-    "latin": _letters("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZáàâãäåçéèêëíìîïñóòôõöúùûüýÿłśźżćńąęőűšžčřďťňůÀÉÖÜŁŚ"),
-    "greek": _letters("".join(map(chr, range(0x3B1, 0x3CA))) + "".join(map(chr, range(0x391, 0x3AA)))),
-    "cyrillic": _letters("".join(map(chr, range(0x410, 0x450)))),
-    "vietnamese": _letters("aăâbcdđeêghiklmnoôơpqrstuưvxyạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĐ"),
+SCRIPTS = {  # lower-case letters; words start with a capital now and then (str.upper)
+    "latin": _letters("abcdefghijklmnopqrstuvwxyzáàâãäåçéèêëíìîïñóòôõöúùûüýÿłśźżćńąęőűšžčřďťňů"),
+    "greek": _letters("".join(map(chr, range(0x3B1, 0x3CA)))),
+    "cyrillic": _letters("".join(map(chr, range(0x430, 0x450)))),
+    "vietnamese": _letters("aăâbcdđeêghiklmnoôơpqrstuưvxyạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"),
 }
 
 
 def words(seed: int, script: str, n: int) -> str:
-    """``n`` characters of words (2 to 11 letters) in ``script``, ending in a letter."""
+    """``n`` characters of words (1 to 12 letters, a third of them capitalised) in ``script``, ending
+    in a letter."""
     rng, letters = random.Random(seed), SCRIPTS[script]
     out = ""
     while len(out) < n:
-        out += "".join(rng.choice(letters) for _ in range(rng.randint(2, 11))) + " "
+        word = "".join(rng.choice(letters) for _ in range(rng.randint(1, 12)))
+        out += (word.capitalize() if rng.random() < 0.33 else word) + " "
     return out[:n - 1].rstrip() + rng.choice(letters)
 
 

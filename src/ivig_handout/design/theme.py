@@ -35,6 +35,7 @@ class Theme:
     body_size: float
     small_size: float
     compact_band: bool = False  # fitting's compact letterhead (render/fit.py): tighter lines, smaller logo and QR
+    space: float = 1.0  # fitting's tighter spacing: the fraction of the spaces kept (tightened)
 
     def colour(self, name: str) -> str:
         """A colour of the layout by name (``ink``, ``rule``, a rating ...), as ``#rrggbb``."""
@@ -94,7 +95,8 @@ def with_profile(theme: Theme) -> Theme:
         styles = {name: replace(s, leading=round(s.size * lead, 2)) for name, s in styles.items()}
     if kind.clinic_band and layout.clinic.band_title:
         title = styles["title"]
-        size = layout.clinic.band_title
+        # as the layout sets it; smaller in proportion where fitting steps the body type down
+        size = round(layout.clinic.band_title * min(1.0, theme.body_size / (kind.body or layout.body)), 2)
         styles = {**styles, "title": replace(title, size=size, leading=round(size * title.leading / title.size, 2))}
     return replace(theme, kind=kind, styles=styles, layout=layout.model_copy(update=update) if update else layout)
 
@@ -107,7 +109,7 @@ def tightened(theme: Theme) -> Theme:
     styles = {name: replace(s, leading=round(s.size * min(lead, s.leading / s.size), 2) if lead else s.leading,
                             space_before=s.space_before * space, space_after=s.space_after * space)
               for name, s in theme.styles.items()}
-    return replace(theme, styles=styles)
+    return replace(theme, styles=styles, space=space)
 
 
 def can_tighten(theme: Theme) -> bool:

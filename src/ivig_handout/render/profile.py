@@ -156,28 +156,59 @@ def band(sb: StoryBuilder, b: p.ClinicBand) -> list[Flowable]:
     for" line; a rule below. Its type sizes are the layout's (``band_text``, the section's ``small``),
     the same on every one-pager."""
     t = sb.theme
-    size = t.layout.clinic.band_text or t.body_size
+    size = min(t.layout.clinic.band_text or t.body_size, t.body_size)  # stepping down with the body type
     qr_size = _band_qr(sb)
-    left: list[Flowable] = [_band_top(sb, b, size)] if b.name or b.department or b.contact or b.logo or b.qr_url else []
+    gap = size * t.space  # the spaces inside the band (fitting's tighter spacing)
+    caption_under = _caption_under(sb, b, size)
+    lettered = b.name or b.department or b.contact or b.logo or b.qr_url
+    top = _band_top(sb, b, size, caption_under) if lettered else []
+    under: list[Flowable] = []
     if b.questions:
         style = _style(sb, "body", "band_questions", fontName=BOLD, textColor=sb.colour("heading"),
-                       spaceBefore=size * 0.2 if left else 0, **_sized(sb, "body", size))
-        left.append(_para(b.questions, style, "questions"))
-    if b.qr_url and t.compact_band:  # the label and address on a line of their own, under the questions
-        width = t.layout.frame_width - qr_size - size
-        left.append(Spacer(1, size * 0.15))
-        left += _caption(sb, b.qr_label, b.qr_url, width, inline=True)
-    rows: list[list[Any]] = [[left, qr_drawing(b.qr_url, qr_size, sb.colour("ink"))] if b.qr_url else [left, ""]]
+                       spaceBefore=gap * 0.2 if top else 0, **_sized(sb, "body", size))
+        under.append(_para(b.questions, style, "questions"))
+    # The compact letterhead (or a long website): the QR code's label and address on a line of their own,
+    # under the questions; in the compact letterhead both across the whole band where the letterhead is
+    # as tall as the QR code beside it.
+    across = bool(t.compact_band and b.qr_url and top) and _height(top, t.layout.frame_width - qr_size) >= qr_size
+    if b.qr_url and caption_under:
+        width = t.layout.frame_width - (0 if across else qr_size + size)
+        under += [Spacer(1, gap * 0.15), *_caption(sb, b.qr_label, b.qr_url, width, inline=True)]
+    qr = qr_drawing(b.qr_url, qr_size, sb.colour("ink")) if b.qr_url else ""
+    rows: list[list[Any]] = [[top, qr], [under, ""]] if across else [[top + under, qr]]
+    spans = [("SPAN", (0, 1), (-1, 1))] if across else []
     if b.prepared:  # across the whole band, so a long name still takes one line
-        rows.append([_prepared_row(sb, b.prepared, size, t.layout.frame_width, space=size * 0.25 if left else 0),
+        rows.append([_prepared_row(sb, b.prepared, size, t.layout.frame_width, space=gap * 0.25 if top else 0),
                      ""])
+        spans.append(("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)))
     last = len(rows) - 1
     table = _grid(rows, ["*", qr_size if b.qr_url else 0], [
         ("LINEBELOW", (0, last), (-1, last), 0.8, sb.colour("rule")),
-        ("BOTTOMPADDING", (0, last), (-1, last), size * 0.25),
-        *((("SPAN", (0, last), (-1, last)),) if b.prepared else ()),
+        ("BOTTOMPADDING", (0, last), (-1, last), gap * 0.25),
+        *spans,
     ])
-    return [table, Spacer(1, size * 0.4)]
+    return [table, Spacer(1, gap * 0.4)]
+
+
+def _height(flowables: list[Flowable], width: float) -> float:
+    """Stacked height (spaces between them included) in a column of ``width``."""
+    return sum(float(f.wrap(width, 1e6)[1]) + float(f.getSpaceBefore()) for f in flowables)
+
+
+def _widest(parts: Sequence[str], size: float) -> float:
+    return max((text_width(part, size) for part in parts), default=0.0)
+
+
+def _caption_under(sb: StoryBuilder, b: p.ClinicBand, size: float) -> bool:
+    """Whether the QR code's label and address go under the questions line rather than beside the
+    letterhead: in the compact letterhead, and where beside it a part of the contact line (a long
+    website) would be wider than the letterhead's column (it is never broken inside)."""
+    t = sb.theme
+    if t.compact_band or not b.qr_url:
+        return bool(b.qr_url)
+    logo = (_band_logo(sb)[0] + size) if b.logo and b.logo_pixels else 0
+    text_w = t.layout.frame_width - logo - _caption_width(sb, b.qr_url) - size - _band_qr(sb) - size
+    return _widest(b.contact, t.small_size) > text_w
 
 
 def _band_qr(sb: StoryBuilder) -> float:
@@ -196,9 +227,10 @@ def _band_logo(sb: StoryBuilder) -> tuple[float, float]:
     return width, height
 
 
-def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float) -> Table:
+def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float, under: bool) -> list[Flowable]:
     """The band's first row: logo, letterhead text, and the QR code's label and address (beside the
-    code; in the compact letterhead they go under the questions line instead)."""
+    code; ``under``: they go under the questions line instead). In the compact letterhead the contact
+    line goes under the logo and the name, across the band's text column."""
     t = sb.theme
     cells: list[Any] = []
     widths: list[Any] = []
@@ -206,16 +238,18 @@ def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float) -> Table:
         logo = LogoImage(b.logo, b.logo_pixels, _band_logo(sb), t.layout.mono)
         cells.append(logo)
         widths.append(logo.width + size)
-    beside = bool(b.qr_url) and not t.compact_band
+    beside = bool(b.qr_url) and not under
     caption = _caption_width(sb, b.qr_url or "") + size if beside else 0
     text_w = t.layout.frame_width - sum(widths) - caption - (_band_qr(sb) + size if b.qr_url else 0)
-    cells.append(_letterhead(sb, b, "body", size, text_w) or "")
+    text = _letterhead(sb, b, "body", size, text_w)
+    below = [text.pop()] if t.compact_band and cells and b.contact and len(text) > 1 else []
+    cells.append(text or "")
     widths.append("*")
     if beside:
         cells.append(_caption(sb, b.qr_label, b.qr_url or "", caption - size))
         widths.append(caption)
-    return _grid([cells], widths, [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                                   ("LEFTPADDING", (len(cells) - 1, 0), (-1, -1), size if beside else 0)])
+    return [_grid([cells], widths, [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                    ("LEFTPADDING", (len(cells) - 1, 0), (-1, -1), size if beside else 0)]), *below]
 
 
 def _caption_width(sb: StoryBuilder, url: str) -> float:
@@ -310,7 +344,7 @@ def _prepared_row(sb: StoryBuilder, b: p.PreparedFor, size: float, width: float,
         first = max(label_w, date_label_w - size * 1.5)
         return _grid([cells[:2], cells[2:]], [first, "*"], [
             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-            ("TOPPADDING", (0, 0), (-1, 0), space), ("TOPPADDING", (0, 1), (-1, 1), size * 0.25),
+            ("TOPPADDING", (0, 0), (-1, 0), space), ("TOPPADDING", (0, 1), (-1, 1), size * 0.25 * sb.theme.space),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ("LINEBELOW", (1, 0), (1, -1), 0.8, line),
         ])
