@@ -113,18 +113,16 @@ def test_example_profile_fits_and_the_longest_name_is_said_in_advance(tmp_path: 
 
 
 def test_a_profile_that_cannot_fit_fails_check_naming_each_document(tmp_path: Path) -> None:
-    """A profile whose name, questions line and note are as long as allowed, in the widest letters
-    (realistic text of these lengths fits): check fails in advance, listing every document and layout
-    where build would refuse it."""
+    """A profile whose every text is as long as allowed, in the widest letters (realistic text of these
+    lengths fits): check fails in advance, listing every document and layout where build would refuse it."""
+    import yaml
+
     profile = tmp_path / "clinic.yaml"
-    text = EXAMPLE.read_text(encoding="utf-8")
-    long_note = ("WWWWWWW " * 60)[:400]  # as long as allowed, in the widest letters
-    old_note = "Call us the same day if you have a bad headache, a fever, chest pain or trouble breathing.\n  In an emergency, call 911."
-    assert old_note in text
-    text = text.replace("name: Clínica São José", "name: " + ("WWWWWWW " * 20)[:80])
-    text = text.replace("questions: Questions about your treatment? Call {phone}, Monday to Friday, 8 am to 5 pm.",
-                        "questions: " + ("WWWWWWW " * 30)[:160])
-    profile.write_text(text.replace(old_note, long_note), encoding="utf-8")
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    wide = "WWWWWWW " * 60
+    data.update(name=wide[:80], department=wide[:60], address="\n".join([wide[:60]] * 3), questions=wide[:160],
+                note_heading=wide[:40], note=wide[:400])  # every text at its limit, in the widest letters
+    profile.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     (tmp_path / "clinic-logo.png").write_bytes((EXAMPLE.parent / "clinic-logo.png").read_bytes())
     code, findings = run("--clinic", str(profile))
     assert code == 1

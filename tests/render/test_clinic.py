@@ -257,7 +257,7 @@ def fullest_profile(folder: Path) -> Path:
     Image.new("RGB", (400, 400), (20, 60, 110)).save(folder / "logo.png")
     data = {key: _words(LIMITS[key]) for key in ("name", "department", "phone", "website", "questions",
                                                    "note_heading", "qr_label")}
-    data["address"] = [_words(LIMITS["address"] // 3 - 1)] * 3
+    data["address"] = [_words(LIMITS["address"])] * 3  # each line at its limit
     data["note"] = "\n\n".join([_words(LIMITS["note"] // 3 - 2)] * 3)
     data["qr_url"] = "https://example.org/" + "w" * (LIMITS["qr_url"] - 20)
     data.update(logo="logo.png", prepared_for="yes", notes_box="yes")
