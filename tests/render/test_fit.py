@@ -120,13 +120,15 @@ ORDER = (BALANCED, COMPACT, TIGHTER, "without notes box")
 
 
 def _in_order(steps: tuple[str, ...]) -> None:
-    """``steps`` are a prefix of the designed order, then any type steps, each 0.25 pt smaller."""
+    """``steps`` in the designed order; a type step (naming the size it stopped at) only after the
+    spacing has tightened, and only once."""
     named = [s for s in steps if not s.startswith("type ")]
-    assert tuple(named) == ORDER[:len(named)], steps
-    sizes = [float(s.removeprefix("type ").removesuffix(" pt")) for s in steps if s.startswith("type ")]
-    assert len(sizes) <= 1, steps  # the type step names the size it stopped at
+    places = [ORDER.index(s) for s in named]
+    assert places == sorted(set(places)), steps
+    sizes = [s for s in steps if s.startswith("type ")]
+    assert len(sizes) <= 1, steps
     if sizes:
-        assert named == list(ORDER), steps  # the type steps down only after everything else
+        assert TIGHTER in named and steps[-1] == sizes[0], steps
 
 
 def longest_profile(folder: Path) -> Path:

@@ -101,13 +101,20 @@ def with_profile(theme: Theme) -> Theme:
     return replace(theme, kind=kind, styles=styles, layout=layout.model_copy(update=update) if update else layout)
 
 
-def tightened(theme: Theme) -> Theme:
-    """``theme`` with its section's tighter spacing (``tight_leading``, ``tight_space``): render/fit.py's
-    third step. The same theme where the section sets no range."""
+def tightened(theme: Theme, amount: float = 1.0) -> Theme:
+    """``theme`` with its spacing tightened ``amount`` of the way (0 to 1) to the section's range
+    (``tight_leading``, ``tight_space``): render/fit.py's third step. The same theme where the
+    section sets no range."""
     kind = theme.kind
-    lead, space = kind.tight_leading, kind.tight_space
-    styles = {name: replace(s, leading=round(s.size * min(lead, s.leading / s.size), 2) if lead else s.leading,
-                            space_before=s.space_before * space, space_after=s.space_after * space)
+    space = 1 - (1 - kind.tight_space) * amount
+
+    def lead(size: float, leading: float) -> float:
+        ratio = leading / size
+        least = kind.tight_leading if kind.tight_leading is not None else ratio
+        return round(size * (ratio - (ratio - min(least, ratio)) * amount), 2)
+
+    styles = {name: replace(s, leading=lead(s.size, s.leading), space_before=s.space_before * space,
+                            space_after=s.space_after * space)
               for name, s in theme.styles.items()}
     return replace(theme, styles=styles, space=space)
 

@@ -82,6 +82,7 @@ BALANCED = "balanced columns"
 COMPACT = "compact letterhead"
 TIGHTER = "tighter spacing"
 STEP = 0.25  # pt: the body type steps down by this, to the section's min_body_pt
+TIGHTEN = (0.5, 1.0)  # the spacing tightens half of its range, then all of it
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,10 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     than the section's (with the section's headroom left free); then at the section's size:
     (1) the text columns balanced (always: render/columns.py); (2) the letterhead compacted (name and
     department on two tighter lines, the logo and QR code at their minimums); (3) the spacing
-    tightened within the section's range; (4) the blank notes box left out; (5) the body type down in
-    0.25 pt steps to the section's ``min_body_pt``. Nothing the user gave (the patient's name, the
-    clinic's note) ever gives way: past the last rung is an error."""
+    tightened within the section's range; (4) the blank notes box left out (and without it, the page
+    tried as it was before 2 and 3, then with them again); (5) the body type down in 0.25 pt steps to
+    the section's ``min_body_pt``. A rung's steps name what its page has, in this order. Nothing the
+    user gave (the patient's name, the clinic's note) ever gives way: past the last rung is an error."""
     layout, kind = theme.layout, theme.kind
     profile = has_profile(plan)
     tries = variants(plan)
@@ -130,29 +132,29 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     base: tuple[str, ...] = (BALANCED,) if kind.columns > 1 and any(isinstance(b, Columns) for b in plan.blocks) else ()
     rungs = [Rung(make_theme(at().layout, at().kind, body=layout.body), full, base)] if layout.body > theme.body_size \
         else []  # the full size as before: the section's own spacing, the profile's margins
-    rungs.append(Rung(at(), full, base))
-    steps = base
-    banded = kind.clinic_band and any(isinstance(b, ClinicBand) for b in plan.blocks)
-    if banded:
-        steps += (COMPACT,)
-        rungs.append(Rung(_flexed(at(), steps), full, steps))
-    if can_tighten(theme):
-        steps += (TIGHTER,)
-        rungs.append(Rung(_flexed(at(), steps), full, steps))
-    if lighter[0]:
-        steps += tuple(f"without {name.removeprefix('the ')}" for name in lighter[0])
-        rungs.append(Rung(_flexed(at(), steps), lighter[1], steps, lighter[0]))
+    flexes: list[tuple[tuple[str, ...], float]] = [(base, 0.0)]  # steps at the section's size, in order
+    if kind.clinic_band and any(isinstance(b, ClinicBand) for b in plan.blocks):
+        flexes.append(((*base, COMPACT), 0.0))
+    if can_tighten(theme):  # half the range, then all of it
+        flexes += [((*flexes[-1][0], TIGHTER), amount) for amount in TIGHTEN]
+    rungs += [Rung(_flexed(at(), steps, amount), full, steps) for steps, amount in flexes]
+    gone = tuple(f"without {name.removeprefix('the ')}" for name in lighter[0])
+    if gone:  # without the notes box: the page as it was, then flexed again
+        rungs += [Rung(_flexed(at(), steps, amount), lighter[1], (*steps, *gone), lighter[0])
+                  for steps, amount in flexes]
+    steps, amount = (*flexes[-1][0], *gone), flexes[-1][1]
     body, floor = theme.body_size, kind.min_body_pt or theme.body_size
     while body - STEP >= floor - 1e-9:
         body -= STEP
-        rungs.append(Rung(_flexed(at(body), steps), lighter[1], (*steps, f"type {body:g} pt"), lighter[0]))
+        rungs.append(Rung(_flexed(at(body), steps, amount), lighter[1], (*steps, f"type {body:g} pt"), lighter[0]))
     return rungs
 
 
-def _flexed(theme: Theme, steps: tuple[str, ...]) -> Theme:
-    """``theme`` with the steps (compact letterhead, tighter spacing) applied."""
+def _flexed(theme: Theme, steps: tuple[str, ...], amount: float) -> Theme:
+    """``theme`` with the steps applied: the compact letterhead, the spacing tightened ``amount`` of
+    the way to the section's range."""
     if TIGHTER in steps:
-        theme = tightened(theme)
+        theme = tightened(theme, amount)
     return replace(theme, compact_band=COMPACT in steps)
 
 

@@ -151,27 +151,25 @@ def _unbroken(part: str, width: float | None, size: float) -> str:
 
 def band(sb: StoryBuilder, b: p.ClinicBand) -> list[Flowable]:
     """One-page layouts: the clinic as one letterhead band. The logo, then the name and department and
-    the address, phone and website in small type, then the QR code's label and address; under them
-    the questions line; the QR code at the right; under all of them, across the band, the "Prepared
-    for" line; a rule below. Its type sizes are the layout's (``band_text``, the section's ``small``),
-    the same on every one-pager."""
+    the address, phone and website in small type; under them the questions line, then the QR code's
+    label and address on one line; the QR code at the right; under all of them, across the band, the
+    "Prepared for" line; a rule below. Its type sizes are the layout's (``band_text``, the section's
+    ``small``), the same on every one-pager, smaller only where fitting steps the body type down."""
     t = sb.theme
     size = min(t.layout.clinic.band_text or t.body_size, t.body_size)  # stepping down with the body type
     qr_size = _band_qr(sb)
     gap = size * t.space  # the spaces inside the band (fitting's tighter spacing)
-    caption_under = _caption_under(sb, b, size)
     lettered = b.name or b.department or b.contact or b.logo or b.qr_url
-    top = _band_top(sb, b, size, caption_under) if lettered else []
+    top = _band_top(sb, b, size) if lettered else []
     under: list[Flowable] = []
     if b.questions:
         style = _style(sb, "body", "band_questions", fontName=BOLD, textColor=sb.colour("heading"),
                        spaceBefore=gap * 0.2 if top else 0, **_sized(sb, "body", size))
         under.append(_para(b.questions, style, "questions"))
-    # The compact letterhead (or a long website): the QR code's label and address on a line of their own,
-    # under the questions; in the compact letterhead both across the whole band where the letterhead is
-    # as tall as the QR code beside it.
+    # The QR code's label and address on a line of their own, under the questions (the address whole);
+    # in the compact letterhead both across the whole band where the letterhead is as tall as the QR code.
     across = bool(t.compact_band and b.qr_url and top) and _height(top, t.layout.frame_width - qr_size) >= qr_size
-    if b.qr_url and caption_under:
+    if b.qr_url:
         width = t.layout.frame_width - (0 if across else qr_size + size)
         under += [Spacer(1, gap * 0.15), *_caption(sb, b.qr_label, b.qr_url, width, inline=True)]
     qr = qr_drawing(b.qr_url, qr_size, sb.colour("ink")) if b.qr_url else ""
@@ -195,22 +193,6 @@ def _height(flowables: list[Flowable], width: float) -> float:
     return sum(float(f.wrap(width, 1e6)[1]) + float(f.getSpaceBefore()) for f in flowables)
 
 
-def _widest(parts: Sequence[str], size: float) -> float:
-    return max((text_width(part, size) for part in parts), default=0.0)
-
-
-def _caption_under(sb: StoryBuilder, b: p.ClinicBand, size: float) -> bool:
-    """Whether the QR code's label and address go under the questions line rather than beside the
-    letterhead: in the compact letterhead, and where beside it a part of the contact line (a long
-    website) would be wider than the letterhead's column (it is never broken inside)."""
-    t = sb.theme
-    if t.compact_band or not b.qr_url:
-        return bool(b.qr_url)
-    logo = (_band_logo(sb)[0] + size) if b.logo and b.logo_pixels else 0
-    text_w = t.layout.frame_width - logo - _caption_width(sb, b.qr_url) - size - _band_qr(sb) - size
-    return _widest(b.contact, t.small_size) > text_w
-
-
 def _band_qr(sb: StoryBuilder) -> float:
     """The band's QR code side: the layout's, or its minimum in the compact letterhead."""
     sizes = sb.theme.layout.clinic
@@ -227,10 +209,9 @@ def _band_logo(sb: StoryBuilder) -> tuple[float, float]:
     return width, height
 
 
-def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float, under: bool) -> list[Flowable]:
-    """The band's first row: logo, letterhead text, and the QR code's label and address (beside the
-    code; ``under``: they go under the questions line instead). In the compact letterhead the contact
-    line goes under the logo and the name, across the band's text column."""
+def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float) -> list[Flowable]:
+    """The band's first row: logo and letterhead text. In the compact letterhead the contact line goes
+    under the logo and the name, across the band's text column."""
     t = sb.theme
     cells: list[Any] = []
     widths: list[Any] = []
@@ -238,27 +219,12 @@ def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float, under: bool) -> li
         logo = LogoImage(b.logo, b.logo_pixels, _band_logo(sb), t.layout.mono)
         cells.append(logo)
         widths.append(logo.width + size)
-    beside = bool(b.qr_url) and not under
-    caption = _caption_width(sb, b.qr_url or "") + size if beside else 0
-    text_w = t.layout.frame_width - sum(widths) - caption - (_band_qr(sb) + size if b.qr_url else 0)
+    text_w = t.layout.frame_width - sum(widths) - (_band_qr(sb) + size if b.qr_url else 0)
     text = _letterhead(sb, b, "body", size, text_w)
     below = [text.pop()] if t.compact_band and cells and b.contact and len(text) > 1 else []
     cells.append(text or "")
     widths.append("*")
-    if beside:
-        cells.append(_caption(sb, b.qr_label, b.qr_url or "", caption - size))
-        widths.append(caption)
-    return [_grid([cells], widths, [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                                    ("LEFTPADDING", (len(cells) - 1, 0), (-1, -1), size if beside else 0)]), *below]
-
-
-def _caption_width(sb: StoryBuilder, url: str) -> float:
-    """The caption column beside the band's QR code: the layout's width, wider where a piece of the
-    printed address (between two "/") would not fit it even at the smallest size (at most 40 % of the
-    page)."""
-    sizes = sb.theme.layout.clinic
-    widest = max((text_width(piece, sizes.url_min) for piece in _url_pieces(printed_url(url))), default=0.0)
-    return max(sizes.band_caption_width or 0, min(widest, sb.theme.layout.frame_width * 0.4))
+    return [_grid([cells], widths, [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]), *below]
 
 
 def _caption(sb: StoryBuilder, label: str, url: str, width: float, inline: bool = False) -> list[Flowable]:
