@@ -16,7 +16,7 @@ from .names import MONO_SUFFIX, layout_key
 
 MIN_PRINT_MARGIN = 29  # pt (0.4 in): what most printers print to
 MIN_QR = 57.6  # pt (0.8 in): a QR code of a 100-character address still reads from a 300 dpi print
-BAND_FIELDS = ("band_margins", "band_logo_width", "band_logo_height", "band_qr_size", "band_caption_width",
+BAND_FIELDS = ("band_margins", "band_logo_width", "band_logo_height", "band_qr_size",
                "band_text")
 
 
@@ -51,7 +51,6 @@ class ClinicSizes(BaseModel):
     band_logo_width: float | None = Field(default=None, gt=0)
     band_logo_height: float | None = Field(default=None, gt=0)
     band_qr_size: float | None = Field(default=None, ge=MIN_QR)
-    band_caption_width: float | None = Field(default=None, gt=0)  # the QR code's label and address
     band_text: float | None = Field(default=None, ge=11)  # the band's name and questions line (body text)
     band_title: float | None = Field(default=None, ge=14)  # the title under a band (None: the kind's own)
     band_leading: float | None = Field(default=None, ge=1.15, le=3.0)  # line spacing under a band
