@@ -174,7 +174,7 @@ def band(sb: StoryBuilder, b: p.ClinicBand) -> list[Flowable]:
         under += [Spacer(1, gap * 0.15), *_caption(sb, b.qr_label, b.qr_url, width, inline=True)]
     qr = qr_drawing(b.qr_url, qr_size, sb.colour("ink")) if b.qr_url else ""
     rows: list[list[Any]] = [[top, qr], [under, ""]] if across else [[top + under, qr]]
-    spans = [("SPAN", (0, 1), (-1, 1))] if across else []
+    spans: list[tuple[Any, ...]] = [("SPAN", (0, 1), (-1, 1))] if across else []
     spans += [("RIGHTPADDING", (0, 0), (0, 0), size)] if b.qr_url else []  # room between the text and the code
     if b.prepared:  # across the whole band, so a long name still takes one line
         rows.append([_prepared_row(sb, b.prepared, size, t.layout.frame_width, space=gap * 0.25 if top else 0),
