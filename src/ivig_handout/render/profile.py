@@ -245,7 +245,8 @@ def _caption(sb: StoryBuilder, label: str, url: str, width: float, inline: bool 
                        fontSize=size, leading=round(size * style.leading / style.fontSize, 2))
     links = [f'<a href="{href}">{to_markup(line, "qr_url")}</a>' for line in url_lines(shown, width, size)]
     if inline:
-        head = f'<font face="{BOLD}">{to_markup(label, "qr_label", bold=True)} </font>'  # the address's run starts at its link
+        # the space inside the label's font: the address's run starts where its link does
+        head = f'<font face="{BOLD}">{to_markup(label, "qr_label", bold=True)} </font>'
         return [Paragraph(head + "<br/>".join(links), style)]
     return [_para(label, _style(sb, "small_bold", "qr_label"), "qr_label"), Paragraph("<br/>".join(links), style)]
 
