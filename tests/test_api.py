@@ -64,9 +64,9 @@ def test_a_patient_is_printed_and_the_result_says_it_is_personal() -> None:
 
 
 def test_parts_that_give_way_come_back_as_values_and_notes() -> None:
-    result = build(Request("mmn", clinic=EXAMPLE))
+    result = build(Request("gbs", clinic=EXAMPLE))
     assert result.left_out == ("the notes box",)
-    assert result.notes == ("the notes box was left out of mmn on letter to keep one page",)
+    assert result.notes == ("the notes box was left out of gbs on letter to keep one page",)
     assert "Notes from your care team" not in squash(page_texts(result.data)[0])
 
 

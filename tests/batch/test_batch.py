@@ -359,7 +359,7 @@ def test_one_failing_document_does_not_stop_the_others(tmp_path: Path) -> None:
     no mocks."""
     pack = pack_copy(tmp_path)
     sentence = "Weak evidence shows IVIg may help treat LEMS."
-    more = (" Lambert-Eaton myasthenic syndrome is rare." * 45).strip()  # within every content limit
+    more = (" WWWWWWW WWWWWW." * 120).strip()  # within every content limit; the widest letters, past what fitting makes room for
     edit(pack, sentence + "\n", sentence + "\n" + paragraphs(1, more, " " * 12))
     job = write_job(tmp_path, documents=["full", "gbs", "lems"], layouts=["letter"], output="o", content="pack")
     code, stdout, err = batch(str(job))

@@ -202,14 +202,15 @@ def test_usage_errors(args: list[str]) -> None:
 
 @pytest.fixture()
 def long_pack(tmp_path: Path) -> Path:
-    """A content pack whose myasthenia gravis text is far too long for one page."""
+    """A content pack whose myasthenia gravis text is far too long for one page (even in the smallest type)."""
     pack = tmp_path / "pack"
     shutil.copytree(default_content_dir(), pack)
     sheet = pack / "sheet.yaml"
     text = sheet.read_text(encoding="utf-8")
     last = "The person may need a breathing machine."
     assert text.count(last) == 1
-    sheet.write_text(text.replace(last, last + " The person may need a breathing machine." * 35), encoding="utf-8")
+    more = " WWWWWWW WWWWWW." * 100  # within the content limits, past what fitting makes room for (the widest letters)
+    sheet.write_text(text.replace(last, last + more), encoding="utf-8")
     return pack
 
 

@@ -15,7 +15,8 @@ from ..resources import layouts_file
 from .names import MONO_SUFFIX, layout_key
 
 MIN_PRINT_MARGIN = 29  # pt (0.4 in): what most printers print to
-BAND_FIELDS = ("band_margins", "band_logo_width", "band_logo_height", "band_qr_size", "band_caption_width",
+MIN_QR = 57.6  # pt (0.8 in): a QR code of a 100-character address still reads from a 300 dpi print
+BAND_FIELDS = ("band_margins", "band_logo_width", "band_logo_height", "band_qr_size",
                "band_text")
 
 
@@ -49,11 +50,14 @@ class ClinicSizes(BaseModel):
     band_margins: tuple[float, float, float, float] | None = None
     band_logo_width: float | None = Field(default=None, gt=0)
     band_logo_height: float | None = Field(default=None, gt=0)
-    band_qr_size: float | None = Field(default=None, ge=54)
-    band_caption_width: float | None = Field(default=None, gt=0)  # the QR code's label and address
+    band_qr_size: float | None = Field(default=None, ge=MIN_QR)
     band_text: float | None = Field(default=None, ge=11)  # the band's name and questions line (body text)
     band_title: float | None = Field(default=None, ge=14)  # the title under a band (None: the kind's own)
     band_leading: float | None = Field(default=None, ge=1.15, le=3.0)  # line spacing under a band
+    # The compact letterhead (render/fit.py's second step): the logo and the QR code no smaller than these
+    band_logo_min_height: float | None = Field(default=None, gt=0)
+    band_qr_min: float = Field(default=MIN_QR, ge=MIN_QR)
+    url_min: float = Field(default=8, ge=7)  # the printed web address is set smaller, down to this (pt)
 
     @field_validator("band_margins")
     @classmethod
@@ -84,6 +88,12 @@ class KindSizes(BaseModel):
     compact: bool = False  # compact boxes: the notice's heading beside its text, the source in one paragraph
     clinic_band: bool = False  # a clinic profile as one letterhead band (needs the clinic band_* sizes)
     clinic_extra_pages: int = Field(default=0, ge=0, le=4)  # more pages it may take with a clinic profile
+    # How far a page-limited kind flexes before it refuses (render/fit.py): the line spacing and the
+    # space between paragraphs and sections tighten down to these, then the body type steps down in
+    # 0.25 pt steps to min_body_pt (None: the section's body size; never below it in large print).
+    tight_leading: float | None = Field(default=None, ge=1.05, le=3.0)
+    tight_space: float = Field(default=1.0, gt=0, le=1.0)  # a fraction of the spaces
+    min_body_pt: float | None = Field(default=None, ge=6)
 
 
 class Layout(BaseModel):
@@ -120,6 +130,14 @@ class Layout(BaseModel):
         banded = [name for name, sizes in self.kinds.items() if sizes.clinic_band]
         if banded and missing:
             raise ValueError(f"kinds.{banded[0]}.clinic_band needs clinic.{', clinic.'.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
+    def _floors(self) -> Layout:
+        for name, sizes in self.kinds.items():
+            body = sizes.body or self.body
+            if sizes.min_body_pt is not None and sizes.min_body_pt > body:
+                raise ValueError(f"kinds.{name}.min_body_pt ({sizes.min_body_pt:g}) is above its body size ({body:g})")
         return self
 
     def kind(self, section: str) -> KindSizes:

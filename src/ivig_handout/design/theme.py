@@ -34,6 +34,8 @@ class Theme:
     styles: dict[str, TextStyle]
     body_size: float
     small_size: float
+    compact_band: bool = False  # fitting's compact letterhead (render/fit.py): tighter lines, smaller logo and QR
+    space: float = 1.0  # fitting's tighter spacing: the fraction of the spaces kept (tightened)
 
     def colour(self, name: str) -> str:
         """A colour of the layout by name (``ink``, ``rule``, a rating ...), as ``#rrggbb``."""
@@ -93,9 +95,32 @@ def with_profile(theme: Theme) -> Theme:
         styles = {name: replace(s, leading=round(s.size * lead, 2)) for name, s in styles.items()}
     if kind.clinic_band and layout.clinic.band_title:
         title = styles["title"]
-        size = layout.clinic.band_title
+        # as the layout sets it; smaller in proportion where fitting steps the body type down
+        size = round(layout.clinic.band_title * min(1.0, theme.body_size / (kind.body or layout.body)), 2)
         styles = {**styles, "title": replace(title, size=size, leading=round(size * title.leading / title.size, 2))}
     return replace(theme, kind=kind, styles=styles, layout=layout.model_copy(update=update) if update else layout)
+
+
+def tightened(theme: Theme, amount: float = 1.0) -> Theme:
+    """``theme`` with its spacing tightened ``amount`` of the way (0 to 1) to the section's range
+    (``tight_leading``, ``tight_space``): render/fit.py's third step. The same theme where the
+    section sets no range."""
+    kind = theme.kind
+    space = 1 - (1 - kind.tight_space) * amount
+
+    def lead(size: float, leading: float) -> float:
+        ratio = leading / size
+        least = kind.tight_leading if kind.tight_leading is not None else ratio
+        return round(size * (ratio - (ratio - min(least, ratio)) * amount), 2)
+
+    styles = {name: replace(s, leading=lead(s.size, s.leading), space_before=s.space_before * space,
+                            space_after=s.space_after * space)
+              for name, s in theme.styles.items()}
+    return replace(theme, styles=styles, space=space)
+
+
+def can_tighten(theme: Theme) -> bool:
+    return theme.kind.tight_leading is not None or theme.kind.tight_space < 1
 
 
 def _first(value: float | None, default: float) -> float:

@@ -21,11 +21,12 @@ from .text import check_text, normalise
 from .validate import validate
 from .yamlio import Located, PathKey, format_path, load
 
-# The most each field may hold, in characters once whitespace is collapsed, so the header, the
-# boxes and the QR code stay compact (a QR code of 100 characters still reads at 2 cm).
+# The most each field may hold, in characters once whitespace is collapsed (the address: each of its
+# lines). Every profile within them fits every one-pager on Letter and A4 (render/fit.py flexes the
+# page first); a QR code of 100 characters still reads at 0.8 in.
 LIMITS = {
-    "name": 60, "department": 60, "address": 120, "phone": 30, "website": 60, "questions": 90,
-    "note_heading": 50, "note": 360, "qr_url": 100, "qr_label": 50, **PATIENT_LIMITS,
+    "name": 80, "department": 60, "address": 60, "phone": 30, "website": 60, "questions": 160,
+    "note_heading": 40, "note": 400, "qr_url": 100, "qr_label": 50, **PATIENT_LIMITS,
 }
 ADDRESS_LINES = 3
 NOTE_PARAGRAPHS = 3
@@ -88,7 +89,11 @@ class ClinicProfile(BaseModel):
             raise ValueError(f"has {len(lines)} lines; at most {ADDRESS_LINES} fit in the header")
         if info.field_name == "note" and len(lines) > NOTE_PARAGRAPHS:
             raise ValueError(f"has {len(lines)} paragraphs; at most {NOTE_PARAGRAPHS} fit in its box")
-        _limit(" ".join(lines), str(info.field_name))
+        if info.field_name == "address":  # each line on its own
+            for number, line in enumerate(lines, start=1):
+                _limit(line, "address", f"line {number} ")
+        else:
+            _limit(" ".join(lines), str(info.field_name))
         return lines
 
     @field_validator("qr_url")
@@ -121,9 +126,9 @@ def _placeholders(text: str, name: str) -> None:
         raise ValueError(problems[0])
 
 
-def _limit(text: str, field: str) -> None:
+def _limit(text: str, field: str, which: str = "") -> None:
     if len(text) > LIMITS[field]:
-        raise ValueError(f"is {len(text)} characters long; at most {LIMITS[field]} fit, shorten it")
+        raise ValueError(f"{which}is {len(text)} characters long; at most {LIMITS[field]} fit, shorten it")
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 from reportlab.platypus import Flowable
 
 from ..design.layouts import Layout
-from ..design.theme import Theme, make_theme, with_profile
+from ..design.theme import Theme, can_tighten, make_theme, tightened, with_profile
 from ..errors import FitError, TooLongError
-from ..plan.blocks import DocumentPlan, NotesBox
+from ..plan.blocks import ClinicBand, Columns, DocumentPlan
 from ..plan.kinds import Kind
 from ..plan.profile import as_band, droppable, has_profile, kept, variants
 from .document import render
@@ -63,6 +63,7 @@ class Fitted:
     limit: int = 0
     tags: Record | None = None  # what the renderer marked (export/tagging.py writes the structure)
     slots: tuple[Slot, ...] = ()  # a template's places for the patient's values (render/stamp.py)
+    steps: tuple[str, ...] = ()  # the fitting steps taken, in order (ladder: "compact letterhead", ...)
 
 
 def fit(plan: DocumentPlan, kind: Kind, layout: Layout) -> Fitted:
@@ -76,31 +77,85 @@ def fit(plan: DocumentPlan, kind: Kind, layout: Layout) -> Fitted:
     return _page_limited(plan, kind, theme)
 
 
-def _page_limited(plan: DocumentPlan, kind: Kind, theme: Theme) -> Fitted:
-    """The largest type that keeps the document within its page limit.
+# The fitting steps, in the order they are taken (Fitted.steps names those a document took).
+BALANCED = "balanced columns"
+COMPACT = "compact letterhead"
+TIGHTER = "tighter spacing"
+STEP = 0.25  # pt: the body type steps down by this, to the section's min_body_pt
+TIGHTEN = (0.5, 1.0)  # the spacing tightens half of its range, then all of it
 
-    With a clinic profile (on a banded section: one letterhead band, the page's band margins), the
-    blank ruled notes box gives way before the type steps down from the layout's body size to the
-    section's (plan.profile.variants); nothing else ever gives way: what the user asked for (the
-    patient's name, the "Prepared for" line, the clinic's note) is printed, or FitError says what to
-    shorten or switch off.
-    """
-    if has_profile(plan):
-        theme = with_profile(theme)
-    if theme.kind.clinic_band:
+
+@dataclass(frozen=True)
+class Rung:
+    """One attempt of the ladder: the theme and plan to render, the steps taken to get there (in
+    order) and the profile parts left out."""
+
+    theme: Theme
+    plan: DocumentPlan
+    steps: tuple[str, ...]
+    dropped: tuple[str, ...] = ()
+
+
+def _page_limited(plan: DocumentPlan, kind: Kind, theme: Theme) -> Fitted:
+    """The first rung of the fitting ladder (``ladder``) that keeps the document within its page
+    limit; FitError, naming what to shorten, when even the last does not."""
+    section = with_profile(theme) if has_profile(plan) else theme  # the page limit, the headroom
+    if section.kind.clinic_band and has_profile(plan):
         plan = as_band(plan)
+    rungs = ladder(plan, theme)
+    for rung in rungs:
+        rendered = _render(rung.plan, rung.theme, _wanted(rung.theme, section))  # too long: not written
+        if fits(rendered, rung.theme, section):  # within the limit; full size also with headroom
+            return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, rung.dropped,
+                          section.max_pages, rendered.tags, rendered.slots, rung.steps)
+    raise _too_long(rungs[-1], kind, plan)
+
+
+def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
+    """The attempts, in the designed order. The layout's full body size first where it is larger
+    than the section's (with the section's headroom left free); then at the section's size:
+    (1) the text columns balanced (always: render/columns.py); (2) the letterhead compacted (name and
+    department on two tighter lines, the logo and QR code at their minimums); (3) the spacing
+    tightened within the section's range; (4) the blank notes box left out (and without it, the page
+    tried as it was before 2 and 3, then with them again); (5) the body type down in 0.25 pt steps to
+    the section's ``min_body_pt``. A rung's steps name what its page has, in this order. Nothing the
+    user gave (the patient's name, the clinic's note) ever gives way: past the last rung is an error."""
+    layout, kind = theme.layout, theme.kind
+    profile = has_profile(plan)
     tries = variants(plan)
-    sizes = _sizes(theme)
-    # The larger type with everything, or without the notes box only; the smaller never with the box.
-    boxed = [t for t in tries if any(isinstance(b, NotesBox) for b in t[1].blocks)]  # the first, if any
-    ladder = [(sizes[0], t) for t in (tries if len(sizes) == 1 else tries[:len(boxed) + 1])]
-    ladder += [(size, t) for size in sizes[1:] for t in tries[len(boxed):]]
-    for size, (dropped, candidate) in ladder:
-        rendered = _render(candidate, size, _wanted(size, theme))  # too long: not written
-        if fits(rendered, size, theme):  # within the limit; full size also with headroom
-            return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, dropped, theme.max_pages,
-                          rendered.tags, rendered.slots)
-    raise _too_long(tries[-1][1], kind, theme, plan)
+    full, lighter = tries[0][1], tries[-1]
+
+    def at(body: float | None = None) -> Theme:
+        made = make_theme(layout, kind, body=body) if body else theme
+        return with_profile(made) if profile else made
+
+    base: tuple[str, ...] = (BALANCED,) if kind.columns > 1 and any(isinstance(b, Columns) for b in plan.blocks) else ()
+    rungs = [Rung(make_theme(at().layout, at().kind, body=layout.body), full, base)] if layout.body > theme.body_size \
+        else []  # the full size as before: the section's own spacing, the profile's margins
+    flexes: list[tuple[tuple[str, ...], float]] = [(base, 0.0)]  # steps at the section's size, in order
+    if kind.clinic_band and any(isinstance(b, ClinicBand) for b in plan.blocks):
+        flexes.append(((*base, COMPACT), 0.0))
+    if can_tighten(theme):  # half the range, then all of it
+        flexes += [((*flexes[-1][0], TIGHTER), amount) for amount in TIGHTEN]
+    rungs += [Rung(_flexed(at(), steps, amount), full, steps) for steps, amount in flexes]
+    gone = tuple(f"without {name.removeprefix('the ')}" for name in lighter[0])
+    if gone:  # without the notes box: the page as it was, then flexed again
+        rungs += [Rung(_flexed(at(), steps, amount), lighter[1], (*steps, *gone), lighter[0])
+                  for steps, amount in flexes]
+    steps, amount = (*flexes[-1][0], *gone), flexes[-1][1]
+    body, floor = theme.body_size, kind.min_body_pt or theme.body_size
+    while body - STEP >= floor - 1e-9:
+        body -= STEP
+        rungs.append(Rung(_flexed(at(body), steps, amount), lighter[1], (*steps, f"type {body:g} pt"), lighter[0]))
+    return rungs
+
+
+def _flexed(theme: Theme, steps: tuple[str, ...], amount: float) -> Theme:
+    """``theme`` with the steps applied: the compact letterhead, the spacing tightened ``amount`` of
+    the way to the section's range."""
+    if TIGHTER in steps:
+        theme = tightened(theme, amount)
+    return replace(theme, compact_band=COMPACT in steps)
 
 
 def _wanted(candidate: Theme, theme: Theme) -> Callable[[Rendered], bool]:
@@ -112,14 +167,6 @@ def fits(rendered: Rendered, candidate: Theme, theme: Theme) -> bool:
     section's ``headroom`` left free, so no full-size page is crammed."""
     spare = theme.kind.headroom if candidate.body_size > theme.body_size else 0.0
     return rendered.pages <= theme.max_pages and rendered.room >= spare
-
-
-def _sizes(theme: Theme) -> list[Theme]:
-    """The themes to try, largest type first: the layout's body size, then the section's."""
-    layout = theme.layout
-    if layout.body <= theme.body_size:
-        return [theme]
-    return [make_theme(layout, theme.kind, body=layout.body), theme]
 
 
 def _render(plan: DocumentPlan, theme: Theme, wanted: Callable[[Rendered], bool] | None = None) -> Rendered:
@@ -152,13 +199,14 @@ def overflow(plan: DocumentPlan, theme: Theme) -> float | None:
     return float(max(content - layout.frame_height * limit, 1))
 
 
-def _too_long(lightest: DocumentPlan, kind: Kind, theme: Theme, plan: DocumentPlan) -> FitError:
-    """The error for a document past its page limit: how far past, and what to shorten or switch off
-    (with a clinic profile: even without the parts that may give way)."""
+def _too_long(last: Rung, kind: Kind, plan: DocumentPlan) -> FitError:
+    """The error for a document past its page limit even on the ladder's last rung: how far past, and
+    what to shorten or switch off (with a clinic profile: even without the parts that may give way)."""
+    theme = last.theme
     layout = theme.layout
     limit = theme.max_pages
     where = "one page" if limit == 1 else f"{limit} pages"
-    over = overflow(lightest, theme)
+    over = overflow(last.plan, theme)
     how_far = " (far too long)" if over is None else f" (about {over:.0f} pt too long)"
     head = (f"the {kind.noun} for '{plan.doc_id}' does not fit on {where} of layout '{layout.name}' at "
             f"{theme.body_size:g} pt{how_far}")

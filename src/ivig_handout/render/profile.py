@@ -104,7 +104,9 @@ def _letterhead(sb: StoryBuilder, b: p.ClinicHeader | p.ClinicBand, name_style: 
     fits on one line is never broken inside (a line breaks between the parts)."""
     t = sb.theme
     text: list[Flowable] = []
-    if b.name or b.department:
+    if (b.name or b.department) and t.compact_band and size:
+        text += _two_lines(sb, b, name_style, size)
+    elif b.name or b.department:
         sized = _sized(sb, name_style, size) if size else {}
         style = _style(sb, name_style, "clinic_name", fontName=BOLD, textColor=sb.colour("heading"), **sized)
         line = _separator(b.name or "", b.department or "").join(filter(None, (b.name, b.department)))
@@ -131,6 +133,23 @@ def _separator(*parts: str) -> str:
     return " · " if any(needs_shaping(part) for part in parts) else SEPARATOR
 
 
+TIGHT_LINES = 1.08  # the compact letterhead's line spacing (name and department)
+
+
+def _two_lines(sb: StoryBuilder, b: p.ClinicHeader | p.ClinicBand, name_style: str, size: float) -> list[Flowable]:
+    """The compact letterhead (render/fit.py): the name (bold) on its line, the department under it,
+    both with tighter line spacing."""
+    tight = {"fontSize": size, "leading": round(size * TIGHT_LINES, 2)}
+    out: list[Flowable] = []
+    if b.name:
+        out.append(_para(b.name, _style(sb, name_style, "clinic_name", fontName=BOLD,
+                                        textColor=sb.colour("heading"), **tight), "name"))
+    if b.department:
+        out.append(_para(b.department, _style(sb, name_style, "clinic_department", fontName=fonts.MAIN,
+                                              textColor=sb.colour("heading"), **tight), "department"))
+    return out
+
+
 def _sized(sb: StoryBuilder, base: str, size: float) -> dict[str, float]:
     """``fontSize`` and ``leading`` for ``size`` with the base style's line spacing."""
     style = sb.st[base]
@@ -147,62 +166,104 @@ def _unbroken(part: str, width: float | None, size: float) -> str:
 
 def band(sb: StoryBuilder, b: p.ClinicBand) -> list[Flowable]:
     """One-page layouts: the clinic as one letterhead band. The logo, then the name and department and
-    the address, phone and website in small type, then the QR code's label and address; under them
-    the questions line; the QR code at the right; under all of them, across the band, the "Prepared
-    for" line; a rule below. Its type sizes are the layout's (``band_text``, the section's ``small``),
-    the same on every one-pager."""
+    the address, phone and website in small type; under them the questions line, then the QR code's
+    label and address on one line; the QR code at the right; under all of them, across the band, the
+    "Prepared for" line; a rule below. Its type sizes are the layout's (``band_text``, the section's
+    ``small``), the same on every one-pager, smaller only where fitting steps the body type down."""
     t = sb.theme
-    sizes = t.layout.clinic
-    size = sizes.band_text or t.body_size
-    left: list[Flowable] = [_band_top(sb, b, size)] if b.name or b.department or b.contact or b.logo or b.qr_url else []
+    size = min(t.layout.clinic.band_text or t.body_size, t.body_size)  # stepping down with the body type
+    qr_size = _band_qr(sb)
+    gap = size * t.space  # the spaces inside the band (fitting's tighter spacing)
+    lettered = b.name or b.department or b.contact or b.logo or b.qr_url
+    top = _band_top(sb, b, size) if lettered else []
+    under: list[Flowable] = []
     if b.questions:
         style = _style(sb, "body", "band_questions", fontName=BOLD, textColor=sb.colour("heading"),
-                       spaceBefore=size * 0.2 if left else 0, **_sized(sb, "body", size))
-        left.append(_para(b.questions, style, "questions"))
-    rows: list[list[Any]] = [[left, qr_drawing(b.qr_url, sizes.band_qr_size or 0, sb.colour("ink"))]
-                             if b.qr_url else [left, ""]]
+                       spaceBefore=gap * 0.2 if top else 0, **_sized(sb, "body", size))
+        under.append(_para(b.questions, style, "questions"))
+    # The QR code's label and address on a line of their own, under the questions (the address whole);
+    # in the compact letterhead both across the whole band where the letterhead is as tall as the QR code.
+    across = bool(t.compact_band and b.qr_url and top) and _height(top, t.layout.frame_width - qr_size) >= qr_size
+    if b.qr_url:
+        width = t.layout.frame_width - (0 if across else qr_size + size)
+        under += [Spacer(1, gap * 0.15), *_caption(sb, b.qr_label, b.qr_url, width, inline=True)]
+    qr = qr_drawing(b.qr_url, qr_size, sb.colour("ink")) if b.qr_url else ""
+    rows: list[list[Any]] = [[top, qr], [under, ""]] if across else [[top + under, qr]]
+    spans: list[tuple[Any, ...]] = [("SPAN", (0, 1), (-1, 1))] if across else []
+    spans += [("RIGHTPADDING", (0, 0), (0, 0), size)] if b.qr_url else []  # room between the text and the code
     if b.prepared:  # across the whole band, so a long name still takes one line
-        rows.append([_prepared_row(sb, b.prepared, size, t.layout.frame_width, space=size * 0.25 if left else 0),
+        rows.append([_prepared_row(sb, b.prepared, size, t.layout.frame_width, space=gap * 0.25 if top else 0),
                      ""])
+        spans.append(("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)))
     last = len(rows) - 1
-    table = _grid(rows, ["*", sizes.band_qr_size if b.qr_url else 0], [
+    table = _grid(rows, ["*", qr_size if b.qr_url else 0], [
         ("LINEBELOW", (0, last), (-1, last), 0.8, sb.colour("rule")),
-        ("BOTTOMPADDING", (0, last), (-1, last), size * 0.25),
-        *((("SPAN", (0, last), (-1, last)),) if b.prepared else ()),
+        ("BOTTOMPADDING", (0, last), (-1, last), gap * 0.25),
+        *spans,
     ])
-    return [table, Spacer(1, size * 0.4)]
+    return [table, Spacer(1, gap * 0.4)]
 
 
-def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float) -> Table:
-    """The band's first row: logo, letterhead text, and the QR code's label and address (beside the code)."""
+def _height(flowables: list[Flowable], width: float) -> float:
+    """Stacked height (spaces between them included) in a column of ``width``."""
+    return sum(float(f.wrap(width, 1e6)[1]) + float(f.getSpaceBefore()) for f in flowables)
+
+
+def _band_qr(sb: StoryBuilder) -> float:
+    """The band's QR code side: the layout's, or its minimum in the compact letterhead."""
+    sizes = sb.theme.layout.clinic
+    return sizes.band_qr_min if sb.theme.compact_band else sizes.band_qr_size or sizes.band_qr_min
+
+
+def _band_logo(sb: StoryBuilder) -> tuple[float, float]:
+    """The band's logo area: the layout's, or (compact letterhead) as high as its minimum, as wide in proportion."""
+    sizes = sb.theme.layout.clinic
+    width, height = sizes.band_logo_width or 0, sizes.band_logo_height or 0
+    least = sizes.band_logo_min_height
+    if sb.theme.compact_band and least and height > least:
+        return width * least / height, least
+    return width, height
+
+
+def _band_top(sb: StoryBuilder, b: p.ClinicBand, size: float) -> list[Flowable]:
+    """The band's first row: logo and letterhead text. In the compact letterhead the contact line goes
+    under the logo and the name, across the band's text column."""
     t = sb.theme
-    sizes = t.layout.clinic
     cells: list[Any] = []
     widths: list[Any] = []
     if b.logo and b.logo_pixels:
-        area = (sizes.band_logo_width or 0, sizes.band_logo_height or 0)
-        logo = LogoImage(b.logo, b.logo_pixels, area, t.layout.mono)
+        logo = LogoImage(b.logo, b.logo_pixels, _band_logo(sb), t.layout.mono)
         cells.append(logo)
         widths.append(logo.width + size)
-    caption = (sizes.band_caption_width or 0) + size if b.qr_url else 0
-    text_w = t.layout.frame_width - sum(widths) - caption - ((sizes.band_qr_size or 0) if b.qr_url else 0)
-    cells.append(_letterhead(sb, b, "body", size, text_w) or "")
+    text_w = t.layout.frame_width - sum(widths) - (_band_qr(sb) + size if b.qr_url else 0)
+    text = _letterhead(sb, b, "body", size, text_w)
+    below = [text.pop()] if t.compact_band and cells and b.contact and len(text) > 1 else []
+    cells.append(text or "")
     widths.append("*")
-    if b.qr_url:
-        cells.append(_caption(sb, b.qr_label, b.qr_url, caption - size))
-        widths.append(caption)
-    return _grid([cells], widths, [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                                   ("LEFTPADDING", (len(cells) - 1, 0), (-1, -1), size if b.qr_url else 0)])
+    return [_grid([cells], widths, [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]), *below]
 
 
-def _caption(sb: StoryBuilder, label: str, url: str, width: float) -> list[Flowable]:
-    """The QR code's label, and its address: on one line where it fits, else broken after a "/" or "."
-    (see url_lines). Each printed line is a link to the address (a /Link annotation over its text)."""
-    style = _style(sb, "small", "qr_url", textColor=sb.colour("ink"))
+def _caption(sb: StoryBuilder, label: str, url: str, width: float, inline: bool = False) -> list[Flowable]:
+    """The QR code's label, and its address as printed (``printed_url``): on one line where it fits,
+    set smaller down to the layout's ``url_min`` where that makes it fit, else broken only after a
+    "/" (never inside a name). Each printed line is a link to the address (a /Link annotation over
+    its text). ``inline``: the label and the address on one line where both fit."""
     href = _attribute(url)
-    lines = "<br/>".join(f'<a href="{href}">{to_markup(line, "qr_url")}</a>'
-                         for line in url_lines(url, width, style.fontSize))
-    return [_para(label, _style(sb, "small_bold", "qr_label"), "qr_label"), Paragraph(lines, style)]
+    shown = printed_url(url)
+    style = _style(sb, "small", "qr_url", textColor=sb.colour("ink"), splitLongWords=0)
+    floor = min(sb.theme.layout.clinic.url_min, style.fontSize)
+    size = float(style.fontSize)
+    while text_width(shown, size) > width and size - 0.5 >= floor:
+        size -= 0.5
+    if size != style.fontSize:
+        style = _style(sb, "small", "qr_url", textColor=sb.colour("ink"), splitLongWords=0,
+                       fontSize=size, leading=round(size * style.leading / style.fontSize, 2))
+    links = [f'<a href="{href}">{to_markup(line, "qr_url")}</a>' for line in url_lines(shown, width, size)]
+    if inline:
+        # the space inside the label's font: the address's run starts where its link does
+        head = f'<font face="{BOLD}">{to_markup(label, "qr_label", bold=True)} </font>'
+        return [Paragraph(head + "<br/>".join(links), style)]
+    return [_para(label, _style(sb, "small_bold", "qr_label"), "qr_label"), Paragraph("<br/>".join(links), style)]
 
 
 def _attribute(text: str) -> str:
@@ -210,33 +271,26 @@ def _attribute(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-# Where a web address may wrap: after a "/" or "." first; a piece still too wide for a line of its own
-# breaks after "-", "?", "&", "=" or "_", and only then anywhere.
-_URL_BREAKS = (r"[^/.]*[/.]*", r"[^-?&=_]*[-?&=_]*")
+def printed_url(url: str) -> str:
+    """A web address as the page prints it: without its scheme and a leading "www." (the QR code and
+    the link keep the whole address)."""
+    return re.sub(r"^(?:https?://)?(?:www\.)?", "", url, flags=re.IGNORECASE)
 
 
 def url_lines(url: str, width: float, size: float) -> list[str]:
     """``url`` on one line where it is no wider than ``width``, else in as few lines as it takes,
-    broken after a "/" or "." (a piece too wide for a line of its own breaks after "-", "?", "&",
-    "=", "_", and, when even that is too wide, between characters)."""
+    broken only after a "/" (a piece between two "/" is never broken, even where it is wider)."""
     lines = [""]
-    for piece in _url_pieces(url, width, size, 0):
+    for piece in _url_pieces(url):
         if lines[-1] and text_width(lines[-1] + piece, size) > width:
             lines.append("")
         lines[-1] += piece
     return lines
 
 
-def _url_pieces(text: str, width: float, size: float, level: int) -> list[str]:
-    """``text`` cut after the break characters of ``_URL_BREAKS[level]``; pieces wider than ``width``
-    cut again at the next level (the last level: single characters)."""
-    if level == len(_URL_BREAKS):
-        return list(text)
-    pieces: list[str] = []
-    for piece in filter(None, re.findall(_URL_BREAKS[level], text)):
-        wide = text_width(piece, size) > width
-        pieces.extend(_url_pieces(piece, width, size, level + 1) if wide else [piece])
-    return pieces
+def _url_pieces(text: str) -> list[str]:
+    """``text`` cut after each run of "/"."""
+    return [piece for piece in re.findall(r"[^/]*/*", text) if piece]
 
 
 def prepared_for(sb: StoryBuilder, b: p.PreparedFor) -> list[Flowable]:
@@ -274,7 +328,7 @@ def _prepared_row(sb: StoryBuilder, b: p.PreparedFor, size: float, width: float,
         first = max(label_w, date_label_w - size * 1.5)
         return _grid([cells[:2], cells[2:]], [first, "*"], [
             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-            ("TOPPADDING", (0, 0), (-1, 0), space), ("TOPPADDING", (0, 1), (-1, 1), size * 0.25),
+            ("TOPPADDING", (0, 0), (-1, 0), space), ("TOPPADDING", (0, 1), (-1, 1), size * 0.25 * sb.theme.space),
             ("BOTTOMPADDING", (0, 0), (-1, -1), below),
             ("LINEBELOW", (1, 0), (1, -1), 0.8, line),
         ])

@@ -313,7 +313,7 @@ class StoryBuilder:
         return tables
 
     def _box_pad(self) -> float:
-        return self.theme.body_size * 0.7
+        return self.theme.body_size * (0.7 if self.theme.space == 1 else 0.5)  # tighter where fitting tightens
 
     def notice(self, b: p.Notice) -> list[Flowable]:
         if self.kind.compact:  # one-pagers: the heading beside the text, not above it

@@ -253,11 +253,17 @@ def test_the_paper_a_job_takes_is_said(page_client: Page) -> None:
     assert f"Paper: 2 copies of {pages} pages, two-sided: {sheets} sheets." in html.unescape(full.text)
 
 
-def test_a_handout_too_long_for_its_page_is_worded_for_the_desk() -> None:
-    """The clinic's details and a 60-character name do not fit the MG one-pager on letter: the command
-    line's "11 pt ... qr_url ... `ivig-handout layouts`" becomes what to do at the desk, tied to the
-    Layout field, and what it advises works."""
-    page = open_page(clinics={"example": CHECKOUT / "examples" / "clinic.yaml"})
+def test_a_handout_too_long_for_its_page_is_worded_for_the_desk(tmp_path: Path) -> None:
+    """A clinic profile with every text at its limit in the widest letters and a 60-character name do
+    not fit the MG one-pager on letter: the command line's "10 pt ... qr_url ... `ivig-handout layouts`"
+    becomes what to do at the desk, tied to the Layout field, and what it advises works."""
+    wide = "WWWWWWW " * 60
+    profile = tmp_path / "clinic.yaml"
+    profile.write_text("\n".join([f"name: {wide[:80]}", f"department: {wide[:60]}", "address: |",
+                                   *[f"  {wide[:60]}"] * 3, f"questions: {wide[:160]}", f"note_heading: {wide[:40]}",
+                                   f"note: {wide[:400]}", "phone: (217) 555-0142", "qr_url: https://example.org/{id}",
+                                   "prepared_for: yes", ""]), encoding="utf-8")
+    page = open_page(clinics={"example": profile})
     longest = ("Maria da Conceição Albuquerque Nascimento de Oliveira Santos Lima" * 2)[:60].strip()
     form = handout_form(patient_name=longest, date="28 September 2026")
     refused = page.post("/", {**form, "action": "download"})
@@ -276,7 +282,7 @@ def test_a_handout_too_long_for_its_page_is_worded_for_the_desk() -> None:
 def test_a_part_left_out_is_a_note_for_the_desk() -> None:
     example = CHECKOUT / "examples" / "clinic.yaml"
     page = open_page(clinics={"example": example})
-    made = page.post("/preview", handout_form(handout="mmn"), htmx=True)
+    made = page.post("/preview", handout_form(handout="gbs"), htmx=True)
     said = html.unescape(made.text)
     assert made.status_code == 200
     assert ("To fit the letter layout, this handout is printed without the ruled box for the care team’s notes."
