@@ -87,7 +87,7 @@ def test_reviewed_says_by_whom(both: Path) -> None:
 
 
 def test_a_label_missing_from_a_translation_says_which_and_where(both: Path) -> None:
-    edit(both / "es", "labels.yaml", '  qr_label: "Lea este folleto en línea:"\n', "")
+    edit(both / "es", "labels.yaml", "  qr_label: Escanee con la cámara de su teléfono o escriba la dirección web\n", "")
     line = one_error(*run_cli("list", "--content", str(both / "es"))[::2])
     assert line.startswith(f"error: {both}/es/labels.yaml:") and "clinic.qr_label: required field is missing" in line
 
