@@ -46,11 +46,17 @@ class Theme:
         return self.kind.max_pages
 
 
+SMALL_FLOOR = 8.0  # pt: the smallest type on any page
+
+
 def make_theme(layout: Layout, kind: KindSizes, body: float | None = None) -> Theme:
     """Styles for a kind's section of a layout; ``body``: set the type at this body size instead of
     the section's (a page-limited kind tries the layout's full body size first)."""
-    body = body or kind.body or layout.body
-    small = kind.small or layout.small
+    section_body = kind.body or layout.body
+    body = body or section_body
+    # the fine print (source, disclaimer) follows the body type down where fitting steps it below the
+    # section's size, never under SMALL_FLOOR
+    small = max(SMALL_FLOOR, (kind.small or layout.small) * min(1.0, body / section_body))
     scale = body / layout.body
     c = layout.colours
     lead = kind.leading or layout.leading

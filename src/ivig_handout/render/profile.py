@@ -258,11 +258,13 @@ def _caption(sb: StoryBuilder, label: str, url: str, width: float, inline: bool 
     if size != style.fontSize:
         style = _style(sb, "small", "qr_url", textColor=sb.colour("ink"), splitLongWords=0,
                        fontSize=size, leading=round(size * style.leading / style.fontSize, 2))
+    head_w = text_width(label + " ", size, bold=True)
+    if inline and head_w + text_width(shown, size) <= width:
+        # label and address side by side, each its own paragraph: the Link holds the address alone
+        head = _para(label, _style(sb, "small_bold", "qr_label", fontSize=size, leading=style.leading), "qr_label")
+        address = Paragraph(f'<a href="{href}">{to_markup(shown, "qr_url")}</a>', style)
+        return [_grid([[head, address]], [head_w, width - head_w])]
     links = [f'<a href="{href}">{to_markup(line, "qr_url")}</a>' for line in url_lines(shown, width, size)]
-    if inline:
-        # the space inside the label's font: the address's run starts where its link does
-        head = f'<font face="{BOLD}">{to_markup(label, "qr_label", bold=True)} </font>'
-        return [Paragraph(head + "<br/>".join(links), style)]
     return [_para(label, _style(sb, "small_bold", "qr_label"), "qr_label"), Paragraph("<br/>".join(links), style)]
 
 
