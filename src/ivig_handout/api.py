@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 
 from . import personalise
+from .design.formats import FORMATS, Format, get_format
 from .design.layouts import Layout, get_layout
-from .errors import IvigError, NotFoundError, Problem
+from .errors import ContentError, IvigError, NotFoundError, Problem
 from .export.impose import impose_for
 from .export.pdfinfo import page_count
 from .export.sinks import Artifact
@@ -27,11 +28,12 @@ from .personalise import Member
 from .plan.kinds import Kind, all_documents, get_kind, resolve
 from .render.record import Slot
 
-__all__ = ["REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "Layout", "Member", "OnlineSite", "Patient", "PrintRuns", "Problem",
-           "Provenance", "Request", "Result", "RosterFile", "RosterRows", "about", "build", "build_all", "content",
-           "document_finder", "documents", "given", "impose", "layout_finder", "layouts", "make", "online_site",
-           "page_count", "patient", "print_run", "print_runs", "render_pages", "review_notes", "roster",
-           "run_member", "run_title", "site_problem", "stamped", "template", "template_for", "values_for", "warm_up"]
+__all__ = ["FORMATS", "REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "Format", "Layout", "Member", "OnlineSite", "Patient",
+           "PrintRuns", "Problem", "Provenance", "Request", "Result", "RosterFile", "RosterRows", "about", "build",
+           "build_all", "content", "document_finder", "documents", "given", "impose", "layout_finder", "layouts",
+           "make", "online_site", "page_count", "patient", "print_run", "print_runs", "render_pages", "review_notes",
+           "roster", "run_member", "run_title", "site_problem", "stamped", "template", "template_for", "values_for",
+           "warm_up"]
 
 REVIEW_AFTER_DAYS = 365
 
@@ -49,6 +51,7 @@ class Request:
     clinic: Path | None = None
     patient: Patient | None = None
     kind: str | None = None
+    format: str = "pdf"  # design/formats.py: pdf (the printed handout), html (the document's online page)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Result:
     personal: bool = False  # prints a patient's name
     about: Provenance = Provenance("", "", 0)  # what the education record says about it (see given())
     slots: tuple[Slot, ...] = ()  # a template's places for the patient's values (stamped())
+    media_type: str = "application/pdf"  # what ``data`` is (design/formats.py)
 
     def artifact(self) -> Artifact:
         """The PDF as a sink takes it."""
@@ -98,14 +102,37 @@ def given(result: Result, *, copies: int = 1, printer: str | None = None, job_id
 
 
 def build(request: Request, stamp: bool = True) -> Result:
-    """Make one document: planned, fitted, rendered and imposed on print sheets if the layout says so.
-    A patient's values are stamped into the document's template where they fit (``stamp=False``:
-    rendered in full, the plain way; both read the same).
+    """Make one document in the request's format (design/formats.py): ``pdf``, planned, fitted, rendered
+    and imposed on print sheets if the layout says so, a patient's values stamped into the document's
+    template where they fit (``stamp=False``: rendered in full, the plain way; both read the same);
+    ``html``, the document's page of the online copy, as ``ivig-handout site`` writes it.
 
     Raises an IvigError subclass (one line each: ContentError, NotFoundError, FitError) for anything
     the user can fix.
     """
+    found = get_format(request.format)
+    if not found.personal and request.patient is not None:
+        why = f"format: the {found.noun} is for everyone and never holds a patient's name; ask for 'pdf'"
+        raise ContentError([why])
+    return _MAKERS[found.name](request, stamp)
+
+
+def _pdf(request: Request, stamp: bool) -> Result:
     return impose(render_pages(request, stamp))
+
+
+def _html(request: Request, _stamp: bool) -> Result:
+    """The document's page of the online copy (online_site), with what the record says of it."""
+    handout, kind, doc_id, layout, _clinic = _inputs(request)
+    site = online_site(request.content, request.clinic, request.mono)
+    name = site.pages[doc_id]
+    title = kind.plan(handout, doc_id).title
+    return Result(site.files[name], 0, layout, kind.name, doc_id, name, 0.0, notes=tuple(review_notes(handout)),
+                  about=Provenance(title, handout.edition, handout.sheet.source.year),
+                  media_type=get_format("html").media_type)
+
+
+_MAKERS: dict[str, Callable[[Request, bool], Result]] = {"pdf": _pdf, "html": _html}  # one per format
 
 
 def make(handout: Handout, document: str, layout: Layout, clinic: Clinic | None = None,
