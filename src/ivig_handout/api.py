@@ -12,21 +12,29 @@ from pathlib import Path
 
 from . import personalise
 from .design.formats import FORMATS, Format, get_format
-from .design.layouts import Layout, get_layout
+from .design.layouts import Layout, all_layouts, get_layout
 from .errors import ContentError, IvigError, NotFoundError, Problem
 from .export.impose import impose_for
-from .export.pdfinfo import page_count
+from .export.pdfinfo import page_count, pdf_facts
 from .export.sinks import Artifact
 from .export.sinks.record import Given, made_id
 from .export.stamp import Prepared
-from .inputs.content import load_handout
+from .inputs.content import draft_problem, english, load_handout, text_hash
+from .inputs.files import FileRefusedError, read_regular
 from .inputs.model import Handout
-from .inputs.patient import SLOT, Patient, patient, template_of
-from .inputs.profile import Clinic, load_clinic
-from .inputs.roster import RosterRow
+from .inputs.patient import LIMITS, SLOT, Patient, patient, template_of
+from .inputs.profile import Clinic, load_clinic, load_profile
+from .inputs.roster import MAX_COPIES, RosterRow, format_date, read_roster
+from .inputs.search import FULL, Document, Tier, lookup, quoted, rank, tied
+from .inputs.search import documents as search_documents
+from .inputs.text import check_text
+from .inputs.validate import validate
+from .inputs.yamlio import Located, PathKey, format_path
 from .personalise import Member
-from .plan.kinds import Kind, all_documents, get_kind, resolve
+from .plan.kinds import Kind, all_documents, get_kind, kind_of, resolve
 from .render.record import Slot
+from .resources import default_content_dir, resolve_pack
+from .version import __version__
 
 __all__ = ["FORMATS", "REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "Format", "Layout", "Member", "OnlineSite", "Patient",
            "PrintRuns", "Problem", "Provenance", "Request", "Result", "RosterFile", "RosterRows", "about", "build",
@@ -34,6 +42,15 @@ __all__ = ["FORMATS", "REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "Format", "Layout", "
            "make", "online_site", "page_count", "patient", "print_run", "print_runs", "render_pages", "review_notes",
            "roster", "run_member", "run_title", "site_problem", "stamped", "template", "template_for", "values_for",
            "warm_up"]
+# The stages' parts the front ends use: apps/ and batch/ import only this module, errors and export.sinks
+# (pyproject.toml's contract "The door is closed"), so what they need of the stages is named here.
+__all__ += [
+    "FULL", "LIMITS", "MAX_COPIES", "SLOT", "Document", "FileRefusedError", "Handout", "Located", "PathKey",
+    "RosterRow", "Slot", "Tier", "__version__", "all_documents", "all_layouts", "check_text",
+    "default_content_dir", "draft_problem", "english", "format_date", "format_path", "get_kind", "get_layout",
+    "kind_of", "load_clinic", "load_handout", "load_profile", "lookup", "pdf_facts", "quoted", "rank",
+    "read_regular", "read_roster", "resolve", "resolve_pack", "search_documents", "template_of", "text_hash",
+    "tied", "validate"]
 
 REVIEW_AFTER_DAYS = 365
 
@@ -227,10 +244,10 @@ def run_member(template: Result, patient: Patient) -> Member | None:
     return personalise.member(template.data, template.slots, patient)
 
 
-def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None) -> bytes:
+def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None, pad: bool = True) -> bytes:
     """One print-ready PDF of ``members`` (a PDF, or a run_member), each its count of times, in order,
-    each starting on a front side (a blank page after an odd one)."""
-    return personalise.print_run(members, title)
+    each starting on a front side (``pad``: a blank page after an odd one)."""
+    return personalise.print_run(members, title, pad)
 
 
 def run_title(layout: str, handouts: int) -> str:

@@ -23,14 +23,22 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..api import Member, Request, Result, document_finder, layout_finder
-from ..design.layouts import get_layout
+from ..api import (
+    MAX_COPIES,
+    Member,
+    Patient,
+    Request,
+    Result,
+    RosterRow,
+    __version__,
+    document_finder,
+    get_layout,
+    layout_finder,
+    load_handout,
+    read_roster,
+    validate,
+)
 from ..errors import ContentError, IvigError, NotFoundError, OutputError
-from ..inputs.content import load_handout
-from ..inputs.patient import Patient
-from ..inputs.roster import MAX_COPIES, RosterRow, read_roster
-from ..inputs.validate import validate
-from ..version import __version__
 from . import pauses
 from .freshness import MANIFEST, read_manifest
 from .jobs import at_field, check_clinic, check_out_dir, item_path, path_is
@@ -39,7 +47,7 @@ from .runner import LOCK_WAIT, FolderLock, Outcome, Progress, Stop, remove_stale
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from ..inputs.yamlio import Located
+    from ..api import Located
     from .cache import RenderCache
     from .workers import Workers
 
@@ -114,7 +122,7 @@ def render_row(request: Request, stamp: bool = True) -> Rendered:
 
 def template_request(request: Request) -> Request:
     """The request of ``request``'s template: its patient's values as slots."""
-    from ..inputs.patient import template_of
+    from ..api import template_of
 
     return replace(request, patient=template_of(request.patient or Patient()))
 

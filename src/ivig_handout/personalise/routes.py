@@ -49,9 +49,10 @@ def member(template: bytes, slots: tuple[Slot, ...], patient: Patient) -> Member
     return None if values is None else Member(template, slots, values)
 
 
-def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None) -> bytes:
+def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None, pad: bool = True) -> bytes:
     """One print-ready PDF: each member (a PDF made in full, or a Member) its count of times, in order,
-    each starting on a front side; Members share their template's pages and add only their values."""
+    each starting on a front side (``pad``: a blank page after an odd one); Members share their
+    template's pages and add only their values."""
     from ..export.impose import combine
     from ..export.stamp import Stamped
     from ..render.stamp import draw_stamps
@@ -64,4 +65,4 @@ def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None =
             pdfs += [Stamped(made.template, len(values) - 1)] * copies
         else:
             pdfs += [made] * copies
-    return combine(pdfs, True, draw_stamps(values) if values else None, title=title)[0]
+    return combine(pdfs, pad, draw_stamps(values) if values else None, title=title)[0]
