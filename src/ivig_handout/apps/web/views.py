@@ -18,7 +18,7 @@ from ...api import PrintRuns, Result, RosterRows, build, content, load_clinic
 from ...errors import ContentError, IvigError
 from ...export.sinks.printer import sheets, two_sided
 from ...export.sinks.record import as_csv, as_fhir, initials
-from .app import MAX_UPLOAD, WebConfig
+from .config import MAX_UPLOAD, WebConfig
 from .desk import Desk, Printed
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
 from .once import TOKEN_MAX, Once
