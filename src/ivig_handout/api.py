@@ -9,28 +9,48 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-from .design.layouts import Layout, get_layout
-from .errors import IvigError, NotFoundError, Problem
+from . import personalise
+from .design.formats import FORMATS, Format, get_format
+from .design.layouts import Layout, all_layouts, get_layout
+from .errors import ContentError, IvigError, NotFoundError, Problem
 from .export.impose import impose_for
-from .export.pdfinfo import page_count
+from .export.pdfinfo import page_count, pdf_facts
 from .export.sinks import Artifact
 from .export.sinks.record import Given, made_id
-from .export.stamp import Prepared, Stamped
-from .inputs.content import load_handout
+from .export.stamp import Prepared
+from .inputs.content import draft_problem, english, load_handout, text_hash
+from .inputs.files import FileRefusedError, read_regular
 from .inputs.model import Handout
-from .inputs.patient import SLOT, Patient, is_template, patient, template_of
-from .inputs.profile import Clinic, load_clinic
-from .inputs.roster import RosterRow
-from .plan.kinds import Kind, all_documents, get_kind, resolve
+from .inputs.patient import LIMITS, SLOT, Patient, patient, template_of
+from .inputs.profile import Clinic, load_clinic, load_profile
+from .inputs.roster import MAX_COPIES, RosterRow, format_date, read_roster
+from .inputs.search import FULL, Document, Tier, lookup, quoted, rank, tied
+from .inputs.search import documents as search_documents
+from .inputs.text import check_text
+from .inputs.validate import validate
+from .inputs.yamlio import Located, PathKey, format_path
+from .personalise import Member
+from .plan.kinds import Kind, all_documents, get_kind, kind_of, resolve
 from .render.record import Slot
+from .resources import default_content_dir, resolve_pack
+from .version import __version__
 
-__all__ = ["REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "OnlineSite", "Patient", "PrintRuns", "Problem", "Provenance",
-           "Request", "Result", "RosterFile", "RosterRows", "about", "build", "build_all", "content", "document_finder",
-           "documents", "given", "impose", "layout_finder", "layouts", "make", "online_site", "patient", "print_runs",
-           "render_pages", "review_notes", "roster", "site_problem", "stamped", "template", "template_for",
-           "values_for", "warm_up"]
+__all__ = ["FORMATS", "REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "Format", "Layout", "Member", "OnlineSite", "Patient",
+           "PrintRuns", "Problem", "Provenance", "Request", "Result", "RosterFile", "RosterRows", "about", "build",
+           "build_all", "content", "document_finder", "documents", "given", "impose", "layout_finder", "layouts",
+           "make", "online_site", "page_count", "patient", "print_run", "print_runs", "render_pages", "review_notes",
+           "roster", "run_member", "run_title", "site_problem", "stamped", "template", "template_for", "values_for",
+           "warm_up"]
+# The stages' parts the front ends use: apps/ and batch/ import only this module, errors and export.sinks
+# (pyproject.toml's contract "The door is closed"), so what they need of the stages is named here.
+__all__ += [
+    "FULL", "LIMITS", "MAX_COPIES", "SLOT", "Document", "FileRefusedError", "Handout", "Located", "PathKey",
+    "RosterRow", "Slot", "Tier", "__version__", "all_documents", "all_layouts", "check_text",
+    "default_content_dir", "draft_problem", "english", "format_date", "format_path", "get_kind", "get_layout",
+    "kind_of", "load_clinic", "load_handout", "load_profile", "lookup", "pdf_facts", "quoted", "rank",
+    "read_regular", "read_roster", "resolve", "resolve_pack", "search_documents", "template_of", "text_hash",
+    "tied", "validate"]
 
 REVIEW_AFTER_DAYS = 365
 
@@ -48,6 +68,7 @@ class Request:
     clinic: Path | None = None
     patient: Patient | None = None
     kind: str | None = None
+    format: str = "pdf"  # design/formats.py: pdf (the printed handout), html (the document's online page)
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,7 @@ class Result:
     personal: bool = False  # prints a patient's name
     about: Provenance = Provenance("", "", 0)  # what the education record says about it (see given())
     slots: tuple[Slot, ...] = ()  # a template's places for the patient's values (stamped())
+    media_type: str = "application/pdf"  # what ``data`` is (design/formats.py)
 
     def artifact(self) -> Artifact:
         """The PDF as a sink takes it."""
@@ -97,14 +119,37 @@ def given(result: Result, *, copies: int = 1, printer: str | None = None, job_id
 
 
 def build(request: Request, stamp: bool = True) -> Result:
-    """Make one document: planned, fitted, rendered and imposed on print sheets if the layout says so.
-    A patient's values are stamped into the document's template where they fit (``stamp=False``:
-    rendered in full, the plain way; both read the same).
+    """Make one document in the request's format (design/formats.py): ``pdf``, planned, fitted, rendered
+    and imposed on print sheets if the layout says so, a patient's values stamped into the document's
+    template where they fit (``stamp=False``: rendered in full, the plain way; both read the same);
+    ``html``, the document's page of the online copy, as ``ivig-handout site`` writes it.
 
     Raises an IvigError subclass (one line each: ContentError, NotFoundError, FitError) for anything
     the user can fix.
     """
+    found = get_format(request.format)
+    if not found.personal and request.patient is not None:
+        why = f"format: the {found.noun} is for everyone and never holds a patient's name; ask for 'pdf'"
+        raise ContentError([why])
+    return _MAKERS[found.name](request, stamp)
+
+
+def _pdf(request: Request, stamp: bool) -> Result:
     return impose(render_pages(request, stamp))
+
+
+def _html(request: Request, _stamp: bool) -> Result:
+    """The document's page of the online copy (online_site), with what the record says of it."""
+    handout, kind, doc_id, layout, _clinic = _inputs(request)
+    site = online_site(request.content, request.clinic, request.mono)
+    name = site.pages[doc_id]
+    title = kind.plan(handout, doc_id).title
+    return Result(site.files[name], 0, layout, kind.name, doc_id, name, 0.0, notes=tuple(review_notes(handout)),
+                  about=Provenance(title, handout.edition, handout.sheet.source.year),
+                  media_type=get_format("html").media_type)
+
+
+_MAKERS: dict[str, Callable[[Request, bool], Result]] = {"pdf": _pdf, "html": _html}  # one per format
 
 
 def make(handout: Handout, document: str, layout: Layout, clinic: Clinic | None = None,
@@ -146,37 +191,22 @@ def _inputs(request: Request) -> tuple[Handout, Kind, str, Layout, Clinic | None
 
 def _pages(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
            patient: Patient | None, stamp: bool = True) -> Result:
-    """The logical pages: a patient's values stamped into the document's template where they fit
-    its slots (the template rendered once per process), otherwise a full render."""
-    if stamp and patient is not None and not is_template(patient):
+    """The logical pages for ``patient``: personalise/ stamps the values into the document's template
+    where they fit its slots (the template rendered once per process), otherwise a full render."""
+    if stamp and personalise.stampable(patient):
+        assert patient is not None
         made = stamped(template(handout, kind, doc_id, layout, clinic, template_of(patient)), patient)
         if made is not None:
             return made
     return _render(handout, kind, doc_id, layout, clinic, patient)
 
 
-_TEMPLATES: dict[tuple[object, ...], tuple[Handout, Clinic | None, Result]] = {}
-_KEEP_TEMPLATES = 64  # distinct (document, layout, clinic, values given): each about 60 KB
-
-
 def template(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
              shape: Patient) -> Result:
     """The document rendered with its "Prepared for" values left as slots (``shape``: template_of
-    a patient), kept while the loaded content pack and profile are the same objects."""
+    a patient), kept (personalise/kept.py) while the loaded content pack and profile are the same objects."""
     key = (id(handout), id(clinic), kind.name, doc_id, layout.name, layout.mono, shape)
-    held = _TEMPLATES.get(key)
-    if held is not None and held[0] is handout and held[1] is clinic:
-        return held[2]
-    made = _render(handout, kind, doc_id, layout, clinic, shape)
-    _keep(_TEMPLATES, key, (handout, clinic, made))
-    return made
-
-
-def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
-    """``kept[key] = value``, the oldest entry dropped past _KEEP_TEMPLATES."""
-    if len(kept) >= _KEEP_TEMPLATES:
-        del kept[next(iter(kept))]
-    kept[key] = value
+    return personalise.template(key, (handout, clinic), lambda: _render(handout, kind, doc_id, layout, clinic, shape))
 
 
 def template_for(request: Request) -> Result:
@@ -188,46 +218,43 @@ def template_for(request: Request) -> Result:
 def values_for(template: Result, patient: Patient) -> dict[str, str] | None:
     """The patient's values by slot field, if every one fits its slot of ``template`` as a full
     render would lay it out; None otherwise (and for a template without slots)."""
-    from .render.stamp import DATE, NAME, fits
-
-    values = {NAME: patient.name or "", DATE: patient.date or ""}
-    if not template.slots or not all(fits(slot, values[slot.field]) for slot in template.slots):
-        return None
-    return values
-
-
-_PREPARED: dict[bytes, Prepared | None] = {}
+    return personalise.stamp_values(template.slots, patient)
 
 
 def prepared(template: bytes) -> Prepared | None:
-    """``template`` read once for fast stamping (kept for the templates kept); None for a file the
-    fast stamp cannot read (it is then stamped through pikepdf)."""
-    from .export.stamp import prepare
-
-    if template not in _PREPARED:
-        _keep(_PREPARED, template, prepare(template))
-    return _PREPARED[template]
+    """``template`` read once for fast stamping (personalise/kept.py); None for a file the fast stamp
+    cannot read (it is then stamped through pikepdf)."""
+    return personalise.prepared(template)
 
 
 def stamped(template: Result, patient: Patient) -> Result | None:
     """``template`` (template()) with the patient's name and date set into its slots, reading as a
     full render does; None when a value would not fit its slot (the caller renders in full)."""
-    from .export.stamp import fast_stamp, stamp
-    from .render.stamp import draw_stamps
-
     values = values_for(template, patient)
-    if values is None:
-        return None
-    drawn = draw_stamps([(template.slots, values)])
-    fast = prepared(template.data)
-    data = fast_stamp(fast, drawn) if fast is not None else None  # None too when a value needs its own fonts
+    data = personalise.stamp_into(template.data, template.slots, values) if values is not None else None
     if data is None:
-        try:
-            data = stamp(template.data, drawn)
-        except LookupError:  # a face the template does not have
-            return None
+        return None
     about = template.about if template.about.patient is None else replace(template.about, patient=patient.name)
     return replace(template, data=data, personal=patient.name is not None, slots=(), about=about)
+
+
+def run_member(template: Result, patient: Patient) -> Member | None:
+    """The patient's handout as a print-run member: ``template`` with their values (print_run sets them
+    in), if they fit its slots; None: make it in full (build) instead."""
+    return personalise.member(template.data, template.slots, patient)
+
+
+def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None, pad: bool = True) -> bytes:
+    """One print-ready PDF of ``members`` (a PDF, or a run_member), each its count of times, in order,
+    each starting on a front side (``pad``: a blank page after an odd one)."""
+    return personalise.print_run(members, title, pad)
+
+
+def run_title(layout: str, handouts: int) -> str:
+    """A print run's title, naming the run (never a patient)."""
+    from .export.impose import run_title as title
+
+    return title(layout, handouts)
 
 
 def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
@@ -401,38 +428,30 @@ def roster(source: RosterFile) -> RosterRows:
 def print_runs(source: RosterFile, checked: RosterRows | None = None) -> PrintRuns:
     """The print run of each layout of ``source``'s good rows, in memory (nothing is written to disk);
     a row that cannot be made is left out, with its problem. ``checked``: roster(source), if done."""
-    from .export.impose import combine
-    from .render.stamp import draw_stamps
-
     checked = checked or roster(source)
     problems = list(checked.problems)
-    members: dict[str, list[tuple[bytes | Stamped, int]]] = {}
-    values: dict[str, list[tuple[tuple[Slot, ...], dict[str, str]]]] = {}
+    members: dict[str, list[tuple[bytes | Member, int]]] = {}
     rows: dict[str, list[tuple[RosterRow, Request, int]]] = {}
     for row in checked.rows:
         request, copies = source.request(row), row.copies or source.copies
         try:
-            made = _run_member(request, len(values.get(request.layout, [])))
+            made = _run_member(request)
         except IvigError as exc:
             problems.append(Problem(source.label, row.row, "", (str(exc).splitlines() or ["cannot be made"])[0]))
             continue
-        if isinstance(made, tuple):
-            values.setdefault(request.layout, []).append(made[1])
-        members.setdefault(request.layout, []).append((made[0] if isinstance(made, tuple) else made, copies))
+        members.setdefault(request.layout, []).append((made, copies))
         rows.setdefault(request.layout, []).append((row, request, copies))
-    runs = {lay: combine([pdf for pdf, n in made for _ in range(n)], True,
-                         draw_stamps(values[lay]) if values.get(lay) else None)[0] for lay, made in members.items()}
+    runs = {lay: print_run(made) for lay, made in members.items()}
     return PrintRuns(runs, {lay: tuple(held) for lay, held in rows.items()}, tuple(problems))
 
 
-def _run_member(request: Request, index: int) -> bytes | tuple[Stamped, tuple[tuple[Slot, ...], dict[str, str]]]:
-    """A row's place in its print run: its template with its values at ``index`` of the run's stamp
-    where they fit, else its PDF made in full."""
+def _run_member(request: Request) -> bytes | Member:
+    """A row's place in its print run: its template with its values where they fit, else its PDF made
+    in full."""
     if request.patient is not None and get_layout(request.layout, mono=request.mono).imposition == "none":
-        made = template_for(request)
-        values = values_for(made, request.patient)
-        if values is not None:
-            return Stamped(made.data, index), (made.slots, values)
+        made = run_member(template_for(request), request.patient)
+        if made is not None:
+            return made
     return build(request).data
 
 

@@ -27,8 +27,8 @@ class Finding:
 def run_checks(content_dir: Path | None = None, clinic: Path | None = None,
                today: date | None = None, fit: bool = True) -> list[Finding]:
     """Every check, in the order a person would fix things. Schema failure stops the rest."""
+    from ..api import load_handout
     from ..errors import ContentError
-    from ..inputs.content import load_handout
 
     label = "content" if content_dir is None else str(content_dir)
     try:
@@ -65,8 +65,8 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 
 def _fonts(handout: Any, label: str) -> Finding:
+    from ..api import check_text
     from ..errors import UncoveredCharacterError
-    from ..inputs.text import check_text
 
     problems, count = [], 0
     for file, model in (("sheet.yaml", handout.sheet), ("labels.yaml", handout.labels)):
@@ -83,7 +83,7 @@ def _fonts(handout: Any, label: str) -> Finding:
 
 
 def _clinic(path: Path) -> Finding:
-    from ..inputs.profile import load_profile
+    from ..api import load_profile
 
     try:
         load_profile(path)
@@ -94,8 +94,7 @@ def _clinic(path: Path) -> Finding:
 
 def _online(path: Path) -> list[Finding]:
     """Whether the QR code's address (qr_url) can lead to the online copy's pages (`ivig-handout site`)."""
-    from ..api import site_problem
-    from ..inputs.profile import load_profile
+    from ..api import load_profile, site_problem
 
     try:
         url = load_profile(path).profile.qr_url
@@ -116,8 +115,7 @@ LONG_DATE = "30 de novembro de 2026, 14h30"
 
 
 def one_page_layouts() -> list[str]:
-    from ..design.layouts import all_layouts
-    from ..plan.kinds import get_kind
+    from ..api import all_layouts, get_kind
 
     section = get_kind(ONE_PAGER).section
     return [name for name, layout in all_layouts().items() if layout.kind(section).max_pages == 1]
@@ -126,8 +124,8 @@ def one_page_layouts() -> list[str]:
 def page_designs() -> list[str]:
     """One layout per page design: layouts that differ only in imposition (booklet, 2up) draw the same
     pages, so one of them stands for all (the batch renders them once too)."""
+    from ..api import all_layouts
     from ..batch.runner import render_key
-    from ..design.layouts import all_layouts
 
     return list({render_key(layout): name for name, layout in reversed(all_layouts().items())}.values())[::-1]
 
@@ -136,9 +134,7 @@ def _fit(handout: Any, content_dir: Path | None, clinic: Path | None) -> list[Fi
     """Every document rendered in every page design, as build, one-pager and batch would make it (with
     the clinic profile, when given): each must fit its layout's page limit. With a profile, also every
     one-pager on the one-page layouts with the longest patient's name: a warning where that is refused."""
-    from ..api import Request
-    from ..inputs.patient import Patient
-    from ..plan.kinds import all_documents
+    from ..api import Patient, Request, all_documents
 
     designs, docs = page_designs(), all_documents(handout)
     profile = _profile_or_none(clinic)  # with the clinic's blocks on the page, as it would print
@@ -188,7 +184,7 @@ def _profile_or_none(clinic: Path | None) -> Path | None:
     """The clinic profile if it loads, or None (none given, or broken: the clinic check reports that)."""
     if clinic is None:
         return None
-    from ..inputs.profile import load_clinic
+    from ..api import load_clinic
 
     try:
         load_clinic(clinic)
@@ -213,7 +209,7 @@ def _sections(handout: Any) -> list[tuple[str, str]]:
 
 def _pack(handout: Any, label: str) -> Finding:
     """What the pack is, and whether it may be given to patients: a draft or stale translation warns."""
-    from ..inputs.content import draft_problem, text_hash
+    from ..api import draft_problem, text_hash
 
     pack = handout.pack
     said = f"{pack.language}, edition {pack.edition}, {pack.status}"
@@ -234,8 +230,7 @@ def _pack(handout: Any, label: str) -> Finding:
 
 def _sentences(handout: Any, content_dir: Path | None) -> Finding:
     """A translation has as many sentences as its English original, section by section."""
-    from ..inputs.content import english
-    from ..resources import default_content_dir, resolve_pack
+    from ..api import default_content_dir, english, resolve_pack
     from .readability import sentences
 
     source = english(resolve_pack(content_dir) or default_content_dir())

@@ -130,8 +130,8 @@ def refuse_draft(content_dir: Path | None, allow: bool) -> None:
     """A draft or out-of-date translation is not printed for patients: an error unless --allow-draft."""
     if allow:
         return
+    from ..api import draft_problem, load_handout
     from ..errors import ContentError
-    from ..inputs.content import draft_problem, load_handout
 
     problem = draft_problem(load_handout(content_dir), content_dir)
     if problem:
@@ -183,8 +183,7 @@ def request(document: str, layout: str, mono: bool, content_dir: Path | None, cl
             patient_name: str | None, date: str | None, kind: str | None = None) -> Any:
     """The API request for the options; the patient's name and date are checked here, so an error
     names the option."""
-    from ..api import Request, patient
-    from ..inputs.profile import load_clinic
+    from ..api import Request, load_clinic, patient
 
     if clinic_file is not None and clinic_file.is_file():
         load_clinic(clinic_file)  # first: its fonts folder (``fonts:``) may print the patient's name

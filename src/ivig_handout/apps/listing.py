@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..inputs.model import Handout
+from ..api import Handout
 
 
 def disorder_rows(handout: Handout) -> list[dict[str, Any]]:

@@ -128,10 +128,9 @@ def print_runs(outcome: Any, sink: PrinterSink | None, given: BatchRecord | None
         if given is not None:
             given.made(manifest_files(Path(outcome.out_dir)))
         return 0
+    from ..api import page_count, read_regular
     from ..errors import IvigError
-    from ..export.pdfinfo import page_count
     from ..export.sinks import Artifact
-    from ..inputs.files import read_regular
 
     files = manifest_files(Path(outcome.out_dir))
     runs = print_run_files(files)

@@ -261,7 +261,7 @@ class BatchRecord:
         """Whether the roster's clinic profile says ``record_names: yes``."""
         if self.roster is None or self.roster.clinic is None:
             return False
-        from ..inputs.profile import load_clinic
+        from ..api import load_clinic
 
         return load_clinic(self.roster.clinic).profile.record_names
 

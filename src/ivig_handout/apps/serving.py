@@ -64,8 +64,7 @@ def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | No
 
 def check_profiles(clinics: dict[str, Path], content_dir: Path | None) -> None:
     """Load the content pack and every profile now, so a bad one stops the server before it starts."""
-    from ..api import content
-    from ..inputs.profile import load_clinic
+    from ..api import content, load_clinic
 
     content(content_dir)
     for path in clinics.values():

@@ -69,7 +69,7 @@ def write_changed(folder: Path, files: dict[str, bytes]) -> list[str]:
 
 def _same(path: Path, data: bytes) -> bool:
     """Whether ``path`` is a regular file holding exactly ``data``."""
-    from ..inputs.files import FileRefusedError, read_regular
+    from ..api import FileRefusedError, read_regular
 
     try:
         if path.stat().st_size != len(data):

@@ -29,7 +29,6 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..inputs.files import FileRefusedError, read_regular
 from .freshness import canonical, clinic_files, content_digest, files_digest, program_digest
 
 if TYPE_CHECKING:
@@ -75,8 +74,7 @@ class RenderCache:
 
     def ask(self, request: Request) -> Asked | None:
         """The request's key and what it hashes, or None for a patient's handout (never cached)."""
-        from ..inputs.patient import SLOT
-        from ..resources import default_content_dir
+        from ..api import SLOT, default_content_dir
 
         patient = request.patient
         if patient is not None and any(v not in (None, SLOT) for v in (patient.name, patient.date)):
@@ -174,6 +172,8 @@ def _stored(cache: RenderCache, asked: Asked, request: Request) -> Result | None
 
 def _answer(path: Path, asked: Asked) -> tuple[dict[str, Any], bytes] | None:
     """The values and PDF of the entry file at ``path`` if it answers ``asked``, else None."""
+    from ..api import FileRefusedError, read_regular
+
     try:
         raw = read_regular(path, ENTRY_LIMIT, expected="a render-cache entry")  # never blocks, never too much
     except FileRefusedError:
@@ -198,8 +198,7 @@ def _drop(path: Path) -> None:
 def _values(request: Request, result: Result) -> dict[str, Any]:
     """What the PDF does not say: its body size, parts left out, notes (not the review note: it depends
     on the day), the record's patient (a template's: None or the slot, never a name) and the slots."""
-    from ..api import review_notes
-    from ..inputs.content import load_handout
+    from ..api import load_handout, review_notes
 
     reviewed = set(review_notes(load_handout(request.content))) if result.notes else set()
     return {"body": result.body, "left_out": list(result.left_out),
@@ -211,14 +210,8 @@ def _result(request: Request, values: dict[str, Any], data: bytes) -> Result | N
     """The Result of a stored entry: the document, kind, layout and file name the request resolves to,
     the PDF's own page count, and the stored values; None (a miss) unless the PDF opens, has the
     document's title, and the values read as those of a rendering of it."""
-    from ..api import Provenance, Result, review_notes
-    from ..design.layouts import get_layout
+    from ..api import SLOT, Provenance, Result, Slot, get_layout, load_handout, pdf_facts, resolve, review_notes
     from ..errors import IvigError
-    from ..export.pdfinfo import pdf_facts
-    from ..inputs.content import load_handout
-    from ..inputs.patient import SLOT
-    from ..plan.kinds import resolve
-    from ..render.record import Slot
 
     try:
         handout = load_handout(request.content)

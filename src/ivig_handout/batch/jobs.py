@@ -12,15 +12,24 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..api import Request
-from ..design.layouts import Layout, get_layout
+from ..api import (
+    Handout,
+    Layout,
+    Located,
+    PathKey,
+    Request,
+    all_documents,
+    format_path,
+    get_layout,
+    load_handout,
+    lookup,
+    quoted,
+    resolve,
+    tied,
+    validate,
+)
+from ..api import search_documents as documents
 from ..errors import ContentError, NotFoundError
-from ..inputs.content import load_handout
-from ..inputs.model import Handout
-from ..inputs.search import documents, lookup, quoted, tied
-from ..inputs.validate import validate
-from ..inputs.yamlio import Located, PathKey, format_path
-from ..plan.kinds import all_documents, resolve
 
 ALL = "all"
 MAX_COPIES = 1000
@@ -130,7 +139,7 @@ def check_out_dir(folder: Path, where: Any, problems: list[str]) -> None:
 
 def check_clinic(path: Path, problems: list[str]) -> bool:
     """True if the profile loads (it is then cached for the renderings); else its problems are added."""
-    from ..inputs.profile import load_clinic
+    from ..api import load_clinic
 
     try:
         load_clinic(path)

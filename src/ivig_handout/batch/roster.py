@@ -2,9 +2,10 @@
 order (``roster-LAYOUT.pdf``), optionally one file per row, and manifest.json without names or dates.
 
 Each distinct (document, layout, values given) is rendered once, as a template (in the worker pool);
-each row's name and date are stamped into it (api.values_for, render/stamp.py, export/stamp.py): in
-the print run a row adds only its stamped values, sharing the template's pages. A row whose values
-do not fit the template's slots, and every row on an imposed layout, is made by api.build in the pool.
+each row's name and date are stamped into it where they fit (api.run_member; how is personalise/'s
+business): in the print run a row adds only its stamped values, sharing the template's pages. A row
+whose values do not fit the template's slots, and every row on an imposed layout, is made by api.build
+in the pool.
 Rosters are always rendered: the freshness check of a plain batch does not apply (the inputs include
 names, which are never hashed into a manifest).
 """
@@ -22,15 +23,22 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..api import Request, Result, document_finder, layout_finder
-from ..design.layouts import get_layout
+from ..api import (
+    MAX_COPIES,
+    Member,
+    Patient,
+    Request,
+    Result,
+    RosterRow,
+    __version__,
+    document_finder,
+    get_layout,
+    layout_finder,
+    load_handout,
+    read_roster,
+    validate,
+)
 from ..errors import ContentError, IvigError, NotFoundError, OutputError
-from ..export.stamp import Stamped
-from ..inputs.content import load_handout
-from ..inputs.patient import Patient
-from ..inputs.roster import MAX_COPIES, RosterRow, read_roster
-from ..inputs.validate import validate
-from ..version import __version__
 from . import pauses
 from .freshness import MANIFEST, read_manifest
 from .jobs import at_field, check_clinic, check_out_dir, item_path, path_is
@@ -39,8 +47,7 @@ from .runner import LOCK_WAIT, FolderLock, Outcome, Progress, Stop, remove_stale
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from ..inputs.yamlio import Located
-    from ..render.record import Slot
+    from ..api import Located
     from .cache import RenderCache
     from .workers import Workers
 
@@ -92,12 +99,12 @@ class Item:
 @dataclass(frozen=True)
 class Rendered:
     """A row's PDF (or the one-line reason it could not be made); a stamped row's print-run member
-    (its template and its values' index in the run's stamp) and, with ``files``, its own PDF."""
+    (api.run_member) and, with ``files``, its own PDF."""
 
     data: bytes = b""
     pages: int = 0
     error: str = ""
-    member: Stamped | None = None
+    member: Member | None = None
 
 
 def render_row(request: Request, stamp: bool = True) -> Rendered:
@@ -115,7 +122,7 @@ def render_row(request: Request, stamp: bool = True) -> Rendered:
 
 def template_request(request: Request) -> Request:
     """The request of ``request``'s template: its patient's values as slots."""
-    from ..inputs.patient import template_of
+    from ..api import template_of
 
     return replace(request, patient=template_of(request.patient or Patient()))
 
@@ -217,11 +224,10 @@ def roster_from_job(path: Path, located: Located) -> Roster:
 @dataclass
 class _Run:
     """One print run being assembled: the layout's handouts in roster order (a PDF, or a template
-    and the index of the row's values in ``values``, with its copies)."""
+    with the row's values: api.run_member), with its copies."""
 
     layout: str
-    members: list[tuple[bytes | Stamped, int]] = field(default_factory=list)
-    values: list[tuple[tuple[Slot, ...], dict[str, str]]] = field(default_factory=list)
+    members: list[tuple[bytes | Member, int]] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     failed: bool = False
 
@@ -364,16 +370,16 @@ class _Writer:
         patient = item.row.patient
         return (item.row.document, item.layout, bool(patient and patient.name), bool(patient and patient.date))
 
-    def _stamp_values(self, item: Item) -> tuple[Result, dict[str, str]] | None:
-        """The row's template and values, if they fit its slots."""
-        from ..api import values_for
+    def _stamp_values(self, item: Item) -> tuple[Result, Member] | None:
+        """The row's template and its print-run member, if its values fit the template's slots."""
+        from ..api import run_member
 
         key = self._template_key(item)
         template = self.templates.get(key) if key is not None else None
         if template is None or item.row.patient is None:
             return None
-        values = values_for(template, item.row.patient)
-        return None if values is None else (template, values)
+        member = run_member(template, item.row.patient)
+        return None if member is None else (template, member)
 
     def _rows(self) -> None:
         stamped = {item.index: made for item in self.items if (made := self._stamp_values(item)) is not None}
@@ -396,13 +402,10 @@ class _Writer:
                 continue
             self.cursor += 1
 
-    def _stamped(self, item: Item, template: Result, values: dict[str, str]) -> Rendered:
+    def _stamped(self, item: Item, template: Result, member: Member) -> Rendered:
         """A stamped row: its print-run member and, with ``files``, its own PDF."""
         from ..api import stamped
 
-        run = self.runs[item.layout]
-        member = Stamped(template.data, len(run.values))
-        run.values.append((template.slots, values))
         own = stamped(template, item.row.patient) if self.roster.files and item.row.patient else None
         if self.roster.files and own is None:  # a face the template lacks: the pool renders it in full
             return render_row(self.roster.request(item))
@@ -422,20 +425,15 @@ class _Writer:
             self._write(item.file, made.data, made.pages, record)
 
     def _print_run(self, run: _Run) -> None:
-        from ..export.impose import combine, run_title
-        from ..export.pdfinfo import page_count
-        from ..render.stamp import draw_stamps
+        from ..api import page_count, print_run, run_title
 
         file = f"{PRINT_RUN}-{run.layout}.pdf"
         if run.failed or not run.members:
             self.outcome.failed.append((file, "not made because rows of it failed (see above)"))
             return
-        stamp = draw_stamps(run.values) if run.values else None
         handouts = sum(copies for _, copies in run.members)
-        data, _starts = combine([pdf for pdf, copies in run.members for _ in range(copies)], True, stamp,
-                                title=run_title(run.layout, handouts))
+        data = print_run(run.members, run_title(run.layout, handouts))
         run.members.clear()  # the print run holds them now
-        run.values.clear()
         record = {"file": file, "layout": run.layout, "rows": [i.row.row for i in run.items],
                   "documents": [i.row.document for i in run.items], "copies": [i.copies for i in run.items]}
         self._write(file, data, page_count(data), record)

@@ -43,8 +43,7 @@ from .freshness import (
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from ..design.layouts import Layout
-    from ..inputs.model import Handout
+    from ..api import Handout, Layout
     from .cache import RenderCache
     from .jobs import Job
     from .workers import Made
@@ -189,7 +188,7 @@ class Batch:
 
     def __init__(self, job: Job, handout: Handout, spec: Spec, digest: str, force: bool,
                  progress: Progress | None, stop: Stop | None = None, cache: RenderCache | None = None) -> None:
-        from ..plan.kinds import kind_of
+        from ..api import kind_of
 
         self.job, self.handout, self.digest, self.progress = job, handout, digest, progress
         self.force, self.stop, self.cache = force, stop or Stop(), cache
@@ -273,7 +272,7 @@ class Batch:
         Ordered design by design (so each layout's print run can start while the next design
         renders), the full sheet, the longest document, first in each.
         """
-        from ..plan.kinds import kind_of
+        from ..api import kind_of
 
         designs = {key: i for i, key in enumerate(dict.fromkeys(render_key(lay) for lay in self.job.layouts))}
         tasks = []

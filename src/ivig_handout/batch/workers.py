@@ -22,8 +22,7 @@ from multiprocessing.connection import Connection, Pipe, wait
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 if TYPE_CHECKING:
-    from ..api import Request
-    from ..design.layouts import Layout
+    from ..api import Layout, Request
     from .cache import RenderCache
 
 T = TypeVar("T")
@@ -82,8 +81,7 @@ def _watch_parent(parent: int) -> None:  # pragma: no cover - not Linux
 def render_group(request: Request, layouts: Sequence[Layout], cache: RenderCache | None = None) -> list[Made]:
     """Render the request once on the page design the layouts share (or take it from ``cache``), then
     impose it for each layout."""
-    from ..api import render_pages
-    from ..export.impose import impose_for
+    from ..api import impose, render_pages
     from .cache import cached
 
     try:
@@ -96,7 +94,7 @@ def render_group(request: Request, layouts: Sequence[Layout], cache: RenderCache
     out = []
     for layout in layouts:
         try:
-            out.append(_made(layout.name, impose_for(layout, pages.data), notices))
+            out.append(_made(layout.name, impose(replace(pages, layout=layout)).data, notices))
         except Exception as exc:  # noqa: BLE001
             out.append(Made(layout.name, error=failure_reason(exc)))
         notices = ()  # shared pages: said once
@@ -105,18 +103,17 @@ def render_group(request: Request, layouts: Sequence[Layout], cache: RenderCache
 
 def combine_run(layout: str, members: Sequence[bytes], copies: int) -> Made:
     """One print-ready file: every member ``copies`` times, each copy starting on a front side."""
-    from ..export.impose import combine, run_title
+    from ..api import print_run, run_title
 
     try:
-        data, _starts = combine([m for m in members for _ in range(copies)], pad_to_even=True,
-                                title=run_title(layout, len(members) * copies))
+        data = print_run([(m, copies) for m in members], run_title(layout, len(members) * copies))
     except Exception as exc:  # noqa: BLE001
         return Made(layout, error=failure_reason(exc))
     return _made(layout, data)
 
 
 def _made(layout: str, data: bytes, notices: tuple[str, ...] = ()) -> Made:
-    from ..export.pdfinfo import page_count
+    from ..api import page_count
 
     return Made(layout, data, page_count(data), hashlib.sha256(data).hexdigest(), notices=notices)
 

@@ -18,10 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from ...api import Request, Result, build, given
-from ...design.layouts import get_layout
+from ...api import Request, Result, build, get_layout, given, page_count
 from ...errors import ContentError, NotFoundError, OutputError
-from ...export.pdfinfo import page_count
 from ...export.sinks import Artifact
 from ...export.sinks.printer import ONE_SIDED, PrinterSink, two_sided
 from ...export.sinks.record import Entry, Given, chart_note, open_record

@@ -9,13 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ...api import Request, content, layouts, patient
+from ...api import FULL, Document, Patient, Request, check_text, content, format_date, layouts, lookup, patient
+from ...api import search_documents as documents
 from ...errors import ContentError, UncoveredCharacterError
 from ...export.sinks.record import initials
-from ...inputs.patient import Patient
-from ...inputs.roster import format_date
-from ...inputs.search import FULL, Document, documents, lookup
-from ...inputs.text import check_text
 
 FULL_LABEL = "Full information sheet (every disorder)"
 MAX_COPIES = 100  # at the desk; a bigger run is a batch

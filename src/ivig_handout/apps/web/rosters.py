@@ -8,11 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...api import PrintRuns, Request, RosterFile, RosterRows
+from ...api import LIMITS, PrintRuns, Request, RosterFile, RosterRows
 from ...api import print_runs as make_runs
 from ...api import roster as check_roster
 from ...errors import ContentError, Problem
-from ...inputs.patient import LIMITS
 from .search import search
 
 MAX_ROWS = 300  # patients in one upload; a bigger day is a batch (the command line)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ...inputs.search import Tier, rank
+from ...api import Tier, rank
 from .forms import Choice, HandoutForm, handout_documents
 
 MAX_QUERY = 200  # characters of a query looked at (a name is at most 200, a search word 60)

@@ -57,7 +57,7 @@ class Passphrase:
     @classmethod
     def from_file(cls, path: Path) -> Passphrase:
         """The passphrase in ``path`` (its first line), hashed; ContentError if unreadable or short."""
-        from ...inputs.files import read_regular  # a regular file only, never past 64 KB (one error line)
+        from ...api import read_regular  # a regular file only, never past 64 KB (one error line)
 
         try:
             raw = read_regular(path, 64 * 1024, f"--passphrase-file: {path}", "a text file of the passphrase")

@@ -14,12 +14,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ...api import PrintRuns, Result, RosterRows, build, content
+from ...api import PrintRuns, Result, RosterRows, build, content, load_clinic
 from ...errors import ContentError, IvigError
 from ...export.sinks.printer import sheets, two_sided
 from ...export.sinks.record import as_csv, as_fhir, initials
-from ...inputs.profile import load_clinic
-from .app import MAX_UPLOAD, WebConfig
+from .config import MAX_UPLOAD, WebConfig
 from .desk import Desk, Printed
 from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
 from .once import TOKEN_MAX, Once
@@ -290,9 +289,9 @@ def with_copies(result: Result, data: bytes, copies: int) -> bytes:
     """``copies`` of ``data`` in one PDF; each copy starts on a front side only when the handout prints
     two-sided."""
     if copies > 1:
-        from ...export.impose import combine
+        from ...api import print_run
 
-        data = combine([data] * copies, pad_to_even=two_sided(result.layout, result.pages))[0]
+        data = print_run([(data, copies)], pad=two_sided(result.layout, result.pages))
     return data
 
 

@@ -1,0 +1,19 @@
+"""Personalise stage (behind the api, above export and render): the one owner of how a patient's values
+reach a page. It holds the templates kept in memory (kept.py), the stamp-or-render decision
+(decide.py) and the stamping routes (routes.py); the api asks it for "this document for this patient"
+(api._pages) and for a print run's members, and no caller learns which route was taken.
+
+The routes, all here: a full render (the caller's: the api renders the plan with the patient in it);
+the fast byte stamp into a template kept in memory (export/stamp.fast_stamp); the pikepdf stamp
+(export/stamp.stamp) when the fast one cannot read the template or a value needs fonts of its own;
+and stamping inside a print run (export/impose.combine with the run's Stamp). Names in shaped or
+non-Latin scripts never fit a slot (render/stamp.fits), so they always take the full render."""
+
+from __future__ import annotations
+
+from .decide import stamp_values, stampable
+from .kept import Kept, forget, prepared, template
+from .routes import Member, member, print_run, stamp_into
+
+__all__ = ["Kept", "Member", "forget", "member", "prepared", "print_run", "stamp_into", "stamp_values", "stampable",
+           "template"]

@@ -1,0 +1,68 @@
+"""Personalise stage, the stamping routes: a patient's values set into a template's PDF on its own (the
+fast byte stamp, else pikepdf), or as a member of a print run (each member's values on the run's stamp,
+set in as the run is combined)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .decide import stamp_values
+from .kept import prepared
+
+if TYPE_CHECKING:
+    from ..inputs.patient import Patient
+    from ..render.record import Slot
+
+
+def stamp_into(template: bytes, slots: Sequence[Slot], values: dict[str, str]) -> bytes | None:
+    """``template`` with ``values`` set into its ``slots``, reading as a full render does: the fast byte
+    stamp, or pikepdf where it cannot (a template it cannot read, a value that needs its own fonts);
+    None when the template lacks a face a value needs (the caller renders in full)."""
+    from ..export.stamp import fast_stamp, stamp
+    from ..render.stamp import draw_stamps
+
+    drawn = draw_stamps([(slots, values)])
+    fast = prepared(template)
+    data = fast_stamp(fast, drawn) if fast is not None else None
+    if data is not None:
+        return data
+    try:
+        return stamp(template, drawn)
+    except LookupError:  # a face the template does not have
+        return None
+
+
+@dataclass(frozen=True)
+class Member:
+    """A print-run member made from a template: its PDF, its slots and the patient's values for them."""
+
+    template: bytes
+    slots: tuple[Slot, ...]
+    values: dict[str, str]
+
+
+def member(template: bytes, slots: tuple[Slot, ...], patient: Patient) -> Member | None:
+    """The patient's place in a print run as ``template`` with their values, if they fit its slots."""
+    values = stamp_values(slots, patient)
+    return None if values is None else Member(template, slots, values)
+
+
+def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None, pad: bool = True) -> bytes:
+    """One print-ready PDF: each member (a PDF made in full, or a Member) its count of times, in order,
+    each starting on a front side (``pad``: a blank page after an odd one); Members share their
+    template's pages and add only their values."""
+    from ..export.impose import combine
+    from ..export.stamp import Stamped
+    from ..render.stamp import draw_stamps
+
+    values: list[tuple[tuple[Slot, ...], dict[str, str]]] = []
+    pdfs: list[bytes | Stamped] = []
+    for made, copies in members:
+        if isinstance(made, Member):
+            values.append((made.slots, made.values))
+            pdfs += [Stamped(made.template, len(values) - 1)] * copies
+        else:
+            pdfs += [made] * copies
+    return combine(pdfs, pad, draw_stamps(values) if values else None, title=title)[0]
