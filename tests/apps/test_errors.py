@@ -44,7 +44,7 @@ def unknown_disorder(pack: Path, tmp: Path) -> list[str]:
 
 def too_long_to_fit(pack: Path, tmp: Path) -> list[str]:
     last = "The person may need a breathing machine."
-    edit(pack, "sheet.yaml", last, last + " The person may need a breathing machine." * 35)
+    edit(pack, "sheet.yaml", last, last + " The person may need a breathing machine." * 90)
     return ["one-pager", "mg", "--content", str(pack), "-o", str(tmp / "x.pdf")]
 
 
@@ -63,6 +63,12 @@ def content_file_is_a_fifo(pack: Path, tmp: Path) -> list[str]:
     return ["build", "--content", str(pack), "-o", str(tmp / "x.pdf")]
 
 
+def roster_with_a_bad_row(pack: Path, tmp: Path) -> list[str]:
+    roster = pack / "roster.csv"  # beside the pack: the output folder must stay empty
+    roster.write_text("name,disorder\nAnn Lee,gbs\nBo Chan,zzz\n", encoding="utf-8")
+    return ["batch", "--roster", str(roster), "--out-dir", str(tmp)]
+
+
 # class name -> how it happens (the subclasses of ContentError from inputs/ included)
 SCENARIOS: dict[str, Callable[[Path, Path], list[str]]] = {
     "IvigError": broken_yaml,  # the base class: every case below is one
@@ -73,6 +79,7 @@ SCENARIOS: dict[str, Callable[[Path, Path], list[str]]] = {
     "OutputError": output_is_a_folder,
     "UncoveredCharacterError": uncovered_character,
     "FileRefusedError": content_file_is_a_fifo,
+    "ProblemsError": roster_with_a_bad_row,  # a roster's problems as values; the command line refuses the file
 }
 
 
