@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .design.layouts import Layout, get_layout
-from .errors import IvigError, NotFoundError, Problem
+from .errors import ContentError, IvigError, NotFoundError, Problem
 from .export.impose import impose_for
 from .export.pdfinfo import page_count
 from .export.sinks import Artifact
@@ -24,7 +24,7 @@ from .inputs.patient import SLOT, Patient, is_template, patient, template_of
 from .inputs.profile import Clinic, load_clinic
 from .inputs.roster import RosterRow
 from .plan.kinds import Kind, all_documents, get_kind, resolve
-from .render.record import Slot
+from .render.record import Record, Slot
 
 __all__ = ["REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "OnlineSite", "Patient", "PrintRuns", "Problem", "Provenance",
            "Request", "Result", "RosterFile", "RosterRows", "about", "build", "build_all", "content", "document_finder",
@@ -48,6 +48,7 @@ class Request:
     clinic: Path | None = None
     patient: Patient | None = None
     kind: str | None = None
+    also: str | None = None  # a second language on the back (a pack: ``es``, ``en`` or a folder): two_languages()
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Provenance:
     edition: str
     source_year: int
     patient: str | None = None
+    language: str = ""  # BCP 47; a two-language handout's: front+back (en-US+es-US)
+    pack_edition: str = ""  # pack.yaml's edition (front+back for two languages)
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,8 @@ def given(result: Result, *, copies: int = 1, printer: str | None = None, job_id
     about = result.about
     sha256 = hashlib.sha256(result.data).hexdigest()
     return Given(result.document, result.kind, result.layout.name, copies, sha256, about.edition, about.source_year,
-                 printer, job_id, by, about.patient, about.title, made_id(sha256, copies) if result.personal else None)
+                 printer, job_id, by, about.patient, about.title, made_id(sha256, copies) if result.personal else None,
+                 language=about.language or None, pack_edition=about.pack_edition or None)
 
 
 def build(request: Request, stamp: bool = True) -> Result:
@@ -104,6 +108,8 @@ def build(request: Request, stamp: bool = True) -> Result:
     Raises an IvigError subclass (one line each: ContentError, NotFoundError, FitError) for anything
     the user can fix.
     """
+    if request.also is not None:
+        return two_languages(request)
     return impose(render_pages(request, stamp))
 
 
@@ -233,22 +239,90 @@ def stamped(template: Result, patient: Patient) -> Result | None:
 def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
             patient: Patient | None) -> Result:
     from .export.tagging import tag
+
+    made, tags = _drawn(handout, kind, doc_id, layout, clinic, patient)
+    if tagged(layout) and tags is not None:  # print sheets (booklet, 2-up) claim no PDF/UA
+        return replace(made, data=tag(made.data, tags))
+    return made
+
+
+def _drawn(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
+           patient: Patient | None) -> tuple[Result, Record | None]:
+    """The document rendered and fitted, untagged, and what the renderer marked (for tagging)."""
     from .plan.profile import apply
     from .render.fit import fit  # ReportLab's layout engine: only when something is drawn
 
     plan = apply(kind.plan(handout, doc_id), clinic, patient, handout.labels.clinic)
     fitted = fit(plan, kind, layout)
     data = fitted.data
-    if tagged(layout) and fitted.tags is not None:  # print sheets (booklet, 2-up) claim no PDF/UA
-        data = tag(data, fitted.tags)
     keep = "one page" if fitted.limit == 1 else f"{fitted.limit} pages"
     notes = review_notes(handout)
     notes += [f"{part} was left out of {doc_id} on {layout.name} to keep {keep}" for part in fitted.left_out]
     personal = patient is not None and patient.name not in (None, SLOT)
     named = patient.name if patient is not None and clinic is not None and clinic.profile.record_names else None
-    about = Provenance(plan.title, handout.edition, handout.sheet.source.year, named)  # a template's: SLOT
+    about = Provenance(plan.title, handout.edition, handout.sheet.source.year, named,  # a template's: SLOT
+                       handout.language, pack_edition(handout))
     return Result(data, fitted.pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
-                  fitted.body, fitted.left_out, tuple(notes), personal, about, fitted.slots)
+                  fitted.body, fitted.left_out, tuple(notes), personal, about, fitted.slots), fitted.tags
+
+
+def pack_edition(handout: Handout) -> str:
+    """pack.yaml's ``edition`` of a pack ("" for a pack without one)."""
+    return handout.pack.edition if handout.pack is not None else ""
+
+
+def also_pack(name: str) -> Path | None:
+    """``--also``'s pack: ``en`` is the bundled English sheet, a shipped pack's name (``es``) that pack,
+    anything else a folder."""
+    from .resources import resolve_pack, shipped_packs
+
+    if name.strip().lower() in ("en", "en-us"):
+        return None
+    folder = resolve_pack(name)
+    if folder is not None and not folder.is_dir():
+        known = ", ".join(["en", *shipped_packs()])
+        raise NotFoundError(f"--also {name}: no such language ({known}) and no content pack folder of that name")
+    return folder
+
+
+def two_languages(request: Request) -> Result:
+    """The request's document in its pack's language, then in ``request.also``'s on the back: one PDF
+    for duplex printing, each language starting on a front side, each part tagged with its language
+    (export/twolang.py). Rendered in full (a patient's name too); layouts that impose pages on print
+    sheets (booklet, 2-up) are not made in two languages."""
+    from .export.twolang import Part, join
+
+    handout, kind, doc_id, layout, clinic = _inputs(request)
+    other = load_handout(also_pack(str(request.also)))
+    if not tagged(layout):
+        shared = f"{layout.name} prints pages on shared sheets; print two languages on letter, a4 or large-print"
+        raise ContentError([shared])
+    if other.language == handout.language:
+        same = f"--also {request.also}: it is in {handout.language}, like the front; name another language"
+        raise ContentError([same])
+    parts = [_drawn(h, kind, doc_id, layout, clinic, request.patient) for h in (handout, other)]
+    front, back = parts[0][0], parts[1][0]
+    data = join([Part(made.data, tags, _language_name(h.language)) for (made, tags), h in zip(parts, (handout, other),
+                                                                                              strict=True)],
+                f"{front.about.title} / {back.about.title}")
+    about = replace(front.about, language=f"{handout.language}+{other.language}",
+                    pack_edition=f"{pack_edition(handout)}+{pack_edition(other)}")
+    stem = front.file_name.removesuffix(".pdf")
+    name = f"{stem}-{handout.language.split('-')[0]}-{other.language.split('-')[0]}.pdf".lower()
+    notes = tuple(dict.fromkeys(front.notes + back.notes))
+    return replace(front, data=data, pages=page_count(data), file_name=name, notes=notes, about=about,
+                   left_out=front.left_out + back.left_out, slots=())
+
+
+def _language_name(tag: str) -> str:
+    """A language's own name for itself (``español``), from Babel's CLDR data; the tag if unknown."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(tag, sep="-").language_name
+    except (UnknownLocaleError, ValueError):
+        return tag
+    return (name[:1].upper() + name[1:]) if name else tag
 
 
 def tagged(layout: Layout) -> bool:
@@ -275,7 +349,8 @@ def about(document: str, content: Path | None = None) -> tuple[str, Provenance]:
     without rendering it: for records of handouts made elsewhere (a batch's print runs)."""
     handout = load_handout(content)
     kind, doc_id = resolve(handout, document, None)
-    return kind.name, Provenance(kind.plan(handout, doc_id).title, handout.edition, handout.sheet.source.year)
+    return kind.name, Provenance(kind.plan(handout, doc_id).title, handout.edition, handout.sheet.source.year,
+                                 language=handout.language, pack_edition=pack_edition(handout))
 
 
 def content(folder: Path | None = None) -> Handout:
