@@ -255,7 +255,8 @@ class BatchRecord:
             self._about[document] = about(document, self.content_dir)
         kind, known = self._about[document]
         return Given(document, kind, layout, copies, sha256, known.edition, known.source_year, printer,
-                     job, self.by, patient or None, known.title, made)
+                     job, self.by, patient or None, known.title, made, language=known.language or None,
+                     pack_edition=known.pack_edition or None)
 
     def _names(self) -> bool:
         """Whether the roster's clinic profile says ``record_names: yes``."""
