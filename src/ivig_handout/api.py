@@ -433,10 +433,13 @@ class RosterFile:
     content: Path | None = None
     clinic: Path | None = None
     document: str | None = None
+    allow_draft: bool = False  # rows may name a draft or out-of-date translation (printed with its band)
 
     def request(self, row: RosterRow) -> Request:
-        """What ``row`` asks for."""
-        return Request(row.document, row.layout or self.layout, self.mono, self.content, self.clinic, row.patient)
+        """What ``row`` asks for (in its own language, if it names one)."""
+        content = also_pack(row.language) if row.language is not None else self.content
+        return Request(row.document, row.layout or self.layout, self.mono, content, self.clinic, row.patient,
+                       also=row.also)
 
 
 @dataclass(frozen=True)
@@ -469,8 +472,26 @@ def roster(source: RosterFile) -> RosterRows:
     default = find(source.document) if source.document is not None else None
     layout_finder(source.mono)(source.layout)
     rows, problems = roster_rows(source.data, source.label, find, layout_finder(source.mono), default,
-                                 language=handout.language)
-    return RosterRows(rows, problems)
+                                 language=handout.language, languages=language_finder())
+    drafts = [] if source.allow_draft else draft_rows(rows, source.label)
+    refused = {p.line for p in drafts}
+    return RosterRows(tuple(row for row in rows if row.row not in refused), problems + tuple(drafts))
+
+
+def draft_rows(rows: Sequence[RosterRow], label: str) -> list[Problem]:
+    """A problem for each row whose ``language`` or ``also`` names a draft or out-of-date translation
+    (not given to patients without --allow-draft), in its column."""
+    from .inputs.content import draft_problem
+
+    found: list[Problem] = []
+    for row in rows:
+        for column, name in (("language", row.language), ("also", row.also)):
+            folder = also_pack(name) if name is not None else None
+            problem = draft_problem(load_handout(folder), folder) if name is not None else None
+            if problem:
+                found.append(Problem(label, row.row, column, problem, name or ""))
+                break
+    return found
 
 
 def print_runs(source: RosterFile, checked: RosterRows | None = None) -> PrintRuns:
@@ -503,7 +524,8 @@ def print_runs(source: RosterFile, checked: RosterRows | None = None) -> PrintRu
 def _run_member(request: Request, index: int) -> bytes | tuple[Stamped, tuple[tuple[Slot, ...], dict[str, str]]]:
     """A row's place in its print run: its template with its values at ``index`` of the run's stamp
     where they fit, else its PDF made in full."""
-    if request.patient is not None and get_layout(request.layout, mono=request.mono).imposition == "none":
+    if request.patient is not None and request.also is None and get_layout(request.layout,
+                                                                           mono=request.mono).imposition == "none":
         made = template_for(request)
         values = values_for(made, request.patient)
         if values is not None:
@@ -528,6 +550,37 @@ def document_finder(handout: Handout) -> Callable[[str], str]:
         raise NotFoundError(f"unknown '{text}', {hint(found, 'expected a disorder id, alias or name')}")
 
     return find
+
+
+def language_finder() -> Callable[[str], str]:
+    """A roster cell's language -> the name of its pack (``en``, or a shipped pack's: ``es``): the name,
+    the pack's language tag (``es-US``), or the language's name in English or in itself (``Spanish``,
+    ``español``; any case); NotFoundError naming the languages there are."""
+    from .resources import shipped_packs
+
+    names = {"en": "en", "en-us": "en", "english": "en"}
+    for name, folder in shipped_packs().items():
+        tag = load_handout(folder).language
+        names |= {name.lower(): name, tag.lower(): name, _language_name(tag).lower(): name,
+                  _english_name(tag).lower(): name}
+
+    def find(text: str) -> str:
+        found = names.get(text.strip().lower())
+        if found is None:
+            raise NotFoundError(f"unknown language '{text}', expected {' or '.join(dict.fromkeys(names.values()))}")
+        return found
+
+    return find
+
+
+def _english_name(tag: str) -> str:
+    """A language's name in English (``Spanish``); the tag if Babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(tag, sep="-").get_language_name("en") or tag)
+    except (UnknownLocaleError, ValueError):
+        return tag
 
 
 def layout_finder(mono: bool) -> Callable[[str], str]:

@@ -149,6 +149,19 @@ also_option: Callable[[F], F] = click.option(
     "--also", default=None, metavar="LANGUAGE",
     help="A second language on the back (a shipped pack such as es, en for English, or a pack's folder): "
          "printed on both sides, each language starting on a front side.")
+def refuse_draft_rows(rows: Sequence[Any], label: str, allow: bool) -> None:
+    """A roster's rows whose ``language`` or ``also`` is a draft translation: an error (each row located)
+    unless --allow-draft."""
+    if allow:
+        return
+    from ..api import draft_rows
+    from ..errors import ProblemsError
+
+    problems = draft_rows(rows, label)
+    if problems:
+        raise ProblemsError(problems)
+
+
 allow_draft_option: Callable[[F], F] = click.option(
     "--allow-draft", is_flag=True,
     help="Use a draft or out-of-date translation anyway (every page carries the draft band).",
@@ -416,6 +429,7 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
             roster = load_roster(roster_file, out_dir, roster_doc, (roster_layout or "letter",), copies, mono,
                                  content_dir, clinic_file, roster_files)
             refuse_draft(roster.content_dir, allow_draft)
+            refuse_draft_rows(roster.rows, str(roster_file), allow_draft)
             given_to = open_batch(by, record_db, sink is not None, None, roster)
             with _Progress() as progress:
                 outcome = run_roster(roster, progress=progress, cache=_cache(no_cache))
@@ -428,6 +442,7 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
 
                 roster = roster_from_job(job_file, spec.located)
                 refuse_draft(roster.content_dir, allow_draft)
+                refuse_draft_rows(roster.rows, str(spec.options["roster"]), allow_draft)
                 given_to = open_batch(by, record_db, sink is not None, None, roster)
                 with _Progress() as progress:
                     outcome = run_roster(roster, progress=progress, cache=_cache(no_cache))
