@@ -44,9 +44,50 @@ def layout_choices() -> list[tuple[str, str]]:
     return [(name, f"{name}: {layout.summary(desk=True)[1]}") for name, layout in layouts().items()]
 
 
-def today() -> str:
-    """Today as handouts print it: ``1 December 2026``."""
-    return format_date(date.today())
+def today(folder: Path | None = None) -> str:
+    """Today as handouts of the content pack at ``folder`` print it: ``1 December 2026``, ``1 de diciembre
+    de 2026`` (its language's long date)."""
+    return format_date(date.today(), content(folder).language if folder is not None else "en")
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language the page offers for the back of a handout: its pack's name (``es``), the label shown
+    ("Español (Spanish)"), and whether it may be given to patients (a draft translation may not, unless
+    the page was started with --allow-draft)."""
+
+    name: str
+    label: str
+    usable: bool = True
+
+
+def language_choices(folder: Path | None, allow_draft: bool = False) -> list[Language]:
+    """English and every shipped language pack, but the page's own language."""
+    from ...api import also_pack
+    from ...inputs.content import draft_problem
+    from ...resources import shipped_packs
+
+    own = content(folder).language
+    found = []
+    for name in ["en", *shipped_packs()]:
+        pack = content(also_pack(name))
+        if pack.language == own:
+            continue
+        label = _language_label(pack.language)
+        draft = draft_problem(pack, also_pack(name)) is not None
+        found.append(Language(name, f"{label}: draft translation, not reviewed" if draft else label,
+                              allow_draft or not draft))
+    return found
+
+
+def _language_label(tag: str) -> str:
+    """``Español (Spanish)``: the language's own name and its English one (Babel's CLDR data)."""
+    from babel import Locale
+
+    locale = Locale.parse(tag, sep="-")
+    own, english = locale.language_name or tag, locale.get_language_name("en") or tag
+    own = own[:1].upper() + own[1:]
+    return own if own == english else f"{own} ({english})"
 
 
 class FormError(ContentError):
@@ -78,6 +119,7 @@ class HandoutForm:
     date: str = field(default_factory=today)
     clinic: str = ""
     by: str = ""  # the staff member's initials, for the record
+    also: str = ""  # a second language on the back (a Language's name; "": one language)
 
     @classmethod
     def read(cls, form: Mapping[str, Any]) -> HandoutForm:
@@ -88,9 +130,10 @@ class HandoutForm:
         base = cls()
         return cls(text("handout", ""), text("layout", base.layout), bool(form.get("mono")),
                    text("copies", base.copies), text("patient_name", ""), text("date", base.date),
-                   text("clinic", ""), text("by", ""))
+                   text("clinic", ""), text("by", ""), text("also", ""))
 
-    def request(self, choices: list[Choice], clinics: Mapping[str, Path], folder: Path | None) -> Order:
+    def request(self, choices: list[Choice], clinics: Mapping[str, Path], folder: Path | None,
+                languages: list[Language] | None = None) -> Order:
         """The library request, copies and staff initials; FormError listing every problem at once, each
         with the field at fault."""
         problems: list[str] = []
@@ -103,6 +146,8 @@ class HandoutForm:
         if self.layout not in layouts():
             problems.append(f"Layout: '{self.layout[:40]}' is not one of the layouts offered; choose one")
         fields += ["layout"] * (len(problems) - len(fields))
+        also = self._also(languages or [], problems)
+        fields += ["also"] * (len(problems) - len(fields))
         copies = self._copies(problems)
         fields += ["copies"] * (len(problems) - len(fields))
         who = self._patient(problems, fields)
@@ -110,7 +155,18 @@ class HandoutForm:
         fields += ["by"] * (len(problems) - len(fields))
         if problems:
             raise FormError(problems, fields)
-        return Order(Request(document or FULL, self.layout, self.mono, folder, clinic, who), copies, by)
+        return Order(Request(document or FULL, self.layout, self.mono, folder, clinic, who, also=also), copies, by)
+
+    def _also(self, languages: list[Language], problems: list[str]) -> str | None:
+        """The second language chosen (None: none), if the page offers it for patients."""
+        if not self.also:
+            return None
+        found = next((lang for lang in languages if lang.name == self.also), None)
+        if found is None:
+            problems.append("Second language: choose one of the languages offered")
+        elif not found.usable:
+            problems.append(f"Second language: {found.label}; it is not given to patients until it is reviewed")
+        return found.name if found is not None and found.usable else None
 
     def _patient(self, problems: list[str], fields: list[str]) -> Patient | None:
         """The "Prepared for" name and date, each checked on its own so each problem names its field."""
