@@ -137,7 +137,10 @@ def build_all(requests: Sequence[Request]) -> list[Result]:
 
 def render_pages(request: Request, stamp: bool = True) -> Result:
     """The document's logical pages on the layout's page size, before any imposition (layouts that
-    differ only in imposition, such as booklet and 2-up, share one rendering)."""
+    differ only in imposition, such as booklet and 2-up, share one rendering). Two languages
+    (``request.also``): two_languages()."""
+    if request.also is not None:
+        return two_languages(request)
     handout, kind, doc_id, layout, clinic = _inputs(request)
     return _pages(handout, kind, doc_id, layout, clinic, request.patient, stamp)
 

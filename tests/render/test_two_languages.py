@@ -132,3 +132,15 @@ def test_the_command_line_also(tmp_path: Path) -> None:
 def test_print_refuses_a_draft_back_without_allow_draft() -> None:
     line = one_error(*run_cli("print", "lems", "--also", "es")[::2])
     assert line.startswith("error: content/es: is a draft translation") and "--allow-draft" in line
+
+
+def test_a_two_language_handout_is_never_taken_from_the_render_cache(tmp_path: Path) -> None:
+    from ivig_handout.api import render_pages
+    from ivig_handout.batch.cache import RenderCache, cached
+
+    cache = RenderCache(tmp_path / "cache")
+    alone = Request("lems", "letter", kind="one-pager")
+    assert cache.key(alone) is not None and cache.key(Request("lems", "letter", kind="one-pager", also="es")) is None
+    cached(cache, alone, render_pages)  # the English one cached
+    both = cached(cache, Request("lems", "letter", kind="one-pager", also="es"), render_pages)
+    assert both.pages == 2 and SPANISH in squash(page_texts(both.data)[1])

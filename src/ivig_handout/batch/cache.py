@@ -74,12 +74,15 @@ class RenderCache:
         return asked.key if asked is not None else None
 
     def ask(self, request: Request) -> Asked | None:
-        """The request's key and what it hashes, or None for a patient's handout (never cached)."""
+        """The request's key and what it hashes, or None for a patient's handout or a two-language one
+        (never cached)."""
         from ..inputs.patient import SLOT
         from ..resources import default_content_dir
 
         patient = request.patient
         if patient is not None and any(v not in (None, SLOT) for v in (patient.name, patient.date)):
+            return None
+        if request.also is not None:  # a two-language handout: not cached (its key would need both packs)
             return None
         parts = {
             "program": program_digest(), "libraries": _libraries(),
