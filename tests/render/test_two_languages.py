@@ -85,7 +85,7 @@ def test_spanish_front_english_back() -> None:
     assert made.file_name == "ivig-lems-a4-es-en.pdf"
 
 
-def test_each_language_starts_on_a_front_side() -> None:
+def test_each_language_starts_on_a_front_side(tmp_path: Path) -> None:
     """Large print: the English LEMS handout is 3 pages, so page 4 is blank and Spanish starts on 5."""
     alone = build(Request("lems", "large-print", kind="one-pager"))
     made = build(Request("lems", "large-print", kind="one-pager", also="es"))
@@ -98,6 +98,10 @@ def test_each_language_starts_on_a_front_side() -> None:
     with pikepdf.open(BytesIO(made.data)) as pdf:
         blank = pdf.pages[3]
         assert "/Contents" not in blank or not blank.Contents.read_bytes().strip()
+    path = tmp_path / "large.pdf"
+    path.write_bytes(made.data)
+    report = validate(str(path))  # the blank page too: nothing on it, nothing to tag
+    assert not report.findings, [(f.rule_id, f.message) for f in report.findings]
 
 
 def test_the_full_sheet_in_two_languages() -> None:
