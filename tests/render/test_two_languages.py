@@ -112,6 +112,13 @@ def test_the_full_sheet_in_two_languages() -> None:
     texts = [squash(t) for t in page_texts(made.data)]
     assert "Prepared for Ana Lima" in texts[0] and "Preparado para Ana Lima" in texts[starts[1]]
     assert all(BAND in t for t in texts[starts[1]:]) and not any(BAND in t for t in texts[:starts[1]])
+    with pikepdf.open(BytesIO(made.data)) as pdf, pdf.open_outline() as outline:
+        numbers = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
+        english, spanish = outline.root
+        assert (english.title, spanish.title) == ("English", "Español")
+        assert [kid.title for kid in english.children][1] == "Evidence at a glance"  # each part's own outline
+        assert [kid.title for kid in spanish.children][1] == "La evidencia de un vistazo"
+        assert numbers[spanish.children[-1].destination[0].objgen] == made.pages - 1  # its last section, shifted
     assert made.about.language == "en-US+es-US"
     assert made.about.pack_edition == "aan-ivig-2012-en.1+aan-ivig-2012-es.draft1"
 

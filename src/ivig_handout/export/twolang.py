@@ -3,12 +3,14 @@ front language first) joined into one PDF for duplex printing. Each part starts 
 odd page): a blank page, with no content at all, is put after a part of an odd number of pages, unless
 every part is one page (a one-pager: one language on each side of the sheet). The
 structure tree is the parts' trees side by side, each under a ``Part`` element with its own ``/Lang``
-(the document's ``/Lang`` is the front part's); the outline has an entry per part."""
+(the document's ``/Lang`` is the front part's); the outline has an entry per part, holding that part's
+own outline."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from io import BytesIO
 
 import pikepdf
@@ -35,9 +37,11 @@ def join(parts: Sequence[Part], title: str) -> bytes:
     starts: list[int] = []
     sources = [pikepdf.open(BytesIO(part.data)) for part in parts]
     pad = any(len(src.pages) > 1 for src in sources)
+    outlines: list[list[pikepdf.OutlineItem]] = []
     with Pdf.new() as out:
         for part, src in zip(parts, sources, strict=True):
             starts.append(len(out.pages))
+            outlines.append(_outline(src, starts[-1]))
             with src:
                 for page in src.pages:
                     out.pages.append(page)
@@ -47,7 +51,10 @@ def join(parts: Sequence[Part], title: str) -> bytes:
                 if part is parts[0] and pikepdf.Name.Info in src.trailer:
                     out.trailer.Info = out.copy_foreign(src.trailer.Info)
         with out.open_outline() as outline:
-            outline.root.extend(pikepdf.OutlineItem(part.label, at) for part, at in zip(parts, starts, strict=True))
+            for part, at, items in zip(parts, starts, outlines, strict=True):
+                entry = pikepdf.OutlineItem(part.label, at)
+                entry.children.extend(items)
+                outline.root.append(entry)
         out.docinfo[pikepdf.Name.Title] = pikepdf.String(title)
         buf = BytesIO()
         out.save(buf, deterministic_id=True)
@@ -56,6 +63,30 @@ def join(parts: Sequence[Part], title: str) -> bytes:
     if any(r is None for r in records):
         return data
     return tag(data, _joined([r for r in records if r is not None], starts, title))
+
+
+def _outline(src: Pdf, start: int) -> list[pikepdf.OutlineItem]:
+    """``src``'s outline, its destinations on pages ``start`` further on (direct /XYZ destinations, as
+    the renderer writes them; another kind of entry leads to the part's first page)."""
+    pages: dict[tuple[int, int], int] = {page.obj.objgen: number for number, page in enumerate(src.pages)}
+
+    def item(old: pikepdf.OutlineItem) -> pikepdf.OutlineItem:
+        dest = old.destination
+        if isinstance(dest, pikepdf.Array) and len(dest) == 5 and dest[0].objgen in pages and dest[1] == "/XYZ":
+            new = pikepdf.OutlineItem(old.title, start + pages[dest[0].objgen], "XYZ", left=_num(dest[2]),
+                                      top=_num(dest[3]), zoom=_num(dest[4]))
+        else:
+            new = pikepdf.OutlineItem(old.title, start)
+        new.children.extend(item(kid) for kid in old.children)
+        return new
+
+    with src.open_outline() as outline:
+        return [item(old) for old in outline.root]
+
+
+def _num(value: object) -> float | None:
+    """A destination's number (None: null, "unchanged")."""
+    return float(value) if isinstance(value, (int, float, Decimal)) else None
 
 
 def _joined(records: Sequence[Record], starts: Sequence[int], title: str) -> Record:
