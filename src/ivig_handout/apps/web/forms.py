@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ...api import Request, content, layouts, patient
+from ...api import Request, also_pack, content, layouts, patient
 from ...errors import ContentError, UncoveredCharacterError
 from ...export.sinks.record import initials
 from ...inputs.patient import Patient
@@ -18,6 +18,7 @@ from ...inputs.search import FULL, Document, documents, lookup
 from ...inputs.text import check_text
 
 FULL_LABEL = "Full information sheet (every disorder)"
+OWN = "own"  # the second-language field's value for the page's own pack
 MAX_COPIES = 100  # at the desk; a bigger run is a batch
 
 
@@ -52,32 +53,36 @@ def today(folder: Path | None = None) -> str:
 
 @dataclass(frozen=True)
 class Language:
-    """A language the page offers for the back of a handout: its pack's name (``es``), the label shown
-    ("Español (Spanish)"), and whether it may be given to patients (a draft translation may not, unless
-    the page was started with --allow-draft)."""
+    """A language the page offers for a handout: its pack's name (``es``; "" for the page's own pack),
+    the label shown ("Español (Spanish)"), whether it may be given to patients (a draft translation may
+    not, unless the page was started with --allow-draft), and its BCP 47 tag."""
 
     name: str
     label: str
     usable: bool = True
+    tag: str = ""
 
 
 def language_choices(folder: Path | None, allow_draft: bool = False) -> list[Language]:
-    """English and every shipped language pack, but the page's own language."""
+    """The page's own language first (name ""), then English and every shipped language pack; each
+    other language once (a pack in the page's own language is the page's)."""
     from ...api import also_pack
     from ...inputs.content import draft_problem
     from ...resources import shipped_packs
 
-    own = content(folder).language
-    found = []
+    found = [_language("", folder, allow_draft, draft_problem)]
     for name in ["en", *shipped_packs()]:
-        pack = content(also_pack(name))
-        if pack.language == own:
-            continue
-        label = _language_label(pack.language)
-        draft = draft_problem(pack, also_pack(name)) is not None
-        found.append(Language(name, f"{label}: draft translation, not reviewed" if draft else label,
-                              allow_draft or not draft))
+        if content(also_pack(name)).language not in {lang.tag for lang in found}:
+            found.append(_language(name, also_pack(name), allow_draft, draft_problem))
     return found
+
+
+def _language(name: str, folder: Path | None, allow_draft: bool, problem: Any) -> Language:
+    pack = content(folder)
+    label = _language_label(pack.language)
+    draft = problem(pack, folder) is not None
+    return Language(name, f"{label}: draft translation, not reviewed" if draft else label, allow_draft or not draft,
+                    pack.language)
 
 
 def _language_label(tag: str) -> str:
@@ -120,6 +125,7 @@ class HandoutForm:
     clinic: str = ""
     by: str = ""  # the staff member's initials, for the record
     also: str = ""  # a second language on the back (a Language's name; "": one language)
+    language: str = ""  # the handout's language (a Language's name; "": the page's own)
 
     @classmethod
     def read(cls, form: Mapping[str, Any]) -> HandoutForm:
@@ -130,7 +136,7 @@ class HandoutForm:
         base = cls()
         return cls(text("handout", ""), text("layout", base.layout), bool(form.get("mono")),
                    text("copies", base.copies), text("patient_name", ""), text("date", base.date),
-                   text("clinic", ""), text("by", ""), text("also", ""))
+                   text("clinic", ""), text("by", ""), text("also", ""), text("language", ""))
 
     def request(self, choices: list[Choice], clinics: Mapping[str, Path], folder: Path | None,
                 languages: list[Language] | None = None) -> Order:
@@ -146,7 +152,13 @@ class HandoutForm:
         if self.layout not in layouts():
             problems.append(f"Layout: '{self.layout[:40]}' is not one of the layouts offered; choose one")
         fields += ["layout"] * (len(problems) - len(fields))
-        also = self._also(languages or [], problems)
+        front = self._chosen(languages or [], self.language, "Language", problems)
+        fields += ["language"] * (len(problems) - len(fields))
+        wanted = "" if self.also == OWN else self.also  # the page's own pack on the back
+        back = self._chosen(languages or [], wanted, "Second language", problems) if self.also else None
+        if back is not None and front is not None and back.tag == front.tag:
+            problems.append("Second language: the same as the handout's language; choose another, or None")
+            back = None
         fields += ["also"] * (len(problems) - len(fields))
         copies = self._copies(problems)
         fields += ["copies"] * (len(problems) - len(fields))
@@ -155,18 +167,20 @@ class HandoutForm:
         fields += ["by"] * (len(problems) - len(fields))
         if problems:
             raise FormError(problems, fields)
-        return Order(Request(document or FULL, self.layout, self.mono, folder, clinic, who, also=also), copies, by)
+        pack = folder if front is None or not front.name else also_pack(front.name)
+        also = (back.name or (str(folder) if folder is not None else "en")) if back is not None else None
+        return Order(Request(document or FULL, self.layout, self.mono, pack, clinic, who, also=also), copies, by)
 
-    def _also(self, languages: list[Language], problems: list[str]) -> str | None:
-        """The second language chosen (None: none), if the page offers it for patients."""
-        if not self.also:
+    @staticmethod
+    def _chosen(languages: list[Language], name: str, field_label: str, problems: list[str]) -> Language | None:
+        """The language ``name`` of those offered, if it may be given to patients (else a problem)."""
+        found = next((lang for lang in languages if lang.name == name), None)
+        if found is None and name:
+            problems.append(f"{field_label}: choose one of the languages offered")
+        elif found is not None and not found.usable:
+            problems.append(f"{field_label}: {found.label}; it is not given to patients until it is reviewed")
             return None
-        found = next((lang for lang in languages if lang.name == self.also), None)
-        if found is None:
-            problems.append("Second language: choose one of the languages offered")
-        elif not found.usable:
-            problems.append(f"Second language: {found.label}; it is not given to patients until it is reviewed")
-        return found.name if found is not None and found.usable else None
+        return found
 
     def _patient(self, problems: list[str], fields: list[str]) -> Patient | None:
         """The "Prepared for" name and date, each checked on its own so each problem names its field."""
