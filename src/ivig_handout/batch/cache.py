@@ -214,7 +214,7 @@ def _result(request: Request, values: dict[str, Any], data: bytes) -> Result | N
     """The Result of a stored entry: the document, kind, layout and file name the request resolves to,
     the PDF's own page count, and the stored values; None (a miss) unless the PDF opens, has the
     document's title, and the values read as those of a rendering of it."""
-    from ..api import Provenance, Result, review_notes
+    from ..api import Provenance, Result, pack_edition, review_notes
     from ..design.layouts import get_layout
     from ..errors import IvigError
     from ..export.pdfinfo import pdf_facts
@@ -237,7 +237,8 @@ def _result(request: Request, values: dict[str, Any], data: bytes) -> Result | N
         slots = tuple(Slot(**{**s, "frame": tuple(s["frame"])}) for s in values["slots"])
         made = Result(data, pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
                       float(values["body"]), _texts(values["left_out"]), _texts(values["notes"]),
-                      False, Provenance(title, handout.edition, handout.sheet.source.year, values["patient"]), slots)
+                      False, Provenance(title, handout.edition, handout.sheet.source.year, values["patient"],
+                                        handout.language, pack_edition(handout)), slots)
     except (KeyError, TypeError, ValueError):
         return None
     if not all(isinstance(s.page, int) and 0 <= s.page < pages for s in slots):
