@@ -32,8 +32,8 @@ from .inputs.validate import validate
 from .inputs.yamlio import Located, PathKey, format_path
 from .personalise import Member
 from .plan.kinds import Kind, all_documents, get_kind, kind_of, resolve
-from .render.record import Slot
-from .resources import default_content_dir, resolve_pack
+from .render.record import Record, Slot
+from .resources import default_content_dir, resolve_pack, shipped_packs
 from .version import __version__
 
 __all__ = ["FORMATS", "REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "Format", "Layout", "Member", "OnlineSite", "Patient",
@@ -49,7 +49,8 @@ __all__ += [
     "RosterRow", "Slot", "Tier", "__version__", "all_documents", "all_layouts", "check_text",
     "default_content_dir", "draft_problem", "english", "format_date", "format_path", "get_kind", "get_layout",
     "kind_of", "load_clinic", "load_handout", "load_profile", "lookup", "pdf_facts", "quoted", "rank",
-    "read_regular", "read_roster", "resolve", "resolve_pack", "search_documents", "template_of", "text_hash",
+    "read_regular", "read_roster", "resolve", "resolve_pack", "search_documents", "shipped_packs", "template_of",
+    "text_hash",
     "tied", "validate"]
 
 REVIEW_AFTER_DAYS = 365
@@ -69,6 +70,7 @@ class Request:
     patient: Patient | None = None
     kind: str | None = None
     format: str = "pdf"  # design/formats.py: pdf (the printed handout), html (the document's online page)
+    also: str | None = None  # a second language on the back (a pack: ``es``, ``en`` or a folder): two_languages()
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Provenance:
     edition: str
     source_year: int
     patient: str | None = None
+    language: str = ""  # BCP 47; a two-language handout's: front+back (en-US+es-US)
+    pack_edition: str = ""  # pack.yaml's edition (front+back for two languages)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ def given(result: Result, *, copies: int = 1, printer: str | None = None, job_id
     about = result.about
     sha256 = hashlib.sha256(result.data).hexdigest()
     return Given(result.document, result.kind, result.layout.name, copies, sha256, about.edition, about.source_year,
-                 printer, job_id, by, about.patient, about.title, made_id(sha256, copies) if result.personal else None)
+                 printer, job_id, by, about.patient, about.title, made_id(sha256, copies) if result.personal else None,
+                 language=about.language or None, pack_edition=about.pack_edition or None)
 
 
 def build(request: Request, stamp: bool = True) -> Result:
@@ -131,6 +136,11 @@ def build(request: Request, stamp: bool = True) -> Result:
     if not found.personal and request.patient is not None:
         why = f"format: the {found.noun} is for everyone and never holds a patient's name; ask for 'pdf'"
         raise ContentError([why])
+    if request.also is not None:
+        if found.name != "pdf":
+            raise ContentError([(f"also: a second language is printed on the back of a PDF; the {found.noun} "
+                                "has one language")])
+        return two_languages(request)
     return _MAKERS[found.name](request, stamp)
 
 
@@ -176,7 +186,10 @@ def build_all(requests: Sequence[Request]) -> list[Result]:
 
 def render_pages(request: Request, stamp: bool = True) -> Result:
     """The document's logical pages on the layout's page size, before any imposition (layouts that
-    differ only in imposition, such as booklet and 2-up, share one rendering)."""
+    differ only in imposition, such as booklet and 2-up, share one rendering). Two languages
+    (``request.also``): two_languages()."""
+    if request.also is not None:
+        return two_languages(request)
     handout, kind, doc_id, layout, clinic = _inputs(request)
     return _pages(handout, kind, doc_id, layout, clinic, request.patient, stamp)
 
@@ -260,22 +273,90 @@ def run_title(layout: str, handouts: int) -> str:
 def _render(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
             patient: Patient | None) -> Result:
     from .export.tagging import tag
+
+    made, tags = _drawn(handout, kind, doc_id, layout, clinic, patient)
+    if tagged(layout) and tags is not None:  # print sheets (booklet, 2-up) claim no PDF/UA
+        return replace(made, data=tag(made.data, tags))
+    return made
+
+
+def _drawn(handout: Handout, kind: Kind, doc_id: str, layout: Layout, clinic: Clinic | None,
+           patient: Patient | None) -> tuple[Result, Record | None]:
+    """The document rendered and fitted, untagged, and what the renderer marked (for tagging)."""
     from .plan.profile import apply
     from .render.fit import fit  # ReportLab's layout engine: only when something is drawn
 
     plan = apply(kind.plan(handout, doc_id), clinic, patient, handout.labels.clinic)
     fitted = fit(plan, kind, layout)
     data = fitted.data
-    if tagged(layout) and fitted.tags is not None:  # print sheets (booklet, 2-up) claim no PDF/UA
-        data = tag(data, fitted.tags)
     keep = "one page" if fitted.limit == 1 else f"{fitted.limit} pages"
     notes = review_notes(handout)
     notes += [f"{part} was left out of {doc_id} on {layout.name} to keep {keep}" for part in fitted.left_out]
     personal = patient is not None and patient.name not in (None, SLOT)
     named = patient.name if patient is not None and clinic is not None and clinic.profile.record_names else None
-    about = Provenance(plan.title, handout.edition, handout.sheet.source.year, named)  # a template's: SLOT
+    about = Provenance(plan.title, handout.edition, handout.sheet.source.year, named,  # a template's: SLOT
+                       handout.language, pack_edition(handout))
     return Result(data, fitted.pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
-                  fitted.body, fitted.left_out, tuple(notes), personal, about, fitted.slots)
+                  fitted.body, fitted.left_out, tuple(notes), personal, about, fitted.slots), fitted.tags
+
+
+def pack_edition(handout: Handout) -> str:
+    """pack.yaml's ``edition`` of a pack ("" for a pack without one)."""
+    return handout.pack.edition if handout.pack is not None else ""
+
+
+def also_pack(name: str) -> Path | None:
+    """``--also``'s pack: ``en`` is the bundled English sheet, a shipped pack's name (``es``) that pack,
+    anything else a folder."""
+    from .resources import resolve_pack, shipped_packs
+
+    if name.strip().lower() in ("en", "en-us"):
+        return None
+    folder = resolve_pack(name)
+    if folder is not None and not folder.is_dir():
+        known = ", ".join(["en", *shipped_packs()])
+        raise NotFoundError(f"--also {name}: no such language ({known}) and no content pack folder of that name")
+    return folder
+
+
+def two_languages(request: Request) -> Result:
+    """The request's document in its pack's language, then in ``request.also``'s on the back: one PDF
+    for duplex printing, each language starting on a front side, each part tagged with its language
+    (export/twolang.py). Rendered in full (a patient's name too); layouts that impose pages on print
+    sheets (booklet, 2-up) are not made in two languages."""
+    from .export.twolang import Part, join
+
+    handout, kind, doc_id, layout, clinic = _inputs(request)
+    other = load_handout(also_pack(str(request.also)))
+    if not tagged(layout):
+        shared = f"{layout.name} prints pages on shared sheets; print two languages on letter, a4 or large-print"
+        raise ContentError([shared])
+    if other.language == handout.language:
+        same = f"--also {request.also}: it is in {handout.language}, like the front; name another language"
+        raise ContentError([same])
+    parts = [_drawn(h, kind, doc_id, layout, clinic, request.patient) for h in (handout, other)]
+    front, back = parts[0][0], parts[1][0]
+    data = join([Part(made.data, tags, _language_name(h.language)) for (made, tags), h in zip(parts, (handout, other),
+                                                                                              strict=True)],
+                f"{front.about.title} / {back.about.title}")
+    about = replace(front.about, language=f"{handout.language}+{other.language}",
+                    pack_edition=f"{pack_edition(handout)}+{pack_edition(other)}")
+    stem = front.file_name.removesuffix(".pdf")
+    name = f"{stem}-{handout.language.split('-')[0]}-{other.language.split('-')[0]}.pdf".lower()
+    notes = tuple(dict.fromkeys(front.notes + back.notes))
+    return replace(front, data=data, pages=page_count(data), file_name=name, notes=notes, about=about,
+                   left_out=front.left_out + back.left_out, slots=())
+
+
+def _language_name(tag: str) -> str:
+    """A language's own name for itself (``español``), from Babel's CLDR data; the tag if unknown."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(tag, sep="-").language_name
+    except (UnknownLocaleError, ValueError):
+        return tag
+    return (name[:1].upper() + name[1:]) if name else tag
 
 
 def tagged(layout: Layout) -> bool:
@@ -302,7 +383,8 @@ def about(document: str, content: Path | None = None) -> tuple[str, Provenance]:
     without rendering it: for records of handouts made elsewhere (a batch's print runs)."""
     handout = load_handout(content)
     kind, doc_id = resolve(handout, document, None)
-    return kind.name, Provenance(kind.plan(handout, doc_id).title, handout.edition, handout.sheet.source.year)
+    return kind.name, Provenance(kind.plan(handout, doc_id).title, handout.edition, handout.sheet.source.year,
+                                 language=handout.language, pack_edition=pack_edition(handout))
 
 
 def content(folder: Path | None = None) -> Handout:
@@ -385,10 +467,13 @@ class RosterFile:
     content: Path | None = None
     clinic: Path | None = None
     document: str | None = None
+    allow_draft: bool = False  # rows may name a draft or out-of-date translation (printed with its band)
 
     def request(self, row: RosterRow) -> Request:
-        """What ``row`` asks for."""
-        return Request(row.document, row.layout or self.layout, self.mono, self.content, self.clinic, row.patient)
+        """What ``row`` asks for (in its own language, if it names one)."""
+        content = also_pack(row.language) if row.language is not None else self.content
+        return Request(row.document, row.layout or self.layout, self.mono, content, self.clinic, row.patient,
+                       also=row.also)
 
 
 @dataclass(frozen=True)
@@ -421,8 +506,26 @@ def roster(source: RosterFile) -> RosterRows:
     default = find(source.document) if source.document is not None else None
     layout_finder(source.mono)(source.layout)
     rows, problems = roster_rows(source.data, source.label, find, layout_finder(source.mono), default,
-                                 language=handout.language)
-    return RosterRows(rows, problems)
+                                 language=handout.language, languages=language_finder())
+    drafts = [] if source.allow_draft else draft_rows(rows, source.label)
+    refused = {p.line for p in drafts}
+    return RosterRows(tuple(row for row in rows if row.row not in refused), problems + tuple(drafts))
+
+
+def draft_rows(rows: Sequence[RosterRow], label: str) -> list[Problem]:
+    """A problem for each row whose ``language`` or ``also`` names a draft or out-of-date translation
+    (not given to patients without --allow-draft), in its column."""
+    from .inputs.content import draft_problem
+
+    found: list[Problem] = []
+    for row in rows:
+        for column, name in (("language", row.language), ("also", row.also)):
+            folder = also_pack(name) if name is not None else None
+            problem = draft_problem(load_handout(folder), folder) if name is not None else None
+            if problem:
+                found.append(Problem(label, row.row, column, problem, name or ""))
+                break
+    return found
 
 
 def print_runs(source: RosterFile, checked: RosterRows | None = None) -> PrintRuns:
@@ -448,7 +551,8 @@ def print_runs(source: RosterFile, checked: RosterRows | None = None) -> PrintRu
 def _run_member(request: Request) -> bytes | Member:
     """A row's place in its print run: its template with its values where they fit, else its PDF made
     in full."""
-    if request.patient is not None and get_layout(request.layout, mono=request.mono).imposition == "none":
+    if request.patient is not None and request.also is None \
+            and get_layout(request.layout, mono=request.mono).imposition == "none":
         made = run_member(template_for(request), request.patient)
         if made is not None:
             return made
@@ -472,6 +576,37 @@ def document_finder(handout: Handout) -> Callable[[str], str]:
         raise NotFoundError(f"unknown '{text}', {hint(found, 'expected a disorder id, alias or name')}")
 
     return find
+
+
+def language_finder() -> Callable[[str], str]:
+    """A roster cell's language -> the name of its pack (``en``, or a shipped pack's: ``es``): the name,
+    the pack's language tag (``es-US``), or the language's name in English or in itself (``Spanish``,
+    ``español``; any case); NotFoundError naming the languages there are."""
+    from .resources import shipped_packs
+
+    names = {"en": "en", "en-us": "en", "english": "en"}
+    for name, folder in shipped_packs().items():
+        tag = load_handout(folder).language
+        names |= {name.lower(): name, tag.lower(): name, _language_name(tag).lower(): name,
+                  _english_name(tag).lower(): name}
+
+    def find(text: str) -> str:
+        found = names.get(text.strip().lower())
+        if found is None:
+            raise NotFoundError(f"unknown language '{text}', expected {' or '.join(dict.fromkeys(names.values()))}")
+        return found
+
+    return find
+
+
+def _english_name(tag: str) -> str:
+    """A language's name in English (``Spanish``); the tag if Babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(tag, sep="-").get_language_name("en") or tag)
+    except (UnknownLocaleError, ValueError):
+        return tag
 
 
 def layout_finder(mono: bool) -> Callable[[str], str]:

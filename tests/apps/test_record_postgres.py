@@ -210,8 +210,8 @@ def test_the_least_privilege_role_records_and_cannot_migrate_change_or_delete(pg
     owner_url, desk_url = pg_server.url(database, owner), pg_server.url(database, desk)
     migrated = run("record", "migrate", "--grant", desk, "--record-db", owner_url)
     assert migrated.exit_code == 0, migrated.output
-    assert migrated.stdout == f"the record {owner_url} is migrated from version 0 to 4; the role {desk} may record\n"
-    assert run("record", "migrate", "--record-db", owner_url).stdout == f"the record {owner_url} is already at version 4\n"
+    assert migrated.stdout == f"the record {owner_url} is migrated from version 0 to 5; the role {desk} may record\n"
+    assert run("record", "migrate", "--record-db", owner_url).stdout == f"the record {owner_url} is already at version 5\n"
     roster(tmp_path)
     made = run("batch", "--roster", tmp_path / "today.csv", "--clinic", clinic(tmp_path, "no"), "--out-dir",
                tmp_path / "out", "--record-db", desk_url)
@@ -255,7 +255,7 @@ def test_a_desk_role_opening_a_record_not_yet_migrated_is_told_to_migrate(pg_ser
     made = run("one-pager", "gbs", "--patient-name", NAMES[0], "-o", tmp_path / "gbs.pdf", "--record-db", desk_url)
     assert (made.exit_code, made.stdout) == (1, "")
     assert made.stderr == (f"error: {desk_url}: the role {desk} may not change the record's tables (the record is at "
-                           "version 0, this ivig-handout needs 4); run `ivig-handout record migrate` as the role "
+                           "version 0, this ivig-handout needs 5); run `ivig-handout record migrate` as the role "
                            "that owns the database (docs/record-postgres.md)\n")
     assert not (tmp_path / "gbs.pdf").exists()
 
@@ -285,8 +285,8 @@ def test_record_migrate_brings_an_older_file_up_to_date_once(tmp_path: Path) -> 
 
     version_3_file(db)
     first = run("record", "migrate", "--record-db", db)
-    assert (first.exit_code, first.stdout) == (0, f"the record {db} is migrated from version 3 to 4\n")
-    assert run("record", "migrate", "--record-db", db).stdout == f"the record {db} is already at version 4\n"
+    assert (first.exit_code, first.stdout) == (0, f"the record {db} is migrated from version 3 to 5\n")
+    assert run("record", "migrate", "--record-db", db).stdout == f"the record {db} is already at version 5\n"
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM given WHERE uuid IS NOT NULL").fetchone() == (1,)
     conn.close()

@@ -223,7 +223,7 @@ def test_the_default_record_is_in_the_data_folder(tmp_path: Path, monkeypatch: p
     listed = run("record", "list", "--json")
     assert [r["document"] for r in json.loads(listed.stdout)] == ["cidp"]
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(4,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(5,)]
     conn.close()
 
 

@@ -270,13 +270,13 @@ def test_a_version_1_record_is_migrated_and_keeps_its_rows(tmp_path: Path) -> No
     version_1_file(path)
     assert schema(path) == (1, set())
     record = Record(path)
-    assert VERSION == 4 and schema(path) == (4, {"given_at", "given_made", "given_uuid"})
+    assert VERSION == 5 and schema(path) == (5, {"given_at", "given_made", "given_uuid"})
     (old,) = record.entries()
     assert (old.id, old.document, old.layout, old.when) == (1, "mg", "a4", datetime(2026, 11, 30, 9, tzinfo=UTC))
     assert (old.made, old.reprint_of, old.void_at, old.void_by) == (None, None, None, None)  # a first handout
     assert record.add(a_given()).id == 2
     Record(path)  # opening an up-to-date file changes nothing
-    assert schema(path) == (4, {"given_at", "given_made", "given_uuid"})
+    assert schema(path) == (5, {"given_at", "given_made", "given_uuid"})
 
 
 def test_a_record_from_a_newer_version_is_refused(tmp_path: Path) -> None:
@@ -522,7 +522,8 @@ def test_the_csv_reads_back() -> None:
                        "title": "IVIg for Guillain-Barré syndrome (GBS)", "kind": "one-pager", "layout": "letter",
                        "copies": "2", "edition": "c3ad53", "source_year": "2012", "printer": "", "job_id": "",
                        "by": "", "patient": "", "sha256": SHA, "reprint_of": "", "void_at": "", "void_by": "",
-                       "uuid": as_fhir(entries[:1])["entry"][0]["fullUrl"].removeprefix("urn:uuid:")}
+                       "uuid": as_fhir(entries[:1])["entry"][0]["fullUrl"].removeprefix("urn:uuid:"),
+                           "language": "", "pack_edition": ""}
     assert (rows[1]["title"], rows[1]["patient"], rows[1]["job_id"]) == ('IVIg for "MG", with a comma', NAME,
                                                                         "clinic-7")
     assert as_csv([]).splitlines() == [",".join(f'"{name}"' for name in rows[0])]
@@ -626,7 +627,7 @@ def test_a_version_2_record_reads_as_it_is_and_is_migrated_when_written(tmp_path
     (read,) = Record(path, read_only=True).entries()  # reading never migrates
     assert (read.id, read.reprint_of, read.void) == (1, None, False) and schema(path) == (2, {"given_at"})
     record = Record(path)
-    assert schema(path) == (4, {"given_at", "given_made", "given_uuid"})
+    assert schema(path) == (5, {"given_at", "given_made", "given_uuid"})
     made = made_id(SHA, 2)
     first, again = record.add_all([a_given(made=made), a_given(made=made)])
     assert (first.reprint_of, again.reprint_of) == (None, first.id)  # the old row (no id) is not matched
@@ -704,7 +705,7 @@ def test_a_version_3_record_gets_uuids_and_its_fhir_export_stays_the_same(tmp_pa
     before = as_fhir(Record(path, read_only=True).entries())  # read as it is, not migrated
     assert schema(path) == (3, {"given_at", "given_made"})
     record = Record(path)
-    assert schema(path) == (4, {"given_at", "given_made", "given_uuid"})
+    assert schema(path) == (5, {"given_at", "given_made", "given_uuid"})
     assert as_fhir(record.entries()) == before
     (old,) = record.entries()
     new = record.add(a_given())

@@ -102,11 +102,11 @@ def test_unknown_duplicate_and_missing_columns(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text("name,disorder,colour,Name\nA,gbs,red,B\n", encoding="utf-8")
     assert _problems(path) == [
-        "r.csv:1: unknown column 'colour': the columns are name, disorder, date, layout, copies",
+        "r.csv:1: unknown column 'colour': the columns are name, disorder, date, layout, copies, language, also",
         "r.csv:1: column 'name' appears twice; keep one"]
     path.write_text("disorders\ngbs\n", encoding="utf-8")
     assert _problems(path) == [("r.csv:1: unknown column 'disorders': did you mean 'disorder'? the columns are "
-                               "name, disorder, date, layout, copies")]
+                               "name, disorder, date, layout, copies, language, also")]
     path.write_text("disorder,date\ngbs,today\n", encoding="utf-8")
     assert _problems(path)[0].startswith("r.csv:1: no 'name' column")
 

@@ -289,7 +289,7 @@ def test_an_external_entity_is_never_opened(tmp_path: Path) -> None:
 def test_every_problem_is_one_line_whatever_the_file_holds(tmp_path: Path) -> None:
     header = row(1, inline("A1", "name"), inline("B1", "col\nour"))
     assert _problems(_file(tmp_path, workbook(sheet(header + ANN)))) == [
-        "today.xlsx:1: unknown column 'col our': the columns are name, disorder, date, layout, copies"]
+        "today.xlsx:1: unknown column 'col our': the columns are name, disorder, date, layout, copies, language, also"]
     copies = row(1, inline("A1", "name"), inline("B1", "copies")) + row(2, inline("A2", "Ann"), inline("B2", "1\r\n2"))
     assert _problems(_file(tmp_path, workbook(sheet(copies)))) == [
         "today.xlsx:2: copies: '1 2' is not a whole number from 1 to 1000"]

@@ -30,7 +30,8 @@ CITATION = ("Tavee J, Brannagan TH 3rd, Lenihan MW, Muppidi S, Kellermeyer L, Do
             "ad hoc committee. Muscle & Nerve 2023. doi:10.1002/mus.27922.")
 PHONE, URL = "(217) 555-0142", "https://clinic.example/ivig/{id}"
 NOT_PRINTED = {"document_author", "document_subject", "document_keywords", "logo_alt", "qr_alt", "link_alt",
-               "continued"}  # metadata and alternative text (checked below); "(continued)": only in a split box
+               "continued", "online"}  # metadata and alternative text (checked below); "(continued)": only in a split box;
+# online: the online copy's words (tests/online/test_site_languages.py)
 
 
 @pytest.fixture(scope="module")

@@ -126,16 +126,40 @@ content_option: Callable[[F], F] = click.option(
     "--content", "content_dir", type=click.Path(), default=None, callback=pack_folder,
     help="Content pack: a folder, or a shipped language pack by name (es). Default: the English AAN sheet.",
 )
-def refuse_draft(content_dir: Path | None, allow: bool) -> None:
-    """A draft or out-of-date translation is not printed for patients: an error unless --allow-draft."""
+def refuse_draft(content_dir: Path | None, allow: bool, also: str | None = None) -> None:
+    """A draft or out-of-date translation is not printed for patients: an error unless --allow-draft
+    (either side of a two-language handout: ``also``, --also's pack)."""
     if allow:
         return
     from ..api import draft_problem, load_handout
     from ..errors import ContentError
 
-    problem = draft_problem(load_handout(content_dir), content_dir)
-    if problem:
-        raise ContentError([problem])
+    folders = [content_dir]
+    if also is not None:
+        from ..api import also_pack
+
+        folders.append(also_pack(also))
+    for folder in folders:
+        problem = draft_problem(load_handout(folder), folder)
+        if problem:
+            raise ContentError([problem])
+
+
+also_option: Callable[[F], F] = click.option(
+    "--also", default=None, metavar="LANGUAGE",
+    help="A second language on the back (a shipped pack such as es, en for English, or a pack's folder): "
+         "printed on both sides, each language starting on a front side.")
+def refuse_draft_rows(rows: Sequence[Any], label: str, allow: bool) -> None:
+    """A roster's rows whose ``language`` or ``also`` is a draft translation: an error (each row located)
+    unless --allow-draft."""
+    if allow:
+        return
+    from ..api import draft_rows
+    from ..errors import ProblemsError
+
+    problems = draft_rows(rows, label)
+    if problems:
+        raise ProblemsError(problems)
 
 
 allow_draft_option: Callable[[F], F] = click.option(
@@ -180,14 +204,14 @@ def clinic_options(func: F) -> F:
 
 
 def request(document: str, layout: str, mono: bool, content_dir: Path | None, clinic_file: Path | None,
-            patient_name: str | None, date: str | None, kind: str | None = None) -> Any:
+            patient_name: str | None, date: str | None, kind: str | None = None, also: str | None = None) -> Any:
     """The API request for the options; the patient's name and date are checked here, so an error
     names the option."""
     from ..api import Request, load_clinic, patient
 
     if clinic_file is not None and clinic_file.is_file():
         load_clinic(clinic_file)  # first: its fonts folder (``fonts:``) may print the patient's name
-    return Request(document, layout, mono, content_dir, clinic_file, patient(patient_name, date), kind)
+    return Request(document, layout, mono, content_dir, clinic_file, patient(patient_name, date), kind, also=also)
 
 
 def echo_notices(notices: Sequence[str]) -> None:
@@ -213,20 +237,22 @@ def main() -> None:
 @layout_option
 @mono_option
 @content_option
+@also_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="PDF file to write (default: out/ivig-information-sheet-LAYOUT.pdf).")
 @clinic_options
 @record_options
 @friendly
-def build(layout: str, mono: bool, content_dir: Path | None, output: Path | None, clinic_file: Path | None,
-          patient_name: str | None, date: str | None, by: str | None, record_db: Path | str | None) -> None:
+def build(layout: str, mono: bool, content_dir: Path | None, also: str | None, output: Path | None,
+          clinic_file: Path | None, patient_name: str | None, date: str | None, by: str | None,
+          record_db: Path | str | None) -> None:
     """Write the full information sheet."""
     from ..api import build as build_doc
     from ..export.sinks.file import FileSink
 
     sink = FileSink(output, DEFAULT_OUT)
     sink.check()
-    wanted = request("full", layout, mono, content_dir, clinic_file, patient_name, date, "full-sheet")
+    wanted = request("full", layout, mono, content_dir, clinic_file, patient_name, date, "full-sheet", also)
     given_to = open_record(patient_name, by, record_db)
     result = build_doc(wanted)
     echo_notices(result.notes)
@@ -251,6 +277,7 @@ def layouts() -> None:
 @layout_option
 @mono_option
 @content_option
+@also_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="PDF file to write (one disorder; default: OUT-DIR/ivig-ID-LAYOUT.pdf).")
 @click.option("--out-dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
@@ -259,7 +286,7 @@ def layouts() -> None:
 @record_options
 @friendly
 def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool, content_dir: Path | None,
-              output: Path | None, out_dir: Path, clinic_file: Path | None, patient_name: str | None,
+              also: str | None, output: Path | None, out_dir: Path, clinic_file: Path | None, patient_name: str | None,
               date: str | None, by: str | None, record_db: Path | str | None) -> None:
     """Write the one-page handout for DISORDER (an id or alias; see `ivig-handout list`), or --all."""
     from ..api import build_all, documents
@@ -271,7 +298,7 @@ def one_pager(disorder: str | None, all_disorders: bool, layout: str, mono: bool
         raise click.UsageError("-o/--output names one file; with --all use --out-dir")
     sink = FileSink(output, out_dir)
     sink.check()
-    base = request(str(disorder or ""), layout, mono, content_dir, clinic_file, patient_name, date, "one-pager")
+    base = request(str(disorder or ""), layout, mono, content_dir, clinic_file, patient_name, date, "one-pager", also)
     given_to = open_record(patient_name, by, record_db)
     wanted = documents(content_dir, "one-pager") if all_disorders else [str(disorder)]
     made = build_all([replace(base, document=doc) for doc in wanted])
@@ -401,6 +428,7 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
             roster = load_roster(roster_file, out_dir, roster_doc, (roster_layout or "letter",), copies, mono,
                                  content_dir, clinic_file, roster_files)
             refuse_draft(roster.content_dir, allow_draft)
+            refuse_draft_rows(roster.rows, str(roster_file), allow_draft)
             given_to = open_batch(by, record_db, sink is not None, None, roster)
             with _Progress() as progress:
                 outcome = run_roster(roster, progress=progress, cache=_cache(no_cache))
@@ -413,6 +441,7 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
 
                 roster = roster_from_job(job_file, spec.located)
                 refuse_draft(roster.content_dir, allow_draft)
+                refuse_draft_rows(roster.rows, str(spec.options["roster"]), allow_draft)
                 given_to = open_batch(by, record_db, sink is not None, None, roster)
                 with _Progress() as progress:
                     outcome = run_roster(roster, progress=progress, cache=_cache(no_cache))

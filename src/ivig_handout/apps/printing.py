@@ -12,6 +12,7 @@ import click
 from .cli import (
     Text,
     allow_draft_option,
+    also_option,
     clinic_options,
     content_option,
     echo_notices,
@@ -36,6 +37,7 @@ printer_option = click.option("--printer", "-P", "queue", type=Text(), default=N
 @layout_option
 @mono_option
 @content_option
+@also_option
 @printer_option
 @click.option("--copies", "-n", type=click.IntRange(1, MAX_COPIES), default=1, show_default=True,
               help="Copies to print.")
@@ -46,7 +48,8 @@ printer_option = click.option("--printer", "-P", "queue", type=Text(), default=N
 @allow_draft_option
 @record_options
 @friendly
-def print_handout(document: str, layout: str, mono: bool, content_dir: Path | None, queue: str | None, copies: int,
+def print_handout(document: str, layout: str, mono: bool, content_dir: Path | None, also: str | None,
+                  queue: str | None, copies: int,
                   strict: bool, clinic_file: Path | None, patient_name: str | None, date: str | None,
                   allow_draft: bool, by: str | None, record_db: Path | str | None) -> None:
     """Print DOCUMENT (`full`, or a disorder id or alias: see `ivig-handout list`) on a CUPS printer, with
@@ -56,10 +59,10 @@ def print_handout(document: str, layout: str, mono: bool, content_dir: Path | No
     from ..export.sinks.record import initials
     from .cli import refuse_draft
 
-    refuse_draft(content_dir, allow_draft)
+    refuse_draft(content_dir, allow_draft, also)
     sink = PrinterSink(queue, copies, strict)
     sink.check()  # before rendering: a stopped or unknown printer is said at once
-    wanted = request(document, layout, mono, content_dir, clinic_file, patient_name, date)
+    wanted = request(document, layout, mono, content_dir, clinic_file, patient_name, date, also=also)
     record = open_printed(by, record_db)  # so is a record that cannot be written
     result = build(wanted)
     echo_notices(result.notes)

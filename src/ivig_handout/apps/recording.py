@@ -212,7 +212,7 @@ class BatchRecord:
         from ..export.sinks.record import initials
 
         self.record, self.by, self.content_dir, self.roster = record, initials(by), content_dir, roster
-        self._about: dict[str, tuple[str, Provenance]] = {}  # document -> (kind, what the record says of it)
+        self._about: dict[tuple[str, Path | None], tuple[str, Provenance]] = {}  # (document, pack) -> kind, about
 
     def printed(self, files: Sequence[dict[str, Any]], run: dict[str, Any], printer: str, job: str) -> None:
         """Record the handouts of the print run ``run`` (its manifest record), printed as ``job``."""
@@ -243,19 +243,28 @@ class BatchRecord:
         # a row's own file (--files) is its document: the same again is a reprint; a print run's hash is not
         return [self._given(doc, layout, int(copies), own.get((number, layout), run["sha256"]), printer, job,
                             rows[number].patient.name if named else None,
-                            made_id(own[number, layout], int(copies)) if (number, layout) in own else None)
+                            made_id(own[number, layout], int(copies)) if (number, layout) in own else None,
+                            (rows[number].language, rows[number].also))
                 for number, doc, copies in zip(run["rows"], run["documents"], run["copies"], strict=True)]
 
     def _given(self, document: str, layout: str, copies: int, sha256: str, printer: str | None, job: str | None,
-               patient: str | None = None, made: str | None = None) -> Given:
-        from ..api import about
+               patient: str | None = None, made: str | None = None,
+               languages: tuple[str | None, str | None] = (None, None)) -> Given:
+        """The record's row; ``languages``: a roster row's ``language`` and ``also`` cells."""
+        from ..api import about, also_pack
         from ..export.sinks.record import Given
 
-        if document not in self._about:  # as the record of a handout built alone has them
-            self._about[document] = about(document, self.content_dir)
-        kind, known = self._about[document]
+        packs = [self.content_dir if languages[0] is None else also_pack(languages[0]),
+                 *([also_pack(languages[1])] if languages[1] is not None else [])]
+        for pack in packs:
+            if (document, pack) not in self._about:  # as the record of a handout built alone has them
+                self._about[document, pack] = about(document, pack)
+        kind, known = self._about[document, packs[0]]
+        language = "+".join(self._about[document, pack][1].language for pack in packs)
+        edition = "+".join(self._about[document, pack][1].pack_edition for pack in packs)
         return Given(document, kind, layout, copies, sha256, known.edition, known.source_year, printer,
-                     job, self.by, patient or None, known.title, made)
+                     job, self.by, patient or None, known.title, made, language=language or None,
+                     pack_edition=edition or None)
 
     def _names(self) -> bool:
         """Whether the roster's clinic profile says ``record_names: yes``."""

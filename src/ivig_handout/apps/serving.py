@@ -57,7 +57,7 @@ def serve(host: str, port: int, clinic_file: Path | None, clinics_dir: Path | No
     refuse_draft(content_dir, allow_draft)
     passphrase = Passphrase.from_file(passphrase_file) if passphrase_file else None
     config = WebConfig(host, port, clinics, content_dir, passphrase, extra_hosts, None, record_db,
-                       idle_timeout=60.0 * idle_minutes, printers=queues)
+                       idle_timeout=60.0 * idle_minutes, printers=queues, allow_draft=allow_draft)
     check_printers(queues)
     run(config)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .cli import content_option, friendly, mono_option
+from .cli import allow_draft_option, content_option, friendly, mono_option, refuse_draft
 
 FILE_LIMIT = 64 * 1024 * 1024  # bytes: a file of the site is well under this; a larger one is not ours
 
@@ -21,14 +21,17 @@ FILE_LIMIT = 64 * 1024 * 1024  # bytes: a file of the site is well under this; a
 @content_option
 @mono_option
 @click.option("--no-cache", is_flag=True, help="Render the PDFs again instead of taking them from the render cache.")
+@allow_draft_option
 @friendly
-def site(out_dir: Path, clinic_file: Path | None, content_dir: Path | None, mono: bool, no_cache: bool) -> None:
+def site(out_dir: Path, clinic_file: Path | None, content_dir: Path | None, mono: bool, no_cache: bool,
+         allow_draft: bool) -> None:
     """Write the online copy: index.html, one web page per handout and its PDFs (letter, a4, large
     print). Never a patient's name: the pages are for everyone."""
     from ..api import online_site, render_pages
     from ..batch.cache import RenderCache, cached
     from ..export.sinks.file import check_folder
 
+    refuse_draft(content_dir, allow_draft)  # a draft translation is not put online for patients
     check_folder(out_dir)  # before any work
     made = online_site(content_dir, clinic_file, mono)
     cache = None if no_cache else RenderCache.default()

@@ -73,11 +73,14 @@ class RenderCache:
         return asked.key if asked is not None else None
 
     def ask(self, request: Request) -> Asked | None:
-        """The request's key and what it hashes, or None for a patient's handout (never cached)."""
+        """The request's key and what it hashes, or None for a patient's handout or a two-language one
+        (never cached)."""
         from ..api import SLOT, default_content_dir
 
         patient = request.patient
         if patient is not None and any(v not in (None, SLOT) for v in (patient.name, patient.date)):
+            return None
+        if request.also is not None:  # a two-language handout: not cached (its key would need both packs)
             return None
         parts = {
             "program": program_digest(), "libraries": _libraries(),
@@ -210,7 +213,18 @@ def _result(request: Request, values: dict[str, Any], data: bytes) -> Result | N
     """The Result of a stored entry: the document, kind, layout and file name the request resolves to,
     the PDF's own page count, and the stored values; None (a miss) unless the PDF opens, has the
     document's title, and the values read as those of a rendering of it."""
-    from ..api import SLOT, Provenance, Result, Slot, get_layout, load_handout, pdf_facts, resolve, review_notes
+    from ..api import (
+        SLOT,
+        Provenance,
+        Result,
+        Slot,
+        get_layout,
+        load_handout,
+        pack_edition,
+        pdf_facts,
+        resolve,
+        review_notes,
+    )
     from ..errors import IvigError
 
     try:
@@ -227,7 +241,8 @@ def _result(request: Request, values: dict[str, Any], data: bytes) -> Result | N
         slots = tuple(Slot(**{**s, "frame": tuple(s["frame"])}) for s in values["slots"])
         made = Result(data, pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
                       float(values["body"]), _texts(values["left_out"]), _texts(values["notes"]),
-                      False, Provenance(title, handout.edition, handout.sheet.source.year, values["patient"]), slots)
+                      False, Provenance(title, handout.edition, handout.sheet.source.year, values["patient"],
+                                        handout.language, pack_edition(handout)), slots)
     except (KeyError, TypeError, ValueError):
         return None
     if not all(isinstance(s.page, int) and 0 <= s.page < pages for s in slots):

@@ -33,6 +33,7 @@ from ..api import (
     __version__,
     document_finder,
     get_layout,
+    language_finder,
     layout_finder,
     load_handout,
     read_roster,
@@ -78,7 +79,12 @@ class Roster:
                                                for lay in ((row.layout,) if row.layout else self.layouts))]
 
     def request(self, item: Item) -> Request:
-        return Request(item.row.document, item.layout, self.mono, self.content_dir, self.clinic, item.row.patient)
+        """What the item asks for (in its row's own language, if it names one; a second one on the back)."""
+        from ..api import also_pack
+
+        row = item.row
+        content = also_pack(row.language) if row.language is not None else self.content_dir
+        return Request(row.document, item.layout, self.mono, content, self.clinic, row.patient, also=row.also)
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,8 @@ def load_roster(path: Path, out_dir: Path, document: str | None = None, layouts:
             problems.append(at("--doc", str(exc)))
     if problems:
         raise ContentError(problems)
-    rows = read_roster(path, find, layout_finder(mono), default, language=handout.language)
+    rows = read_roster(path, find, layout_finder(mono), default, language=handout.language,
+                       languages=language_finder())
     return Roster(rows, checked, Path(out_dir), copies, mono, content_dir, clinic_ok, files)
 
 
@@ -252,7 +259,7 @@ class _Writer:
         self.outcome = Outcome(roster.out_dir, total=total)
         self.records: list[dict[str, Any]] = []
         self.done = 0
-        self.templates: dict[tuple[str, str, bool, bool], Result] = {}
+        self.templates: dict[tuple[str, str, bool, bool, str], Result] = {}
         self.executor: Workers | None = None  # the worker pool, once needed
         self.workers = 0
         self.writers: ThreadPoolExecutor | None = None  # made for the first file
@@ -341,7 +348,7 @@ class _Writer:
         """The template of every (document, layout, values given) of rows on unimposed layouts."""
         from .cache import lookup
 
-        wanted: dict[tuple[str, str, bool, bool], Request] = {}
+        wanted: dict[tuple[str, str, bool, bool, str], Request] = {}
         for item in self.items:
             key = self._template_key(item)
             if key is not None:
@@ -364,11 +371,13 @@ class _Writer:
             if isinstance(made, Result):  # a template that fails: its rows render in full (and say why)
                 self.templates[key] = made
 
-    def _template_key(self, item: Item) -> tuple[str, str, bool, bool] | None:
-        if not self.roster.stamp or get_layout(item.layout).imposition != "none":
+    def _template_key(self, item: Item) -> tuple[str, str, bool, bool, str] | None:
+        """Which template the item is stamped into (None: rendered in full, as a two-language one is)."""
+        if not self.roster.stamp or get_layout(item.layout).imposition != "none" or item.row.also is not None:
             return None
         patient = item.row.patient
-        return (item.row.document, item.layout, bool(patient and patient.name), bool(patient and patient.date))
+        return (item.row.document, item.layout, bool(patient and patient.name), bool(patient and patient.date),
+                item.row.language or "")
 
     def _stamp_values(self, item: Item) -> tuple[Result, Member] | None:
         """The row's template and its print-run member, if its values fit the template's slots."""

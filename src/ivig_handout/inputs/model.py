@@ -158,6 +158,30 @@ class ClinicLabels(Strict):
     notes_heading: str = Text
 
 
+class LayoutWords(Strict):
+    """The online copy's name for each layout of the PDFs beside a page."""
+
+    letter: str = Text
+    a4: str = Text
+    large_print: str = Text
+
+
+class OnlineLabels(Strict):
+    """The words the online copy (``ivig-handout site``) puts around a handout's own."""
+
+    skip: str = Text  # the skip link to the main content
+    all_handouts: str = Text  # the link back to the index
+    handouts: str = Text  # the index's list heading, and the navigation's name
+    downloads: str = Text  # the PDFs' section heading
+    downloads_intro: str = Text
+    pdf: str = Text  # after each PDF link: "(PDF)"
+    edition: str = Text
+    source: str = Text
+    reviewed: str = Text
+    greyscale: str = Text
+    layouts: LayoutWords
+
+
 class Labels(Strict):
     ratings: RatingWords
     glance_heading: str = Text
@@ -182,6 +206,7 @@ class Labels(Strict):
     logo_alt: str = Text  # a logo's alternative text when the profile names no clinic
     qr_alt: str = Text  # a QR code's alternative text; {url}
     link_alt: str = Text  # a link's description when it has no address
+    online: OnlineLabels  # the online copy's own words
 
     def rating(self, rating: Rating) -> str:
         return str(getattr(self.ratings, rating))

@@ -1,7 +1,8 @@
 """Inputs stage, roster: a day's patients from a CSV or XLSX file, checked row by row into frozen rows.
 
 A header row names the columns, in any order, case-insensitive: ``name`` (required), ``disorder``,
-``date``, ``layout``, ``copies``. Every bad row is reported at once, each problem located as a
+``date``, ``layout``, ``copies``, ``language`` (the handout's language: ``en``, ``es``) and ``also`` (a
+second language, printed on the back). Every bad row is reported at once, each problem located as a
 spreadsheet shows it (``roster.csv:14: disorder: unknown 'gbz', did you mean 'gbs'?``; the header is
 row 1, empty rows count but are skipped). Names and dates are checked like ``--patient-name`` and
 ``--date``. Which documents and layouts exist is the caller's business: it passes a function for each
@@ -32,7 +33,7 @@ from .files import read_regular
 from .patient import Patient, patient
 from .xlsx import sheet_rows
 
-COLUMNS = ("name", "disorder", "date", "layout", "copies")
+COLUMNS = ("name", "disorder", "date", "layout", "copies", "language", "also")
 MAX_ROWS = 10_000  # patients in one roster (rows that are not empty)
 MAX_BYTES = 16 * 1024 * 1024  # a roster file
 MAX_COPIES = 1000
@@ -51,13 +52,17 @@ Cells = Mapping[int, Any]  # a row's cells that hold something, by 0-based colum
 @dataclass(frozen=True)
 class RosterRow:
     """One patient of the roster: the row number a spreadsheet shows, who, which document (canonical
-    id), which layout (None: the run's default layouts) and how many copies (None: the run's default)."""
+    id), which layout (None: the run's default layouts) and how many copies (None: the run's default);
+    the handout's language (a shipped pack's name, ``en`` for English; None: the run's pack) and a
+    second language for the back (None: one language)."""
 
     row: int
     patient: Patient
     document: str
     layout: str | None = None
     copies: int | None = None
+    language: str | None = None
+    also: str | None = None
 
 
 def format_date(value: date, language: str = "en") -> str:
@@ -75,15 +80,9 @@ def format_date(value: date, language: str = "en") -> str:
     return str(long_date(value, format="long", locale=locale))
 
 
-def _dated(records: Iterator[tuple[int, Cells]], language: str) -> Iterator[tuple[int, Cells]]:
-    """Date cells as text in ``language`` (format_date); other cells as they are."""
-    for number, cells in records:
-        yield number, {k: format_date(v.date() if isinstance(v, datetime) else v, language)
-                       if isinstance(v, date) else v for k, v in cells.items()}
-
-
 def read_roster(path: Path | str, document: Resolve, layout: Resolve, default_document: str | None = None,
-                label: str | None = None, language: str = "en") -> tuple[RosterRow, ...]:
+                label: str | None = None, language: str = "en", languages: Resolve | None = None
+                ) -> tuple[RosterRow, ...]:
     """The checked rows of the roster at ``path``, in file order; ContentError (a ProblemsError, with
     the problems as values) listing every problem.
 
@@ -92,19 +91,22 @@ def read_roster(path: Path | str, document: Resolve, layout: Resolve, default_do
     """
     name = label or str(path)
     data = read_regular(path, MAX_BYTES, name, "a roster (CSV or XLSX file)")
-    rows, problems = roster_rows(data, name, document, layout, default_document, strict=True, language=language)
+    rows, problems = roster_rows(data, name, document, layout, default_document, strict=True, language=language,
+                                 languages=languages)
     if problems:
         raise ProblemsError(list(problems))
     return rows
 
 
 def roster_rows(data: bytes, name: str, document: Resolve, layout: Resolve, default_document: str | None = None,
-                strict: bool = False, language: str = "en") -> tuple[tuple[RosterRow, ...], tuple[Problem, ...]]:
+                strict: bool = False, language: str = "en", languages: Resolve | None = None
+                ) -> tuple[tuple[RosterRow, ...], tuple[Problem, ...]]:
     """The good rows of the roster ``data`` (``name`` in problems) and the problems of the others, side
     by side: a bad row never stops the good ones. A problem of the whole file (it cannot be read, it
     has no header or no patients, too many patients) comes with no rows. ``strict``: a file whose rows
     have problems reads as problems only (as the command line refuses it). Date cells are written in
-    ``language`` (format_date)."""
+    ``language`` (format_date), or in the row's own ``language`` cell's; ``languages`` checks a
+    ``language`` or ``also`` cell (None: those columns are not taken)."""
     try:
         if len(data) > MAX_BYTES:
             raise ProblemsError([Problem(name, None, "", f"is bigger than {MAX_BYTES // 2**20} MB; a roster "
@@ -114,7 +116,8 @@ def roster_rows(data: bytes, name: str, document: Resolve, layout: Resolve, defa
                                          "password; save it as an Excel workbook (.xlsx) without a password, or as "
                                          "'CSV UTF-8'")])
         records = sheet_rows(data, name) if data.startswith(_XLSX_MAGIC) else _csv_records(data, name)
-        rows, problems = _check(_dated(records, language), name, document, layout, default_document)
+        checks = _Checks(document, layout, languages, language)
+        rows, problems = _check(records, name, checks, default_document)
     except ProblemsError as exc:
         return (), exc.found
     except ContentError as exc:  # the XLSX reader's: the file cannot be read
@@ -178,7 +181,24 @@ def _outside_quotes(line: str, char: str) -> int:
     return sum(1 for i, part in enumerate(line.split('"')) if i % 2 == 0 for c in part if c == char)
 
 
-def _check(records: Iterator[tuple[int, Cells]], name: str, document: Resolve, layout: Resolve,
+@dataclass(frozen=True)
+class _Checks:
+    """How a row's cells are checked: its document, layout and languages, and the run's language."""
+
+    document: Resolve
+    layout: Resolve
+    languages: Resolve | None
+    language: str  # the run's (BCP 47), for dates
+
+    def home(self) -> str | None:
+        """The run's language as a ``language`` cell names it (None: not one the cells can name)."""
+        try:
+            return self.languages(self.language) if self.languages is not None else None
+        except IvigError:
+            return None
+
+
+def _check(records: Iterator[tuple[int, Cells]], name: str, checks: _Checks,
            default_document: str | None) -> tuple[tuple[RosterRow, ...], tuple[Problem, ...]]:
     problems: list[Problem] = []
     rows: list[RosterRow] = []
@@ -195,7 +215,7 @@ def _check(records: Iterator[tuple[int, Cells]], name: str, document: Resolve, l
         if count > MAX_ROWS:
             raise ProblemsError([Problem(name, number, "", f"more than {MAX_ROWS:,} patients; split the roster "
                                                            "into several files (nothing was printed)")])
-        row = _row(cells, columns, Problem(name, number, "", ""), document, layout, default_document, problems)
+        row = _row(cells, columns, Problem(name, number, "", ""), checks, default_document, problems)
         if row is not None:
             rows.append(row)
         more += max(0, len(problems) - MAX_PROBLEMS)
@@ -261,7 +281,7 @@ def _header(cells: Cells, name: str, number: int) -> dict[int, str]:
     return columns
 
 
-def _row(cells: Cells, columns: Mapping[int, str], at: Problem, document: Resolve, layout: Resolve,
+def _row(cells: Cells, columns: Mapping[int, str], at: Problem, checks: _Checks,
          default_document: str | None, problems: list[Problem]) -> RosterRow | None:
     """The row, or None with its problems added (``at``: a problem at the row, to fill in)."""
     values: dict[str, Any] = {}
@@ -274,7 +294,8 @@ def _row(cells: Cells, columns: Mapping[int, str], at: Problem, document: Resolv
                                         "the column or clear the cell", value=_text(cell)))
             continue
         values[column] = cell
-    who_name, when = _text(values.get("name")), _text(values.get("date"))
+    language, also = _languages(values, checks, at, problems)
+    who_name, when = _text(values.get("name")), _when(values.get("date"), language or checks.language)
     if not who_name:
         problems.append(replace(at, field="name", text="is empty; every row needs the patient's name"))
     for column, text in (("name", who_name), ("date", when)):
@@ -287,18 +308,44 @@ def _row(cells: Cells, columns: Mapping[int, str], at: Problem, document: Resolv
             problems += [replace(at, field=column, text=p.removeprefix(f"{column}: "), value=text)
                          for p in exc.problems]
     disorder = _text(values.get("disorder"))
-    doc = _resolve(disorder, "disorder", document, at, problems)
+    doc = _resolve(disorder, "disorder", checks.document, at, problems)
     if doc is None and not disorder:
         if default_document is None:
             problems.append(replace(at, field="disorder", text="is empty and no default document was given (--doc, "
                                     "or documents: in the job file)"))
         doc = default_document
-    lay = _resolve(_text(values.get("layout")), "layout", layout, at, problems)
+    lay = _resolve(_text(values.get("layout")), "layout", checks.layout, at, problems)
     copies = _copies(values.get("copies"), at, problems)
     if len(problems) > bad or doc is None:
         return None
     return RosterRow(at.line or 0, patient(who_name or None, when or None, fields=("name", "date")) or Patient(),
-                     doc, lay, copies)
+                     doc, lay, copies, language, also)
+
+
+def _when(value: Any, language: str) -> str:
+    """A date cell as text: a spreadsheet's date in ``language`` (format_date), text as it is."""
+    if isinstance(value, (date, datetime)):
+        return format_date(value.date() if isinstance(value, datetime) else value, language)
+    return _text(value)
+
+
+def _languages(values: Mapping[str, Any], checks: _Checks, at: Problem,
+               problems: list[Problem]) -> tuple[str | None, str | None]:
+    """The row's ``language`` and ``also`` cells, checked (a language named twice: a problem)."""
+    found: list[str | None] = []
+    for column in ("language", "also"):
+        text = _text(values.get(column))
+        if text and checks.languages is None:
+            problems.append(replace(at, field=column, text="languages are not chosen here; leave it empty",
+                                    value=text))
+            found.append(None)
+            continue
+        found.append(_resolve(text, column, checks.languages, at, problems) if checks.languages else None)
+    language, also = found
+    if also is not None and also == (language or checks.home()):
+        problems.append(replace(at, field="also", text=f"'{also}' is the handout's own language; name another, or "
+                                "leave it empty", value=_text(values.get("also"))))
+    return language, also
 
 
 def _resolve(text: str, column: str, check: Resolve, at: Problem, problems: list[Problem]) -> str | None:

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from ..inputs.model import OnlineLabels
 from ..plan import blocks as p
-from . import words
 from .names import INDEX, STYLESHEET
+from .words import ENGLISH
 
 STEPS = {"strong": 3, "moderate": 2, "weak": 1, "insufficient": 0}
 OFFLINE = (p.PreparedFor, p.NotesBox)  # paper only: blanks to write on
@@ -36,6 +37,7 @@ class Frame:
     downloads: tuple[tuple[str, str], ...] = ()  # (file name, label)
     logo: str | None = None
     index: bool = False  # the index page itself: no "All handouts" link
+    words: OnlineLabels = ENGLISH  # the pack's words around the page (labels.yaml online:)
 
 
 @dataclass
@@ -188,8 +190,8 @@ def document(plan: p.DocumentPlan, frame: Frame) -> str:
 
 def page(title: str, frame: Frame, body: str, header: str = "") -> str:
     """An HTML5 page around ``body`` (the main content, its h1 first)."""
-    link = f'<a href="{INDEX}">{text(words.ALL)}</a>'
-    nav = "" if frame.index else f'<nav aria-label="{text(words.HANDOUTS)}">{link}</nav>'
+    link = f'<a href="{INDEX}">{text(frame.words.all_handouts)}</a>'
+    nav = "" if frame.index else f'<nav aria-label="{text(frame.words.handouts)}">{link}</nav>'
     heading = f"{title} – {frame.site_title}" if not frame.index else title
     return "".join(_lines(heading, frame, body, header, nav)) + "\n"
 
@@ -200,7 +202,7 @@ def _lines(heading: str, frame: Frame, body: str, header: str, nav: str) -> Iter
     yield '<meta name="referrer" content="no-referrer">\n'
     yield f"<title>{text(heading)}</title>\n"
     yield f'<link rel="stylesheet" href="{STYLESHEET}">\n</head>\n<body>\n'
-    yield f'<a class="skip" href="#main">{text(words.SKIP)}</a>\n'
+    yield f'<a class="skip" href="#main">{text(frame.words.skip)}</a>\n'
     if header or nav:
         yield f"<header>{header}{nav}</header>\n"
     yield f'<main id="main" tabindex="-1">\n{body}\n{_downloads(frame)}</main>\n'
@@ -210,12 +212,14 @@ def _lines(heading: str, frame: Frame, body: str, header: str, nav: str) -> Iter
 def _downloads(frame: Frame) -> str:
     if not frame.downloads:
         return ""
-    items = "".join(f'<li><a href="{text(name)}" type="application/pdf">{text(label)} ({words.PDF})</a></li>'
+    w = frame.words
+    items = "".join(f'<li><a href="{text(name)}" type="application/pdf">{text(label)} ({text(w.pdf)})</a></li>'
                     for name, label in frame.downloads)
-    return (f'<section class="downloads" aria-labelledby="downloads"><h2 id="downloads">{text(words.DOWNLOADS)}</h2>'
-            f"<p>{text(words.DOWNLOADS_INTRO)}</p><ul>{items}</ul></section>\n")
+    return (f'<section class="downloads" aria-labelledby="downloads"><h2 id="downloads">{text(w.downloads)}</h2>'
+            f"<p>{text(w.downloads_intro)}</p><ul>{items}</ul></section>\n")
 
 
 def _footer(frame: Frame) -> str:
-    return (f'<p>{text(words.EDITION)} {text(frame.edition)} · {text(words.SOURCE)}: {text(frame.source)} · '
-            f'{text(words.REVIEWED)} <time datetime="{text(frame.reviewed)}">{text(frame.reviewed)}</time></p>')
+    w = frame.words
+    return (f'<p>{text(w.edition)} {text(frame.edition)} · {text(w.source)}: {text(frame.source)} · '
+            f'{text(w.reviewed)} <time datetime="{text(frame.reviewed)}">{text(frame.reviewed)}</time></p>')

@@ -64,7 +64,7 @@ def build_site(handout: Handout, clinic: Clinic | None, layouts: list[Layout]) -
         plan = apply(kind.plan(handout, doc), clinic, None, handout.labels.clinic)
         mine = [Pdf(pdf_name(names[doc], lay.name), doc, kind.name, lay.name) for lay in layouts]
         pdfs += mine
-        labels = tuple((pdf.name, _layout_label(lay)) for pdf, lay in zip(mine, layouts, strict=True))
+        labels = tuple((pdf.name, _layout_label(handout, lay)) for pdf, lay in zip(mine, layouts, strict=True))
         files[names[doc]] = document(plan, frame(handout, downloads=labels, logo=logo)).encode()
         entries.append((names[doc], plan.title, _rating(handout, doc)))
     files[INDEX] = index(handout, clinic, entries, logo).encode()
@@ -75,7 +75,7 @@ def frame(handout: Handout, downloads: tuple[tuple[str, str], ...] = (), logo: s
           is_index: bool = False) -> Frame:
     s = handout.sheet
     return Frame(handout.language, s.title, handout.edition, f"{s.source.publisher}, {s.source.year}",
-                 s.meta.review_date.isoformat(), downloads, logo, is_index)
+                 s.meta.review_date.isoformat(), downloads, logo, is_index, handout.labels.online)
 
 
 def index(handout: Handout, clinic: Clinic | None, entries: list[tuple[str, str, str | None]],
@@ -92,7 +92,7 @@ def index(handout: Handout, clinic: Clinic | None, entries: list[tuple[str, str,
         badge = writer.badge(rating) if rating else ""
         items.append(f'<li><a href="{text(name)}">{text(title)}</a>{badge}</li>')
     body = (f"<h1>{text(s.title)}</h1>" + "".join(f'<p class="lead">{text(x)}</p>' for x in s.introduction)
-            + f'<h2>{text(words.HANDOUTS)}</h2><ul class="handouts">{"".join(items)}</ul>')
+            + f'<h2>{text(handout.labels.online.handouts)}</h2><ul class="handouts">{"".join(items)}</ul>')
     return page(s.title, frame(handout, logo=logo, is_index=True), body, letterhead(plan, frame(handout, logo=logo)))
 
 
@@ -100,10 +100,8 @@ def _rating(handout: Handout, doc: str) -> str | None:
     return next((d.rating for d, _ in handout.disorders() if d.id == doc), None)
 
 
-def _layout_label(layout: Layout) -> str:
-    base = layout.name.removesuffix("-mono")
-    label = words.LAYOUTS.get(base, layout.paper)
-    return f"{label}, {words.GREY}" if layout.mono else label
+def _layout_label(handout: Handout, layout: Layout) -> str:
+    return words.layout_label(handout.labels.online, layout.name, layout.paper, layout.mono)
 
 
 def _logo_name(clinic: Clinic | None) -> str | None:

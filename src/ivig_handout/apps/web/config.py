@@ -34,6 +34,7 @@ class WebConfig:
     record_db: Path | str | None = None  # the education record: a file or a postgresql:// URL (None: the default)
     idle_timeout: float = IDLE
     printers: tuple[str, ...] = ()  # CUPS queues, a Print button each (``printer`` is made the first)
+    allow_draft: bool = False  # a draft translation may be chosen for the back of a handout (--allow-draft)
 
     def __post_init__(self) -> None:
         if not is_local(self.host) and self.passphrase is None:

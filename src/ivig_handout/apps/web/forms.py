@@ -9,12 +9,25 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ...api import FULL, Document, Patient, Request, check_text, content, format_date, layouts, lookup, patient
+from ...api import (
+    FULL,
+    Document,
+    Patient,
+    Request,
+    also_pack,
+    check_text,
+    content,
+    format_date,
+    layouts,
+    lookup,
+    patient,
+)
 from ...api import search_documents as documents
 from ...errors import ContentError, UncoveredCharacterError
 from ...export.sinks.record import initials
 
 FULL_LABEL = "Full information sheet (every disorder)"
+OWN = "own"  # the second-language field's value for the page's own pack
 MAX_COPIES = 100  # at the desk; a bigger run is a batch
 
 
@@ -41,9 +54,52 @@ def layout_choices() -> list[tuple[str, str]]:
     return [(name, f"{name}: {layout.summary(desk=True)[1]}") for name, layout in layouts().items()]
 
 
-def today() -> str:
-    """Today as handouts print it: ``1 December 2026``."""
-    return format_date(date.today())
+def today(folder: Path | None = None) -> str:
+    """Today as handouts of the content pack at ``folder`` print it: ``1 December 2026``, ``1 de diciembre
+    de 2026`` (its language's long date)."""
+    return format_date(date.today(), content(folder).language if folder is not None else "en")
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language the page offers for a handout: its pack's name (``es``; "" for the page's own pack),
+    the label shown ("Español (Spanish)"), whether it may be given to patients (a draft translation may
+    not, unless the page was started with --allow-draft), and its BCP 47 tag."""
+
+    name: str
+    label: str
+    usable: bool = True
+    tag: str = ""
+
+
+def language_choices(folder: Path | None, allow_draft: bool = False) -> list[Language]:
+    """The page's own language first (name ""), then English and every shipped language pack; each
+    other language once (a pack in the page's own language is the page's)."""
+    from ...api import also_pack, draft_problem, shipped_packs
+
+    found = [_language("", folder, allow_draft, draft_problem)]
+    for name in ["en", *shipped_packs()]:
+        if content(also_pack(name)).language not in {lang.tag for lang in found}:
+            found.append(_language(name, also_pack(name), allow_draft, draft_problem))
+    return found
+
+
+def _language(name: str, folder: Path | None, allow_draft: bool, problem: Any) -> Language:
+    pack = content(folder)
+    label = _language_label(pack.language)
+    draft = problem(pack, folder) is not None
+    return Language(name, f"{label}: draft translation, not reviewed" if draft else label, allow_draft or not draft,
+                    pack.language)
+
+
+def _language_label(tag: str) -> str:
+    """``Español (Spanish)``: the language's own name and its English one (Babel's CLDR data)."""
+    from babel import Locale
+
+    locale = Locale.parse(tag, sep="-")
+    own, english = locale.language_name or tag, locale.get_language_name("en") or tag
+    own = own[:1].upper() + own[1:]
+    return own if own == english else f"{own} ({english})"
 
 
 class FormError(ContentError):
@@ -75,6 +131,8 @@ class HandoutForm:
     date: str = field(default_factory=today)
     clinic: str = ""
     by: str = ""  # the staff member's initials, for the record
+    also: str = ""  # a second language on the back (a Language's name; "": one language)
+    language: str = ""  # the handout's language (a Language's name; "": the page's own)
 
     @classmethod
     def read(cls, form: Mapping[str, Any]) -> HandoutForm:
@@ -85,9 +143,10 @@ class HandoutForm:
         base = cls()
         return cls(text("handout", ""), text("layout", base.layout), bool(form.get("mono")),
                    text("copies", base.copies), text("patient_name", ""), text("date", base.date),
-                   text("clinic", ""), text("by", ""))
+                   text("clinic", ""), text("by", ""), text("also", ""), text("language", ""))
 
-    def request(self, choices: list[Choice], clinics: Mapping[str, Path], folder: Path | None) -> Order:
+    def request(self, choices: list[Choice], clinics: Mapping[str, Path], folder: Path | None,
+                languages: list[Language] | None = None) -> Order:
         """The library request, copies and staff initials; FormError listing every problem at once, each
         with the field at fault."""
         problems: list[str] = []
@@ -100,6 +159,14 @@ class HandoutForm:
         if self.layout not in layouts():
             problems.append(f"Layout: '{self.layout[:40]}' is not one of the layouts offered; choose one")
         fields += ["layout"] * (len(problems) - len(fields))
+        front = self._chosen(languages or [], self.language, "Language", problems)
+        fields += ["language"] * (len(problems) - len(fields))
+        wanted = "" if self.also == OWN else self.also  # the page's own pack on the back
+        back = self._chosen(languages or [], wanted, "Second language", problems) if self.also else None
+        if back is not None and front is not None and back.tag == front.tag:
+            problems.append("Second language: the same as the handout's language; choose another, or None")
+            back = None
+        fields += ["also"] * (len(problems) - len(fields))
         copies = self._copies(problems)
         fields += ["copies"] * (len(problems) - len(fields))
         who = self._patient(problems, fields)
@@ -107,7 +174,20 @@ class HandoutForm:
         fields += ["by"] * (len(problems) - len(fields))
         if problems:
             raise FormError(problems, fields)
-        return Order(Request(document or FULL, self.layout, self.mono, folder, clinic, who), copies, by)
+        pack = folder if front is None or not front.name else also_pack(front.name)
+        also = (back.name or (str(folder) if folder is not None else "en")) if back is not None else None
+        return Order(Request(document or FULL, self.layout, self.mono, pack, clinic, who, also=also), copies, by)
+
+    @staticmethod
+    def _chosen(languages: list[Language], name: str, field_label: str, problems: list[str]) -> Language | None:
+        """The language ``name`` of those offered, if it may be given to patients (else a problem)."""
+        found = next((lang for lang in languages if lang.name == name), None)
+        if found is None and name:
+            problems.append(f"{field_label}: choose one of the languages offered")
+        elif found is not None and not found.usable:
+            problems.append(f"{field_label}: {found.label}; it is not given to patients until it is reviewed")
+            return None
+        return found
 
     def _patient(self, problems: list[str], fields: list[str]) -> Patient | None:
         """The "Prepared for" name and date, each checked on its own so each problem names its field."""

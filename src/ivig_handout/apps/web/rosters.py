@@ -29,13 +29,15 @@ class Upload:
     content: Path | None
     clinic: Path | None
     by: str | None = None
+    allow_draft: bool = False  # rows may name a draft translation (the page was started with --allow-draft)
 
     @property
     def file_name(self) -> str:
         return "roster.xlsx" if self.data.startswith(_XLSX) else "roster.csv"
 
     def source(self) -> RosterFile:
-        return RosterFile(self.data, self.file_name, self.layout, 1, self.mono, self.content, self.clinic)
+        return RosterFile(self.data, self.file_name, self.layout, 1, self.mono, self.content, self.clinic,
+                          allow_draft=self.allow_draft)
 
 
 def check(upload: Upload) -> RosterRows:

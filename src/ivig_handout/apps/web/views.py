@@ -20,7 +20,8 @@ from ...export.sinks.printer import sheets, two_sided
 from ...export.sinks.record import as_csv, as_fhir, initials
 from .config import MAX_UPLOAD, WebConfig
 from .desk import Desk, Printed
-from .forms import Choice, HandoutForm, Order, handout_choices, layout_choices
+from .forms import Choice, HandoutForm, Order, handout_choices, language_choices, layout_choices
+from .forms import today as today_date
 from .once import TOKEN_MAX, Once
 from .previews import SIZES, Thumbnails
 from .printers import Printers
@@ -62,6 +63,7 @@ class State:
         self.rosters = Store(ttl=900, limit=16, quota=4, clock=self.clock)
         self.choices = handout_choices(self.config.content)
         self.layouts = layout_choices()
+        self.languages = language_choices(self.config.content, self.config.allow_draft)
         self.desk = Desk(self.config.printer, self.config.record_db)
         self.printers = Printers(self.config.printers, self.clock)  # stopped or missing: a warning only
         sweep_leftovers()  # the upload folders older versions left (an upload is never written now)
@@ -108,16 +110,17 @@ def state() -> State:
 def page(status: int = 200, **parts: Any) -> tuple[str, int]:
     """The whole page (``fragment``: only that part of it, for htmx)."""
     st = state()
-    parts.setdefault("form", HandoutForm())
+    parts.setdefault("form", HandoutForm(date=today_date(st.config.content)))
     template = f"_{parts.pop('fragment')}.html" if parts.get("fragment") else "index.html"
     if not parts.get("fragment") or parts.get("oob") or parts["fragment"] == "today":
         parts.setdefault("today", st.desk.today())
     parts.setdefault("once", Once.token())  # a print request's one-time token (once.py)
     parts.setdefault("printers", st.printers.states(refresh=not parts.get("fragment")))
     parts.setdefault("problems", [])
-    parts.setdefault("today_date", HandoutForm().date)  # the date field's default (page.js's Next patient)
+    parts.setdefault("today_date", today_date(st.config.content))  # the date field's default (page.js's Next patient)
     html = render_template(template, choices=st.choices, layouts=st.layouts, clinics=list(st.config.clinics),
-                           clinic_names=st.clinic_names, printer=st.config.printer, csrf=csrf_token(), **parts)
+                           clinic_names=st.clinic_names, printer=st.config.printer, csrf=csrf_token(),
+                           languages=st.languages, **parts)
     return html, status
 
 
@@ -241,7 +244,7 @@ def paper(result: Result, copies: int) -> str:
 def order(form: HandoutForm) -> Order:
     """What the form asks for; IvigError with the problems."""
     st = state()
-    return form.request(st.choices, st.config.clinics, st.config.content)
+    return form.request(st.choices, st.config.clinics, st.config.content, st.languages)
 
 
 def download(form: HandoutForm) -> Response | tuple[str, int]:
@@ -282,7 +285,7 @@ def made_for_download(form: HandoutForm) -> Handed:
 
 def cleared(form: HandoutForm) -> HandoutForm:
     """The form for the next patient: no name, today's date; the handout, layout and initials kept."""
-    return replace(form, patient_name="", date=HandoutForm().date)
+    return replace(form, patient_name="", date=today_date(state().config.content))
 
 
 def with_copies(result: Result, data: bytes, copies: int) -> bytes:
@@ -536,7 +539,7 @@ def roster() -> tuple[str, int]:
         if problems:
             raise ContentError(problems)
         by = initials(form.by, field="Your initials")
-        upload = Upload(data, _layout(form.layout), form.mono, st.config.content, clinic, by)
+        upload = Upload(data, _layout(form.layout), form.mono, st.config.content, clinic, by, st.config.allow_draft)
         checked = check(upload)
     except IvigError as exc:
         return page(422, fragment=fragment, roster_errors=str(exc).splitlines())

@@ -92,11 +92,17 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         lambda conn: _fill_uuids(conn),  # noqa: PLW0108  (defined below)
         "CREATE UNIQUE INDEX given_uuid ON given (uuid)",
     ),
+    (  # 5: each handout's language (BCP 47; a two-language one's front+back: en-US+es-US) and its pack's
+        # edition (pack.yaml's; front+back). Rows from before have neither (NULL).
+        "ALTER TABLE given ADD COLUMN language TEXT",
+        "ALTER TABLE given ADD COLUMN pack_edition TEXT",
+    ),
 )
 VERSION = len(MIGRATIONS)
 _COLUMNS = ("document", "title", "kind", "layout", "copies", "sha256", "edition", "source_year", "printer",
             "job_id", "staff", "patient")
 _NEW_COLUMNS = ("made", "reprint_of")  # since version 3
+LATE_COLUMNS = ("language", "pack_edition")  # since version 5: after uuid in every row read and written
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,8 @@ class Given:
     title: str = ""
     made: str | None = None  # the document's id (made_id()): the same again is a reprint of the first row
     reprint_of: int | None = None  # a reprint of this row, said by the caller ("Download again")
+    language: str | None = None  # BCP 47 (en-US; a two-language handout: en-US+es-US); None: before version 5
+    pack_edition: str | None = None  # the content pack's pack.yaml edition (two languages: front+back)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -301,7 +309,7 @@ class SQLiteRecord:
             _check_given(given)
         when = datetime.now(UTC)
         at = when.isoformat(timespec="microseconds")
-        names = (*_COLUMNS, *_NEW_COLUMNS, "uuid")
+        names = (*_COLUMNS, *_NEW_COLUMNS, "uuid", *LATE_COLUMNS)
         marks = ", ".join("?" * (len(names) + 1))
         made = []
         with self._connect() as conn:
@@ -310,7 +318,7 @@ class SQLiteRecord:
                 for given in givens:
                     first, key = self._first(conn, given), str(uuid.uuid4())
                     cursor = conn.execute(f"INSERT INTO given (at, {', '.join(names)}) VALUES ({marks})",
-                                          (at, *_values(given), given.made, first, key))
+                                          (at, *_values(given), given.made, first, key, *late(given)))
                     assert cursor.lastrowid is not None
                     made.append(Entry(**(asdict(given) | {"reprint_of": first}), id=cursor.lastrowid, when=when,
                                       uuid=key))
@@ -326,7 +334,7 @@ class SQLiteRecord:
         rows copied before. What was done."""
         if self.read_only:
             raise ValueError(f"{self.path} was opened read-only")
-        names = ("at", *_COLUMNS, *_NEW_COLUMNS, "uuid")
+        names = ("at", *_COLUMNS, *_NEW_COLUMNS, "uuid", *LATE_COLUMNS)
         marks = ", ".join("?" * len(names))
         rows = present = voids = 0
         with self._connect() as conn:
@@ -341,7 +349,8 @@ class SQLiteRecord:
                         first = ids.get(keys.get(entry.reprint_of, "")) if entry.reprint_of else None
                         at = entry.when.astimezone(UTC).isoformat(timespec="microseconds")
                         cursor = conn.execute(f"INSERT INTO given ({', '.join(names)}) VALUES ({marks})",
-                                              (at, *_values(entry.given), entry.made, first, entry.uuid))
+                                              (at, *_values(entry.given), entry.made, first, entry.uuid,
+                                               *late(entry)))
                         assert cursor.lastrowid is not None
                         ids[entry.uuid], rows = cursor.lastrowid, rows + 1
                     if entry.void_at is not None:
@@ -404,12 +413,7 @@ class SQLiteRecord:
 
     def _select(self) -> str:
         """The query of rows (``g``), with what a file of an older version (read, not migrated) lacks as NULL."""
-        columns = ", ".join(f"g.{name}" for name in _COLUMNS)
-        if self._version < 3:
-            return f"SELECT g.id, g.at, {columns}, NULL, NULL, NULL, NULL, NULL FROM given g"
-        key = "g.uuid" if self._version >= 4 else "NULL"
-        return (f"SELECT g.id, g.at, {columns}, g.made, g.reprint_of, v.at, v.staff, {key} FROM given g "
-                "LEFT JOIN void v ON v.given_id = g.id")
+        return select(self._version)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -598,6 +602,10 @@ def _check_columns(conn: sqlite3.Connection, path: Path, version: int) -> None:
         if column not in have:
             raise OutputError(f"{path}: the record's table 'given' has no column '{column}'; restore the file "
                               "from a backup or give another file")
+    for column in LATE_COLUMNS if version >= 5 else ():
+        if column not in have:
+            raise OutputError(f"{path}: the record's table 'given' has no column '{column}'; restore the file "
+                              "from a backup or give another file")
     if version >= 4 and "uuid" not in have:
         raise OutputError(f"{path}: the record's table 'given' has no column 'uuid'; restore the file from a backup "
                           "or give another file")
@@ -629,6 +637,22 @@ def _check_given(given: Given) -> None:
         raise ValueError("document, kind and layout are required")
 
 
+def select(version: int) -> str:
+    """The query of rows (``g``) of a record at ``version``, with what an older one lacks as NULL."""
+    columns = ", ".join(f"g.{name}" for name in _COLUMNS)
+    late = ", ".join(f"g.{name}" if version >= 5 else "NULL" for name in LATE_COLUMNS)
+    if version < 3:
+        return f"SELECT g.id, g.at, {columns}, NULL, NULL, NULL, NULL, NULL, {late} FROM given g"
+    key = "g.uuid" if version >= 4 else "NULL"
+    return (f"SELECT g.id, g.at, {columns}, g.made, g.reprint_of, v.at, v.staff, {key}, {late} FROM given g "
+            "LEFT JOIN void v ON v.given_id = g.id")
+
+
+def late(given: Given) -> tuple[str | None, str | None]:
+    """The values of LATE_COLUMNS."""
+    return given.language, given.pack_edition
+
+
 def _values(given: Given) -> tuple[Any, ...]:
     return (given.document, given.title, given.kind, given.layout, given.copies, given.sha256, given.edition,
             given.source_year, given.printer, given.job_id, given.by, given.patient)
@@ -639,10 +663,10 @@ def _entry(row: Sequence[Any]) -> Entry:
     end = 2 + len(_COLUMNS)
     named = dict(zip(_COLUMNS, row[2:end], strict=True))
     named["by"] = named.pop("staff")
-    made, reprint_of, void_at, void_by, key = row[end:end + 5]
+    made, reprint_of, void_at, void_by, key, language, edition = row[end:end + 7]
     when = _when(row[1])
     key = str(key) if key else legacy_uuid(int(row[0]), when, str(named["sha256"]))
-    return Entry(id=int(row[0]), when=when, made=made, reprint_of=reprint_of,
+    return Entry(id=int(row[0]), when=when, made=made, reprint_of=reprint_of, language=language, pack_edition=edition,
                  void_at=_when(void_at) if void_at else None, void_by=void_by, uuid=key, **named)
 
 
@@ -715,7 +739,8 @@ def chart_note(entry: Entry) -> str:
 # when and by whom the row was undone (empty: it stands); ``uuid``: the row's own. Added after the older
 # columns, so that a reader of the older export finds its columns where they were.
 CSV_COLUMNS = ("id", "when", "document", "title", "kind", "layout", "copies", "edition", "source_year",
-               "printer", "job_id", "by", "patient", "sha256", "reprint_of", "void_at", "void_by", "uuid")
+               "printer", "job_id", "by", "patient", "sha256", "reprint_of", "void_at", "void_by", "uuid",
+               "language", "pack_edition")  # the last two since record version 5 (empty for older rows)
 
 
 def as_dict(entry: Entry) -> dict[str, Any]:
@@ -771,6 +796,10 @@ def communication(entry: Entry, urns: dict[int, str] | None = None) -> dict[str,
                                            "title": entry.title or entry.document, "creation": sent}}],
         "note": [{"text": chart_note(entry)}],
     }
+    if entry.language:  # FHIR R4 Communication has no language of its own: Resource.language (a BCP 47 code)
+        front = entry.language.split("+")[0]  # a two-language handout's: the front side's
+        resource = {"resourceType": "Communication", "language": front} | resource
+        resource["payload"][0]["contentAttachment"]["language"] = front
     if entry.reprint_of is not None:
         first = (urns or {}).get(entry.reprint_of)
         resource["partOf"] = [{"reference": first} if first else {"display": f"handout {entry.reprint_of}"}]

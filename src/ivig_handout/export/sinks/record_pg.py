@@ -32,6 +32,7 @@ from ...errors import NotFoundError, OutputError
 from .record import (
     _COLUMNS,
     _NEW_COLUMNS,
+    LATE_COLUMNS,
     MAX_ID,
     VERSION,
     Copied,
@@ -41,7 +42,9 @@ from .record import (
     _entry,
     _utc_text,
     _values,
+    late,
     legacy_uuid,
+    select,
 )
 
 T = TypeVar("T")
@@ -89,6 +92,10 @@ PG_MIGRATIONS: tuple[tuple[PgStep, ...], ...] = (
         "ALTER TABLE given ALTER COLUMN uuid SET NOT NULL",
         "CREATE UNIQUE INDEX given_uuid ON given (uuid)",
     ),
+    (
+        "ALTER TABLE given ADD COLUMN language text",
+        "ALTER TABLE given ADD COLUMN pack_edition text",
+    ),
 )
 assert len(PG_MIGRATIONS) == VERSION, "the two records have the same versions"
 
@@ -98,7 +105,7 @@ GRANTS = (
     "GRANT SELECT, INSERT ON given, void TO {role}",
     "GRANT USAGE ON SEQUENCE given_id_seq TO {role}",
 )
-_NAMES = ("at", *_COLUMNS, *_NEW_COLUMNS, "uuid")
+_NAMES = ("at", *_COLUMNS, *_NEW_COLUMNS, "uuid", *LATE_COLUMNS)
 _INSERT = f"INSERT INTO given (id, {', '.join(_NAMES)}) VALUES ({', '.join(['%s'] * (len(_NAMES) + 1))})"
 
 
@@ -297,7 +304,7 @@ class PgRecord:
             firsts = self._firsts(conn, givens, ids)
             _pause("record-transaction")
             with conn.cursor() as cursor:
-                cursor.executemany(_INSERT, [(i, when, *_values(g), g.made, first, key)
+                cursor.executemany(_INSERT, [(i, when, *_values(g), g.made, first, key, *late(g))
                                              for i, g, first, key in zip(ids, givens, firsts, keys, strict=True)])
         return [Entry(**(asdict(g) | {"reprint_of": first}), id=i, when=when, uuid=key)
                 for i, g, first, key in zip(ids, givens, firsts, keys, strict=True)]
@@ -360,13 +367,7 @@ class PgRecord:
         return found[0]
 
     def _rows(self, conn: psycopg.Connection[Any], where: str, args: list[Any]) -> list[Entry]:
-        columns = ", ".join(f"g.{name}" for name in _COLUMNS)
-        if self._version < 3:
-            query = f"SELECT g.id, g.at, {columns}, NULL, NULL, NULL, NULL, NULL FROM given g"
-        else:
-            key = "g.uuid" if self._version >= 4 else "NULL"
-            query = (f"SELECT g.id, g.at, {columns}, g.made, g.reprint_of, v.at, v.staff, {key} FROM given g "
-                     "LEFT JOIN void v ON v.given_id = g.id")
+        query = select(self._version)
         return [_entry(row) for row in conn.execute(query + where, args).fetchall()]
 
     def copy_in(self, entries: Sequence[Entry]) -> Copied:
@@ -394,7 +395,7 @@ def _copy(conn: psycopg.Connection[Any], entries: list[Entry]) -> Copied:
             ids |= {e.uuid: i for e, i in zip(new, sorted(row[0]), strict=True)}
         by_id = {e.id: e.uuid for e in entries}
         rows = [(ids[e.uuid], e.when, *_values(e.given), e.made,
-                 ids.get(by_id.get(e.reprint_of, "")) if e.reprint_of else None, e.uuid) for e in new]
+                 ids.get(by_id.get(e.reprint_of, "")) if e.reprint_of else None, e.uuid, *late(e)) for e in new]
         voids = [(ids[e.uuid], e.void_at, e.void_by) for e in entries if e.void_at is not None]
         with conn.cursor() as cursor:
             if rows:
