@@ -451,7 +451,9 @@ class QrCode(Flowable):
 def _qr_block(sb: StoryBuilder, b: p.ClinicContact) -> Table:
     t = sb.theme
     size = t.layout.clinic.qr_size
-    text_w = max(size * 2, t.body_size * 11)  # the label and address beside the code, about 20 characters
+    # the label and address beside the code, across the rest of the column: in large print the label
+    # takes two lines beside the code instead of three or four under each other
+    text_w = max(size * 2, t.layout.frame_width / max(1, t.kind.columns) - size)
     words = _caption(sb, b.qr_label, b.qr_url or "", text_w)
     table = _grid([[qr_drawing(b.qr_url or "", size, sb.colour("ink")), words]], [size, text_w],
                   [("VALIGN", (1, 0), (1, 0), "MIDDLE")])

@@ -254,14 +254,15 @@ def test_the_paper_a_job_takes_is_said(page_client: Page) -> None:
 
 
 def test_a_handout_too_long_for_its_page_is_worded_for_the_desk(tmp_path: Path) -> None:
-    """A clinic profile with every text at its limit in the widest letters and a 60-character name do
-    not fit the MG one-pager on letter: the command line's "10 pt ... qr_url ... `ivig-handout layouts`"
+    """A clinic profile with every text at its limit in the widest letters (the note in its 3
+    paragraphs) and a 60-character name do not fit the MG one-pager on letter: the command line's "10 pt ... qr_url ... `ivig-handout layouts`"
     becomes what to do at the desk, tied to the Layout field, and what it advises works."""
     wide = "WWWWWWW " * 60
     profile = tmp_path / "clinic.yaml"
     profile.write_text("\n".join([f"name: {wide[:80]}", f"department: {wide[:60]}", "address: |",
                                    *[f"  {wide[:60]}"] * 3, f"questions: {wide[:160]}", f"note_heading: {wide[:40]}",
-                                   f"note: {wide[:400]}", "phone: (217) 555-0142", "qr_url: https://example.org/{id}",
+                                   "note: |", *[f"  {wide[:130].strip()}\n" for _ in range(3)],
+                                   "phone: (217) 555-0142", "qr_url: https://example.org/{id}",
                                    "prepared_for: yes", ""]), encoding="utf-8")
     page = open_page(clinics={"example": profile})
     longest = ("Maria da Conceição Albuquerque Nascimento de Oliveira Santos Lima" * 2)[:60].strip()
