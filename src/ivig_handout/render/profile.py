@@ -258,7 +258,7 @@ def _caption(sb: StoryBuilder, label: str, url: str, width: float, inline: bool 
     if size != style.fontSize:
         style = _style(sb, "small", "qr_url", textColor=sb.colour("ink"), splitLongWords=0,
                        fontSize=size, leading=round(size * style.leading / style.fontSize, 2))
-    head_w = text_width(label + " ", size, bold=True)
+    head_w = text_width(label, size, bold=True) + size * 0.6  # the label, then a clear gap before the address
     if inline and head_w + text_width(shown, size) <= width:
         # label and address side by side, each its own paragraph: the Link holds the address alone
         head = _para(label, _style(sb, "small_bold", "qr_label", fontSize=size, leading=style.leading), "qr_label")
