@@ -12,10 +12,12 @@ from typing import Any
 
 import pikepdf
 import pytest
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
 from ivig_handout.api import Request, build
 from ivig_handout.inputs.model import Handout
-from ivig_handout.render import document
+from ivig_handout.render import document, pages
 from ivig_handout.render.badges import Badge
 from ivig_handout.render.story import HeadingWithBadge
 
@@ -179,3 +181,47 @@ def test_no_heading_is_the_last_thing_on_a_page(name: str, profile: bool, handou
                 assert min(after) == max(on), (doc, role, on, after)
                 headings += 1
     assert headings > 13 * 3  # the full sheet's and every one-pager's headings
+
+
+@pytest.mark.parametrize("name", LARGE)
+def test_full_sheet_ends_with_the_notes_box_and_the_disclaimers_last_lines(name: str, handout: Handout) -> None:
+    """The large-print full sheet with the clinic profile: the blank notes box comes last, after the
+    disclaimer, on a page with at least the disclaimer's last two lines. (It stood before the notice,
+    taking the room at the foot of the clinic's page that the notice needs: on Letter the trailer then
+    went to a page of its own and spilled two lines onto a ninth.)"""
+    data = dict(large(handout, name, True))["full"]
+    texts = page_texts(data)
+    heading = "Notes from your care team"
+    assert [number for number, text in enumerate(texts, start=1) if heading in text] == [len(texts)]
+    lines = [squash(line) for line in texts[-1].splitlines() if line.strip()]
+    at = next(i for i, line in enumerate(lines) if heading in line)
+    words = squash(handout.sheet.disclaimer).split()
+    assert squash(" ".join(lines[:at])).endswith(" ".join(words[-5:])), lines
+    assert at >= 2 and squash(" ".join(lines[at - 2:at])) in " ".join(words), lines  # two disclaimer lines or more
+
+
+class _Block(Flowable):
+    """A block that stays whole (as the notes box does), drawing one word."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return availWidth, 40.0
+
+    def draw(self) -> None:
+        self.canv.drawString(0, 10, "BLOCK")
+
+
+def test_a_last_block_never_stands_alone_on_a_page() -> None:
+    """pages.carried: where the text before the last block ends at the page's foot, its last two lines
+    go overleaf with the block (without it, the block stood alone on the last page)."""
+    width, style = 200.0, ParagraphStyle("t", fontName="Helvetica", fontSize=10, leading=12)
+    para = Paragraph(" ".join(f"w{i}" for i in range(120)), style)
+    height = para.wrap(width, 1e6)[1]
+    out = BytesIO()
+    doc = BaseDocTemplate(out, pagesize=(width, height + 1), leftMargin=0, rightMargin=0, topMargin=0, bottomMargin=0)
+    doc.addPageTemplates([PageTemplate(frames=[Frame(0, 0, width, height + 1, 0, 0, 0, 0)])])
+    doc.build(pages.carried([para, Spacer(1, 6), _Block()], width, 2))
+    texts = page_texts(out.getvalue())
+    assert len(texts) == 2
+    overleaf = [line for line in texts[1].splitlines() if line.strip()]
+    assert len(overleaf) == 3 and overleaf[-1] == "BLOCK" and overleaf[-2].endswith("w119"), overleaf
+    assert squash(texts[0] + " " + " ".join(overleaf[:-1])) == " ".join(f"w{i}" for i in range(120))

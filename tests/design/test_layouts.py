@@ -192,24 +192,30 @@ def large(handout: Handout, name: str, profile: bool) -> list[tuple[str, bytes]]
     return _large[name, profile]
 
 
-# Known miss (issue 21): with the example clinic profile, large print on Letter runs longer since the
-# notice cites the 2023 statement and the QR caption says "Scan with your phone camera, or type the
-# web address": the full sheet to 9 pages (the notice no longer fits after the QR code on page 7) and
-# the GBS, CIDP, MMN and MG one-pagers to 5. Strict: the mark fails the test once it holds again.
-_NINE_PAGES = pytest.mark.xfail(strict=True, reason="large print on Letter with a clinic profile: full sheet 9 pages, "
-                                "GBS/CIDP/MMN/MG 5 (the 2023 citation, the longer QR caption; issue 21 open)")
+# Known miss (issue 21): with the example clinic profile, the GBS, CIDP, MMN and MG one-pagers in large
+# print on Letter run to 5 pages (the side-effect box moves whole to page 3, which then holds the
+# clinic's boxes, and the trailer, taller than a page since it cites the 2023 statement, spills its
+# last lines). Strict: the mark fails the test once it holds again.
+_FIVE_PAGES = pytest.mark.xfail(strict=True, reason="large-print one-pagers GBS, CIDP, MMN, MG with a clinic profile: "
+                                "5 pages, not 4 (issue 21 open)")
 
 
+@pytest.mark.parametrize("part", ("full", "one-pagers"))
 @pytest.mark.parametrize(("name", "profile"), [
-    pytest.param(n, p, id=f"{n}-{'clinic' if p else 'plain'}", marks=_NINE_PAGES if (n, p) == ("large-print", True) else ())
-    for n in LARGE for p in (False, True)])
-def test_large_print_no_page_but_the_last_under_60_percent_full(name: str, profile: bool, handout: Handout) -> None:
+    pytest.param(n, p, id=f"{n}-{'clinic' if p else 'plain'}") for n in LARGE for p in (False, True)])
+def test_large_print_no_page_but_the_last_under_60_percent_full(name: str, profile: bool, part: str,
+                                                                handout: Handout, request: pytest.FixtureRequest) -> None:
     """Large print breaks by lines, not by whole sections: every page but the last of every document
     (the full sheet, each one-pager; without a profile and with examples/clinic.yaml and a patient)
     is at least 60 % full, the full sheet runs to 8 pages at most and each one-pager to 4, with the
-    profile's header and boxes too (issue 21: they ran to 10 and 5, pages half empty)."""
+    profile's header and boxes too (issue 21: they ran to 10 and 5, pages half empty; the full sheet
+    with the profile ran to 9 when the notes box stood before the notice)."""
+    if (name, profile, part) == ("large-print", True, "one-pagers"):
+        request.applymarker(_FIVE_PAGES)
     layout = get_layout(name)
     for doc, data in large(handout, name, profile):
+        if (doc == "full") != (part == "full"):
+            continue
         shares = fullness(data, layout)
         assert all(share >= 0.6 for share in shares[:-1]), (doc, [round(s * 100) for s in shares])
         assert len(shares) <= (8 if doc == "full" else 4), (doc, len(shares))

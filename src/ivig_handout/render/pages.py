@@ -267,3 +267,51 @@ class ContinuedTable(Table):
         if kept < 2:  # the header, or a single row: the whole table goes on
             return []
         return [self.make(self.rows[:kept], self.headed), self.make(self.rows[kept:], True)]
+
+
+class Carried(Flowable):
+    """The text just before the document's last block (large print's notes box): where the block does
+    not fit after it on the page, the text's last ``lines`` lines go overleaf with it, so the block
+    never stands alone on a page (the text moves on whole where it cannot split so)."""
+
+    def __init__(self, text: Flowable, after: float, lines: int) -> None:
+        super().__init__()
+        self.text, self.after, self.lines = text, after, lines
+
+    def _carries(self, availWidth: float, availHeight: float) -> bool:  # noqa: N803
+        self.width, self.height = self.text.wrap(availWidth, availHeight)
+        return bool(self.height <= availHeight < self.height + self.after)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._carries(availWidth, availHeight):
+            return self.width, availHeight + 1  # the frame splits it (below)
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        if not self._carries(availWidth, availHeight):
+            return list(self.text.split(availWidth, availHeight))
+        para = getattr(self.text, "para", self.text)
+        parts = list(para.split(availWidth, self.height - self.lines * float(para.style.leading)))
+        return [parts[0], CondPageBreak(TALL), parts[1]] if len(parts) == 2 else []
+
+    def draw(self) -> None:
+        self.text.drawOn(self.canv, 0, 0)
+
+    def getSpaceBefore(self) -> float:  # noqa: N802
+        return float(self.text.getSpaceBefore())
+
+    def getSpaceAfter(self) -> float:  # noqa: N802
+        return float(self.text.getSpaceAfter())
+
+
+def carried(flows: list[Flowable], width: float, lines: int) -> list[Flowable]:
+    """``flows`` with the text before a last block that stays whole (not text: the notes box) kept
+    with it by its last ``lines`` lines (``Carried``)."""
+    solid = [i for i, f in enumerate(flows) if not isinstance(f, Spacer)]
+    if len(solid) < 2 or isinstance(flows[solid[-1]], (Paragraph, Balanced)):
+        return flows
+    text, block = solid[-2], solid[-1]
+    if not isinstance(flows[text], (Paragraph, Balanced)):
+        return flows
+    after = sum(tall(f, width) for f in flows[text + 1:block + 1]) + gap(flows[text], flows[block])
+    return [*flows[:text], Carried(flows[text], after, lines), *flows[text + 1:]]

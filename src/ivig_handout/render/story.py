@@ -148,7 +148,7 @@ class StoryBuilder:
             # Large print: the text breaks between lines, so no page is left half empty; headings
             # and lead-ins get exactly the room they need (see _release_headings). The source line
             # and the disclaimer break between lines too (never leaving one line behind).
-            flows = self._blocks(self.plan.blocks)
+            flows = self._blocks(self.plan.blocks if self.kind.compact else _notes_last(self.plan.blocks))
             layout = self.theme.layout
             return _release_headings(flows, self.kind.keep_lines, (layout.frame_width, layout.frame_height))
         return _release_headings(self._blocks(self.plan.blocks))
@@ -429,6 +429,15 @@ BUILDERS: dict[type, Callable[[StoryBuilder, Any], list[Flowable]]] = {
 }
 
 
+def _notes_last(blocks: tuple[p.Block, ...]) -> tuple[p.Block, ...]:
+    """Large print, the full sheet: the blank notes box to write in goes last, after the disclaimer.
+    Before the notice it took the room at the foot of the clinic's page that the notice needs, and
+    the trailer (taller than a page since it cites the 2023 statement) then ran to a page of its own
+    for two lines. Last, it keeps with the disclaimer's last lines (pages.carried)."""
+    notes = tuple(b for b in blocks if isinstance(b, p.NotesBox))
+    return (*(b for b in blocks if not isinstance(b, p.NotesBox)), *notes)
+
+
 def _release_headings(flows: list[Flowable], lines: int = 0,
                       frame: tuple[float, float] = (0.0, 0.0)) -> list[Flowable]:
     """On the page (not in columns), a heading followed by a paragraph need not drag the whole
@@ -446,7 +455,8 @@ def _release_headings(flows: list[Flowable], lines: int = 0,
         return flows
     width, height = frame
     measured = pages.measured_breaks(flows, lines, width, height, marks=Bookmark)
-    return pages.balanced(measured, width, height, marks=Bookmark, text=(HeadingWithBadge,))
+    flows = pages.balanced(measured, width, height, marks=Bookmark, text=(HeadingWithBadge,))
+    return pages.carried(flows, width, lines)  # the notes box last: never alone on its page
 
 
 def tagged_story(theme: Theme, plan: p.DocumentPlan) -> tuple[list[Flowable], Element]:
