@@ -7,6 +7,7 @@ back, so both see the same load; the script prints the median of the pairs and t
 Typst is not used: its `typst` package installs, but there is no Typst source of the 65 handouts yet.
 
 Run with the Python that has ivig-handout installed: `make bench` (or `python bench/cached_batch.py`).
+BENCH_BEFORE=DIR (a checkout of an older commit) adds that program's time to each pair (before/after).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ def command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "ivig_handout"]
 
 
-def batch(out: Path, env: dict[str, str]) -> float:
+def batch(out: Path, env: dict[str, str], program: list[str] | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run([*command(), "batch", "--all", "--layouts", LAYOUTS, "--out-dir", str(out)], env=env,
+    subprocess.run([*(program or command()), "batch", "--all", "--layouts", LAYOUTS, "--out-dir", str(out)], env=env,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
@@ -68,8 +69,15 @@ def main() -> None:
         work = Path(tmp)
         env = {**os.environ, "IVIG_HANDOUT_CACHE_DIR": str(work / "cache")}
         batch(work / "first", env)  # fills the render cache
-        ours, theirs = [], []
+        before = os.environ.get("BENCH_BEFORE")
+        old_env = {**env, "PYTHONPATH": str(Path(before) / "src"), "IVIG_HANDOUT_CACHE_DIR": str(work / "old")}
+        old_program = [sys.executable, "-m", "ivig_handout"]
+        if before:
+            batch(work / "old-first", old_env, old_program)  # its own cache (its key may differ)
+        ours, theirs, olds = [], [], []
         for i in range(PAIRS):
+            if before:
+                olds.append(batch(work / f"old{i}", old_env, old_program))
             ours.append(batch(work / f"ours{i}", env))
             theirs.append(plain(work / "first", work / f"plain{i}", inputs))
         files = len(list((work / "first").glob("*.pdf")))
@@ -77,6 +85,10 @@ def main() -> None:
         hashed = hashlib.sha256(b"".join(p.name.encode() for p in sorted((work / "first").iterdir()))).hexdigest()
     ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
     print(f"cached batch into a new folder ({files} PDFs, {size:.1f} MB; {PAIRS} pairs; file list {hashed[:8]})")
+    if olds:
+        print(f"  before       : {spread(olds)} (BENCH_BEFORE={os.environ['BENCH_BEFORE']})")
+        ratios_old = [a / b for a, b in zip(olds, theirs, strict=True)]
+        print(f"  before ratio : median {statistics.median(ratios_old):.2f}x")
     print(f"  ivig-handout : {spread(ours)}")
     print(f"  plain copy   : {spread(theirs)}")
     print(f"  ratio        : median {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f})")

@@ -258,9 +258,10 @@ def test_unchanged_rerun_needs_no_reportlab_or_pydantic(small) -> None:  # type:
                                                   "False False"]
 
 
-def test_cached_batch_into_a_new_folder_starts_no_workers_and_preloads_nothing(tmp_path: Path) -> None:
+def test_cached_batch_into_a_new_folder_needs_no_reportlab_or_workers(tmp_path: Path) -> None:
     """Render cache warm, inputs unchanged, a new output folder: every page design comes from the cache, so
-    the batch forks no worker and loads no fonts; the files are those of the first run, byte for byte."""
+    the batch forks no worker, preloads nothing and never imports ReportLab (print runs of whole PDFs
+    stamp nothing); the files are those of the first run, byte for byte."""
     env = {**ENV, "IVIG_HANDOUT_CACHE_DIR": str(tmp_path / "cache")}
     first = write_job(tmp_path, documents=DOCS, layouts=LAYOUTS, copies=COPIES, output="first")
     subprocess.run(COMMAND + ["batch", str(first)], env=env, check=True, capture_output=True)
@@ -271,10 +272,10 @@ def test_cached_batch_into_a_new_folder_starts_no_workers_and_preloads_nothing(t
         "os.fork = lambda: calls.append('fork') or os._exit(3)\n"
         "workers.preload = lambda request: calls.append('preload')\n"
         f"try:\n    main(['batch', {str(job)!r}])\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
-        "print(calls, 'multiprocessing.pool' in sys.modules)"
+        "print(calls, 'multiprocessing.pool' in sys.modules, 'reportlab' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert result.stdout.strip().splitlines()[-1] == "[] False", result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "[] False False", result.stdout
     made = sorted(p.name for p in (tmp_path / "first").glob("*.pdf"))
     assert made and made == sorted(p.name for p in (tmp_path / "again" / "second").glob("*.pdf"))
     for name in made:
