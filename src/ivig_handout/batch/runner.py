@@ -30,6 +30,7 @@ from .freshness import (
     content_digest,
     file_matches,
     files_digest,
+    hashed_once,
     manifest_bytes,
     parse_manifest,
     plain_name,
@@ -133,7 +134,7 @@ def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_
     The output folder is locked for the whole run (another batch into it waits up to ``lock_wait``
     seconds, then is refused), and temporary files that runs killed mid-write left behind are removed.
     """
-    with Stop() as stop, FolderLock(lock_wait) as lock:
+    with Stop() as stop, FolderLock(lock_wait) as lock, hashed_once():
         if spec.out_dir is not None and _is_dir(spec.out_dir):
             lock.take(spec.out_dir)
             remove_stale_parts(spec.out_dir)
