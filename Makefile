@@ -46,6 +46,7 @@ golden: install
 
 bench: install
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/cached_batch.py
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/print_run.py
 	$(BIN)/python bench/roster.py

@@ -258,6 +258,46 @@ def test_unchanged_rerun_needs_no_reportlab_or_pydantic(small) -> None:  # type:
                                                   "False False"]
 
 
+def test_cached_batch_into_a_new_folder_needs_no_reportlab_or_workers(tmp_path: Path) -> None:
+    """Render cache warm, inputs unchanged, a new output folder: every page design comes from the cache, so
+    the batch forks no worker, preloads nothing and never imports ReportLab (print runs of whole PDFs
+    stamp nothing); the files are those of the first run, byte for byte."""
+    env = {**ENV, "IVIG_HANDOUT_CACHE_DIR": str(tmp_path / "cache")}
+    first = write_job(tmp_path, documents=DOCS, layouts=LAYOUTS, copies=COPIES, output="first")
+    subprocess.run(COMMAND + ["batch", str(first)], env=env, check=True, capture_output=True)
+    job = write_job(tmp_path / "again", documents=DOCS, layouts=LAYOUTS, copies=COPIES, output="second")
+    code = (
+        "import os, sys\nfrom ivig_handout.apps.cli import main\nfrom ivig_handout.batch import workers\n"
+        "calls = []\n"
+        "os.fork = lambda: calls.append('fork') or os._exit(3)\n"
+        "workers.preload = lambda request: calls.append('preload')\n"
+        f"try:\n    main(['batch', {str(job)!r}])\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+        "print(calls, 'multiprocessing.pool' in sys.modules, 'reportlab' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[] False False", result.stdout
+    made = sorted(p.name for p in (tmp_path / "first").glob("*.pdf"))
+    assert made and made == sorted(p.name for p in (tmp_path / "again" / "second").glob("*.pdf"))
+    for name in made:
+        assert (tmp_path / "again" / "second" / name).read_bytes() == (tmp_path / "first" / name).read_bytes()
+    assert assert_manifest_matches(tmp_path / "again" / "second")["complete"] is True
+
+
+def test_cached_batch_reads_the_content_pack_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The freshness check, the file keys and every render-cache key of one run share one hash of the
+    content pack: its files are read once per run, not once per handout."""
+    from ivig_handout.batch import freshness
+
+    monkeypatch.setenv("IVIG_HANDOUT_CACHE_DIR", str(tmp_path / "cache"))
+    assert batch("--all", "--layouts", "letter,a4", "--out-dir", str(tmp_path / "first"))[0] == 0
+    read: list[str] = []
+    hash_file = freshness._hash_file
+    monkeypatch.setattr(freshness, "_hash_file", lambda h, path: read.append(Path(path).name) or hash_file(h, path))
+    code, stdout, _ = batch("--all", "--layouts", "letter,a4", "--out-dir", str(tmp_path / "second"))
+    assert code == 0 and stdout.startswith("wrote 28 files")
+    assert sorted(read) == sorted(2 * list(freshness.CONTENT_FILES)), read  # the pack and its English edition
+
+
 # --- what makes a rerun rebuild ----------------------------------------------------------------
 
 def test_changed_copies_remakes_only_the_print_runs(tmp_path: Path) -> None:

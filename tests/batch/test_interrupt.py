@@ -35,6 +35,13 @@ from .test_batch import (
 )
 
 
+@pytest.fixture(autouse=True)
+def empty_render_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's batches start with an empty render cache of their own, so the slow pack really renders
+    in worker processes (with its pages cached by an earlier test, a batch only copies and forks nothing)."""
+    monkeypatch.setitem(ENV, "IVIG_HANDOUT_CACHE_DIR", str(tmp_path / "render-cache"))
+
+
 def slow_job(tmp_path: Path, layouts: tuple[str, ...] = ("letter", "a4")) -> tuple[Path, Path]:
     """Every document (14) in each layout from a slow pack; (job file, output folder). One-pagers are
     quick and are made alongside the long full sheets: files are listed while a full sheet is in the works."""

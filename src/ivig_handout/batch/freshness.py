@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,29 @@ MANIFEST_LIMIT = 8 * 1024 * 1024  # a larger manifest.json is not one this progr
 CONTENT_FILES = ("pack.yaml", "sheet.yaml", "labels.yaml", "corrections.yaml")
 HASH_LIMIT = 64 * 1024 * 1024  # inputs larger than this are hashed by size and time (loading refuses them)
 _SKIP_DIRS = {"__pycache__"}
+
+
+_once: dict[Any, str] | None = None  # within hashed_once(): each input's digest, computed once
+
+
+@contextmanager
+def hashed_once() -> Iterator[None]:
+    """Within this block (one batch run) each content pack and set of clinic files is read and hashed
+    once: the run's freshness check, its file keys and its render-cache keys all see that one snapshot."""
+    global _once
+    outer, _once = _once, {} if _once is None else _once
+    try:
+        yield
+    finally:
+        _once = outer
+
+
+def _memo(key: Any, compute: Any) -> str:
+    if _once is None:
+        return str(compute())
+    if key not in _once:
+        _once[key] = str(compute())
+    return _once[key]
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -73,6 +98,10 @@ def program_digest() -> str:
 def content_digest(folder: Path) -> str:
     """The files of a content pack (names and bytes), nothing else in its folder; a missing folder hashes
     as such."""
+    return _memo(("content", Path(folder)), lambda: _content_digest(folder))
+
+
+def _content_digest(folder: Path) -> str:
     h = hashlib.sha256(b"content\0")
     folder = Path(folder)
     try:
@@ -98,6 +127,11 @@ def canonical(data: Any) -> str:
 
 def files_digest(paths: Any) -> str:
     """Names and bytes of single files (a clinic profile and its logo); a missing file hashes as such."""
+    paths = tuple(paths)
+    return _memo(("files", tuple(map(str, paths))), lambda: _files_digest(paths))
+
+
+def _files_digest(paths: tuple[Any, ...]) -> str:
     h = hashlib.sha256(b"files\0")
     for path in paths:
         h.update(str(path).encode() + b"\0")

@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import stat
+import sys
 import threading
 import time
 from collections import deque
@@ -29,6 +30,7 @@ from .freshness import (
     content_digest,
     file_matches,
     files_digest,
+    hashed_once,
     manifest_bytes,
     parse_manifest,
     plain_name,
@@ -132,7 +134,7 @@ def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_
     The output folder is locked for the whole run (another batch into it waits up to ``lock_wait``
     seconds, then is refused), and temporary files that runs killed mid-write left behind are removed.
     """
-    with Stop() as stop, FolderLock(lock_wait) as lock:
+    with Stop() as stop, FolderLock(lock_wait) as lock, hashed_once():
         if spec.out_dir is not None and _is_dir(spec.out_dir):
             lock.take(spec.out_dir)
             remove_stale_parts(spec.out_dir)
@@ -203,11 +205,13 @@ class Batch:
                      files_digest(spec.extra)]
         self.docs: dict[tuple[str, str], Entry] = {}
         self.runs: dict[str, Entry] = {}
+        self.kinds = {doc: kind_of(handout, doc) for doc in job.documents}  # looked up once (a name search)
+        self.synced: list[Path] = []  # files written without their own fsync: synced together at the end
         for layout in job.layouts:
             for doc in job.documents:
                 drawn = layout.model_dump(mode="json", exclude={"description", "paper", "sheet"})
                 key = sha256_bytes(canonical([made_from, doc, drawn]).encode())
-                name = kind_of(handout, doc).file_name(doc, layout.name)
+                name = self.kinds[doc].file_name(doc, layout.name)
                 self.docs[doc, layout.name] = Entry(name, doc, layout, key)
             self.runs[layout.name] = Entry(f"{PRINT_RUN}-{layout.name}.pdf", PRINT_RUN, layout)
         self.outcome = Outcome(job.out_dir, total=len(self.docs) + len(self.runs))
@@ -252,6 +256,7 @@ class Batch:
             try:
                 writer.close()  # every version handed to it is on disk (or what went wrong is raised)
             finally:
+                sync_files(self.job.out_dir, [*self.synced, path])  # this run's files, together
                 self._write_manifest()  # the last word: complete or not, in this thread
         order = {e.file: i for i, e in enumerate(self._entries())}
         self.outcome.failed.sort(key=lambda f: order[f[0]])
@@ -272,8 +277,6 @@ class Batch:
         Ordered design by design (so each layout's print run can start while the next design
         renders), the full sheet, the longest document, first in each.
         """
-        from ..api import kind_of
-
         designs = {key: i for i, key in enumerate(dict.fromkeys(render_key(lay) for lay in self.job.layouts))}
         tasks = []
         for order, doc in enumerate(self.job.documents):
@@ -283,7 +286,7 @@ class Batch:
                 if not entry.error and not self._keep(entry):
                     groups.setdefault(render_key(layout), []).append(layout)
             for key, layouts in groups.items():
-                cost = (designs[key], kind_of(self.handout, doc).fitting != "flow", order)  # long ones first
+                cost = (designs[key], self.kinds[doc].fitting != "flow", order)  # long ones first
                 tasks.append(Task(cost, "render_group", (self.job.request(doc), tuple(layouts), self.cache),
                                   self._rendered(doc)))
         self._tick()
@@ -353,7 +356,8 @@ class Batch:
             if self.writer is not None:
                 self.writer.flush()  # every file written so far is listed on disk before this one lands
             try:
-                write_atomic(path, made.data)
+                write_atomic(path, made.data, sync=False)  # synced with the others at the end of the run
+                self.synced.append(path)
                 mtime = path.stat().st_mtime_ns
             except (OutputError, OSError) as exc:  # this file only (a folder in the way, a full disk)
                 self._fail(entry, _without_path(exc, path))
@@ -383,7 +387,8 @@ class Batch:
             return
         from . import workers
 
-        executor, n = workers.make_executor(self.job.request("full"), len(tasks), self.inherited)
+        inline = all(t.function != "render_group" or _stored(t.args[2], t.args[0], t.args[1]) for t in tasks)
+        executor, n = workers.make_executor(self.job.request("full"), len(tasks), self.inherited, inline)
         queue: deque[Task] = deque(tasks)
         running: dict[Future[Any], Task] = {}
         try:
@@ -484,7 +489,7 @@ class ManifestWriter:
                     return
                 data, self._pending, self._busy = self._pending, None, True
             try:
-                write_atomic(self.path, data)
+                write_atomic(self.path, data, sync=False)  # whole after a kill; synced at the end of the run
             except BaseException as exc:  # noqa: BLE001 - raised again in the batch's thread
                 with self._ready:
                     self._error, self._busy = exc, False
@@ -611,6 +616,53 @@ class FolderLock:
                         self.folder.rmdir()
             os.close(self.fd)
         self.folder, self.fd, self.created = None, None, False
+
+
+def _stored(cache: RenderCache | None, request: Any, layouts: tuple[Layout, ...]) -> bool:
+    """Whether the render cache holds the pages of ``request`` on the layouts' design (an entry file of its
+    key is there; it is checked when read): then nothing needs ReportLab or a worker pool."""
+    from dataclasses import replace
+
+    from .cache import SUFFIX
+
+    key = cache.key(replace(request, layout=layouts[0].name)) if cache is not None else None
+    return key is not None and cache is not None and (cache.folder / f"{key}{SUFFIX}").is_file()
+
+
+def sync_files(folder: Path, paths: list[Path]) -> None:
+    """Flush ``paths`` (written without their own fsync) and their folder to disk in one go: Linux's
+    syncfs on the folder, else an fsync of each. A file that cannot be synced is left as it is: the next
+    run checks every file against its record (size, time, sha256) before keeping it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        if _syncfs(fd):
+            return
+        for path in paths:
+            with suppress(OSError):
+                file_fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    os.fsync(file_fd)
+                finally:
+                    os.close(file_fd)
+        with suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _syncfs(fd: int) -> bool:
+    """syncfs(2) on the file system holding ``fd``; False where there is none (not Linux) or it failed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        return int(ctypes.CDLL(None, use_errno=True).syncfs(fd)) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def _same_file(fd: int, path: Path) -> bool:

@@ -353,10 +353,15 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
-def make_executor(request: Request, tasks: int, inherited: Sequence[int] = ()) -> tuple[Workers, int]:
+def make_executor(request: Request, tasks: int, inherited: Sequence[int] = (),
+                  inline: bool = False) -> tuple[Workers, int]:
     """Up to one worker per core, forked after loading everything ``request`` needs (imports, fonts,
     content and profile), so workers start ready to render. Forked workers close the descriptors
-    ``inherited``. One core, one task, or no fork on this system: the tasks run in this process."""
+    ``inherited``. One core, one task, no fork on this system, or ``inline`` (nothing to render: every
+    page design is in the render cache): the tasks run in this process, with nothing preloaded."""
+    if inline:
+        gc.enable()  # batch.run turned it off for the imports
+        return Workers(), 1
     preload(request)
     # Everything so far (modules, content, fonts) lives as long as the process: freezing it keeps the
     # collector from walking it again, in the workers too, where that walk would also un-share

@@ -55,7 +55,6 @@ def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None =
     template's pages and add only their values."""
     from ..export.impose import combine
     from ..export.stamp import Stamped
-    from ..render.stamp import draw_stamps
 
     values: list[tuple[tuple[Slot, ...], dict[str, str]]] = []
     pdfs: list[bytes | Stamped] = []
@@ -65,4 +64,8 @@ def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None =
             pdfs += [Stamped(made.template, len(values) - 1)] * copies
         else:
             pdfs += [made] * copies
-    return combine(pdfs, pad, draw_stamps(values) if values else None, title=title)[0]
+    if not values:  # PDFs made in full only: nothing to stamp, no ReportLab
+        return combine(pdfs, pad, None, title=title)[0]
+    from ..render.stamp import draw_stamps
+
+    return combine(pdfs, pad, draw_stamps(values), title=title)[0]

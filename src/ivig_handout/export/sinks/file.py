@@ -72,11 +72,13 @@ def check_folder(folder: Path) -> Path:
     return folder
 
 
-def write_atomic(path: Path, data: bytes, *, private: bool = False) -> Path:
+def write_atomic(path: Path, data: bytes, *, private: bool = False, sync: bool = True) -> Path:
     """Write ``data`` to ``path`` so that it is either the old file or the whole new one (devices and
-    FIFOs are written through). ``private``: the file prints a patient's name (0600 & ~umask)."""
+    FIFOs are written through). ``private``: the file prints a patient's name (0600 & ~umask).
+    ``sync=False``: not fsynced before the rename (still whole after a kill; the caller syncs a batch
+    of such files together)."""
     path = Path(path)
-    _deliver([_resolve(path, True)], [data], [private])
+    _deliver([_resolve(path, True)], [data], [private], sync)
     return path
 
 
@@ -147,7 +149,7 @@ class FileSink:
         return [str(t.given) for t in targets]
 
 
-def _deliver(targets: list[_Target], data: list[bytes], private: list[bool]) -> None:
+def _deliver(targets: list[_Target], data: list[bytes], private: list[bool], sync: bool = True) -> None:
     """Write every target or none (see FileSink.send_all)."""
     seen: dict[str, Path] = {}
     for t in targets:
@@ -160,7 +162,7 @@ def _deliver(targets: list[_Target], data: list[bytes], private: list[bool]) -> 
     try:
         for t, body, mine in zip(targets, data, private, strict=True):
             if not t.through:
-                part = _stage(t, body, mine)
+                part = _stage(t, body, mine, sync)
                 staged.append((t, part, None))
                 if n > 1 and t.existing is not None:  # so the old file can be put back
                     staged[-1] = (t, part, _backup(t.where))
@@ -342,8 +344,9 @@ def _zombie(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
-def _stage(t: _Target, data: bytes, private: bool) -> Path:
-    """A synced temporary file beside ``t.where`` holding ``data``, with the final permissions."""
+def _stage(t: _Target, data: bytes, private: bool, sync: bool = True) -> Path:
+    """A temporary file beside ``t.where`` holding ``data`` (synced unless ``sync`` is False), with the
+    final permissions."""
     folder = t.where.parent
     try:
         if t.where == t.given:
@@ -366,7 +369,8 @@ def _stage(t: _Target, data: bytes, private: bool) -> Path:
                 _keep_owner_and_mode(fh.fileno(), t.existing, private)
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
     except BaseException as exc:
         _unlink(part)
         if isinstance(exc, OSError):

@@ -52,6 +52,9 @@ def resolve(handout: Handout, name: str, kind: str | None = None) -> tuple[Kind,
     """The kind and canonical id of the document ``name`` (``full``, a disorder id or alias), looked
     up in ``kind`` only when given; NotFoundError with the closest names when nothing matches."""
     kinds = [get_kind(kind)] if kind else list(KINDS.values())
+    for candidate in kinds:  # a canonical id first: no name search (a batch resolves each id many times)
+        if name in candidate.ids(handout):
+            return candidate, name
     for candidate in kinds:
         found = candidate.find(handout, name)
         if found is not None:
