@@ -21,7 +21,7 @@ from ivig_handout.online.names import page_pattern, problem
 
 from ..pdfcheck import page_texts, squash
 from ..render.test_clinic import _one_pager_text_is_all_there
-from ..render.test_full_sheet import corrected_source, source_sentences
+from ..render.test_full_sheet import assert_in_order, corrected_source, source_sentences
 from .conftest import EXAMPLE, main_text, parse, text_of, write_site
 
 LAYOUTS = ("letter", "a4", "large-print")
@@ -52,11 +52,7 @@ def test_full_sheet_holds_every_corrected_source_sentence_in_order(any_site: Pat
     text = main_text(any_site / "full.html")
     sentences = source_sentences(corrected_source(source_text, handout))
     assert len(sentences) > 90
-    cursor = 0
-    for sentence in sentences:
-        found = text.find(squash(sentence), cursor)
-        assert found >= 0, f"missing or out of order: {sentence!r}"
-        cursor = found + 1
+    assert_in_order(text, sentences)
     for fix in handout.corrections:  # every correction is in, none of the typos
         if fix.typo:
             assert fix.typo not in text, fix.typo

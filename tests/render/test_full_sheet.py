@@ -23,6 +23,15 @@ def corrected_source(source: str, handout: Handout) -> str:
     return source
 
 
+def assert_in_order(text: str, sentences: list[str]) -> None:
+    """Every sentence is in ``text`` (squashed), each after the one before."""
+    cursor = 0
+    for sentence in sentences:
+        found = text.find(squash(sentence), cursor)
+        assert found >= 0, f"missing or out of order: {sentence!r}"
+        cursor = found + 1
+
+
 def source_sentences(source: str) -> list[str]:
     """Every sentence (and heading, list item) of the source, in order."""
     out = []
@@ -43,11 +52,7 @@ def test_every_source_sentence_in_order(sheet: tuple[str, bytes], handout: Hando
     text = body_text(data, footer_patterns(handout))
     sentences = source_sentences(corrected_source(source_text, handout))
     assert len(sentences) > 90
-    cursor = 0
-    for sentence in sentences:
-        found = text.find(squash(sentence), cursor)
-        assert found >= 0, f"missing or out of order: {sentence!r}"
-        cursor = found + 1
+    assert_in_order(text, sentences)
 
 
 def test_no_uncorrected_typo_printed(sheet: tuple[str, bytes], handout: Handout) -> None:

@@ -582,12 +582,18 @@ def _version(conn: sqlite3.Connection, path: Path) -> int:
             raise OutputError(f"{path}: is an SQLite database of another program, not an ivig-handout record; "
                               "give another file")
         return 0
-    rows = conn.execute("SELECT version FROM schema_version").fetchall()
+    return checked_version(conn.execute("SELECT version FROM schema_version").fetchall(), str(path), "file")
+
+
+def checked_version(rows: Sequence[Any], where: str, kept_in: str) -> int:
+    """The record's version from its schema_version rows (both backends); OutputError when the table is
+    damaged or the record was written by a newer ivig-handout. ``kept_in``: "file" or "database"."""
     if len(rows) != 1 or not isinstance(rows[0][0], int) or rows[0][0] < 1:
-        raise OutputError(f"{path}: the record's schema_version table is damaged; restore the file from a backup")
+        raise OutputError(f"{where}: the record's schema_version table is damaged; restore the {kept_in} from a "
+                          "backup")
     version = int(rows[0][0])
     if version > VERSION:
-        raise OutputError(f"{path}: was written by a newer ivig-handout (record version {version}; this one "
+        raise OutputError(f"{where}: was written by a newer ivig-handout (record version {version}; this one "
                           f"reads up to {VERSION}); upgrade ivig-handout")
     return version
 

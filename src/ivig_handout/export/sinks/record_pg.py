@@ -42,6 +42,7 @@ from .record import (
     _entry,
     _utc_text,
     _values,
+    checked_version,
     late,
     legacy_uuid,
     select,
@@ -417,14 +418,7 @@ def _version(conn: psycopg.Connection[Any], where: str) -> int:
             raise OutputError(f"{where}: has a table 'given' of another program, not an ivig-handout record; "
                               "give another database")
         return 0
-    rows = conn.execute("SELECT version FROM schema_version").fetchall()
-    if len(rows) != 1 or rows[0][0] is None or rows[0][0] < 1:
-        raise OutputError(f"{where}: the record's schema_version table is damaged; restore the database from a backup")
-    version = int(rows[0][0])
-    if version > VERSION:
-        raise OutputError(f"{where}: was written by a newer ivig-handout (record version {version}; this one "
-                          f"reads up to {VERSION}); upgrade ivig-handout")
-    return version
+    return checked_version(conn.execute("SELECT version FROM schema_version").fetchall(), where, "database")
 
 
 def may_migrate(conn: psycopg.Connection[Any]) -> bool:
