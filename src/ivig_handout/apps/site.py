@@ -27,8 +27,7 @@ def site(out_dir: Path, clinic_file: Path | None, content_dir: Path | None, mono
          allow_draft: bool) -> None:
     """Write the online copy: index.html, one web page per handout and its PDFs (letter, a4, large
     print). Never a patient's name: the pages are for everyone."""
-    from ..api import online_site, render_pages
-    from ..batch.cache import RenderCache, cached
+    from ..api import RenderCache, cached, online_site, render_pages
     from ..export.sinks.file import check_folder
 
     refuse_draft(content_dir, allow_draft)  # a draft translation is not put online for patients
