@@ -181,6 +181,30 @@ def test_a_second_run_writes_nothing(tmp_path: Path) -> None:
     assert (out / "gbs.html").read_bytes() == before["gbs.html"][2]
 
 
+def test_a_changed_qr_url_removes_the_files_of_the_old_names_and_never_a_users(tmp_path: Path) -> None:
+    """After qr_url's pattern changed, the files an earlier run wrote under the old names go (was: left in
+    the folder); a file the site did not write, or one changed since it was written, stays."""
+    out, clinic = tmp_path / "site", tmp_path / "clinic.yaml"
+    clinic.write_text("name: A clinic\nqr_url: https://clinic.example/ivig/{id}.html\n", encoding="utf-8")
+    write_site(out, "--clinic", str(clinic))
+    old = {p.name for p in out.iterdir()}
+    assert {"gbs.html", "gbs-letter.pdf", "index.html", "site.css"} <= old
+    (out / "notes.txt").write_text("the clinic's own file", encoding="utf-8")
+    (out / "mg.html").write_text("edited by hand", encoding="utf-8")
+    clinic.write_text("name: A clinic\nqr_url: https://clinic.example/ivig/ivig-{id}.htm\n", encoding="utf-8")
+    said = write_site(out, "--clinic", str(clinic))
+    made = api.online_site(clinic=clinic)
+    new = set(made.files) | set(made.pdfs)
+    assert "ivig-gbs.htm" in new and "gbs.html" not in new
+    kept = {"notes.txt", "mg.html", ".ivig-handout-site.json"}
+    assert {p.name for p in out.iterdir()} == new | kept
+    assert f"removed {len(old - new - kept)} of an earlier run" in said, said
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "the clinic's own file"
+    assert (out / "mg.html").read_text(encoding="utf-8") == "edited by hand"
+    assert all((out / name).read_bytes() == data for name, data in made.files.items())
+    assert write_site(out, "--clinic", str(clinic)).startswith("up to date: ")
+
+
 def test_text_is_escaped(pack: Path) -> None:
     sheet = pack / "sheet.yaml"
     text = sheet.read_text(encoding="utf-8")

@@ -1,6 +1,8 @@
 """Apps stage, site: the ``site`` command, a thin layer over api.online_site(): every handout as an
 accessible web page with its PDFs beside it, written into a folder for the clinic's web server. Files
-whose bytes are already there are not written again."""
+whose bytes are already there are not written again; the site's own list of what it wrote (OWN, in
+the folder) lets a later run remove its files that the site no longer has (after qr_url changed)
+and never a file it did not write."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import click
 from .cli import allow_draft_option, content_option, friendly, mono_option, refuse_draft
 
 FILE_LIMIT = 64 * 1024 * 1024  # bytes: a file of the site is well under this; a larger one is not ours
+OWN = ".ivig-handout-site.json"  # the files this command wrote in the folder, by name, with their sha256
 
 
 @click.command("site")
@@ -38,8 +41,11 @@ def site(out_dir: Path, clinic_file: Path | None, content_dir: Path | None, mono
     for name, request in made.pdfs.items():
         files[name] = cached(cache, request, render_pages).data
     written = write_changed(out_dir, files)
-    if written:
-        click.echo(f"wrote {len(written)} files to {out_dir}/, {len(files) - len(written)} already up to date; "
+    removed = remove_stale(out_dir, files)
+    write_changed(out_dir, {OWN: own_list(files)})
+    if written or removed:
+        gone = f"; removed {len(removed)} of an earlier run" if removed else ""
+        click.echo(f"wrote {len(written)} files to {out_dir}/, {len(files) - len(written)} already up to date{gone}; "
                    f"open {out_dir}/index.html")
     else:
         click.echo(f"up to date: {out_dir}/ ({len(files)} files; nothing written)")
@@ -79,3 +85,51 @@ def _same(path: Path, data: bytes) -> bool:
         return read_regular(path, FILE_LIMIT) == data
     except (OSError, FileRefusedError):
         return False
+
+
+def own_list(files: dict[str, bytes]) -> bytes:
+    """The text of OWN: each file's name and sha256 (names and digests only: the site holds no patient)."""
+    import hashlib
+    import json
+
+    listed = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
+    return (json.dumps({"files": listed}, indent=1) + "\n").encode()
+
+
+def remove_stale(folder: Path, files: dict[str, bytes]) -> list[str]:
+    """Remove the files an earlier run wrote (listed in OWN) that the site no longer has, each only if
+    it is still a regular file holding the bytes written (a file put there since is the user's); the
+    names removed."""
+    import hashlib
+
+    from ..api import FileRefusedError, read_regular
+
+    removed = []
+    for name, sha in _listed(folder).items():
+        if name in files:
+            continue
+        path = folder / name
+        try:
+            if path.is_symlink() or hashlib.sha256(read_regular(path, FILE_LIMIT)).hexdigest() != sha:
+                continue
+            path.unlink()
+        except (OSError, FileRefusedError):
+            continue
+        removed.append(name)
+    return removed
+
+
+def _listed(folder: Path) -> dict[str, str]:
+    """The plain file names (no folder part, not hidden) and digests OWN lists; {} without one."""
+    import json
+
+    from ..api import FileRefusedError, read_regular
+
+    try:
+        listed = json.loads(read_regular(folder / OWN, FILE_LIMIT)).get("files")
+    except (OSError, FileRefusedError, ValueError, RecursionError, AttributeError):
+        return {}
+    if not isinstance(listed, dict):
+        return {}
+    return {name: sha for name, sha in listed.items() if isinstance(name, str) and isinstance(sha, str)
+            and name and "/" not in name and "\\" not in name and "\0" not in name and not name.startswith(".")}
