@@ -8,6 +8,8 @@ import inspect
 import itertools
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,14 @@ from ..render.test_full_sheet import assert_in_order, corrected_source, source_s
 from .conftest import EXAMPLE, main_text, parse, text_of, write_site
 
 LAYOUTS = ("letter", "a4", "large-print")
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def site_process(code: str, tmp_path: Path) -> list[str]:
+    """The lines ``code`` prints, run in a new process (the render cache in ``tmp_path``/cache)."""
+    env = {**os.environ, "PYTHONPATH": str(SRC), "IVIG_HANDOUT_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return done.stdout.strip().splitlines()
 
 
 def pages(site: Path) -> list[Path]:
@@ -203,6 +213,35 @@ def test_a_changed_qr_url_removes_the_files_of_the_old_names_and_never_a_users(t
     assert (out / "mg.html").read_text(encoding="utf-8") == "edited by hand"
     assert all((out / name).read_bytes() == data for name, data in made.files.items())
     assert write_site(out, "--clinic", str(clinic)).startswith("up to date: ")
+
+
+def test_an_unchanged_rerun_loads_nothing(tmp_path: Path) -> None:
+    """Nothing changed since the last run (its inputs and every file it wrote): the re-run neither loads
+    the content (pydantic) nor ReportLab, and writes nothing (was: every page made again to compare)."""
+    out = tmp_path / "site"
+    write_site(out, "--clinic", str(EXAMPLE))
+    code = ("import sys\nfrom ivig_handout.apps.cli import main\n"
+            f"try:\n    main(['site', '--out-dir', {str(out)!r}, '--clinic', {str(EXAMPLE)!r}])\n"
+            "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+            "print('pydantic' in sys.modules, 'reportlab' in sys.modules)")
+    count = len(list(out.glob("*"))) - 1  # not the site's own list
+    assert site_process(code, tmp_path) == [f"up to date: {out}/ ({count} files; nothing written)", "False False"]
+
+
+def test_pdfs_not_in_the_render_cache_are_rendered_in_workers(tmp_path: Path) -> None:
+    """With an empty render cache the PDFs are rendered by the batch's workers, one task each (was: one
+    after another in the one process); each is byte for byte the plain build()'s, and stored."""
+    out = tmp_path / "site"
+    code = ("from ivig_handout.apps.cli import main\nfrom ivig_handout.batch import workers\n"
+            "made = workers.make_executor\n"
+            "workers.make_executor = lambda request, tasks, *a: print('tasks', tasks) or made(request, tasks, *a)\n"
+            f"try:\n    main(['site', '--out-dir', {str(out)!r}])\n"
+            "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n")
+    site = api.online_site()
+    assert site_process(code, tmp_path)[0] == f"tasks {len(site.pdfs)}"
+    for name, request in site.pdfs.items():
+        assert (out / name).read_bytes() == api.build(request).data, name
+    assert len(list((tmp_path / "cache").glob("*.render"))) == len(site.pdfs)
 
 
 def test_text_is_escaped(pack: Path) -> None:

@@ -15,13 +15,15 @@ from ..inputs.digests import (
     content_digest,
     files_digest,
     hashed_once,
+    made_from,
     program_digest,
 )
 from ..inputs.files import FileRefusedError, read_regular
 
 __all__ = ["CONTENT_FILES", "MANIFEST", "canonical", "clinic_files", "content_digest", "file_matches", "files_digest",
-           "hashed_once", "manifest_bytes", "parse_manifest", "plain_name", "program_digest", "read_manifest",
-           "read_manifest_text", "records", "run_digest", "sealed", "sha256_bytes", "up_to_date"]
+           "hashed_once", "made_from", "manifest_bytes", "parse_manifest", "plain_name", "program_digest",
+           "read_bounded", "read_manifest", "read_manifest_text", "records", "run_digest", "sealed", "sha256_bytes",
+           "up_to_date"]
 
 MANIFEST = "manifest.json"
 MANIFEST_LIMIT = 8 * 1024 * 1024  # a larger manifest.json is not one this program wrote: it is ignored
@@ -78,6 +80,14 @@ def sealed(raw: bytes) -> bool:
     """True when ``raw`` ends with the checksum of the text before it (manifest_bytes)."""
     body, seal, tail = raw.rpartition(_SEAL)
     return bool(seal) and tail == sha256_bytes(body).encode() + _END
+
+
+def read_bounded(path: Path, limit: int) -> bytes | None:
+    """The bytes of the regular file at ``path`` if it has at most ``limit`` of them, else None."""
+    try:
+        return read_regular(path, limit)
+    except FileRefusedError:
+        return None
 
 
 def read_manifest_text(out_dir: Path) -> bytes | None:

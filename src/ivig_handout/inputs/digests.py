@@ -146,3 +146,11 @@ def clinic_files(profile: Path) -> tuple[Path, ...]:
         return (profile,)  # broken: its bytes are hashed, and the full load reports the problem
     logo = data.get("logo") if isinstance(data, dict) else None
     return (profile, profile.parent / Path(logo.strip()).expanduser()) if isinstance(logo, str) else (profile,)
+
+
+def made_from(options: Any, content: Path | None, clinic: Path | None) -> str:
+    """The digest of everything a run's files are made from: the program, the content pack (None: the
+    bundled one), the clinic profile and its logo, and the run's options (plain data)."""
+    parts = (program_digest(), content_digest(content if content is not None else default_content_dir()),
+             files_digest(clinic_files(clinic) if clinic is not None else ()), canonical(options))
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
