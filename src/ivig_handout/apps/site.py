@@ -34,6 +34,15 @@ def site(out_dir: Path, clinic_file: Path | None, content_dir: Path | None, mono
          allow_draft: bool) -> None:
     """Write the online copy: index.html, one web page per handout and its PDFs (letter, a4, large
     print). Never a patient's name: the pages are for everyone."""
+    from ..batch.freshness import hashed_once
+
+    with hashed_once():  # the content pack and profile hashed once: for the run's digest and every cache key
+        write_site(out_dir, clinic_file, content_dir, mono=mono, no_cache=no_cache, allow_draft=allow_draft)
+
+
+def write_site(out_dir: Path, clinic_file: Path | None, content_dir: Path | None, *, mono: bool, no_cache: bool,
+               allow_draft: bool) -> None:
+    """The site command's work (see site)."""
     from ..batch.freshness import made_from
 
     digest = made_from({"command": "site", "mono": mono, "allow_draft": allow_draft}, content_dir, clinic_file)
