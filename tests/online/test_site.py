@@ -21,6 +21,7 @@ from ivig_handout.apps.cli import main
 from ivig_handout.inputs.model import Handout
 from ivig_handout.online.names import page_pattern, problem
 
+from ..conftest import edit
 from ..pdfcheck import page_texts, squash
 from ..render.test_clinic import _one_pager_text_is_all_there
 from ..render.test_full_sheet import assert_in_order, corrected_source, source_sentences
@@ -242,6 +243,21 @@ def test_pdfs_not_in_the_render_cache_are_rendered_in_workers(tmp_path: Path) ->
     for name, request in site.pdfs.items():
         assert (out / name).read_bytes() == api.build(request).data, name
     assert len(list((tmp_path / "cache").glob("*.render"))) == len(site.pdfs)
+
+
+def test_a_pdf_that_does_not_fit_stops_the_workers_with_one_line(pack: Path, tmp_path: Path) -> None:
+    """A handout rendered in a worker that does not fit: the site stops with the one line that says what to
+    shorten, writes nothing and leaves no worker behind."""
+    last = "The person may need a breathing machine."
+    edit(pack, "sheet.yaml", last, last + " WWWWWWW WWWWWW." * 100)  # past what fitting makes room for
+    out = tmp_path / "site"
+    env = {**os.environ, "PYTHONPATH": str(SRC), "IVIG_HANDOUT_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "ivig_handout", "site", "--out-dir", str(out), "--content", str(pack)],
+                          capture_output=True, text=True, env=env, check=False)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: the one-pager for 'mg' does not fit on one page of layout"), lines
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_text_is_escaped(pack: Path) -> None:
