@@ -48,7 +48,7 @@ import json, sys, time
 t0 = time.perf_counter()
 from dataclasses import replace
 from pathlib import Path
-from ivig_handout.batch.cache import RenderCache
+from ivig_handout.personalise.disk import RenderCache  # light: keeps the import figure as before
 from ivig_handout.batch.roster import load_roster, run_roster
 t1 = time.perf_counter()
 roster = load_roster(Path(sys.argv[1]), Path(sys.argv[2]), files=sys.argv[4] == "1", copies=int(sys.argv[5]))

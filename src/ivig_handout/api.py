@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from . import personalise
 from .design.formats import FORMATS, Format, get_format
@@ -30,7 +31,7 @@ from .inputs.search import documents as search_documents
 from .inputs.text import check_text
 from .inputs.validate import validate
 from .inputs.yamlio import Located, PathKey, format_path
-from .personalise import Member
+from .personalise import Entries, Member, RenderCache
 from .plan.kinds import Kind, all_documents, get_kind, kind_of, resolve
 from .render.record import Record, Slot
 from .resources import default_content_dir, resolve_pack, shipped_packs
@@ -415,6 +416,66 @@ def review_notes(handout: Handout, today: date | None = None) -> list[str]:
     note = (f"the content was last reviewed on {reviewed.isoformat()} ({age} days ago); "
             "check it against current guidance (`ivig-handout check`)")
     return [note]
+
+
+# -- the render cache (personalise/disk.py): what a Result keeps in an entry, and reads back ------------
+
+def cached(cache: RenderCache | None, request: Request, render: Callable[[Request], Result] = render_pages) -> Result:
+    """``render(request)`` through the disk render ``cache`` (None: none): a stored rendering when its
+    key is there, else rendered and stored. A patient's handout is never stored (rendered as asked)."""
+    return personalise.cached(cache, request, render, ENTRIES)
+
+
+def stored(cache: RenderCache | None, request: Request) -> Result | None:
+    """The stored rendering of ``request`` in ``cache``, or None (no cache, no key, not stored)."""
+    return personalise.lookup(cache, request, ENTRIES)
+
+
+def _entry_values(request: Request, result: Result) -> dict[str, Any]:
+    """What the PDF does not say: its body size, parts left out, notes (not the review note: it depends
+    on the day), the record's patient (a template's: None or the slot, never a name) and the slots."""
+    reviewed = set(review_notes(load_handout(request.content))) if result.notes else set()
+    return {"body": result.body, "left_out": list(result.left_out),
+            "notes": [n for n in result.notes if n not in reviewed], "patient": result.about.patient,
+            "slots": [asdict(s) for s in result.slots]}
+
+
+def _entry_result(request: Request, values: dict[str, Any], data: bytes) -> Result | None:
+    """The Result of a stored entry: the document, kind, layout and file name the request resolves to,
+    the PDF's own page count, and the stored values; None (a miss) unless the PDF opens, has the
+    document's title, and the values read as those of a rendering of it. The content's review note is
+    made anew (it depends on the day)."""
+    try:
+        handout = load_handout(request.content)
+        kind, doc_id = resolve(handout, request.document, request.kind)
+        layout, title = get_layout(request.layout, mono=request.mono), kind.plan(handout, doc_id).title
+    except IvigError:
+        return None  # rendered again, which reports it
+    facts = pdf_facts(data)
+    if facts is None or facts[1] != title or values.get("patient") not in (None, SLOT):
+        return None
+    pages = facts[0]
+    try:
+        slots = tuple(Slot(**{**s, "frame": tuple(s["frame"])}) for s in values["slots"])
+        made = Result(data, pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
+                      float(values["body"]), _texts(values["left_out"]), _texts(values["notes"]),
+                      False, Provenance(title, handout.edition, handout.sheet.source.year, values["patient"],
+                                        handout.language, pack_edition(handout)), slots)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not all(isinstance(s.page, int) and 0 <= s.page < pages for s in slots):
+        return None
+    return replace(made, notes=(*review_notes(handout), *made.notes))
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("not a list of texts")
+    return tuple(value)
+
+
+ENTRIES: Entries[Request, Result] = Entries(_entry_values, _entry_result)
+__all__ += ["ENTRIES", "RenderCache", "cached", "stored"]
 
 
 SITE_LAYOUTS = ("letter", "a4", "large-print")  # the PDFs beside each online page: tagged, the page's own size

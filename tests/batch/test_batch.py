@@ -286,16 +286,16 @@ def test_cached_batch_into_a_new_folder_needs_no_reportlab_or_workers(tmp_path: 
 def test_cached_batch_reads_the_content_pack_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The freshness check, the file keys and every render-cache key of one run share one hash of the
     content pack: its files are read once per run, not once per handout."""
-    from ivig_handout.batch import freshness
+    from ivig_handout.inputs import digests
 
     monkeypatch.setenv("IVIG_HANDOUT_CACHE_DIR", str(tmp_path / "cache"))
     assert batch("--all", "--layouts", "letter,a4", "--out-dir", str(tmp_path / "first"))[0] == 0
     read: list[str] = []
-    hash_file = freshness._hash_file
-    monkeypatch.setattr(freshness, "_hash_file", lambda h, path: read.append(Path(path).name) or hash_file(h, path))
+    hash_file = digests._hash_file
+    monkeypatch.setattr(digests, "_hash_file", lambda h, path: read.append(Path(path).name) or hash_file(h, path))
     code, stdout, _ = batch("--all", "--layouts", "letter,a4", "--out-dir", str(tmp_path / "second"))
     assert code == 0 and stdout.startswith("wrote 28 files")
-    assert sorted(read) == sorted(2 * list(freshness.CONTENT_FILES)), read  # the pack and its English edition
+    assert sorted(read) == sorted(2 * list(digests.CONTENT_FILES)), read  # the pack and its English edition
 
 
 # --- what makes a rerun rebuild ----------------------------------------------------------------

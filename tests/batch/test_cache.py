@@ -1,4 +1,4 @@
-"""The render cache (batch/cache.py): unpersonalised renderings kept in the user's cache folder under
+"""The render cache (personalise/disk.py): unpersonalised renderings kept in the user's cache folder under
 a key that hashes every input, so a batch into a new folder copies instead of rendering, a changed
 input renders again, and no patient's name ever reaches it."""
 
@@ -15,10 +15,9 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from ivig_handout.api import Request, render_pages
-from ivig_handout.batch import cache as cache_module
-from ivig_handout.batch.cache import RenderCache, cached
+from ivig_handout.api import RenderCache, Request, cached, render_pages
 from ivig_handout.inputs.patient import SLOT, Patient
+from ivig_handout.personalise import disk as cache_module
 
 from ..conftest import edit
 from ..pdfcheck import page_texts, squash

@@ -355,7 +355,7 @@ def test_hashing_a_folder_never_opens_a_fifo_or_reads_a_device(tmp_path: Path) -
     is hashed as not a file; a regular file by its bytes."""
     import hashlib
 
-    from ivig_handout.batch import freshness
+    from ivig_handout.inputs import digests as freshness
 
     (tmp_path / "a.py").write_text("x = 1\n")
     os.mkfifo(tmp_path / "b.py")

@@ -8,6 +8,8 @@ import inspect
 import itertools
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,12 +21,21 @@ from ivig_handout.apps.cli import main
 from ivig_handout.inputs.model import Handout
 from ivig_handout.online.names import page_pattern, problem
 
+from ..conftest import edit
 from ..pdfcheck import page_texts, squash
 from ..render.test_clinic import _one_pager_text_is_all_there
 from ..render.test_full_sheet import assert_in_order, corrected_source, source_sentences
 from .conftest import EXAMPLE, main_text, parse, text_of, write_site
 
 LAYOUTS = ("letter", "a4", "large-print")
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def site_process(code: str, tmp_path: Path) -> list[str]:
+    """The lines ``code`` prints, run in a new process (the render cache in ``tmp_path``/cache)."""
+    env = {**os.environ, "PYTHONPATH": str(SRC), "IVIG_HANDOUT_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return done.stdout.strip().splitlines()
 
 
 def pages(site: Path) -> list[Path]:
@@ -179,6 +190,74 @@ def test_a_second_run_writes_nothing(tmp_path: Path) -> None:
     (out / "gbs.html").write_bytes(b"changed")
     assert write_site(out).startswith("wrote 1 files")
     assert (out / "gbs.html").read_bytes() == before["gbs.html"][2]
+
+
+def test_a_changed_qr_url_removes_the_files_of_the_old_names_and_never_a_users(tmp_path: Path) -> None:
+    """After qr_url's pattern changed, the files an earlier run wrote under the old names go (was: left in
+    the folder); a file the site did not write, or one changed since it was written, stays."""
+    out, clinic = tmp_path / "site", tmp_path / "clinic.yaml"
+    clinic.write_text("name: A clinic\nqr_url: https://clinic.example/ivig/{id}.html\n", encoding="utf-8")
+    write_site(out, "--clinic", str(clinic))
+    old = {p.name for p in out.iterdir()}
+    assert {"gbs.html", "gbs-letter.pdf", "index.html", "site.css"} <= old
+    (out / "notes.txt").write_text("the clinic's own file", encoding="utf-8")
+    (out / "mg.html").write_text("edited by hand", encoding="utf-8")
+    clinic.write_text("name: A clinic\nqr_url: https://clinic.example/ivig/ivig-{id}.htm\n", encoding="utf-8")
+    said = write_site(out, "--clinic", str(clinic))
+    made = api.online_site(clinic=clinic)
+    new = set(made.files) | set(made.pdfs)
+    assert "ivig-gbs.htm" in new and "gbs.html" not in new
+    kept = {"notes.txt", "mg.html", ".ivig-handout-site.json"}
+    assert {p.name for p in out.iterdir()} == new | kept
+    assert f"removed {len(old - new - kept)} of an earlier run" in said, said
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "the clinic's own file"
+    assert (out / "mg.html").read_text(encoding="utf-8") == "edited by hand"
+    assert all((out / name).read_bytes() == data for name, data in made.files.items())
+    assert write_site(out, "--clinic", str(clinic)).startswith("up to date: ")
+
+
+def test_an_unchanged_rerun_loads_nothing(tmp_path: Path) -> None:
+    """Nothing changed since the last run (its inputs and every file it wrote): the re-run neither loads
+    the content (pydantic) nor ReportLab, and writes nothing (was: every page made again to compare)."""
+    out = tmp_path / "site"
+    write_site(out, "--clinic", str(EXAMPLE))
+    code = ("import sys\nfrom ivig_handout.apps.cli import main\n"
+            f"try:\n    main(['site', '--out-dir', {str(out)!r}, '--clinic', {str(EXAMPLE)!r}])\n"
+            "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+            "print('pydantic' in sys.modules, 'reportlab' in sys.modules)")
+    count = len(list(out.glob("*"))) - 1  # not the site's own list
+    assert site_process(code, tmp_path) == [f"up to date: {out}/ ({count} files; nothing written)", "False False"]
+
+
+def test_pdfs_not_in_the_render_cache_are_rendered_in_workers(tmp_path: Path) -> None:
+    """With an empty render cache the PDFs are rendered by the batch's workers, one task each (was: one
+    after another in the one process); each is byte for byte the plain build()'s, and stored."""
+    out = tmp_path / "site"
+    code = ("from ivig_handout.apps.cli import main\nfrom ivig_handout.batch import workers\n"
+            "made = workers.make_executor\n"
+            "workers.make_executor = lambda request, tasks, *a: print('tasks', tasks) or made(request, tasks, *a)\n"
+            f"try:\n    main(['site', '--out-dir', {str(out)!r}])\n"
+            "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n")
+    site = api.online_site()
+    assert site_process(code, tmp_path)[0] == f"tasks {len(site.pdfs)}"
+    for name, request in site.pdfs.items():
+        assert (out / name).read_bytes() == api.build(request).data, name
+    assert len(list((tmp_path / "cache").glob("*.render"))) == len(site.pdfs)
+
+
+def test_a_pdf_that_does_not_fit_stops_the_workers_with_one_line(pack: Path, tmp_path: Path) -> None:
+    """A handout rendered in a worker that does not fit: the site stops with the one line that says what to
+    shorten, writes nothing and leaves no worker behind."""
+    last = "The person may need a breathing machine."
+    edit(pack, "sheet.yaml", last, last + " WWWWWWW WWWWWW." * 100)  # past what fitting makes room for
+    out = tmp_path / "site"
+    env = {**os.environ, "PYTHONPATH": str(SRC), "IVIG_HANDOUT_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "ivig_handout", "site", "--out-dir", str(out), "--content", str(pack)],
+                          capture_output=True, text=True, env=env, check=False)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: the one-pager for 'mg' does not fit on one page of layout"), lines
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_text_is_escaped(pack: Path) -> None:

@@ -146,8 +146,7 @@ def test_print_refuses_a_draft_back_without_allow_draft() -> None:
 
 
 def test_a_two_language_handout_is_never_taken_from_the_render_cache(tmp_path: Path) -> None:
-    from ivig_handout.api import render_pages
-    from ivig_handout.batch.cache import RenderCache, cached
+    from ivig_handout.api import RenderCache, cached, render_pages
 
     cache = RenderCache(tmp_path / "cache")
     alone = Request("lems", "letter", kind="one-pager")

@@ -461,7 +461,7 @@ def batch(job_file: Path | None, all_docs: bool, layout_list: list[str], out_dir
 
 def _cache(off: bool) -> Any:
     """The render cache of a batch (None with --no-cache)."""
-    from ..batch.cache import RenderCache
+    from ..personalise.disk import RenderCache  # not the api: an unchanged batch loads no pydantic
 
     return None if off else RenderCache.default()
 

@@ -48,8 +48,7 @@ from .runner import LOCK_WAIT, FolderLock, Outcome, Progress, Stop, remove_stale
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from ..api import Located
-    from .cache import RenderCache
+    from ..api import Located, RenderCache
     from .workers import Workers
 
 PRINT_RUN = "roster"
@@ -136,8 +135,7 @@ def template_request(request: Request) -> Request:
 def render_template(request: Request, cache: RenderCache | None = None) -> Result | str:
     """A document's template (``request``: a template_request; runs in a worker; kept in ``cache``);
     the reason if it fails."""
-    from ..api import template_for
-    from .cache import cached
+    from ..api import cached, template_for
     from .workers import failure_reason
 
     try:
@@ -346,7 +344,7 @@ class _Writer:
 
     def _templates(self) -> None:
         """The template of every (document, layout, values given) of rows on unimposed layouts."""
-        from .cache import lookup
+        from ..api import stored as lookup
 
         wanted: dict[tuple[str, str, bool, bool, str], Request] = {}
         for item in self.items:

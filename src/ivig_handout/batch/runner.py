@@ -45,8 +45,7 @@ from .freshness import (
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from ..api import Handout, Layout
-    from .cache import RenderCache
+    from ..api import Handout, Layout, RenderCache
     from .jobs import Job
     from .workers import Made
 
@@ -623,10 +622,7 @@ def _stored(cache: RenderCache | None, request: Any, layouts: tuple[Layout, ...]
     key is there; it is checked when read): then nothing needs ReportLab or a worker pool."""
     from dataclasses import replace
 
-    from .cache import SUFFIX
-
-    key = cache.key(replace(request, layout=layouts[0].name)) if cache is not None else None
-    return key is not None and cache is not None and (cache.folder / f"{key}{SUFFIX}").is_file()
+    return cache is not None and cache.has(replace(request, layout=layouts[0].name))
 
 
 def sync_files(folder: Path, paths: list[Path]) -> None:

@@ -22,8 +22,7 @@ from multiprocessing.connection import Connection, Pipe, wait
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 if TYPE_CHECKING:
-    from ..api import Layout, Request
-    from .cache import RenderCache
+    from ..api import Layout, RenderCache, Request
 
 T = TypeVar("T")
 
@@ -81,8 +80,7 @@ def _watch_parent(parent: int) -> None:  # pragma: no cover - not Linux
 def render_group(request: Request, layouts: Sequence[Layout], cache: RenderCache | None = None) -> list[Made]:
     """Render the request once on the page design the layouts share (or take it from ``cache``), then
     impose it for each layout."""
-    from ..api import impose, render_pages
-    from .cache import cached
+    from ..api import cached, impose, render_pages
 
     try:
         pages = cached(cache, replace(request, layout=layouts[0].name), render_pages)

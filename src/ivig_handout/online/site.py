@@ -1,10 +1,13 @@
 """Online stage, site: every document's page, the index that lists them, the stylesheet and the clinic's
 logo, as files by name; and which PDFs go beside each page (the api makes them). Made from the content
-pack and the clinic profile only: there is no patient here to print."""
+pack and the clinic profile only: there is no patient here to print. A site made is kept in memory
+(KEEP of them) while its content pack and clinic profile are the same loaded objects (the loaders give
+a new one when a file changes), so ``serve``'s /online/ answers a repeat request without writing the
+pages again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from .names import INDEX, STYLESHEET, page_name, page_pattern, pdf_name
 from .page import Frame, Writer, document, letterhead, page, text
 
 LOGO_LIMIT = 8 * 1024 * 1024  # bytes; the profile's check allows less
+KEEP = 8  # sites kept in memory (content pack x clinic profile x layouts): each about 0.5 MB
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,24 @@ def stylesheet() -> bytes:
     return resources.files(__package__).joinpath("site.css").read_bytes()
 
 
+_KEPT: dict[tuple[object, ...], tuple[Handout, Clinic | None, Site]] = {}
+
+
 def build_site(handout: Handout, clinic: Clinic | None, layouts: list[Layout]) -> Site:
-    """Every document's page (in the content pack's order), the index, stylesheet and logo."""
+    """Every document's page (in the content pack's order), the index, stylesheet and logo; the one
+    kept for the same loaded content pack, clinic profile and layouts if there is one."""
+    key = (id(handout), id(clinic), *((lay.name, lay.mono) for lay in layouts))
+    kept = _KEPT.get(key)
+    if kept is not None and kept[0] is handout and kept[1] is clinic:
+        return replace(kept[2], files=dict(kept[2].files), pages=dict(kept[2].pages))  # a caller's own dicts
+    made = _build_site(handout, clinic, layouts)
+    if key not in _KEPT and len(_KEPT) >= KEEP:
+        del _KEPT[next(iter(_KEPT))]  # the oldest first
+    _KEPT[key] = (handout, clinic, made)
+    return made
+
+
+def _build_site(handout: Handout, clinic: Clinic | None, layouts: list[Layout]) -> Site:
     pattern = page_pattern(clinic.profile.qr_url if clinic else None)
     kinds = {doc: kind for kind in KINDS.values() for doc in kind.ids(handout)}  # in order, kind by kind
     docs = list(kinds)

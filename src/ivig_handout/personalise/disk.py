@@ -1,4 +1,4 @@
-"""Batch stage, render cache: unpersonalised renderings (a document's pages, or its template with the
+"""Personalise stage, the disk render cache: unpersonalised renderings (a document's pages, or its template with the
 patient's values left as slots) kept in the user's cache folder, content-addressed: the key hashes
 every input (the program and its layouts and fonts, the ReportLab and pikepdf versions, the content
 pack's files, the clinic profile and its logo, the document, kind, layout and greyscale, and which
@@ -13,7 +13,10 @@ it is read only if it is a regular file within ENTRY_LIMIT, and used only if its
 and checksum match, and its PDF opens with the title of the requested document; its page count is the
 PDF's, and its document, kind, layout and file name are the request's. Anything else is a miss: the
 rendering is made again and replaces the entry. A read marks the entry used (its mtime); past the
-size cap the least recently used entries go first."""
+size cap the least recently used entries go first.
+
+What a rendering keeps beside its PDF, and how an entry becomes one again, is the caller's (the api's
+Result: ``Entries``); the keys, the files and their checks are here."""
 
 from __future__ import annotations
 
@@ -25,14 +28,56 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from .freshness import canonical, clinic_files, content_digest, files_digest, program_digest
+from ..inputs.digests import canonical, clinic_files, content_digest, files_digest, program_digest
 
 if TYPE_CHECKING:
-    from ..api import Request, Result
+    from ..inputs.patient import Patient
+
+
+class Asking(Protocol):
+    """What the key hashes of a request (the api's Request)."""
+
+    @property
+    def document(self) -> str: ...
+    @property
+    def layout(self) -> str: ...
+    @property
+    def mono(self) -> bool: ...
+    @property
+    def content(self) -> Path | None: ...
+    @property
+    def clinic(self) -> Path | None: ...
+    @property
+    def patient(self) -> Patient | None: ...
+    @property
+    def kind(self) -> str | None: ...
+    @property
+    def also(self) -> str | None: ...
+
+
+class Made(Protocol):
+    """A rendering (the api's Result): its PDF."""
+
+    @property
+    def data(self) -> bytes: ...
+
+
+Q = TypeVar("Q", bound=Asking)
+M = TypeVar("M", bound=Made)
+
+
+@dataclass(frozen=True)
+class Entries(Generic[Q, M]):
+    """How a rendering is kept in an entry and read back (the api's: api.ENTRIES): ``values``, what its
+    PDF does not say (plain JSON data, never a patient's name); ``made``, the rendering of a request
+    from those values and the PDF, or None when they are not a rendering of it (a miss)."""
+
+    values: Callable[[Q, M], dict[str, Any]]
+    made: Callable[[Q, dict[str, Any], bytes], M | None]
 
 CACHE_ENV = "IVIG_HANDOUT_CACHE_DIR"  # another folder for the cache (tests, a shared clinic machine)
 DEFAULT_CAP = 256 * 1024 * 1024  # bytes: about 3,000 renderings
@@ -67,15 +112,21 @@ class RenderCache:
 
         return cls(Path(user_cache_dir("ivig-handout")) / "renders")
 
-    def key(self, request: Request) -> str | None:
+    def key(self, request: Asking) -> str | None:
         """The request's key, or None for a patient's handout (never cached)."""
         asked = self.ask(request)
         return asked.key if asked is not None else None
 
-    def ask(self, request: Request) -> Asked | None:
+    def has(self, request: Asking) -> bool:
+        """Whether an entry file of the request's key is there (it is checked when read)."""
+        key = self.key(request)
+        return key is not None and (self.folder / f"{key}{SUFFIX}").is_file()
+
+    def ask(self, request: Asking) -> Asked | None:
         """The request's key and what it hashes, or None for a patient's handout or a two-language one
         (never cached)."""
-        from ..api import SLOT, default_content_dir
+        from ..inputs.patient import SLOT
+        from ..resources import default_content_dir
 
         patient = request.patient
         if patient is not None and any(v not in (None, SLOT) for v in (patient.name, patient.date)):
@@ -145,29 +196,29 @@ class RenderCache:
             total -= size
 
 
-def cached(cache: RenderCache | None, request: Request, render: Callable[[Request], Result]) -> Result:
+def cached(cache: RenderCache | None, request: Q, render: Callable[[Q], M], entries: Entries[Q, M]) -> M:
     """``render(request)`` through ``cache`` (None: no cache): a stored rendering when its key is
-    there, else rendered and stored. The content's review note is made anew (it depends on the day)."""
+    there, else rendered and stored."""
     asked = cache.ask(request) if cache is not None else None
     if cache is None or asked is None:
         return render(request)
-    made = _stored(cache, asked, request)
+    made = _stored(cache, asked, request, entries)
     if made is not None:
         return made
     result = render(request)
-    cache.put(asked, _values(request, result), result.data)
+    cache.put(asked, entries.values(request, result), result.data)
     return result
 
 
-def lookup(cache: RenderCache | None, request: Request) -> Result | None:
+def lookup(cache: RenderCache | None, request: Q, entries: Entries[Q, M]) -> M | None:
     """The stored rendering of ``request``, or None (no cache, no key, not stored)."""
     asked = cache.ask(request) if cache is not None else None
-    return _stored(cache, asked, request) if cache is not None and asked is not None else None
+    return _stored(cache, asked, request, entries) if cache is not None and asked is not None else None
 
 
-def _stored(cache: RenderCache, asked: Asked, request: Request) -> Result | None:
+def _stored(cache: RenderCache, asked: Asked, request: Q, entries: Entries[Q, M]) -> M | None:
     hit = cache.get(asked)
-    made = _result(request, *hit) if hit is not None else None
+    made = entries.made(request, *hit) if hit is not None else None
     if hit is not None and made is None:
         _drop(cache.folder / f"{asked.key}{SUFFIX}")  # not the request's rendering: rendered again
     return made
@@ -175,7 +226,7 @@ def _stored(cache: RenderCache, asked: Asked, request: Request) -> Result | None
 
 def _answer(path: Path, asked: Asked) -> tuple[dict[str, Any], bytes] | None:
     """The values and PDF of the entry file at ``path`` if it answers ``asked``, else None."""
-    from ..api import FileRefusedError, read_regular
+    from ..inputs.files import FileRefusedError, read_regular
 
     try:
         raw = read_regular(path, ENTRY_LIMIT, expected="a render-cache entry")  # never blocks, never too much
@@ -196,64 +247,6 @@ def _drop(path: Path) -> None:
     """Remove an entry that is not the answer to its key (a folder in its place stays: puts then fail)."""
     with contextlib.suppress(OSError):
         path.unlink()
-
-
-def _values(request: Request, result: Result) -> dict[str, Any]:
-    """What the PDF does not say: its body size, parts left out, notes (not the review note: it depends
-    on the day), the record's patient (a template's: None or the slot, never a name) and the slots."""
-    from ..api import load_handout, review_notes
-
-    reviewed = set(review_notes(load_handout(request.content))) if result.notes else set()
-    return {"body": result.body, "left_out": list(result.left_out),
-            "notes": [n for n in result.notes if n not in reviewed], "patient": result.about.patient,
-            "slots": [asdict(s) for s in result.slots]}
-
-
-def _result(request: Request, values: dict[str, Any], data: bytes) -> Result | None:
-    """The Result of a stored entry: the document, kind, layout and file name the request resolves to,
-    the PDF's own page count, and the stored values; None (a miss) unless the PDF opens, has the
-    document's title, and the values read as those of a rendering of it."""
-    from ..api import (
-        SLOT,
-        Provenance,
-        Result,
-        Slot,
-        get_layout,
-        load_handout,
-        pack_edition,
-        pdf_facts,
-        resolve,
-        review_notes,
-    )
-    from ..errors import IvigError
-
-    try:
-        handout = load_handout(request.content)
-        kind, doc_id = resolve(handout, request.document, request.kind)
-        layout, title = get_layout(request.layout, mono=request.mono), kind.plan(handout, doc_id).title
-    except IvigError:
-        return None  # rendered again, which reports it
-    facts = pdf_facts(data)
-    if facts is None or facts[1] != title or values.get("patient") not in (None, SLOT):
-        return None
-    pages = facts[0]
-    try:
-        slots = tuple(Slot(**{**s, "frame": tuple(s["frame"])}) for s in values["slots"])
-        made = Result(data, pages, layout, kind.name, doc_id, kind.file_name(doc_id, layout.name),
-                      float(values["body"]), _texts(values["left_out"]), _texts(values["notes"]),
-                      False, Provenance(title, handout.edition, handout.sheet.source.year, values["patient"],
-                                        handout.language, pack_edition(handout)), slots)
-    except (KeyError, TypeError, ValueError):
-        return None
-    if not all(isinstance(s.page, int) and 0 <= s.page < pages for s in slots):
-        return None
-    return replace(made, notes=(*review_notes(handout), *made.notes))
-
-
-def _texts(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TypeError("not a list of texts")
-    return tuple(value)
 
 
 @functools.cache  # the versions installed do not change while the process runs
