@@ -55,7 +55,7 @@ def _libraries() -> list[Any]:
         try:
             spec = importlib.util.find_spec(name)
             origin = spec.origin if spec is not None else None
-            status = os.stat(origin) if origin else None
+            status = Path(origin).stat() if origin else None
         except (ImportError, ValueError, OSError):
             origin, status = None, None
         found.append([name, origin, status.st_size if status else None, status.st_mtime_ns if status else None])

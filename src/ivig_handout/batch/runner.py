@@ -145,7 +145,7 @@ def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_
                 files = [e["file"] for e in manifest["files"]]
                 return Outcome(spec.out_dir, len(files), kept=files, up_to_date=True)
         if digest and cache is not None and spec.out_dir is not None:  # the same run made before: copied
-            replayed = _replay(spec.out_dir, digest, cache, lock, stop, progress)
+            replayed = _replay(spec, digest, cache, lock, stop, progress)
             if replayed is not None:
                 return replayed
         gc.disable()  # imports and loading make many objects and no garbage; workers.make_executor re-enables
@@ -161,21 +161,38 @@ def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_
             gc.enable()
 
 
-def _replay(folder: Path, digest: str, cache: RenderCache, lock: FolderLock, stop: Stop,
+def _replay(spec: Spec, digest: str, cache: RenderCache, lock: FolderLock, stop: Stop,
             progress: Progress | None) -> Outcome | None:
     """Into a new (or empty) folder, the files of the same run kept by an earlier one (batch/replay.py):
     written and listed as a run writes them, with nothing loaded; None when there is no such entry."""
     from . import replay
 
-    if not _empty_or_absent(folder):
+    folder = spec.out_dir
+    if folder is None or not _empty_or_absent(folder):
         return None
-    stored = replay.load(cache.folder, replay.run_key(digest))
+    stored = replay.load(cache.folder, kept_run_key(spec))
     if stored is None:
         return None
     lock.take(folder, create=True)
     if not _empty_or_absent(folder):  # another run wrote into it before we held it
         return None
     return Replay(folder, digest, stored, stop, progress).run()
+
+
+# Options that say where the files go or what happens to them afterwards, not what they hold.
+_NOT_IN_FILES = ("output", "printer")
+
+
+def kept_run_key(spec: Spec) -> str:
+    """The key of the run's kept files (batch/replay.py): its inputs and options, except where the files
+    go (a job file's ``output``: the same job into another folder makes the same files)."""
+    from . import replay
+
+    options = spec.options
+    if isinstance(options, dict):
+        options = {k: v for k, v in options.items() if k not in _NOT_IN_FILES}
+    content = spec.content_dir if spec.content_dir is not None else default_content_dir()
+    return replay.run_key(run_digest(options, content, spec.extra))
 
 
 def _empty_or_absent(folder: Path) -> bool:
@@ -224,19 +241,29 @@ class ManifestFile:
 
         if data == self.on_disk:
             return
-        old = self.on_disk
-        start = _common_prefix(old, data) if old is not None and self.fd is not None else -1
-        if not sync and old is not None and self.fd is not None and len(data) >= len(old) \
-                and start // self.PAGE == (len(data) - 1) // self.PAGE:
-            if os.pwrite(self.fd, data[start:], start) == len(data) - start:
-                self.on_disk = data
-                return
+        if not sync and self._in_place(data):
+            self.on_disk = data
+            return
         self.close()
         self.on_disk = None
         write_atomic(self.path, data, sync=sync)
         self.on_disk = data
         with suppress(OSError):
             self.fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
+
+    def _in_place(self, data: bytes) -> bool:
+        """Write the part of ``data`` that differs from the manifest on disk over it, if that part lies in
+        one page and ``data`` is no shorter; True if done."""
+        old, fd = self.on_disk, self.fd
+        if old is None or fd is None or len(data) < len(old):
+            return False
+        start = _common_prefix(old, data)
+        if start // self.PAGE != (len(data) - 1) // self.PAGE:
+            return False
+        try:
+            return os.pwrite(fd, data[start:], start) == len(data) - start
+        except OSError:
+            return False
 
     def close(self) -> None:
         if self.fd is not None:
@@ -358,7 +385,7 @@ class Batch:
                  progress: Progress | None, stop: Stop | None = None, cache: RenderCache | None = None) -> None:
         from ..api import kind_of
 
-        self.job, self.handout, self.digest, self.progress = job, handout, digest, progress
+        self.job, self.handout, self.digest, self.progress, self.spec = job, handout, digest, progress, spec
         self.force, self.stop, self.cache = force, stop or Stop(), cache
         self.old: dict[str, dict[str, Any]] = {}  # the last manifest's records, read once the folder is locked
         self.intact: dict[str, bool] = {}  # file -> whether it matches its old record (checked once)
@@ -454,7 +481,7 @@ class Batch:
                 return
             data.append(piece)
         fresh_until = self.handout.sheet.meta.review_date + timedelta(days=REVIEW_AFTER_DAYS)
-        replay.store(self.cache.folder, replay.run_key(self.digest), [e.record or {} for e in entries], data,
+        replay.store(self.cache.folder, kept_run_key(self.spec), [e.record or {} for e in entries], data,
                      list(o.notices), fresh_until)
 
     def _fail(self, entry: Entry, reason: str) -> None:
@@ -634,6 +661,7 @@ class ManifestWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.file = ManifestFile(path)
         self._pending: bytes | None = None
         self._busy = False
         self._closed = False
@@ -672,8 +700,12 @@ class ManifestWriter:
             raise error
 
     def _run(self) -> None:
-        from ..export.sinks.file import write_atomic
+        try:
+            self._write_each()
+        finally:
+            self.file.close()
 
+    def _write_each(self) -> None:
         while True:
             with self._ready:
                 while self._pending is None and not self._closed:
@@ -682,7 +714,7 @@ class ManifestWriter:
                     return
                 data, self._pending, self._busy = self._pending, None, True
             try:
-                write_atomic(self.path, data, sync=False)  # whole after a kill; synced at the end of the run
+                self.file.write(data)  # whole after a kill; synced at the end of the run
             except BaseException as exc:  # noqa: BLE001 - raised again in the batch's thread
                 with self._ready:
                     self._error, self._busy = exc, False
