@@ -55,10 +55,10 @@ shutil.copytree(sys.argv[1], sys.argv[2])
 """
 
 
-def plain(source: Path, out: Path, inputs: list[Path]) -> float:
+def plain(source: Path, out: Path, inputs: list[Path], env: dict[str, str] | None = None) -> float:
     """A copy of the folder's files plus hashing the inputs, in one Python process (its start counted)."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", PLAIN, str(source), str(out), *map(str, inputs)], check=True)
+    subprocess.run([sys.executable, "-c", PLAIN, str(source), str(out), *map(str, inputs)], check=True, env=env)
     return time.perf_counter() - start
 
 
@@ -103,7 +103,7 @@ def main() -> None:
     old = before()
     with tempfile.TemporaryDirectory(prefix="ivig-bench-") as tmp:
         work = Path(tmp)
-        env = {**os.environ, "IVIG_HANDOUT_CACHE_DIR": str(work / "cache")}
+        env = {**typst_pair.program_env(work), "IVIG_HANDOUT_CACHE_DIR": str(work / "cache")}
         batch(work / "first", env)  # fills the render cache
         programs: dict[str, Callable[[int], float]] = {}
         if old:
@@ -113,9 +113,9 @@ def main() -> None:
         programs["ivig-handout"] = lambda i: batch(work / f"ours{i}", env)
         if typst_pair.available():
             sources = typst_pair.write_sources(work / "typst")
-            typst_pair.compile_all(sources, work / "typst-first")
-            programs["typst"] = lambda i: typst_pair.compile_all(sources, work / f"typst{i}")
-        programs["plain copy"] = lambda i: plain(work / "first", work / f"plain{i}", inputs)
+            typst_pair.compile_all(sources, work / "typst-first", env)
+            programs["typst"] = lambda i: typst_pair.compile_all(sources, work / f"typst{i}", env)
+        programs["plain copy"] = lambda i: plain(work / "first", work / f"plain{i}", inputs, env)
         times = rounds(programs)
         files = len(list((work / "first").glob("*.pdf")))
         size = sum(p.stat().st_size for p in (work / "first").iterdir()) / 1e6

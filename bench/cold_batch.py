@@ -52,7 +52,7 @@ def main() -> None:
 
         def ours(i: int, env: dict[str, str] | None = None, program: list[str] | None = None,
                  name: str = "ours") -> float:
-            return batch(work / f"{name}{i}", {**os.environ, **(env or {}),
+            return batch(work / f"{name}{i}", {**typst_pair.program_env(work), **(env or {}),
                                                "IVIG_HANDOUT_CACHE_DIR": str(work / f"{name}-cache{i}")}, program)
 
         programs: dict[str, Callable[[int], float]] = {}
@@ -61,9 +61,12 @@ def main() -> None:
         programs["ivig-handout"] = ours
         if typst_pair.available():
             sources = typst_pair.write_sources(work / "typst")
-            typst_pair.compile_all(sources, work / "typst-first")
-            programs["typst"] = lambda i: typst_pair.compile_all(sources, work / f"typst{i}")
-        ours(0, name="warm-up")  # the page cache holds the program and fonts, as for every later run
+            env = typst_pair.program_env(work)
+            typst_pair.compile_all(sources, work / "typst-first", env)
+            programs["typst"] = lambda i: typst_pair.compile_all(sources, work / f"typst{i}", env)
+        ours(0, name="warm-up")  # the bytecode is compiled, and the page cache holds the program and fonts
+        if old:
+            ours(0, old[1], old[2], "old-warm-up")
         times = rounds(programs)
         trace = work / "trace.jsonl"
         ours(0, {"IVIG_BATCH_TRACE": str(trace)}, name="traced")
