@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,12 +29,16 @@ import typst_pair
 from cached_batch import PAIRS, batch, before, report, rounds
 
 
-def idle_tail(trace: Path) -> str:
-    """What the batch's trace says of the run's end: each worker's last finish and the idle tail."""
+def idle_tail(trace: Path, launched: float) -> str:
+    """What the batch's trace says: when the parent had loaded everything and when its workers were ready,
+    each worker's busy time and last finish, and the idle tail (from one worker's last task to the
+    other's), in seconds from the command's start. A task ends when the parent takes its result in."""
     if not trace.is_file():
         return "no trace (this program does not write IVIG_BATCH_TRACE)"
-    events = [json.loads(line) for line in trace.read_text().splitlines() if line.strip()]
-    start = min(e["start"] for e in events)
+    lines = [json.loads(line) for line in trace.read_text().splitlines() if line.strip()]
+    phases = ", ".join(f"{e['phase']} at {e['at'] - launched:.3f} s" for e in lines if "phase" in e)
+    events = [e for e in lines if "worker" in e]
+    start = launched
     ends: dict[str, float] = {}
     busy: dict[str, float] = {}
     for e in events:
@@ -42,7 +47,7 @@ def idle_tail(trace: Path) -> str:
     last = max(ends.values())
     parts = [f"{w}: busy {busy[w]:.3f} s, last task done at {ends[w]:.3f} s" for w in sorted(ends)]
     tail = last - min(ends.values()) if len(ends) > 1 else 0.0
-    return f"{len(events)} tasks; " + "; ".join(parts) + f"; idle tail {tail:.3f} s"
+    return f"{phases}; {len(events)} tasks; " + "; ".join(parts) + f"; idle tail {tail:.3f} s"
 
 
 def main() -> None:
@@ -69,8 +74,9 @@ def main() -> None:
             ours(0, old[1], old[2], "old-warm-up")
         times = rounds(programs)
         trace = work / "trace.jsonl"
+        launched = time.time()
         ours(0, {"IVIG_BATCH_TRACE": str(trace)}, name="traced")
-        tail = idle_tail(trace)
+        tail = idle_tail(trace, launched)
     print(f"cold batch into a new folder, empty render cache ({PAIRS} rounds; load {os.getloadavg()[0]:.1f})"
           + (f"; before = {old[0]}" if old else ""))
     report(times)

@@ -17,7 +17,6 @@ import contextlib
 import importlib.util
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -120,6 +119,8 @@ def store(cache_folder: Path, key: str, records: list[dict[str, Any]], data: lis
     plain = [{k: v for k, v in r.items() if k != "mtime_ns"} for r in records]
     head = json.dumps({"format": FORMAT, "key": key, "records": plain, "notices": notices,
                        "fresh_until": fresh_until.isoformat()}, ensure_ascii=False).encode()
+    import tempfile  # a few ms of imports: only when an entry is written
+
     folder = Path(cache_folder) / FOLDER
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -610,7 +610,9 @@ class Batch:
         from . import workers
 
         inline = all(t.function != "render_group" or _stored(t.args[2], t.args[0], t.args[1]) for t in tasks)
+        workers.Trace.phase("loaded")
         executor, n = workers.make_executor(self.job.request("full"), len(tasks), self.inherited, inline)
+        workers.Trace.phase("workers ready")
         queue: deque[Task] = deque(tasks)
         running: dict[Future[Any], Task] = {}
         try:
