@@ -182,3 +182,20 @@ def test_the_manifest_grows_in_place_and_is_replaced_otherwise(tmp_path: Path) -
         file.close()
     assert not [p for p in tmp_path.iterdir() if p.name != "manifest.json"]
     assert os.listdir(tmp_path) == ["manifest.json"]
+
+
+def test_only_the_newest_entries_are_kept_and_old_temporary_files_go(tmp_path: Path) -> None:
+    records = [{"file": "a.pdf", "document": "gbs", "layout": "letter", "pages": 1, "bytes": 1,
+                "sha256": hashlib.sha256(b"x").hexdigest(), "input": "i"}]
+    folder = tmp_path / replay.FOLDER
+    folder.mkdir()
+    (folder / ".old.part").write_bytes(b"half")
+    (folder / ".new.part").write_bytes(b"being written")
+    os.utime(folder / ".old.part", (0, 0))
+    for i in range(replay.KEEP + 2):
+        replay.store(tmp_path, f"key{i}", records, [b"x"], [], date(2099, 1, 1))
+        used = 10**18 + i * 10**9  # each one used a second after the one before (whatever the clock's grain)
+        os.utime(folder / f"key{i}{replay.SUFFIX}", ns=(used, used))
+    assert [p.name for p in _entries(tmp_path)] == [f"key{i}{replay.SUFFIX}" for i in range(2, replay.KEEP + 2)]
+    assert replay.load(tmp_path, "key5") is not None and replay.load(tmp_path, "key0") is None
+    assert sorted(p.name for p in folder.glob(".*.part")) == [".new.part"]  # a live writer's file stays

@@ -17,6 +17,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,7 @@ SUFFIX = ".run"
 FOLDER = "runs"
 KEEP = 4  # run entries kept (the newest): a clinic's few regular jobs
 LIMIT = 512 * 1024 * 1024  # bytes: a larger entry is not one we wrote
+STALE_PART = 3600  # seconds: a temporary file this old is a killed writer's (an entry is written in well under)
 _RECORD_KEYS = ("file", "document", "layout", "pages", "bytes", "sha256", "input")
 
 
@@ -140,12 +142,18 @@ def store(cache_folder: Path, key: str, records: list[dict[str, Any]], data: lis
 
 
 def _prune(folder: Path) -> None:
+    """Only the newest KEEP entries stay; temporary files of writers killed an hour or more ago go."""
     entries = []
     for path in folder.glob(f"*{SUFFIX}"):
         with contextlib.suppress(OSError):
             entries.append((path.stat().st_mtime_ns, path))
     for _, path in sorted(entries, reverse=True)[KEEP:]:
         _drop(path)
+    old = time.time() - STALE_PART
+    for path in folder.glob(".*.part"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < old:
+                _drop(path)
 
 
 def _drop(path: Path) -> None:
