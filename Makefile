@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: handouts deps test install install-lint lint golden bench clean
+.PHONY: handouts deps test install install-lint install-bench lint golden bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,9 +44,15 @@ lint: install-lint
 golden: install
 	$(BIN)/python -m tests.golden record
 
-bench: install
+# The benchmarks also need Typst (the `bench` extra), which the cached and cold batch are paired with.
+install-bench: $(BIN)/python
+	$(BIN)/python -m pip install --quiet ".[test,bench]"
+
+bench: install-bench
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/typst_pair.py
 	$(BIN)/python bench/cached_batch.py
+	$(BIN)/python bench/cold_batch.py
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/print_run.py
 	$(BIN)/python bench/roster.py

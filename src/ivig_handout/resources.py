@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 
 def package_dir() -> Path:
-    """The folder of the installed ``ivig_handout`` package (works from a wheel or a checkout)."""
+    """The folder of the installed ``ivig_handout`` package (works from a wheel or a checkout): this
+    file's folder, or where importlib.resources finds the package when that is not a folder on disk."""
+    here = Path(__file__).parent
+    if here.is_dir():
+        return here
+    from importlib import resources  # about 5 ms of imports: only where it is needed
+
     return Path(str(resources.files("ivig_handout")))
 
 

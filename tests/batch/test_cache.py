@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -142,10 +143,15 @@ def test_a_batch_into_a_new_folder_copies_and_a_changed_input_renders_again(pack
     assert len(made) == 26  # the full sheet and 12 one-pagers on the letter and the booklet page design
     second = _batch(*args, "--out-dir", "b", cache=cache, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
+    assert _entries(cache) == made  # the files came whole from the first run's kept files (batch/replay.py)
+    shutil.rmtree(cache / "runs")
+    again = _batch(*args, "--out-dir", "b2", cache=cache, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
     after = _entries(cache)
     assert after.keys() == made.keys() and all(after[k] > made[k] for k in made)
     for pdf in (tmp_path / "a").glob("*.pdf"):
         assert (tmp_path / "b" / pdf.name).read_bytes() == pdf.read_bytes(), pdf.name
+        assert (tmp_path / "b2" / pdf.name).read_bytes() == pdf.read_bytes(), pdf.name
     none = tmp_path / "no-cache"
     plain = _batch(*args, "--out-dir", "c", "--no-cache", cache=none, cwd=tmp_path)
     assert plain.returncode == 0 and not none.exists()

@@ -5,13 +5,14 @@ and reaps every worker."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from multiprocessing.connection import wait
 
 import pytest
 
-from ivig_handout.batch.workers import Pool, WorkerLostError
+from ivig_handout.batch.workers import TRACE, Pool, Trace, WorkerLostError
 
 WAIT = 120.0
 
@@ -75,3 +76,21 @@ def test_shutting_down_now_ends_busy_workers() -> None:
         pool.submit(big)
     pool.shut_down(now=True)
     assert all(gone(pid) for pid in pids)
+
+
+def test_a_trace_names_each_tasks_worker_and_times(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """IVIG_BATCH_TRACE (bench/cold_batch.py's idle tail): one line per task, with the worker that ran it."""
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv(TRACE, str(trace))
+    pool = Pool(2)
+    try:
+        assert pool.map(square, range(6)) == [n * n for n in range(6)]
+    finally:
+        pool.shut_down(now=False)
+    Trace.phase("done")
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    tasks, phases = lines[:-1], lines[-1:]
+    assert len(tasks) == 6 and {t["task"] for t in tasks} == {"square"}
+    assert {t["worker"] for t in tasks} <= {"worker 1", "worker 2"}
+    assert all(t["start"] <= t["end"] <= phases[0]["at"] for t in tasks)
+    assert phases[0]["phase"] == "done"

@@ -143,6 +143,10 @@ def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_
             if manifest is not None:
                 files = [e["file"] for e in manifest["files"]]
                 return Outcome(spec.out_dir, len(files), kept=files, up_to_date=True)
+        if digest and cache is not None and spec.out_dir is not None:  # the same run made before: copied
+            replayed = _replay(spec, digest, cache, lock, stop, progress)
+            if replayed is not None:
+                return replayed
         gc.disable()  # imports and loading make many objects and no garbage; workers.make_executor re-enables
         try:
             job, handout = _resolve(spec)
@@ -154,6 +158,195 @@ def run(spec: Spec, force: bool = False, progress: Progress | None = None, lock_
             return batch.run()
         finally:
             gc.enable()
+
+
+def _replay(spec: Spec, digest: str, cache: RenderCache, lock: FolderLock, stop: Stop,
+            progress: Progress | None) -> Outcome | None:
+    """Into a new (or empty) folder, the files of the same run kept by an earlier one (batch/replay.py):
+    written and listed as a run writes them, with nothing loaded; None when there is no such entry."""
+    from . import replay
+
+    folder = spec.out_dir
+    if folder is None or not _empty_or_absent(folder):
+        return None
+    stored = replay.load(cache.folder, kept_run_key(spec))
+    if stored is None:
+        return None
+    lock.take(folder, create=True)
+    if not _empty_or_absent(folder):  # another run wrote into it before we held it
+        return None
+    return Replay(folder, digest, stored, stop, progress).run()
+
+
+# Options that say where the files go or what happens to them afterwards, not what they hold.
+_NOT_IN_FILES = ("output", "printer")
+
+
+def kept_run_key(spec: Spec) -> str:
+    """The key of the run's kept files (batch/replay.py): its inputs and options, except where the files
+    go (a job file's ``output``: the same job into another folder makes the same files)."""
+    from . import replay
+
+    options = spec.options
+    if isinstance(options, dict):
+        options = {k: v for k, v in options.items() if k not in _NOT_IN_FILES}
+    content = spec.content_dir if spec.content_dir is not None else default_content_dir()
+    return replay.run_key(run_digest(options, content, spec.extra))
+
+
+def _empty_or_absent(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return next(iter(entries), None) is None
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # not a folder, or unreadable: the full run reports it
+
+
+def manifest_of(digest: str, total: int, complete: bool, files: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fields of manifest.json, in order."""
+    return {"generator": f"ivig-handout {__version__}", "complete": complete, "inputs": digest, "total": total,
+            "files": files}
+
+
+def _with_time(record: dict[str, Any], mtime: int) -> dict[str, Any]:
+    """A stored record with its file's time, where a run puts it (before the sha256)."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "sha256":
+            out["mtime_ns"] = mtime
+        out[key] = value
+    return out
+
+
+class ManifestFile:
+    """manifest.json written as a run grows it: a version that only adds to the one on disk (a record
+    inserted before the closing lines, and a new seal) is written in place when the bytes that change lie
+    in one memory page (one write of one page is whole or not done at all, even under kill -9); any
+    other version is written whole (temporary file, then rename). Renaming over the manifest after
+    every file made the file system write each version out (ext4 does so on a rename over a file):
+    about 2 ms a file."""
+
+    PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.on_disk: bytes | None = None
+        self.fd: int | None = None
+
+    def write(self, data: bytes, sync: bool = False) -> None:
+        from ..export.sinks.file import write_atomic
+
+        if data == self.on_disk:
+            return
+        if not sync and self._in_place(data):
+            self.on_disk = data
+            return
+        self.close()
+        self.on_disk = None
+        write_atomic(self.path, data, sync=sync)
+        self.on_disk = data
+        with suppress(OSError):
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
+
+    def _in_place(self, data: bytes) -> bool:
+        """Write the part of ``data`` that differs from the manifest on disk over it, if that part lies in
+        one page and ``data`` is no shorter; True if done."""
+        old, fd = self.on_disk, self.fd
+        if old is None or fd is None or len(data) < len(old):
+            return False
+        start = _common_prefix(old, data)
+        if start // self.PAGE != (len(data) - 1) // self.PAGE:
+            return False
+        try:
+            return os.pwrite(fd, data[start:], start) == len(data) - start
+        except OSError:
+            return False
+
+    def close(self) -> None:
+        if self.fd is not None:
+            with suppress(OSError):
+                os.close(self.fd)
+            self.fd = None
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """The length of the longest common prefix of ``a`` and ``b`` (a binary search of slice compares)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+class Replay:
+    """Write a stored run (replay.Stored) into an empty folder: each file atomically, then the manifest
+    listing it (so a kill -9 leaves at most one file unlisted), stopping between files on a signal; the
+    files are synced together before the last manifest, as a run does."""
+
+    def __init__(self, folder: Path, digest: str, stored: Any, stop: Stop, progress: Progress | None) -> None:
+        self.folder, self.digest, self.stored, self.stop, self.progress = folder, digest, stored, stop, progress
+        self.outcome = Outcome(folder, total=len(stored.records), notices=list(stored.notices))
+        self.files: list[dict[str, Any]] = []
+        self.lines: dict[str, tuple[Any, str]] = {}
+        self.manifest = ManifestFile(folder / MANIFEST)
+
+    def run(self) -> Outcome:
+        from ..export.sinks.file import write_atomic
+
+        self.stop.defer()
+        paths: list[Path] = []
+        failed_layouts: dict[str, int] = {}
+        try:
+            for record, data in zip(self.stored.records, self.stored.data, strict=True):
+                if self.stop.signum:
+                    break
+                path = self.folder / record["file"]
+                if record["document"] == PRINT_RUN and failed_layouts.get(record["layout"]):
+                    self._fail(record, f"not made because {failed_layouts[record['layout']]} of its handouts "
+                               "failed (see above)")
+                    continue
+                try:
+                    write_atomic(path, data, sync=False)
+                    mtime = path.stat().st_mtime_ns
+                except (OutputError, OSError) as exc:
+                    failed_layouts[record["layout"]] = failed_layouts.get(record["layout"], 0) + 1
+                    self._fail(record, _without_path(exc, path))
+                    continue
+                paths.append(path)
+                self.files.append(_with_time(record, mtime))
+                self.outcome.written.append(record["file"])
+                self._manifest()
+                pauses.reached("file-written")
+                self._tick()
+        finally:
+            done = len(self.outcome.written) + len(self.outcome.failed)
+            self.outcome.interrupted = bool(self.stop.signum) and done < self.outcome.total
+            self.outcome.signal = self.stop.signum if self.outcome.interrupted else 0
+            try:
+                sync_files(self.folder, [*paths, self.folder / MANIFEST])
+                self._manifest()
+            finally:
+                self.manifest.close()
+        return self.outcome
+
+    def _fail(self, record: dict[str, Any], reason: str) -> None:
+        self.outcome.failed.append((record["file"], reason))
+        self._tick()
+
+    def _tick(self) -> None:
+        if self.progress:
+            o = self.outcome
+            self.progress(len(o.written) + len(o.failed), o.total)
+
+    def _manifest(self) -> None:
+        o = self.outcome
+        complete = not o.failed and not o.interrupted and len(self.files) == o.total
+        self.manifest.write(manifest_bytes(manifest_of(self.digest, o.total, complete, self.files), self.lines))
 
 
 def _resolve(spec: Spec) -> tuple[Job, Handout]:
@@ -191,7 +384,7 @@ class Batch:
                  progress: Progress | None, stop: Stop | None = None, cache: RenderCache | None = None) -> None:
         from ..api import kind_of
 
-        self.job, self.handout, self.digest, self.progress = job, handout, digest, progress
+        self.job, self.handout, self.digest, self.progress, self.spec = job, handout, digest, progress, spec
         self.force, self.stop, self.cache = force, stop or Stop(), cache
         self.old: dict[str, dict[str, Any]] = {}  # the last manifest's records, read once the folder is locked
         self.intact: dict[str, bool] = {}  # file -> whether it matches its old record (checked once)
@@ -259,7 +452,36 @@ class Batch:
                 self._write_manifest()  # the last word: complete or not, in this thread
         order = {e.file: i for i, e in enumerate(self._entries())}
         self.outcome.failed.sort(key=lambda f: order[f[0]])
+        self._keep_run()
         return self.outcome
+
+    def _keep_run(self) -> None:
+        """A complete run's files kept beside the render cache (batch/replay.py), so the same run into a
+        new folder copies them; not while the content needs a review note (it depends on the day)."""
+        from datetime import timedelta
+
+        from ..api import REVIEW_AFTER_DAYS, read_regular, review_notes
+        from . import replay
+
+        o = self.outcome
+        entries = self._entries()
+        if (self.cache is None or not self.digest or o.failed or o.interrupted or review_notes(self.handout)
+                or not all(e.record for e in entries)):
+            return
+        data = []
+        for entry in entries:
+            record = entry.record or {}
+            try:
+                piece = entry.data if entry.data is not None else read_regular(self.job.out_dir / entry.file,
+                                                                               record["bytes"])
+            except (OSError, IvigError):
+                return
+            if sha256_bytes(piece) != record["sha256"]:
+                return
+            data.append(piece)
+        fresh_until = self.handout.sheet.meta.review_date + timedelta(days=REVIEW_AFTER_DAYS)
+        replay.store(self.cache.folder, kept_run_key(self.spec), [e.record or {} for e in entries], data,
+                     list(o.notices), fresh_until)
 
     def _fail(self, entry: Entry, reason: str) -> None:
         entry.error = reason
@@ -387,7 +609,9 @@ class Batch:
         from . import workers
 
         inline = all(t.function != "render_group" or _stored(t.args[2], t.args[0], t.args[1]) for t in tasks)
+        workers.Trace.phase("loaded")
         executor, n = workers.make_executor(self.job.request("full"), len(tasks), self.inherited, inline)
+        workers.Trace.phase("workers ready")
         queue: deque[Task] = deque(tasks)
         running: dict[Future[Any], Task] = {}
         try:
@@ -414,9 +638,7 @@ class Batch:
         total = self.outcome.total
         complete = (not self.outcome.failed and not self.outcome.interrupted and len(files) == total
                     and all(e.record for e in self._entries()))
-        manifest = {"generator": f"ivig-handout {__version__}", "complete": complete,
-                    "inputs": self.digest, "total": total, "files": files}
-        data = manifest_bytes(manifest, self.lines)
+        data = manifest_bytes(manifest_of(self.digest, total, complete, files), self.lines)
         if data != self.manifest_on_disk and (files or self.manifest_on_disk is not None):
             if self.writer is not None:  # during the run: written beside the rendering
                 self.writer.put(data)
@@ -440,6 +662,7 @@ class ManifestWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.file = ManifestFile(path)
         self._pending: bytes | None = None
         self._busy = False
         self._closed = False
@@ -478,8 +701,12 @@ class ManifestWriter:
             raise error
 
     def _run(self) -> None:
-        from ..export.sinks.file import write_atomic
+        try:
+            self._write_each()
+        finally:
+            self.file.close()
 
+    def _write_each(self) -> None:
         while True:
             with self._ready:
                 while self._pending is None and not self._closed:
@@ -488,7 +715,7 @@ class ManifestWriter:
                     return
                 data, self._pending, self._busy = self._pending, None, True
             try:
-                write_atomic(self.path, data, sync=False)  # whole after a kill; synced at the end of the run
+                self.file.write(data)  # whole after a kill; synced at the end of the run
             except BaseException as exc:  # noqa: BLE001 - raised again in the batch's thread
                 with self._ready:
                     self._error, self._busy = exc, False

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import hashlib
+import json
 import os
 import pickle
 import signal
@@ -135,16 +136,51 @@ class WorkerLostError(Exception):
     """A worker process ended in the middle of the run (killed, out of memory, a signal to the group)."""
 
 
+TRACE = "IVIG_BATCH_TRACE"  # a file: each task's worker, start and end (wall-clock) are added to it (bench/)
+
+
+class Trace:
+    """When IVIG_BATCH_TRACE names a file: what ran where and when, added to it as JSON lines at the end
+    (bench/cold_batch.py reads it for the idle tail). Otherwise nothing is kept."""
+
+    def __init__(self) -> None:
+        self.path = os.environ.get(TRACE)
+        self.events: list[dict[str, Any]] = []
+
+    def task(self, worker: str, fn: Callable[..., Any], start: float) -> None:
+        if self.path:
+            self.events.append({"worker": worker, "task": fn.__name__, "start": start, "end": time.time()})
+
+    @staticmethod
+    def phase(name: str) -> None:
+        """A moment of the run (the parent's), written at once."""
+        path = os.environ.get(TRACE)
+        if path:
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"phase": name, "at": time.time()}) + "\n")
+
+    def save(self) -> None:
+        if self.path and self.events:
+            with open(self.path, "a", encoding="utf-8") as out:
+                out.writelines(json.dumps(e) + "\n" for e in self.events)
+            self.events = []
+
+
 class Workers:
     """The batch's tasks run at submit time, in this process (one core, or a single task). The pool below
     has the same four calls."""
 
+    def __init__(self) -> None:
+        self.trace = Trace()
+
     def submit(self, fn: Callable[..., T], /, *args: Any) -> Future[T]:
         future: Future[T] = Future()
+        start = time.time()
         try:
             future.set_result(fn(*args))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
             future.set_exception(exc)
+        self.trace.task("parent", fn, start)
         return future
 
     def wait(self, futures: Iterable[Future[Any]], timeout: float) -> set[Future[Any]]:
@@ -160,6 +196,7 @@ class Workers:
 
     def shut_down(self, now: bool) -> None:
         """Nothing to end."""
+        self.trace.save()
 
 
 @dataclass
@@ -175,7 +212,9 @@ class Pool(Workers):
     SIGKILL) and reaps it, each step bounded in time, so a batch that stops always exits."""
 
     def __init__(self, size: int, inherited: Sequence[int] = ()) -> None:
+        super().__init__()
         self._queue: deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._started: dict[Connection, tuple[Callable[..., Any], float]] = {}  # for the trace
         self._workers: list[_Worker] = []
         self._idle: list[_Worker] = []
         self._busy: dict[Connection, tuple[_Worker, Future[Any]]] = {}
@@ -218,10 +257,12 @@ class Pool(Workers):
                 future.set_exception(WorkerLostError(str(exc)))
                 raise WorkerLostError(f"worker process {worker.pid} ended") from None
             self._busy[worker.conn] = (worker, future)
+            self._started[worker.conn] = (fn, time.time())
 
     def _collect(self, timeout: float) -> None:
         for ready in wait(list(self._busy), timeout):
             worker, future = self._busy.pop(cast(Connection, ready))
+            self.trace.task(f"worker {self._workers.index(worker) + 1}", *self._started.pop(worker.conn))
             try:
                 ok, value = worker.conn.recv()
             except (OSError, EOFError, pickle.UnpicklingError):
@@ -256,6 +297,7 @@ class Pool(Workers):
         for worker in self._workers:
             worker.conn.close()
         self._workers, self._idle, self._busy = [], [], {}
+        self.trace.save()
 
 
 def _reap(pids: set[int], until: float) -> set[int]:
