@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from io import BytesIO
 from typing import TYPE_CHECKING
 
@@ -154,12 +155,14 @@ def first_subsets(fonts: pikepdf.Object) -> dict[str, str]:
 @dataclass(frozen=True)
 class _Piece:
     """A template page's content stream, as fast_stamp replaces it: its object's number and byte span
-    in the file, its content cut at the slots (split), and its font names by face (first subsets)."""
+    in the file, its content cut at the slots (split), its font names by face (first subsets), and
+    its /Font dictionary (where values drawn in fonts of their own add theirs)."""
 
     number: int
     span: tuple[int, int]
     parts: tuple[bytes | int, ...]
     faces: tuple[tuple[str, str], ...]
+    fonts: tuple[int, tuple[int, int]] | None  # the page's /Font dictionary's object and span, if indirect
 
 
 @dataclass(frozen=True)
@@ -208,50 +211,153 @@ def prepare(template: bytes) -> Prepared | None:
                 return None
             number = contents.objgen[0]
             start = offsets[number]
-            faces = first_subsets(page.obj.Resources.get(Name.Font, Dictionary()))
-            pieces.append(_Piece(number, (start, ends[ends.index(start) + 1]), tuple(parts), tuple(faces.items())))
+            fonts = page.obj.Resources.get(Name.Font, Dictionary())
+            faces = first_subsets(fonts)
+            held = None
+            if fonts.is_indirect and fonts.objgen[1] == 0:
+                at = offsets[fonts.objgen[0]]
+                held = (fonts.objgen[0], (at, ends[ends.index(at) + 1]))
+            pieces.append(_Piece(number, (start, ends[ends.index(start) + 1]), tuple(parts), tuple(faces.items()),
+                                 held))
     return Prepared(template, tuple(pieces), tuple(offsets), xref)
 
 
 def fast_stamp(prepared: Prepared, values: Stamp, page: int = 0) -> bytes | None:
-    """``stamp()`` for values drawn in the template's own faces (printable ASCII): each slot
-    page's content stream replaced in place and the cross-reference table moved to match, without
-    parsing the file again (about 0.3 ms, against 3 ms through pikepdf). None when it cannot."""
+    """``stamp()`` without parsing the file again: each slot page's content stream replaced in place,
+    the fonts values are drawn in that the template lacks (the stamp PDF's) added after its objects
+    and to its pages' /Font dictionaries, and the cross-reference table moved to match (about 0.3 ms
+    against 3 ms through pikepdf). None when it cannot (the caller stamps through pikepdf)."""
     import zlib
 
-    data, out, at, shift = prepared.data, [], 0, []
+    added: dict[str, int] = {}  # a stamp PDF's font -> its number in the output
+    objects: list[bytes] = []
+    font_dicts: dict[int, tuple[tuple[int, int], set[str]]] = {}
+    swaps: list[tuple[tuple[int, int], bytes]] = []
     for piece in prepared.pieces:
         try:
-            ops = _in_faces(values, page, dict(piece.faces))
+            ops = _in_faces(values, page, dict(piece.faces), added)
         except KeyError:  # a face the template does not have
             return None
         content = zlib.compress(b"".join(ops[p] if isinstance(p, int) else p for p in piece.parts), 1)  # fast
-        made = (b"%d 0 obj\n<< /Filter /FlateDecode /Length %d >>\nstream\n" % (piece.number, len(content))
-                + content + b"\nendstream\nendobj\n")
-        out += [data[at:piece.span[0]], made]
-        shift.append((piece.span[1], len(made) - (piece.span[1] - piece.span[0])))
-        at = piece.span[1]
+        swaps.append((piece.span, b"%d 0 obj\n<< /Filter /FlateDecode /Length %d >>\nstream\n" % (piece.number, len(content))
+                      + content + b"\nendstream\nendobj\n"))
+        if added:
+            if piece.fonts is None:
+                return None
+            font_dicts.setdefault(piece.fonts[0], (piece.fonts[1], set()))[1].update(added)
+    if added:
+        objects = _copied(values.pdf, added, len(prepared.offsets))
+        for number, (span, names) in font_dicts.items():
+            swaps.append((span, _with_fonts(prepared.data[span[0]:span[1]], number, names, added)))
+    return _rewritten(prepared, sorted(swaps), objects)
+
+
+def _rewritten(prepared: Prepared, swaps: list[tuple[tuple[int, int], bytes]], objects: list[bytes]) -> bytes:
+    """The template with ``swaps`` (a byte span, its new object) made and ``objects`` added after
+    its own, numbered on from them; its cross-reference table and trailer to match."""
+    data, out, at, shift = prepared.data, [], 0, []
+    for span, made in swaps:
+        out += [data[at:span[0]], made]
+        shift.append((span[1], len(made) - (span[1] - span[0])))
+        at = span[1]
     out.append(data[at:prepared.xref])
     body = b"".join(out)
-    return body + _xref(prepared, shift, len(body), hashlib.md5(b"".join(out[1::2]), usedforsecurity=False))
+    digest = hashlib.md5(b"".join([*out[1::2], *objects]), usedforsecurity=False)
+    extra, start = [], len(body)
+    for obj in objects:
+        extra.append(start)
+        start += len(obj)
+    return body + b"".join(objects) + _xref(prepared, shift, start, digest, extra)
 
 
-def _in_faces(values: Stamp, page: int, faces: dict[str, str]) -> dict[int, bytes]:
-    """The drawings of ``page`` naming the template's fonts (``faces``: face -> font name)."""
+def _in_faces(values: Stamp, page: int, faces: dict[str, str], added: dict[str, int]) -> dict[int, bytes]:
+    """The drawings of ``page`` naming the template's fonts (``faces``: face -> font name), and the
+    stamp PDF's fonts as PREFIX + their names (noted in ``added``)."""
 
     def rename(match: re.Match[bytes]) -> bytes:
-        return b"/" + faces[values.faces[match.group(1).decode()]].encode() + match.group(2)
+        name = match.group(1).decode()
+        face = values.faces.get(name)
+        if face is None:
+            if not values.pdf:
+                raise KeyError(name)
+            added.setdefault(name, 0)
+            return b"/" + (PREFIX + name).encode() + match.group(2)
+        return b"/" + faces[face].encode() + match.group(2)
 
     return {index: _FONT.sub(rename, drawn) for index, drawn in values.ops[page].items()}
 
 
-def _xref(prepared: Prepared, shift: list[tuple[int, int]], start: int, stamped: hashlib._Hash) -> bytes:
+def _with_fonts(obj: bytes, number: int, names: set[str], added: dict[str, int]) -> bytes:
+    """A /Font dictionary object's bytes with the stamp fonts ``names`` added to it."""
+    head = b"%d 0 obj\n<<" % number
+    if not obj.startswith(head):
+        raise KeyError(number)  # not as qpdf writes it
+    more = b"".join(b" /%s %d 0 R" % ((PREFIX + name).encode(), added[name]) for name in sorted(names))
+    return head + more + obj[len(head):]
+
+
+@dataclass(frozen=True)
+class _Font:
+    """A stamp PDF's font as objects to copy: its own number, and each object's number and bytes
+    (dictionary, stream)."""
+
+    number: int
+    objects: tuple[tuple[int, bytes, bytes | None], ...]  # (number, dictionary, raw stream data or None)
+
+
+_REF = re.compile(rb"(\d+) 0 R")
+
+
+@lru_cache(maxsize=4)
+def _fonts_of(pdf: bytes) -> dict[str, _Font]:
+    """The fonts of a stamp PDF's first page (by resource name), each with the objects it reaches."""
+    made: dict[str, _Font] = {}
+    with pikepdf.open(BytesIO(pdf)) as src:
+        for key, font in src.pages[0].obj.Resources.Font.items():
+            seen: dict[int, tuple[int, bytes, bytes | None]] = {}
+            todo = [font]
+            while todo:
+                obj = todo.pop()
+                if obj.objgen[0] in seen:
+                    continue
+                is_stream = isinstance(obj, pikepdf.Stream)
+                head = obj.stream_dict.unparse(resolved=True) if is_stream else obj.unparse(resolved=True)
+                seen[obj.objgen[0]] = (obj.objgen[0], head, obj.read_raw_bytes() if is_stream else None)
+                todo += [src.get_object(int(n), 0) for n in _REF.findall(head)]
+            made[str(key)[1:]] = _Font(font.objgen[0], tuple(seen[n] for n in sorted(seen)))
+    return made
+
+
+def _copied(pdf: bytes, added: dict[str, int], first: int) -> list[bytes]:
+    """The objects of the fonts ``added`` names, numbered from ``first`` (each font's number set in
+    ``added``), their references renumbered."""
+    fonts = _fonts_of(pdf)
+    numbers: dict[int, int] = {}
+    for name in sorted(added):
+        for number, _, _ in fonts[name].objects:
+            numbers.setdefault(number, first + len(numbers))
+        added[name] = numbers[fonts[name].number]
+    out: dict[int, bytes] = {}
+    for name in sorted(added):
+        for number, head, stream in fonts[name].objects:
+            body = _REF.sub(lambda m: b"%d 0 R" % numbers[int(m.group(1))], head)
+            if stream is not None:
+                body = re.sub(rb"/Length \d+", b"/Length %d" % len(stream), body, count=1)
+                body += b"\nstream\n" + stream + b"\nendstream"
+            out[numbers[number]] = b"%d 0 obj\n%s\nendobj\n" % (numbers[number], body)
+    return [out[n] for n in sorted(out)]
+
+
+def _xref(prepared: Prepared, shift: list[tuple[int, int]], start: int, stamped: hashlib._Hash,
+          extra: list[int]) -> bytes:
     """The cross-reference table and trailer for the stamped body: offsets moved by what each
-    replaced stream added before them, a new second /ID (the digest of the stamped streams), startxref."""
-    lines = [b"xref\n0 %d\n" % len(prepared.offsets), b"0000000000 65535 f \n"]
+    replaced object added before them, the ``extra`` objects' offsets after, a new second /ID (the
+    digest of the stamped objects), startxref."""
+    lines = [b"xref\n0 %d\n" % (len(prepared.offsets) + len(extra)), b"0000000000 65535 f \n"]
     for offset in prepared.offsets[1:]:
         moved = offset + sum(delta for end, delta in shift if end <= offset)
         lines.append(b"%010d 00000 n \n" % moved)
+    lines += [b"%010d 00000 n \n" % offset for offset in extra]
     data = prepared.data
     trailer_at = data.index(b"trailer", prepared.xref)
     trailer = data[trailer_at:data.index(b"startxref", trailer_at)]
@@ -259,4 +365,6 @@ def _xref(prepared: Prepared, shift: list[tuple[int, int]], start: int, stamped:
     digest = stamped.hexdigest().encode()
     trailer = re.sub(rb"/ID \[<([0-9a-f]{32})><[0-9a-f]{32}>\]",
                      lambda m: b"/ID [<" + m.group(1) + b"><" + digest + b">]", trailer)
+    if extra:
+        trailer = re.sub(rb"/Size \d+", b"/Size %d" % (len(prepared.offsets) + len(extra)), trailer, count=1)
     return body + trailer + b"startxref\n%d\n%%%%EOF\n" % start

@@ -66,13 +66,24 @@ def draw_stamps(pages: Sequence[tuple[Sequence[Slot], Mapping[str, str]]]) -> St
                 others.append((number * 1000 + index, slot, value))
     if not others:
         return Stamp(tuple(ops), faces)
-    from .slots import draw_values  # ReportLab's paragraphs, and fonts of their own
-
     register_main()
-    drawn, pdf = draw_values(others)
+    drawn, pdf = _draw_others(others)
     for key, made in drawn.items():
         ops[key // 1000][key % 1000] = made
     return Stamp(tuple(ops), faces, pdf)
+
+
+def _draw_others(others: list[tuple[int, Slot, str]]) -> tuple[dict[int, bytes], bytes]:
+    """The values that are not plain, drawn: in the wide subsets made once per process where they
+    hold every character (wide.py), else on a stamp page with fonts of their own."""
+    from .wide import covers, draw_wide, wide_for
+
+    wide = wide_for([slot for _, slot, _ in others])
+    if all(covers(wide, slot, value) for _, slot, value in others):
+        return {key: draw_wide(wide, slot, value) for key, slot, value in others}, wide.pdf
+    from .slots import draw_values  # ReportLab's paragraphs, and fonts of their own
+
+    return draw_values(others)
 
 
 def _plain(value: str) -> bool:

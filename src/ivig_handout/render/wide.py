@@ -1,0 +1,97 @@
+"""Render stage, wide subsets (issue 25): a value outside printable ASCII drawn without a font of its
+own. Once per process and slot type, every character the slot's face and its fallback face hold in
+the Latin scripts (Latin-1, Latin Extended A and B, Vietnamese's Latin Extended Additional, general
+punctuation) is given its code in a subset up front, on a canvas kept for drawing values, and the
+same subsets are written once into a PDF (``Wide.pdf``) whose page's resources hold their fonts. A
+value is then drawn as the very paragraph a full render draws (slots.drawn) and names those fonts,
+which the export stage copies into the template (export/stamp.py), with no ReportLab document made
+and no font subset made per value. Values with another character take the old way (draw_values)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from io import BytesIO
+
+from reportlab.pdfbase.pdfmetrics import getFont
+
+from ..inputs.fonts import coverage
+from ..inputs.text import normalise, runs
+from . import fonts
+from .markup import is_bold
+from .record import Slot
+from .slots import PAGE, StampCanvas, drawn
+
+RANGES = ((0x20, 0x7E), (0xA0, 0x24F), (0x1E00, 0x1EFF), (0x2010, 0x205E))  # the Latin scripts, punctuation
+_LOCK = threading.Lock()  # one drawing canvas per slot type, shared by a server's threads
+
+
+@dataclass(frozen=True)
+class Wide:
+    """Wide subsets for slots in some fonts: the characters each face holds in them, the canvas values
+    are drawn on (never saved), and the PDF whose first page's resources hold every subset's font."""
+
+    chars: dict[str, frozenset[str]]  # face (font name) -> the characters its subsets hold
+    canvas: StampCanvas
+    pdf: bytes
+
+
+def wide_for(slots: Sequence[Slot]) -> Wide:
+    """The wide subsets for ``slots``' fonts (each with its fallback face): made the first time, then kept."""
+    return _wide(tuple(sorted({slot.font for slot in slots})))
+
+
+def covers(wide: Wide, slot: Slot, value: str) -> bool:
+    """Whether ``value`` in ``slot`` is drawn in faces whose subsets hold each of its characters (each
+    run in the face markup.to_markup gives it)."""
+    bold = is_bold(slot.font)
+    for family, run in runs(normalise(value), slot.field):
+        face = slot.font if family == fonts.MAIN else fonts.face_name(family, bold)
+        if face not in wide.chars or not wide.chars[face].issuperset(run):
+            return False
+    return True
+
+
+def draw_wide(wide: Wide, slot: Slot, value: str) -> bytes:
+    """``value`` drawn in ``slot`` on the slot type's canvas: the content-stream operators, naming
+    fonts of ``wide.pdf``."""
+    with _LOCK:
+        start = len(wide.canvas._code)
+        try:
+            return drawn(wide.canvas, slot, value)
+        finally:
+            del wide.canvas._code[start:]  # the canvas keeps nothing of a value
+
+
+@cache
+def _wide(slot_fonts: tuple[str, ...]) -> Wide:
+    fonts.register_main()
+    fallback = fonts.fallback()
+    faces = tuple(dict.fromkeys(face for font in slot_fonts for face in (font, fonts.face_name(fallback, is_bold(font)))))
+    drawing, _ = _filled(faces)
+    kept, out = _filled(faces)  # the same codes and names, made into a PDF (which ends its font states)
+    kept.showPage()
+    kept.save()
+    for face in faces:
+        getFont(face).state[drawing._doc].frozen = 1  # a character outside raises, never a new code
+    chars = {face: frozenset(chr(cp) for cp in getFont(face).state[drawing._doc].assignments if cp)
+             for face in faces}
+    return Wide(chars, drawing, out.getvalue())
+
+
+def _filled(faces: tuple[str, ...]) -> tuple[StampCanvas, BytesIO]:
+    """A stamp canvas (and where it saves) with every character of RANGES each face holds given its
+    code, in order."""
+    out = BytesIO()
+    canv = StampCanvas(out, pagesize=PAGE, invariant=1, pageCompression=0)
+    for face in faces:
+        font = getFont(face)
+        held = coverage(face)
+        font.splitString("".join(chr(cp) for first, last in RANGES for cp in range(first, last + 1) if cp in held),
+                         canv._doc)
+        for subset in range(len(font.state[canv._doc].subsets)):
+            font.getSubsetInternalName(subset, canv._doc)
+        canv.setFont(face, 10)  # (the page's resources name the fonts)
+    return canv, out
