@@ -7,6 +7,7 @@ text is in the tree, in its place in the text."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -163,6 +164,7 @@ class _Piece:
     parts: tuple[bytes | int, ...]
     faces: tuple[tuple[str, str], ...]
     fonts: tuple[int, tuple[int, int]] | None  # the page's /Font dictionary's object and span, if indirect
+    elements: tuple[tuple[int, int, tuple[int, int]], ...] = ()  # (slot index, its structure element, span)
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,12 @@ def prepare(template: bytes) -> Prepared | None:
         at = entry.end()
     ends = sorted({*offsets[1:], xref})
     pieces = []
+
+    def span(number: int) -> tuple[int, int]:
+        return offsets[number], ends[ends.index(offsets[number]) + 1]
+
     with pikepdf.open(BytesIO(template)) as pdf:
+        marked = _marked(pdf)
         for page in pdf.pages:
             contents = page.obj.get(Name.Contents)
             parts = split(page.obj)
@@ -210,15 +217,12 @@ def prepare(template: bytes) -> Prepared | None:
             if not isinstance(contents, pikepdf.Stream) or contents.objgen[1] != 0:
                 return None
             number = contents.objgen[0]
-            start = offsets[number]
             fonts = page.obj.Resources.get(Name.Font, Dictionary())
             faces = first_subsets(fonts)
-            held = None
-            if fonts.is_indirect and fonts.objgen[1] == 0:
-                at = offsets[fonts.objgen[0]]
-                held = (fonts.objgen[0], (at, ends[ends.index(at) + 1]))
-            pieces.append(_Piece(number, (start, ends[ends.index(start) + 1]), tuple(parts), tuple(faces.items()),
-                                 held))
+            held = (fonts.objgen[0], span(fonts.objgen[0])) if fonts.is_indirect and fonts.objgen[1] == 0 else None
+            elements = tuple((index, element, span(element)) for index, mcid in _slot_mcids(parts)
+                             if (element := marked.get((page.obj.objgen[0], mcid))) is not None)
+            pieces.append(_Piece(number, span(number), tuple(parts), tuple(faces.items()), held, elements))
     return Prepared(template, tuple(pieces), tuple(offsets), xref)
 
 
@@ -233,22 +237,33 @@ def fast_stamp(prepared: Prepared, values: Stamp, page: int = 0) -> bytes | None
     objects: list[bytes] = []
     font_dicts: dict[int, tuple[tuple[int, int], set[str]]] = {}
     swaps: list[tuple[tuple[int, int], bytes]] = []
+    tagged: set[int] = set()  # slots whose structure element now carries their value's language
     for piece in prepared.pieces:
         try:
             ops = _in_faces(values, page, dict(piece.faces), added)
         except KeyError:  # a face the template does not have
             return None
         content = zlib.compress(b"".join(ops[p] if isinstance(p, int) else p for p in piece.parts), 1)  # fast
-        swaps.append((piece.span, b"%d 0 obj\n<< /Filter /FlateDecode /Length %d >>\nstream\n" % (piece.number, len(content))
-                      + content + b"\nendstream\nendobj\n"))
+        head = b"%d 0 obj\n<< /Filter /FlateDecode /Length %d >>\nstream\n" % (piece.number, len(content))
+        swaps.append((piece.span, head + content + b"\nendstream\nendobj\n"))
         if added:
             if piece.fonts is None:
                 return None
             font_dicts.setdefault(piece.fonts[0], (piece.fonts[1], set()))[1].update(added)
+        for index, element, span in piece.elements:
+            lang = values.langs[page].get(index) if values.langs else None
+            if lang is not None:
+                tagged.add(index)
+                entry = b" /Lang (%s)" % lang.encode()
+                swaps.append((span, _with_entry(prepared.data[span[0]:span[1]], element, entry)))
+    if values.langs and not tagged.issuperset(values.langs[page]):
+        return None  # a value's language with no structure element to carry it
     if added:
-        objects = _copied(values.pdf, added, len(prepared.offsets))
+        numbers, objects = _copied(values.pdf, tuple(sorted(added)), len(prepared.offsets))
+        added.update(numbers)
         for number, (span, names) in font_dicts.items():
-            swaps.append((span, _with_fonts(prepared.data[span[0]:span[1]], number, names, added)))
+            more = b"".join(b" /%s %d 0 R" % ((PREFIX + name).encode(), added[name]) for name in sorted(names))
+            swaps.append((span, _with_entry(prepared.data[span[0]:span[1]], number, more)))
     return _rewritten(prepared, sorted(swaps), objects)
 
 
@@ -262,7 +277,7 @@ def _rewritten(prepared: Prepared, swaps: list[tuple[tuple[int, int], bytes]], o
         at = span[1]
     out.append(data[at:prepared.xref])
     body = b"".join(out)
-    digest = hashlib.md5(b"".join([*out[1::2], *objects]), usedforsecurity=False)
+    digest = hashlib.md5(b"".join(out[1::2]), usedforsecurity=False)  # (the objects added follow from them)
     extra, start = [], len(body)
     for obj in objects:
         extra.append(start)
@@ -287,13 +302,55 @@ def _in_faces(values: Stamp, page: int, faces: dict[str, str], added: dict[str, 
     return {index: _FONT.sub(rename, drawn) for index, drawn in values.ops[page].items()}
 
 
-def _with_fonts(obj: bytes, number: int, names: set[str], added: dict[str, int]) -> bytes:
-    """A /Font dictionary object's bytes with the stamp fonts ``names`` added to it."""
+def _with_entry(obj: bytes, number: int, entry: bytes) -> bytes:
+    """A dictionary object's bytes with ``entry`` (keys and values) added at its start."""
     head = b"%d 0 obj\n<<" % number
     if not obj.startswith(head):
         raise KeyError(number)  # not as qpdf writes it
-    more = b"".join(b" /%s %d 0 R" % ((PREFIX + name).encode(), added[name]) for name in sorted(names))
-    return head + more + obj[len(head):]
+    return head + entry + obj[len(head):]
+
+
+_MCID = re.compile(rb"/MCID (\d+)>> BDC\s*$")
+
+
+def _slot_mcids(parts: list[bytes | int]) -> list[tuple[int, int]]:
+    """(slot index, the MCID of the marked sequence it is in) for each slot of a split page."""
+    found = []
+    for before, index in itertools.pairwise(parts):
+        if isinstance(index, int) and isinstance(before, bytes) and (mcid := _MCID.search(before)) is not None:
+            found.append((index, int(mcid.group(1))))
+    return found
+
+
+def _marked(pdf: Pdf) -> dict[tuple[int, int], int]:
+    """(page object number, MCID) -> the number of the structure element whose content it is."""
+    found: dict[tuple[int, int], int] = {}
+    root = pdf.Root.get(Name.StructTreeRoot)
+    todo: list[tuple[pikepdf.Object, int | None]] = [(kid, None) for kid in _kids(root)] if root is not None else []
+    while todo:
+        element, page = todo.pop()
+        if not isinstance(element, Dictionary) or not element.is_indirect:
+            continue
+        pg = element.get(Name.Pg)
+        page = pg.objgen[0] if pg is not None else page
+        for kid in _kids(element):
+            mcid: object = kid  # (pikepdf gives an integer as an int)
+            if isinstance(mcid, int):
+                if page is not None:
+                    found[page, mcid] = element.objgen[0]
+            elif isinstance(kid, Dictionary) and Name.S not in kid and Name.MCID in kid:
+                on = kid.get(Name.Pg)
+                where = on.objgen[0] if on is not None else page
+                if where is not None:
+                    found[where, int(kid.MCID)] = element.objgen[0]
+            else:
+                todo.append((kid, page))
+    return found
+
+
+def _kids(element: pikepdf.Object) -> list[pikepdf.Object]:
+    kids = element.get(Name.K)
+    return [] if kids is None else list(kids) if isinstance(kids, Array) else [kids]
 
 
 @dataclass(frozen=True)
@@ -328,24 +385,24 @@ def _fonts_of(pdf: bytes) -> dict[str, _Font]:
     return made
 
 
-def _copied(pdf: bytes, added: dict[str, int], first: int) -> list[bytes]:
-    """The objects of the fonts ``added`` names, numbered from ``first`` (each font's number set in
-    ``added``), their references renumbered."""
+@lru_cache(maxsize=64)
+def _copied(pdf: bytes, names: tuple[str, ...], first: int) -> tuple[dict[str, int], list[bytes]]:
+    """The objects of the stamp PDF's fonts ``names``, numbered from ``first``, their references
+    renumbered; and each font's number. Kept: the same few fonts go into the same templates."""
     fonts = _fonts_of(pdf)
     numbers: dict[int, int] = {}
-    for name in sorted(added):
+    for name in names:
         for number, _, _ in fonts[name].objects:
             numbers.setdefault(number, first + len(numbers))
-        added[name] = numbers[fonts[name].number]
     out: dict[int, bytes] = {}
-    for name in sorted(added):
+    for name in names:
         for number, head, stream in fonts[name].objects:
             body = _REF.sub(lambda m: b"%d 0 R" % numbers[int(m.group(1))], head)
             if stream is not None:
                 body = re.sub(rb"/Length \d+", b"/Length %d" % len(stream), body, count=1)
                 body += b"\nstream\n" + stream + b"\nendstream"
             out[numbers[number]] = b"%d 0 obj\n%s\nendobj\n" % (numbers[number], body)
-    return [out[n] for n in sorted(out)]
+    return {name: numbers[fonts[name].number] for name in names}, [out[n] for n in sorted(out)]
 
 
 def _xref(prepared: Prepared, shift: list[tuple[int, int]], start: int, stamped: hashlib._Hash,

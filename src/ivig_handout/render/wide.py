@@ -1,7 +1,7 @@
 """Render stage, wide subsets (issue 25): a value outside printable ASCII drawn without a font of its
 own. Once per process and slot type, every character the slot's face and its fallback face hold in
 the Latin scripts (Latin-1, Latin Extended A and B, Vietnamese's Latin Extended Additional, general
-punctuation) is given its code in a subset up front, on a canvas kept for drawing values, and the
+punctuation), Greek and Cyrillic is given its code in a subset up front, on a canvas kept for drawing values, and the
 same subsets are written once into a PDF (``Wide.pdf``) whose page's resources hold their fonts. A
 value is then drawn as the very paragraph a full render draws (slots.drawn) and names those fonts,
 which the export stage copies into the template (export/stamp.py), with no ReportLab document made
@@ -15,16 +15,22 @@ from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 
+from reportlab.pdfbase.pdfdoc import PDFError
 from reportlab.pdfbase.pdfmetrics import getFont
 
 from ..inputs.fonts import coverage
-from ..inputs.text import normalise, runs
+from ..inputs.text import normalise
 from . import fonts
 from .markup import is_bold
 from .record import Slot
 from .slots import PAGE, StampCanvas, drawn
 
-RANGES = ((0x20, 0x7E), (0xA0, 0x24F), (0x1E00, 0x1EFF), (0x2010, 0x205E))  # the Latin scripts, punctuation
+# Codes are given in this order, so a name in one script mostly needs one subset (256 codes) of a face:
+# the first subset holds ASCII and then the Greek and Russian alphabets (in the fallback face, which has
+# them), Vietnamese's letters next, then Latin-1, Latin Extended A and B, punctuation, and the rest.
+RANGES = ((0x20, 0x7E), (0x386, 0x3CE), (0x401, 0x401), (0x410, 0x451), (0x1EA0, 0x1EF9), (0x1A0, 0x1B0),
+          (0x102, 0x103), (0x110, 0x111), (0x128, 0x129), (0x168, 0x169),  # Vietnamese's other letters
+          (0xA0, 0x24F), (0x2010, 0x205E), (0x370, 0x3FF), (0x400, 0x52F), (0x1E00, 0x1EFF))
 _LOCK = threading.Lock()  # one drawing canvas per slot type, shared by a server's threads
 
 
@@ -37,6 +43,8 @@ class Wide:
     canvas: StampCanvas
     pdf: bytes
 
+    either: dict[str, frozenset[str]]  # a slot's font -> the characters in its face's subsets or its fallback's
+
 
 def wide_for(slots: Sequence[Slot]) -> Wide:
     """The wide subsets for ``slots``' fonts (each with its fallback face): made the first time, then kept."""
@@ -44,23 +52,21 @@ def wide_for(slots: Sequence[Slot]) -> Wide:
 
 
 def covers(wide: Wide, slot: Slot, value: str) -> bool:
-    """Whether ``value`` in ``slot`` is drawn in faces whose subsets hold each of its characters (each
-    run in the face markup.to_markup gives it)."""
-    bold = is_bold(slot.font)
-    for family, run in runs(normalise(value), slot.field):
-        face = slot.font if family == fonts.MAIN else fonts.face_name(family, bold)
-        if face not in wide.chars or not wide.chars[face].issuperset(run):
-            return False
-    return True
+    """Whether ``value`` in ``slot`` is drawn in faces whose subsets hold each of its characters: the
+    slot's face and its fallback hold every character of RANGES they have, and markup.to_markup draws
+    each character in one of them that has it (where neither has it, in another font)."""
+    return slot.font in wide.either and wide.either[slot.font].issuperset(normalise(value))
 
 
-def draw_wide(wide: Wide, slot: Slot, value: str) -> bytes:
+def draw_wide(wide: Wide, slot: Slot, value: str) -> bytes | None:
     """``value`` drawn in ``slot`` on the slot type's canvas: the content-stream operators, naming
-    fonts of ``wide.pdf``."""
+    fonts of ``wide.pdf`` (None if a character is not in its subsets)."""
     with _LOCK:
         start = len(wide.canvas._code)
         try:
             return drawn(wide.canvas, slot, value)
+        except PDFError:  # a character not in the subsets after all: the caller draws it the old way
+            return None
         finally:
             del wide.canvas._code[start:]  # the canvas keeps nothing of a value
 
@@ -69,7 +75,8 @@ def draw_wide(wide: Wide, slot: Slot, value: str) -> bytes:
 def _wide(slot_fonts: tuple[str, ...]) -> Wide:
     fonts.register_main()
     fallback = fonts.fallback()
-    faces = tuple(dict.fromkeys(face for font in slot_fonts for face in (font, fonts.face_name(fallback, is_bold(font)))))
+    pairs = {font: (font, fonts.face_name(fallback, is_bold(font))) for font in slot_fonts}
+    faces = tuple(dict.fromkeys(face for pair in pairs.values() for face in pair))
     drawing, _ = _filled(faces)
     kept, out = _filled(faces)  # the same codes and names, made into a PDF (which ends its font states)
     kept.showPage()
@@ -78,7 +85,7 @@ def _wide(slot_fonts: tuple[str, ...]) -> Wide:
         getFont(face).state[drawing._doc].frozen = 1  # a character outside raises, never a new code
     chars = {face: frozenset(chr(cp) for cp in getFont(face).state[drawing._doc].assignments if cp)
              for face in faces}
-    return Wide(chars, drawing, out.getvalue())
+    return Wide(chars, drawing, out.getvalue(), {font: chars[a] | chars[b] for font, (a, b) in pairs.items()})
 
 
 def _filled(faces: tuple[str, ...]) -> tuple[StampCanvas, BytesIO]:
@@ -89,8 +96,8 @@ def _filled(faces: tuple[str, ...]) -> tuple[StampCanvas, BytesIO]:
     for face in faces:
         font = getFont(face)
         held = coverage(face)
-        font.splitString("".join(chr(cp) for first, last in RANGES for cp in range(first, last + 1) if cp in held),
-                         canv._doc)
+        codes = dict.fromkeys(cp for first, last in RANGES for cp in range(first, last + 1) if cp in held)
+        font.splitString("".join(map(chr, codes)), canv._doc)
         for subset in range(len(font.state[canv._doc].subsets)):
             font.getSubsetInternalName(subset, canv._doc)
         canv.setFont(face, 10)  # (the page's resources name the fonts)
