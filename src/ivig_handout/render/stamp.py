@@ -44,7 +44,7 @@ def fits(slot: Slot, value: str) -> bool:
 def _in_wide(slot: Slot, text: str) -> bool:
     from .wide import covers, wide_for
 
-    return covers(wide_for([slot]), slot, text)
+    return covers(wide_for([slot], [text]), slot, text)
 
 
 def lang_of(value: str) -> str | None:
@@ -100,13 +100,14 @@ def draw_stamps(pages: Sequence[tuple[Sequence[Slot], Mapping[str, str]]]) -> St
 def _draw_others(others: list[tuple[int, Slot, str]]) -> tuple[dict[int, bytes], bytes]:
     """The values that are not plain, drawn: in the wide subsets made once per process where they
     hold every character (wide.py), else on a stamp page with fonts of their own."""
-    from .wide import covers, draw_wide, wide_for
+    from .wide import covers, draw_wide, fonts_pdf, wide_for
 
-    wide = wide_for([slot for _, slot, _ in others])
+    wide = wide_for([slot for _, slot, _ in others], [value for _, _, value in others])
     if all(covers(wide, slot, value) for _, slot, value in others):
         made = {key: draw_wide(wide, slot, value) for key, slot, value in others}
         if all(made.values()):
-            return cast(dict[int, bytes], made), wide.pdf
+            drawings = cast(dict[int, bytes], made)
+            return drawings, fonts_pdf(wide, list(drawings.values()))
     from .slots import draw_values  # ReportLab's paragraphs, and fonts of their own
 
     return draw_values(others)

@@ -2,17 +2,18 @@
 own. Once per process and slot type, every character the slot's face and its fallback face hold in
 the Latin scripts (Latin-1, Latin Extended A and B, Vietnamese's Latin Extended Additional, general
 punctuation), Greek and Cyrillic is given its code in a subset up front, on a canvas kept for drawing values, and the
-same subsets are written once into a PDF (``Wide.pdf``) whose page's resources hold their fonts. A
+same subsets are written into a PDF (fonts_pdf: those a value uses) whose page's resources hold their fonts. A
 value is then drawn as the very paragraph a full render draws (slots.drawn) and names those fonts,
 which the export stage copies into the template (export/stamp.py), with no ReportLab document made
 and no font subset made per value. Values with another character take the old way (draw_values)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 
 from reportlab.pdfbase.pdfdoc import PDFError
@@ -36,19 +37,26 @@ _LOCK = threading.Lock()  # one drawing canvas per slot type, shared by a server
 
 @dataclass(frozen=True)
 class Wide:
-    """Wide subsets for slots in some fonts: the characters each face holds in them, the canvas values
-    are drawn on (never saved), and the PDF whose first page's resources hold every subset's font."""
+    """Wide subsets for slots in some fonts: the characters each face holds in them and the canvas
+    values are drawn on (never saved); pdf() makes the fonts the drawings name."""
 
+    key: tuple[tuple[str, ...], bool]  # the slots' fonts, and whether with their fallback faces
+    names: frozenset[str]  # the subsets' fonts, as drawings name them
     chars: dict[str, frozenset[str]]  # face (font name) -> the characters its subsets hold
     canvas: StampCanvas
-    pdf: bytes
 
     either: dict[str, frozenset[str]]  # a slot's font -> the characters in its face's subsets or its fallback's
 
 
-def wide_for(slots: Sequence[Slot]) -> Wide:
-    """The wide subsets for ``slots``' fonts (each with its fallback face): made the first time, then kept."""
-    return _wide(tuple(sorted({slot.font for slot in slots})))
+def wide_for(slots: Sequence[Slot], values: Sequence[str] = ()) -> Wide:
+    """The wide subsets for ``slots``' fonts, with their fallback faces unless each of ``values`` is in
+    those fonts' own subsets (the fallback's faces, 2.7 MB, are read only for a value that needs
+    them): made the first time, then kept."""
+    key = tuple(sorted({slot.font for slot in slots}))
+    own = _wide(key, fallback=False)
+    if values and all(own.either[font].issuperset(normalise(value)) for font in key for value in values):
+        return own
+    return _wide(key, fallback=True)
 
 
 def covers(wide: Wide, slot: Slot, value: str) -> bool:
@@ -64,28 +72,53 @@ def draw_wide(wide: Wide, slot: Slot, value: str) -> bytes | None:
     with _LOCK:
         start = len(wide.canvas._code)
         try:
-            return drawn(wide.canvas, slot, value)
+            made = drawn(wide.canvas, slot, value)
         except PDFError:  # a character not in the subsets after all: the caller draws it the old way
             return None
         finally:
             del wide.canvas._code[start:]  # the canvas keeps nothing of a value
+    names = {name.decode() for name in _NAMES.findall(made)}
+    return made if wide.names.issuperset(names) else None  # (or drawn in a face they are not of)
 
 
 @cache
-def _wide(slot_fonts: tuple[str, ...]) -> Wide:
+def _wide(slot_fonts: tuple[str, ...], fallback: bool) -> Wide:
     fonts.register_main()
-    fallback = fonts.fallback()
-    pairs = {font: (font, fonts.face_name(fallback, is_bold(font))) for font in slot_fonts}
+    pairs = {font: (font, fonts.face_name(fonts.fallback(), is_bold(font)) if fallback else font)
+             for font in slot_fonts}
     faces = tuple(dict.fromkeys(face for pair in pairs.values() for face in pair))
     drawing, _ = _filled(faces)
-    kept, out = _filled(faces)  # the same codes and names, made into a PDF (which ends its font states)
-    kept.showPage()
-    kept.save()
+    names = set()
     for face in faces:
-        getFont(face).state[drawing._doc].frozen = 1  # a character outside raises, never a new code
+        state = getFont(face).state[drawing._doc]
+        state.frozen = 1  # a character outside raises, never a new code
+        names |= {f"{state.internalName}+{number}" for number in range(len(state.subsets))}
     chars = {face: frozenset(chr(cp) for cp in getFont(face).state[drawing._doc].assignments if cp)
              for face in faces}
-    return Wide(chars, drawing, out.getvalue(), {font: chars[a] | chars[b] for font, (a, b) in pairs.items()})
+    return Wide((slot_fonts, fallback), frozenset(names), chars, drawing,
+                {font: chars[a] | chars[b] for font, (a, b) in pairs.items()})
+
+
+def fonts_pdf(wide: Wide, drawings: list[bytes]) -> bytes:
+    """A PDF whose first page's resources hold the fonts ``drawings`` name (and no other subset)."""
+    return _fonts_pdf(wide.key, frozenset(name.decode() for ops in drawings for name in _NAMES.findall(ops)))
+
+
+_NAMES = re.compile(rb"/(F\d+\+\d+) [\d.]+ Tf")
+
+
+@lru_cache(maxsize=32)
+def _fonts_pdf(key: tuple[tuple[str, ...], bool], names: frozenset[str]) -> bytes:
+    """The wide subsets of ``key`` that ``names`` names made into a PDF, the others left out (making
+    a subset's font program is most of the cost: about 20 ms each)."""
+    faces = tuple(_wide(*key).chars)
+    kept, out = _filled(faces)  # the same codes and names as the drawing canvas's
+    for face in faces:
+        state = getFont(face).state[kept._doc]
+        state.unused = {number for number in range(len(state.subsets)) if f"{state.internalName}+{number}" not in names}
+    kept.showPage()
+    kept.save()
+    return out.getvalue()
 
 
 def _filled(faces: tuple[str, ...]) -> tuple[StampCanvas, BytesIO]:
