@@ -87,6 +87,8 @@ def draw_stamps(pages: Sequence[tuple[Sequence[Slot], Mapping[str, str]]]) -> St
         return Stamp(tuple(ops), faces)
     register_main()
     drawn, pdf = _draw_others(others)
+    if pdf and any(b"+0 " in made for made in drawn.values()):  # ASCII runs in the template's own faces
+        faces.update({f"{slot.frame[2]}+0": slot.frame[2] for _, slot, _ in others})
     langs: list[dict[int, str]] = [{} for _ in pages]
     for key, made in drawn.items():
         ops[key // 1000][key % 1000] = made

@@ -42,6 +42,7 @@ class Wide:
 
     key: tuple[tuple[str, ...], bool]  # the slots' fonts, and whether with their fallback faces
     names: frozenset[str]  # the subsets' fonts, as drawings name them
+    internal: dict[str, str]  # face (font name) -> its name on the canvas (``F2``)
     chars: dict[str, frozenset[str]]  # face (font name) -> the characters its subsets hold
     canvas: StampCanvas
 
@@ -68,7 +69,8 @@ def covers(wide: Wide, slot: Slot, value: str) -> bool:
 
 def draw_wide(wide: Wide, slot: Slot, value: str) -> bytes | None:
     """``value`` drawn in ``slot`` on the slot type's canvas: the content-stream operators, naming
-    fonts of ``wide.pdf`` (None if a character is not in its subsets)."""
+    fonts of fonts_pdf, and the template's own face (``AtkinsonHyperlegible-Bold+0``) for its runs
+    of printable ASCII in that face (None if a character is not in the subsets)."""
     with _LOCK:
         start = len(wide.canvas._code)
         try:
@@ -78,7 +80,15 @@ def draw_wide(wide: Wide, slot: Slot, value: str) -> bytes | None:
         finally:
             del wide.canvas._code[start:]  # the canvas keeps nothing of a value
     names = {name.decode() for name in _NAMES.findall(made)}
-    return made if wide.names.issuperset(names) else None  # (or drawn in a face they are not of)
+    if not wide.names.issuperset(names):  # (drawn in a face they are not of)
+        return None
+    own, face = wide.internal[slot.font].encode(), slot.frame[2].encode()
+    return _ASCII_RUN.sub(lambda m: b"/" + face + b"+0 " + m.group(2) if m.group(1) == own else m.group(0), made)
+
+
+# A run of printable ASCII in a first subset (codes as in ASCII, as in the template's first subset of the
+# same face): set in the template's own font, so a name adds only the subsets of its other letters.
+_ASCII_RUN = re.compile(rb"/(F\d+)\+0 ([\d.]+ Tf(?: [\d.]+ TL)? \((?:[ -'*-\[\]-~]|\\[()\\])*\) Tj)")
 
 
 @cache
@@ -88,14 +98,15 @@ def _wide(slot_fonts: tuple[str, ...], fallback: bool) -> Wide:
              for font in slot_fonts}
     faces = tuple(dict.fromkeys(face for pair in pairs.values() for face in pair))
     drawing, _ = _filled(faces)
-    names = set()
+    names, internal = set(), {}
     for face in faces:
         state = getFont(face).state[drawing._doc]
         state.frozen = 1  # a character outside raises, never a new code
         names |= {f"{state.internalName}+{number}" for number in range(len(state.subsets))}
+        internal[face] = state.internalName
     chars = {face: frozenset(chr(cp) for cp in getFont(face).state[drawing._doc].assignments if cp)
              for face in faces}
-    return Wide((slot_fonts, fallback), frozenset(names), chars, drawing,
+    return Wide((slot_fonts, fallback), frozenset(names), internal, chars, drawing,
                 {font: chars[a] | chars[b] for font, (a, b) in pairs.items()})
 
 
