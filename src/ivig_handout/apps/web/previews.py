@@ -32,7 +32,7 @@ from ...errors import IvigError
 WIDTH = 420  # pixels across a thumbnail: a letter page at about 50 dpi
 SIZES = (WIDTH, 2 * WIDTH, 1275)  # the thumbnail, its 2x image (a 2x screen), the full-size view (150 dpi)
 BAND = 16  # rows of a thumbnail compressed together; the probe's rows are widened by one band each way
-DESIGNS = 32  # page designs' thumbnails kept (each at most about 3 MB, a 2x page)
+DESIGNS = 12  # design pages' thumbnails kept, each width apart (1x about 0.8 MB, 2x 3 MB: at most 36 MB)
 PROBE = "ẪǗÇ gjpqy|()"  # letters reaching far above and below the line (none of them a patient's)
 _LOCK = threading.Lock()
 
