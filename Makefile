@@ -57,6 +57,7 @@ bench: install-bench
 	$(BIN)/python bench/print_run.py
 	$(BIN)/python bench/roster.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/names.py
 	$(BIN)/python bench/limits.py
 	$(BIN)/python bench/xlsx.py
 	$(BIN)/python bench/site.py

@@ -24,7 +24,7 @@ from .render.test_tagging import struct_text
 
 LONGEST = ("Maria da Conceição Albuquerque Nascimento de Oliveira Santos Lima" * 2)[:LIMITS["patient_name"]].strip()
 NAMES = ["Nguyễn Thị Minh Khai", "Łódź Wiśniewska", "Ω Omega", "Ana Lima", "Anne (Nan) O'Brien \\ Jr", LONGEST,
-         "Élodie Ünal-Ørsted"]
+         "Élodie Ünal-Ørsted", "Ŋgozi ɓello"]  # (ɓ: outside the wide subsets, drawn with a subset of its own)
 DATES = ["1 December 2026", "28 September 2026", "2026-12-01"]
 
 
@@ -107,6 +107,65 @@ def test_names_stamped_or_rendered_in_full_read_the_same(handout: Handout, clini
     assert _pdftotext(stamped, tmp_path, "s") == _pdftotext(full, tmp_path, "f")
     assert _pixels(stamped) == _pixels(full)
     assert squash(name) in squash(" ".join(page_texts(stamped)))
+
+
+@pytest.mark.parametrize(("name", "lang"), [("Νίκος Ρήγας", "el"), ("Иван Петров", "ru"), ("Þóra Nguyễn", None)])
+@pytest.mark.parametrize(("doc", "layout", "with_clinic"), [("gbs", "letter", True), ("full", "a4", False),
+                                                           ("mmn", "large-print", False)])
+def test_greek_and_cyrillic_names_are_stamped_with_their_lang(handout: Handout, clinic: Clinic, tmp_path: Path,
+                                                              name: str, lang: str | None, doc: str,
+                                                              layout: str, with_clinic: bool) -> None:
+    """Issue 25: a name in Greek or Cyrillic is stamped too (no font of its own: the process's wide
+    subsets), reading and looking as the full render does, its structure element carrying its Lang
+    as the full render's does, still PDF/UA-1; every font embedded."""
+    from pdfua import validate
+
+    from .render.test_scripts import structure_langs
+
+    patient, profile = Patient(name, DATES[0]), clinic if with_clinic else None
+    assert _stamps(handout, doc, layout, profile, patient)
+    stamped, full = _made(handout, doc, layout, profile, patient)
+    assert stamped != full
+    assert page_texts(stamped) == page_texts(full)
+    assert _pdftotext(stamped, tmp_path, "s") == _pdftotext(full, tmp_path, "f")
+    assert name in squash(" ".join(page_texts(stamped)))
+    assert _pixels(stamped) == _pixels(full)
+    assert all(font.embedded for font in fonts(stamped))
+    a, b = tmp_path / "s.pdf", tmp_path / "f.pdf"
+    a.write_bytes(stamped)
+    b.write_bytes(full)
+    assert struct_text(a) == struct_text(b)
+    assert structure_langs(a) == structure_langs(b) == ([("P", lang)] if lang else [])
+    report = validate(str(a))
+    assert not report.findings, [(f.rule_id, f.message) for f in report.findings]
+
+
+def test_names_outside_ascii_add_the_process_wide_subsets(handout: Handout) -> None:
+    """Issue 25: names outside ASCII are drawn in subsets made once per process (render/wide.py), so
+    what a patient's handout adds to the template's fonts is some of those, never a subset made for
+    the name; and the file is sound."""
+    from io import BytesIO
+
+    import pikepdf
+
+    from ivig_handout.render.wide import _fonts_pdf, wide_for
+
+    def programs(data: bytes) -> set[bytes]:
+        with pikepdf.open(BytesIO(data)) as pdf:
+            assert pdf.check_pdf_syntax() == []
+            return {bytes(font.FontDescriptor.FontFile2.read_raw_bytes()) for page in pdf.pages
+                    for font in page.Resources.Font.values() if "/FontDescriptor" in font}
+
+    layout = get_layout("letter")
+    template = api.template(handout, *resolve(handout, "gbs", None), layout, None, template_of(Patient("A", "B")))
+    wide_programs = set()
+    for values in ((), ("José",)):  # with the fallback's faces, and without (a name in the main font's)
+        wide = wide_for(template.slots, values)
+        wide_programs |= programs(_fonts_pdf(wide.key, wide.names))
+    plain = programs(api.make(handout, "gbs", layout, None, Patient("Ana Lima", DATES[0])).data)
+    for name in ("José Núñez", "Łódź Wiśniewska", "Nguyễn Thị Minh", "Trần Văn Đức", "Νίκος Ρήγας", "Иван Петров"):
+        added = programs(api.make(handout, "gbs", layout, None, Patient(name, DATES[0])).data) - plain
+        assert added and added <= wide_programs, name
 
 
 def test_a_value_wider_than_its_slot_renders_in_full(handout: Handout, clinic: Clinic) -> None:

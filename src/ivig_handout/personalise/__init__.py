@@ -8,8 +8,9 @@ rendering through the disk cache (api.cached), and no caller learns which route 
 The routes, all here: a full render (the caller's: the api renders the plan with the patient in it);
 the fast byte stamp into a template kept in memory (export/stamp.fast_stamp); the pikepdf stamp
 (export/stamp.stamp) when the fast one cannot read the template or a value needs fonts of its own;
-and stamping inside a print run (export/impose.combine with the run's Stamp). Names in shaped or
-non-Latin scripts never fit a slot (render/stamp.fits), so they always take the full render."""
+and stamping inside a print run (export/impose.combine with the run's Stamp). Names in shaped
+scripts never fit a slot (render/stamp.fits), so they always take the full render; Latin, Greek and
+Cyrillic ones are drawn in subsets made once per process (render/wide.py)."""
 
 from __future__ import annotations
 

@@ -18,15 +18,15 @@ if TYPE_CHECKING:
 
 def stamp_into(template: bytes, slots: Sequence[Slot], values: dict[str, str]) -> bytes | None:
     """``template`` with ``values`` set into its ``slots``, reading as a full render does: the fast byte
-    stamp, or pikepdf where it cannot (a template it cannot read, a value that needs its own fonts);
-    None when the template lacks a face a value needs (the caller renders in full)."""
+    stamp, or pikepdf where it cannot (a template it cannot read); None when the template lacks a face
+    a value needs, or where the fast stamp cannot tag a value's language (the caller renders in full)."""
     from ..export.stamp import fast_stamp, stamp
     from ..render.stamp import draw_stamps
 
     drawn = draw_stamps([(slots, values)])
     fast = prepared(template)
     data = fast_stamp(fast, drawn) if fast is not None else None
-    if data is not None:
+    if data is not None or drawn.langs:  # (a value's language is set in the structure tree by fast_stamp only)
         return data
     try:
         return stamp(template, drawn)

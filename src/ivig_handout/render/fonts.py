@@ -119,6 +119,8 @@ def _tagged_ttfont() -> type:
             state.frozen = 1
             face = self.face
             for n, subset in enumerate(state.subsets):
+                if n in getattr(state, "unused", ()):  # (wide.py: subsets no drawing names)
+                    continue
                 internal_name = self.getSubsetInternalName(n, doc)[1:]
                 tag = subset_tag(face.name, face.makeSubset(subset)).encode("ascii")
                 base_font_name = b"".join((tag, b"+", face.name, face.subfontNameX)).decode("pdfdoc")

@@ -18,7 +18,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from .markup import is_bold, to_markup
+from .markup import is_bold, paragraph, to_markup
 from .record import Element, Slot
 from .tagging import Recorder, SpacedText, spaces
 
@@ -84,7 +84,7 @@ def drawn(canv: StampCanvas, slot: Slot, value: str) -> bytes:
     start = len(canv._code)
     style = ParagraphStyle(f"stamp_{slot.field}", fontName=slot.font, fontSize=slot.size, leading=slot.leading,
                            textColor=HexColor(slot.colour), alignment=TA_LEFT, spaceBefore=0, spaceAfter=0)
-    para = Paragraph(to_markup(value, slot.field, bold=is_bold(slot.font)), style)
+    para = paragraph(to_markup(value, slot.field, bold=is_bold(slot.font)), style, value)  # (a name in Greek: its Lang)
     para.wrap(slot.width, slot.leading * 4)
     rec = canv._ivig_tags
     rec.open, rec.spaces = Element("P"), spaces(para)  # as inside its marked sequence in a full render

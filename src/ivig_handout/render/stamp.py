@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from ..inputs.text import main_safe, needs_shaping, normalise, script_lang
 from .fonts import register_main
@@ -21,20 +22,35 @@ from .record import Slot
 NAME, DATE = "patient name", "date"  # a slot's field: the value it takes (and the field errors name)
 
 
+LANGS = ("el", "ru")  # names in these scripts are stamped too (wide.py), tagged as a full render tags them
+
+
 def fits(slot: Slot, value: str) -> bool:
     """Whether ``value`` prints within ``slot`` as a full render would lay it out (one line, the same
-    row). A value in another script never does: it is shaped, tagged with its language and given its
-    text in logical order (markup.ScriptParagraph), which only a full render does."""
-    if other_script(value):
-        return False
+    row). A shaped value never does (only a full render shapes it and gives its text in logical
+    order); one in Greek or Cyrillic does when the wide subsets hold it (it is tagged with its
+    language as markup.ScriptParagraph tags it); one in another script never does."""
+    text = normalise(value)
+    if not main_safe().issuperset(text):
+        if needs_shaping(text):
+            return False
+        lang = script_lang(text)
+        if lang is not None and (lang not in LANGS or not _in_wide(slot, text)):
+            return False
     register_main()  # (a roster whose templates all came from the cache has rendered nothing yet)
     return text_width(value, slot.size, bold=is_bold(slot.font)) <= slot.room
 
 
-def other_script(value: str) -> bool:
-    """Whether ``value`` is shaped or in a script other than Latin (so it carries a Lang)."""
+def _in_wide(slot: Slot, text: str) -> bool:
+    from .wide import covers, wide_for
+
+    return covers(wide_for([slot], [text]), slot, text)
+
+
+def lang_of(value: str) -> str | None:
+    """The language a value is tagged with (a name in Greek or Cyrillic), else None."""
     text = normalise(value)
-    return not main_safe().issuperset(text) and (needs_shaping(text) or script_lang(text) is not None)
+    return None if main_safe().issuperset(text) else script_lang(text)
 
 
 @dataclass(frozen=True)
@@ -43,11 +59,14 @@ class Stamp:
     operators, by slot index), and the fonts they name. Values in printable ASCII are drawn in the
     first subset of the template's own faces, which holds every ASCII glyph: ``faces`` maps the font
     names those drawings use to their faces (PostScript names). Other values need glyphs a template
-    may lack: ``pdf`` is then a PDF whose first page's resources hold the fonts the others name."""
+    may lack: ``pdf`` is then a PDF whose first page's resources hold the fonts the others name. A
+    value in Greek or Cyrillic is drawn in a span with its language, which its structure element must
+    carry too (``langs``)."""
 
     ops: tuple[dict[int, bytes], ...]
     faces: dict[str, str] = field(default_factory=dict)
     pdf: bytes = b""
+    langs: tuple[dict[int, str], ...] = ()  # per page, by slot index: the language of a value tagged with one
 
 
 def draw_stamps(pages: Sequence[tuple[Sequence[Slot], Mapping[str, str]]]) -> Stamp:
@@ -66,13 +85,34 @@ def draw_stamps(pages: Sequence[tuple[Sequence[Slot], Mapping[str, str]]]) -> St
                 others.append((number * 1000 + index, slot, value))
     if not others:
         return Stamp(tuple(ops), faces)
-    from .slots import draw_values  # ReportLab's paragraphs, and fonts of their own
-
     register_main()
-    drawn, pdf = draw_values(others)
+    drawn, pdf = _draw_others(others)
+    if pdf and any(b"+0 " in made for made in drawn.values()):  # ASCII runs in the template's own faces
+        faces.update({f"{slot.frame[2]}+0": slot.frame[2] for _, slot, _ in others})
+    langs: list[dict[int, str]] = [{} for _ in pages]
     for key, made in drawn.items():
         ops[key // 1000][key % 1000] = made
-    return Stamp(tuple(ops), faces, pdf)
+    for key, _, value in others:
+        lang = lang_of(value)
+        if lang is not None:
+            langs[key // 1000][key % 1000] = lang
+    return Stamp(tuple(ops), faces, pdf, tuple(langs) if any(langs) else ())
+
+
+def _draw_others(others: list[tuple[int, Slot, str]]) -> tuple[dict[int, bytes], bytes]:
+    """The values that are not plain, drawn: in the wide subsets made once per process where they
+    hold every character (wide.py), else on a stamp page with fonts of their own."""
+    from .wide import covers, draw_wide, fonts_pdf, wide_for
+
+    wide = wide_for([slot for _, slot, _ in others], [value for _, _, value in others])
+    if all(covers(wide, slot, value) for _, slot, value in others):
+        made = {key: draw_wide(wide, slot, value) for key, slot, value in others}
+        if all(made.values()):
+            drawings = cast(dict[int, bytes], made)
+            return drawings, fonts_pdf(wide, list(drawings.values()))
+    from .slots import draw_values  # ReportLab's paragraphs, and fonts of their own
+
+    return draw_values(others)
 
 
 def _plain(value: str) -> bool:

@@ -23,7 +23,7 @@ from .desk import Desk, Printed
 from .forms import Choice, HandoutForm, Order, handout_choices, language_choices, layout_choices
 from .forms import today as today_date
 from .once import TOKEN_MAX, Once
-from .previews import SIZES, Thumbnails
+from .previews import SIZES, Thumbnails, design_of
 from .printers import Printers
 from .problems import left_out_notes, problems_of, review_note
 from .rosters import Upload, check, in_run, print_runs, said
@@ -207,7 +207,8 @@ def preview_page(form: HandoutForm, fragment: str | None) -> Response | tuple[st
         result = build(wanted.request)
     except IvigError as exc:
         return form_failed(form, exc, fragment)
-    token = state().previews.put(csrf_token(), Thumbnails(result.data, result.pages))
+    thumbnails = Thumbnails(result.data, result.pages, design=design_of(wanted.request, result))
+    token = state().previews.put(csrf_token(), thumbnails)
     label = next((c.label for c in state().choices if c.id == result.document), result.document)
     shown = Preview(token, result.pages, label, staff_notes(result), paper(result, wanted.copies))
     return page(form=form, fragment=fragment, preview=shown)
