@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable
 from ..design.layouts import Layout
 from ..design.theme import Theme, can_tighten, make_theme, tightened, with_profile
 from ..errors import FitError, TooLongError
-from ..plan.blocks import ClinicBand, Columns, DocumentPlan
+from ..plan.blocks import ClinicBand, ClinicContact, Columns, DocumentPlan, NotesBox
 from ..plan.kinds import Kind
 from ..plan.profile import as_band, droppable, has_profile, kept, variants
 from .document import render
@@ -72,15 +72,32 @@ def fit(plan: DocumentPlan, kind: Kind, layout: Layout) -> Fitted:
     nothing fits."""
     theme = make_theme(layout, layout.kind(kind.section))
     if kind.fitting == "flow":
-        drawn = render(plan, theme)
-        return Fitted(drawn.data, drawn.pages, theme.body_size, 0.0, tags=drawn.tags, slots=drawn.slots)
+        return _flowed(plan, theme)
     return _page_limited(plan, kind, theme)
+
+
+def _flowed(plan: DocumentPlan, theme: Theme) -> Fitted:
+    """As many pages as it takes; where the section aims for a number of pages (``page_target``,
+    large print's full sheet) and the document runs past it, the first rung of the ladder that keeps
+    within it (the spaces tightened, the clinic's boxes last, the blank notes box left out), else the
+    document as it flowed."""
+    drawn = render(plan, theme)
+    target = theme.kind.page_target
+    if target and drawn.pages > target:
+        for rung in ladder(plan, theme)[1:]:
+            rendered = _render(rung.plan, rung.theme, lambda r: r.pages <= target)
+            if rendered.pages <= target:
+                return Fitted(rendered.data, rendered.pages, rendered.body, 0.0, rung.dropped, 0, rendered.tags,
+                              rendered.slots, rung.steps)
+    return Fitted(drawn.data, drawn.pages, theme.body_size, 0.0, tags=drawn.tags, slots=drawn.slots)
 
 
 # The fitting steps, in the order they are taken (Fitted.steps names those a document took).
 BALANCED = "balanced columns"
 COMPACT = "compact letterhead"
 TIGHTER = "tighter spacing"
+NOTES_LAST = "notes box last"  # large print: the blank notes box after the disclaimer
+CONTACT_LAST = "clinic's boxes last"  # and the questions line, the clinic's note and the QR code before it
 STEP = 0.25  # pt: the body type steps down by this, to the section's min_body_pt
 TIGHTEN = (0.5, 1.0)  # the spacing tightens half of its range, then all of it
 
@@ -103,11 +120,14 @@ def _page_limited(plan: DocumentPlan, kind: Kind, theme: Theme) -> Fitted:
     if section.kind.clinic_band and has_profile(plan):
         plan = as_band(plan)
     rungs = ladder(plan, theme)
-    for rung in rungs:
-        rendered = _render(rung.plan, rung.theme, _wanted(rung.theme, section))  # too long: not written
-        if fits(rendered, rung.theme, section):  # within the limit; full size also with headroom
-            return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, rung.dropped,
-                          section.max_pages, rendered.tags, rendered.slots, rung.steps)
+    target = section.kind.page_target
+    aims = [min(target, section.max_pages), section.max_pages] if target else [section.max_pages]
+    for aim in dict.fromkeys(aims):  # the page target first, then the limit
+        for rung in rungs:
+            rendered = _render(rung.plan, rung.theme, _wanted(rung.theme, section, aim))  # too long: not written
+            if fits(rendered, rung.theme, section) and rendered.pages <= aim:  # full size also with headroom
+                return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, rung.dropped,
+                              section.max_pages, rendered.tags, rendered.slots, rung.steps)
     raise _too_long(rungs[-1], kind, plan)
 
 
@@ -139,15 +159,39 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
         flexes += [((*flexes[-1][0], TIGHTER), amount) for amount in TIGHTEN]
     rungs += [Rung(_flexed(at(), steps, amount), full, steps) for steps, amount in flexes]
     gone = tuple(f"without {name.removeprefix('the ')}" for name in lighter[0])
-    if gone:  # without the notes box: the page as it was, then flexed again
-        rungs += [Rung(_flexed(at(), steps, amount), lighter[1], (*steps, *gone), lighter[0])
-                  for steps, amount in flexes]
+    orders = _orders(full, kind.page_target > 0)
+    rungs += [Rung(_flexed(at(), steps, amount), moved, (*steps, *named))
+              for named, moved in orders for steps, amount in flexes]  # the clinic's boxes moved last
+    if gone:  # without the notes box: the page as it was, then flexed again (and its boxes moved)
+        for named, moved in [((), lighter[1]), *_orders(lighter[1], kind.page_target > 0)]:
+            rungs += [Rung(_flexed(at(), steps, amount), moved, (*steps, *named, *gone), lighter[0])
+                      for steps, amount in flexes]
     steps, amount = (*flexes[-1][0], *gone), flexes[-1][1]
     body, floor = theme.body_size, kind.min_body_pt or theme.body_size
     while body - STEP >= floor - 1e-9:
         body -= STEP
         rungs.append(Rung(_flexed(at(body), steps, amount), lighter[1], (*steps, f"type {body:g} pt"), lighter[0]))
     return rungs
+
+
+def _orders(plan: DocumentPlan, aiming: bool) -> list[tuple[tuple[str, ...], DocumentPlan]]:
+    """Where a section aims for a number of pages (large print): the plan with the blank notes box
+    moved after the disclaimer, then with the clinic's boxes (questions line, note, QR code) moved
+    there too; each only where it moves something (the text's own order never changes)."""
+    if not aiming:
+        return []
+    out = []
+    for named, moving in (((NOTES_LAST,), (NotesBox,)), ((CONTACT_LAST,), (ClinicContact, NotesBox))):
+        moved = _last(plan, moving)
+        if moved.blocks != plan.blocks and all(moved.blocks != m.blocks for _, m in out):
+            out.append((named, moved))
+    return out
+
+
+def _last(plan: DocumentPlan, moving: tuple[type, ...]) -> DocumentPlan:
+    """``plan`` with its blocks of the types ``moving`` after all the others, in their order."""
+    rest = tuple(b for b in plan.blocks if not isinstance(b, moving))
+    return replace(plan, blocks=(*rest, *(b for b in plan.blocks if isinstance(b, moving))))
 
 
 def _flexed(theme: Theme, steps: tuple[str, ...], amount: float) -> Theme:
@@ -158,8 +202,8 @@ def _flexed(theme: Theme, steps: tuple[str, ...], amount: float) -> Theme:
     return replace(theme, compact_band=COMPACT in steps)
 
 
-def _wanted(candidate: Theme, theme: Theme) -> Callable[[Rendered], bool]:
-    return lambda rendered: fits(rendered, candidate, theme)
+def _wanted(candidate: Theme, theme: Theme, aim: int) -> Callable[[Rendered], bool]:
+    return lambda rendered: fits(rendered, candidate, theme) and rendered.pages <= aim
 
 
 def fits(rendered: Rendered, candidate: Theme, theme: Theme) -> bool:
