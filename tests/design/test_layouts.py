@@ -226,9 +226,9 @@ def check_pages(documents: list[tuple[str, bytes]], layout: Layout) -> dict[str,
 # The example's note one sentence longer (issue 21: the full sheet went back to 9 pages), and the note at
 # its 400-character limit.
 LONGER = (" Drink plenty of water for two days after each infusion.",
-          " Drink plenty of water for two days after each infusion. Tell us before your next infusion about any new"
-          " medicine, a recent illness or vaccine, or if you are pregnant. Bring a list of your medicines to every"
-          " visit, and tell the nurse if you had a reaction last time. Thank you.")
+          (" Drink plenty of water for two days after each infusion. Tell us before your next infusion about any new"
+           " medicine, a recent illness or vaccine, or if you are pregnant. Bring a list of your medicines to every"
+           " visit, and tell the nurse if you had a reaction last time. Thank you."))
 # Known miss: with the note at its limit, GBS, CIDP and MG in large print on Letter run to 5 pages (the
 # side-effect box moves whole to page 3; even with the clinic's boxes last and without the notes box the
 # disclaimer's last two lines spill). Strict: the mark fails the test once they fit.

@@ -180,7 +180,7 @@ def _orders(plan: DocumentPlan, aiming: bool) -> list[tuple[tuple[str, ...], Doc
     there too; each only where it moves something (the text's own order never changes)."""
     if not aiming:
         return []
-    out = []
+    out: list[tuple[tuple[str, ...], DocumentPlan]] = []
     for named, moving in (((NOTES_LAST,), (NotesBox,)), ((CONTACT_LAST,), (ClinicContact, NotesBox))):
         moved = _last(plan, moving)
         if moved.blocks != plan.blocks and all(moved.blocks != m.blocks for _, m in out):
