@@ -207,6 +207,7 @@ def test_large_print_aims_for_four_pages_saying_which_steps_it_took(handout) -> 
     patient = Patient("Ana Souza", "1 Dec 2026")
     gbs = fitted(handout, "gbs", "large-print", clinic, patient)
     assert (gbs.pages, gbs.steps, gbs.left_out) == (4, ("clinic's boxes last", "without notes box"), ("the notes box",))
+    assert gbs.limit == 4  # the note on stderr: "... left out of gbs on large-print to keep 4 pages"
     pages = [canon(t) for t in page_texts(gbs.data)]
     assert pages[-1].index(canon("circumstances involved.")) < pages[-1].index(canon("After your infusion"))
     mmn = fitted(handout, "mmn", "large-print", clinic, patient)

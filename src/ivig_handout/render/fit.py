@@ -53,7 +53,7 @@ class Rendered:
 class Fitted:
     """What fitting chose: the PDF and its pages, the body size, the room left on the last page
     (pt; measured for page-limited kinds), the profile parts that gave way (as a note names them),
-    and the page limit held to (0: none)."""
+    and the page limit held to (the section's page target where it was met; 0: none)."""
 
     data: bytes
     pages: int
@@ -87,7 +87,7 @@ def _flowed(plan: DocumentPlan, theme: Theme) -> Fitted:
         for rung in ladder(plan, theme)[1:]:
             rendered = _render(rung.plan, rung.theme, lambda r: r.pages <= target)
             if rendered.pages <= target:
-                return Fitted(rendered.data, rendered.pages, rendered.body, 0.0, rung.dropped, 0, rendered.tags,
+                return Fitted(rendered.data, rendered.pages, rendered.body, 0.0, rung.dropped, target, rendered.tags,
                               rendered.slots, rung.steps)
     return Fitted(drawn.data, drawn.pages, theme.body_size, 0.0, tags=drawn.tags, slots=drawn.slots)
 
@@ -127,7 +127,7 @@ def _page_limited(plan: DocumentPlan, kind: Kind, theme: Theme) -> Fitted:
             rendered = _render(rung.plan, rung.theme, _wanted(rung.theme, section, aim))  # too long: not written
             if fits(rendered, rung.theme, section) and rendered.pages <= aim:  # full size also with headroom
                 return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, rung.dropped,
-                              section.max_pages, rendered.tags, rendered.slots, rung.steps)
+                              aim, rendered.tags, rendered.slots, rung.steps)
     raise _too_long(rungs[-1], kind, plan)
 
 
