@@ -84,7 +84,7 @@ def _flowed(plan: DocumentPlan, theme: Theme) -> Fitted:
     drawn = render(plan, theme)
     target = theme.kind.page_target
     if target and drawn.pages > target:
-        for rung in ladder(plan, theme)[1:]:
+        for rung in (r for r in ladder(plan, theme) if r.steps):  # past the document as it flowed
             rendered = _render(rung.plan, rung.theme, lambda r: r.pages <= target)
             if rendered.pages <= target:
                 return Fitted(rendered.data, rendered.pages, rendered.body, 0.0, rung.dropped, target, rendered.tags,
@@ -136,8 +136,10 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     than the section's (with the section's headroom left free); then at the section's size:
     (1) the text columns balanced (always: render/columns.py); (2) the letterhead compacted (name and
     department on two tighter lines, the logo and QR code at their minimums); (3) the spacing
-    tightened within the section's range; (4) the blank notes box left out (and without it, the page
-    tried as it was before 2 and 3, then with them again); (5) the body type down in 0.25 pt steps to
+    tightened within the section's range; where the section aims for a number of pages (large
+    print's ``page_target``), the same with the notes box, then the clinic's boxes, moved after the
+    disclaimer; (4) the blank notes box left out (and without it, the page tried as it was before 2
+    and 3, then with them again, its boxes moved too); (5) the body type down in 0.25 pt steps to
     the section's ``min_body_pt``. A rung's steps name what its page has, in this order. Nothing the
     user gave (the patient's name, the clinic's note) ever gives way: past the last rung is an error."""
     layout, kind = theme.layout, theme.kind
@@ -157,15 +159,14 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
         flexes.append(((*base, COMPACT), 0.0))
     if can_tighten(theme):  # half the range, then all of it
         flexes += [((*flexes[-1][0], TIGHTER), amount) for amount in TIGHTEN]
-    rungs += [Rung(_flexed(at(), steps, amount), full, steps) for steps, amount in flexes]
     gone = tuple(f"without {name.removeprefix('the ')}" for name in lighter[0])
-    orders = _orders(full, kind.page_target > 0)
-    rungs += [Rung(_flexed(at(), steps, amount), moved, (*steps, *named))
-              for named, moved in orders for steps, amount in flexes]  # the clinic's boxes moved last
+    aiming = kind.page_target > 0
+    pages: list[tuple[tuple[str, ...], DocumentPlan, tuple[str, ...]]] = [
+        ((), full, ()), *((named, moved, ()) for named, moved in _orders(full, aiming))]
     if gone:  # without the notes box: the page as it was, then flexed again (and its boxes moved)
-        for named, moved in [((), lighter[1]), *_orders(lighter[1], kind.page_target > 0)]:
-            rungs += [Rung(_flexed(at(), steps, amount), moved, (*steps, *named, *gone), lighter[0])
-                      for steps, amount in flexes]
+        pages += [(named, moved, lighter[0]) for named, moved in [((), lighter[1]), *_orders(lighter[1], aiming)]]
+    rungs += [Rung(_flexed(at(), steps, amount), moved, (*steps, *named, *(gone if left else ())), left)
+              for named, moved, left in pages for steps, amount in flexes]
     steps, amount = (*flexes[-1][0], *gone), flexes[-1][1]
     body, floor = theme.body_size, kind.min_body_pt or theme.body_size
     while body - STEP >= floor - 1e-9:
