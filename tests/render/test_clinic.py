@@ -612,11 +612,11 @@ def _review_lines() -> str:
 
 
 def test_one_pager_says_when_the_notes_box_is_left_out(tmp_path: Path) -> None:
-    out = tmp_path / "gbs.pdf"  # (MMN keeps it since the spacing may tighten further, issue 21)
-    result = CliRunner().invoke(main, ["one-pager", "gbs", "--clinic", str(EXAMPLE), "--patient-name", PATIENT,
+    out = tmp_path / "mmn.pdf"
+    result = CliRunner().invoke(main, ["one-pager", "mmn", "--clinic", str(EXAMPLE), "--patient-name", PATIENT,
                                        "-o", str(out)])
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == _review_lines() + "note: the notes box was left out of gbs on letter to keep one page\n"
+    assert result.stderr == _review_lines() + "note: the notes box was left out of mmn on letter to keep one page\n"
     assert result.stdout.splitlines()[0] == f"wrote {out} (1 page, letter)"  # then the education record's line
     assert f"Prepared for {PATIENT}" in flat(out.read_bytes())
 

@@ -27,7 +27,7 @@ from ivig_handout.inputs.roster import format_date
 from ivig_handout.inputs.text import check_text
 from ivig_handout.plan.kinds import get_kind, resolve
 from ivig_handout.plan.profile import apply
-from ivig_handout.render.fit import BALANCED, COMPACT, TIGHTER, Fitted, fit
+from ivig_handout.render.fit import BALANCED, COMPACT, TIGHTER, TIGHTEST, Fitted, fit
 from ivig_handout.render.profile import printed_url, url_lines
 
 from ..pdfcheck import glyph_sizes, page_texts, reader
@@ -116,19 +116,22 @@ def test_the_patients_name_and_date_limits(tmp_path: Path) -> None:
 
 # --- the fitting steps -----------------------------------------------------------------------------
 
-ORDER = (BALANCED, COMPACT, TIGHTER, "without notes box")
+ORDER = (BALANCED, COMPACT, TIGHTER, "without notes box", TIGHTEST)
 
 
 def _in_order(steps: tuple[str, ...]) -> None:
     """``steps`` in the designed order; a type step (naming the size it stopped at) only after the
-    spacing has tightened, and only once."""
+    spacing has tightened, and only once; the spacing's whole range only last, at the type's floor."""
     named = [s for s in steps if not s.startswith("type ")]
     places = [ORDER.index(s) for s in named]
     assert places == sorted(set(places)), steps
     sizes = [s for s in steps if s.startswith("type ")]
     assert len(sizes) <= 1, steps
+    body = [s for s in steps if s != TIGHTEST]
     if sizes:
-        assert TIGHTER in named and steps[-1] == sizes[0], steps
+        assert TIGHTER in named and body[-1] == sizes[0], steps
+    if TIGHTEST in steps:
+        assert steps[-1] == TIGHTEST and TIGHTER in named, steps
 
 
 def longest_profile(folder: Path) -> Path:

@@ -98,8 +98,9 @@ COMPACT = "compact letterhead"
 TIGHTER = "tighter spacing"
 NOTES_LAST = "notes box last"  # large print: the blank notes box after the disclaimer
 CONTACT_LAST = "clinic's boxes last"  # and the questions line, the clinic's note and the QR code before it
+TIGHTEST = "tightest spacing"  # at the type's floor: the spacing's whole range
 STEP = 0.25  # pt: the body type steps down by this, to the section's min_body_pt
-TIGHTEN = (0.5, 1.0)  # the spacing tightens half of its range, then all of it
+TIGHTEN = (1 / 3, 2 / 3)  # the spacing tightens a third of its range, then two thirds (all of it: TIGHTEST)
 
 
 @dataclass(frozen=True)
@@ -136,11 +137,12 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     than the section's (with the section's headroom left free); then at the section's size:
     (1) the text columns balanced (always: render/columns.py); (2) the letterhead compacted (name and
     department on two tighter lines, the logo and QR code at their minimums); (3) the spacing
-    tightened within the section's range; where the section aims for a number of pages (large
+    tightened within two thirds of the section's range; where the section aims for a number of pages (large
     print's ``page_target``), the same with the notes box, then the clinic's boxes, moved after the
     disclaimer; (4) the blank notes box left out (and without it, the page tried as it was before 2
     and 3, then with them again, its boxes moved too); (5) the body type down in 0.25 pt steps to
-    the section's ``min_body_pt``. A rung's steps name what its page has, in this order. Nothing the
+    the section's ``min_body_pt``, and there the spacing tightened all the way (``TIGHTEST``). A
+    rung's steps name what its page has, in this order. Nothing the
     user gave (the patient's name, the clinic's note) ever gives way: past the last rung is an error."""
     layout, kind = theme.layout, theme.kind
     profile = has_profile(plan)
@@ -172,6 +174,10 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     while body - STEP >= floor - 1e-9:
         body -= STEP
         rungs.append(Rung(_flexed(at(body), steps, amount), lighter[1], (*steps, f"type {body:g} pt"), lighter[0]))
+    if can_tighten(theme):  # the last rung: at the type's floor, the spacing's whole range
+        last = (*steps, f"type {body:g} pt") if body < theme.body_size else steps
+        rungs.append(Rung(_flexed(at(body if body < theme.body_size else None), last, 1.0), lighter[1],
+                          (*last, TIGHTEST), lighter[0]))
     return rungs
 
 
