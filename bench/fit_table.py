@@ -1,7 +1,7 @@
 """Issue 21's table: the example profile with only its clinic name changed (16 to 80 characters) and a
 12-character patient name and a date, on the GBS and MG one-pagers, Letter and A4: printed (at which
-body size, and the fitting steps taken) or refused. `python bench/fit_table.py [--long]`; --long also
-prints the longest profile (every field at its limit) on every one-pager."""
+body size, and the fitting steps taken) or refused. `python bench/fit_table.py [--long|--wide]`; --long
+prints the longest profile (every field at its limit) on every one-pager, --wide the same in words of W."""
 
 from __future__ import annotations
 
@@ -63,11 +63,20 @@ def table(folder: Path) -> None:
         print(f"| {n} | " + " | ".join(cells) + " |")
 
 
-def longest(folder: Path) -> None:
-    """Every field at its documented limit (inputs/profile.LIMITS), on every one-pager."""
+def wide(n: int) -> str:
+    """``n`` characters of words of W, the widest letter."""
+    words = "".join("W" * (3 + i % 9) + " " for i in range(n))[:n]
+    return words[:-1].rstrip() + "W"
+
+
+def longest(folder: Path, wide_letters: bool = False) -> None:
+    """Every field at its documented limit (inputs/profile.LIMITS), on every one-pager; with
+    ``wide_letters`` in words of W (the note in three paragraphs)."""
     from ivig_handout.inputs.profile import LIMITS
 
     def text(n: int) -> str:
+        if wide_letters:
+            return wide(n)
         words = ("Neuromuscular Infusion Clinic Springfield Associates " * 20)[:n]
         return words[:-1] + "x"
 
@@ -76,7 +85,7 @@ def longest(folder: Path) -> None:
                      phone="(217) 555-0142 ext. 12345 / 6789"[:LIMITS["phone"]],
                      website=("www.springfield-neuromuscular-infusion-center.example.org/ivig")[:LIMITS["website"]],
                      questions=text(LIMITS["questions"]), note_heading=text(LIMITS["note_heading"]),
-                     note=text(LIMITS["note"]))
+                     note="\n\n".join(text(n) for n in (132, 132, 134)) if wide_letters else text(LIMITS["note"]))
     patient = Patient(text(LIMITS["patient_name"]), "28 September 2026")
     print("| one-pager | letter | a4 |\n|---|---|---|")
     for doc in documents(kind="one-pager"):
@@ -87,8 +96,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         shutil.copy(EXAMPLE.parent / "clinic-logo.png", folder / "clinic-logo.png")
-        if "--long" in sys.argv:
-            longest(folder)
+        if "--long" in sys.argv or "--wide" in sys.argv:
+            longest(folder, wide_letters="--wide" in sys.argv)
         else:
             table(folder)
 

@@ -112,10 +112,14 @@ def test_example_profile_fits_and_the_longest_name_is_said_in_advance(tmp_path: 
     assert LONG_NAME in squash(" ".join(page_texts(out.read_bytes()))).replace("\xa0", " ")
 
 
-def test_a_profile_that_cannot_fit_fails_check_naming_each_document(tmp_path: Path) -> None:
-    """A profile whose every text is as long as allowed, in the widest letters (realistic text of these
-    lengths fits): check fails in advance, listing every document and layout where build would refuse it."""
+def test_a_profile_that_cannot_fit_fails_check_naming_each_document(tmp_path: Path, pack: Path) -> None:
+    """A profile whose every text is as long as allowed, in the widest letters, with a content pack whose
+    MG text runs longer (the profile alone fits every one-pager since issue 21): check fails in advance,
+    listing every document and layout where build would refuse it."""
     import yaml
+
+    last = "The person may need a breathing machine."
+    edit(pack, "sheet.yaml", last, last + " WWWWWWW WWWWWW." * 60)
 
     profile = tmp_path / "clinic.yaml"
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
@@ -124,7 +128,7 @@ def test_a_profile_that_cannot_fit_fails_check_naming_each_document(tmp_path: Pa
                 note_heading=wide[:40], note=wide[:400])  # every text at its limit, in the widest letters
     profile.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     (tmp_path / "clinic-logo.png").write_bytes((EXAMPLE.parent / "clinic-logo.png").read_bytes())
-    code, findings = run("--clinic", str(profile))
+    code, findings = run("--clinic", str(profile), "--content", str(pack))
     assert code == 1
     fit = findings["documents fit their pages"]
     assert fit["status"] == "fail" and fit["items"]

@@ -28,7 +28,7 @@ from ivig_handout.inputs.text import needs_shaping, normalise
 from ivig_handout.plan.kinds import resolve
 from ivig_handout.plan.profile import apply
 
-from ..conftest import build_pdf, build_result
+from ..conftest import build_pdf, build_result, edit
 from ..needs import need_tool
 from ..pdfcheck import BASE14, fonts, glyph_sizes, page_sizes, page_texts, reader, squash
 from .test_full_sheet import source_sentences
@@ -662,8 +662,13 @@ def test_a_long_clinic_name_and_a_long_patient_name_both_print(tmp_path: Path, l
         assert words in text, words
 
 
-def test_one_pager_too_full_is_one_clear_line(tmp_path: Path) -> None:
-    err = _cli_error(["one-pager", "gbs", "--clinic", str(fullest_profile(tmp_path)), "-o", str(tmp_path / "x.pdf")])
+def test_one_pager_too_full_is_one_clear_line(tmp_path: Path, pack: Path) -> None:
+    """The fullest profile fits every one-pager (tests/render/test_fit.py); with a content pack whose GBS
+    text runs longer too, the refusal is one line saying what to shorten."""
+    dose = "There is not enough evidence to know the best IVIg dose to use."
+    edit(pack, "sheet.yaml", dose, " ".join([dose] * 20))
+    err = _cli_error(["one-pager", "gbs", "--clinic", str(fullest_profile(tmp_path)), "--content", str(pack),
+                      "-o", str(tmp_path / "x.pdf")])
     assert err.count("\n") == 1 and "'gbs'" in err and "'letter'" in err
     assert "with the clinic profile (even without its notes box); shorten the " in err
     assert ("shorten the \"Prepared for\" line, the clinic's note or the profile's name, address or questions "

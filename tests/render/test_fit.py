@@ -27,7 +27,7 @@ from ivig_handout.inputs.roster import format_date
 from ivig_handout.inputs.text import check_text
 from ivig_handout.plan.kinds import get_kind, resolve
 from ivig_handout.plan.profile import apply
-from ivig_handout.render.fit import BALANCED, COMPACT, TIGHTER, Fitted, fit
+from ivig_handout.render.fit import BALANCED, COMPACT, TIGHTER, TIGHTEST, Fitted, fit
 from ivig_handout.render.profile import printed_url, url_lines
 
 from ..pdfcheck import glyph_sizes, page_texts, reader
@@ -116,19 +116,22 @@ def test_the_patients_name_and_date_limits(tmp_path: Path) -> None:
 
 # --- the fitting steps -----------------------------------------------------------------------------
 
-ORDER = (BALANCED, COMPACT, TIGHTER, "without notes box")
+ORDER = (BALANCED, COMPACT, TIGHTER, "without notes box", TIGHTEST)
 
 
 def _in_order(steps: tuple[str, ...]) -> None:
     """``steps`` in the designed order; a type step (naming the size it stopped at) only after the
-    spacing has tightened, and only once."""
+    spacing has tightened, and only once; the spacing's whole range only last, at the type's floor."""
     named = [s for s in steps if not s.startswith("type ")]
     places = [ORDER.index(s) for s in named]
     assert places == sorted(set(places)), steps
     sizes = [s for s in steps if s.startswith("type ")]
     assert len(sizes) <= 1, steps
+    body = [s for s in steps if s != TIGHTEST]
     if sizes:
-        assert TIGHTER in named and steps[-1] == sizes[0], steps
+        assert TIGHTER in named and body[-1] == sizes[0], steps
+    if TIGHTEST in steps:
+        assert steps[-1] == TIGHTEST and TIGHTER in named, steps
 
 
 def longest_profile(folder: Path) -> Path:
@@ -157,6 +160,65 @@ def test_the_longest_profile_fits_every_one_pager_saying_which_steps_it_took(han
         text = printed(done.data)
         assert canon(patient.name or "") in text and canon(clinic.profile.note[0]) in text
         assert canon(clinic.profile.name or "") in text
+
+
+def wide(n: int, start: int = 0) -> str:
+    """``n`` characters of words of W, the widest letter (3 to 11 letters each)."""
+    out, i = "", start
+    while len(out) < n:
+        out += "W" * (3 + i % 9) + " "
+        i += 1
+    return out[:n - 1].rstrip() + "W"
+
+
+def widest_profile(folder: Path) -> Path:
+    """Every field at its limit in wide letters: a name of 80 W's, words of W elsewhere, the note in
+    three paragraphs (400 characters)."""
+    third = (LIMITS["note"] - 2) // 3
+    return write_profile(folder, name="W" * LIMITS["name"], department=wide(LIMITS["department"]),
+                         address="\n".join(wide(LIMITS["address"], i) for i in range(3)),
+                         phone="+1 (217) 555-0142 ext. 12345"[:LIMITS["phone"]],
+                         website=("www." + "w" * LIMITS["website"])[:LIMITS["website"]],
+                         questions=wide(LIMITS["questions"]), note_heading="W" * LIMITS["note_heading"],
+                         note="\n\n".join(wide(third + (LIMITS["note"] - 2) % 3 * (i == 2), i) for i in range(3)))
+
+
+@pytest.mark.parametrize("layout", ["letter", "a4"])
+def test_the_widest_profile_fits_every_one_pager(handout, tmp_path: Path, layout: str) -> None:  # type: ignore[no-untyped-def]
+    """Wide letters at every limit, with a 60-character patient's name in words of W (issue 21: MG on
+    Letter was refused, the note box's long label beside the note and the spacing's range too narrow):
+    every one-pager on one page, at the floor or above, the steps in order, the name and note printed."""
+    clinic = load_profile(widest_profile(tmp_path))
+    assert len(" ".join(clinic.profile.note)) == LIMITS["note"] and len(clinic.profile.note) == 3
+    patient = Patient(wide(LIMITS["patient_name"]), DATE)
+    floor = get_layout(layout).kind("one_pager").min_body_pt
+    for doc in ONE_PAGERS:
+        done = fitted(handout, doc, layout, clinic, patient)
+        assert done.pages == 1 and len(reader(done.data).pages) == 1, doc
+        _in_order(done.steps)
+        assert done.body >= (floor or 0) and body_size(done.data) >= (floor or 0), doc
+        text = printed(done.data)
+        assert canon(patient.name or "") in text and all(canon(x) in text for x in clinic.profile.note), doc
+        assert canon(clinic.profile.name or "") in text and canon(clinic.profile.note_heading or "") in text, doc
+
+
+def test_large_print_aims_for_four_pages_saying_which_steps_it_took(handout) -> None:  # type: ignore[no-untyped-def]
+    """Large print with the example profile (its limit with a profile: 6 pages) aims for 4: GBS on Letter
+    moves the clinic's boxes after the disclaimer and leaves out the blank notes box (issue 21: it ran
+    to 5 pages); MMN moves only the notes box last; GBS on A4 fits as it is and keeps every part."""
+    clinic = load_profile(EXAMPLE)
+    patient = Patient("Ana Souza", "1 Dec 2026")
+    gbs = fitted(handout, "gbs", "large-print", clinic, patient)
+    assert (gbs.pages, gbs.steps, gbs.left_out) == (4, ("clinic's boxes last", "without notes box"), ("the notes box",))
+    assert gbs.limit == 4  # the note on stderr: "... left out of gbs on large-print to keep 4 pages"
+    pages = [canon(t) for t in page_texts(gbs.data)]
+    assert pages[-1].index(canon("circumstances involved.")) < pages[-1].index(canon("After your infusion"))
+    mmn = fitted(handout, "mmn", "large-print", clinic, patient)
+    assert (mmn.pages, mmn.steps, mmn.left_out) == (4, ("notes box last",), ())
+    last = canon(page_texts(mmn.data)[-1])
+    assert last.index(canon("circumstances involved.")) < last.index(canon("Notes from your care team"))
+    a4 = fitted(handout, "gbs", "large-print-a4", clinic, patient)
+    assert (a4.pages, a4.steps, a4.left_out) == (4, (), ())
 
 
 def test_a_profile_that_fits_takes_no_step_it_does_not_need(handout) -> None:  # type: ignore[no-untyped-def]
@@ -246,6 +308,7 @@ SCRIPTS = {  # lower-case letters; words start with a capital now and then (str.
     "greek": _letters("".join(map(chr, range(0x3B1, 0x3CA)))),
     "cyrillic": _letters("".join(map(chr, range(0x430, 0x450)))),
     "vietnamese": _letters("aăâbcdđeêghiklmnoôơpqrstuưvxyạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"),
+    "wide": "W",  # words of the widest letter
 }
 
 
@@ -289,7 +352,7 @@ PROFILES = st.fixed_dictionaries({
 @given(profile=PROFILES, name=field(LIMITS["patient_name"]), date=roster_dates(), doc=st.sampled_from(ONE_PAGERS))
 def test_any_profile_within_the_limits_fits_every_one_pager(tmp_path: Path, layout: str, profile: dict[str, str],
                                                            name: str, date: str, doc: str) -> None:
-    """Every field at a random length up to its limit, in Latin (accents included), Greek, Cyrillic or
+    """Every field at a random length up to its limit, in Latin (accents included), Greek, Cyrillic, words of W or
     Vietnamese, with a patient's name and a date: the one-pager is one page, the name and the note are
     printed, the body type is at least the layout's floor, the steps taken in the designed order."""
     handout = load_handout()

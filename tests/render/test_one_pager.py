@@ -210,7 +210,9 @@ def long_pack(tmp_path: Path) -> Path:
     last = "The person may need a breathing machine."
     assert text.count(last) == 1
     more = " WWWWWWW WWWWWW." * 100  # within the content limits, past what fitting makes room for (the widest letters)
-    sheet.write_text(text.replace(last, last + more), encoding="utf-8")
+    mild = "the benefits and risks of using IVIg to treat mild MG."  # more in the next paragraph (to the 5,000 limit)
+    assert text.count(mild) == 1
+    sheet.write_text(text.replace(last, last + more).replace(mild, mild + more[:144]), encoding="utf-8")
     return pack
 
 

@@ -88,6 +88,9 @@ class KindSizes(BaseModel):
     compact: bool = False  # compact boxes: the notice's heading beside its text, the source in one paragraph
     clinic_band: bool = False  # a clinic profile as one letterhead band (needs the clinic band_* sizes)
     clinic_extra_pages: int = Field(default=0, ge=0, le=4)  # more pages it may take with a clinic profile
+    # Pages the kind aims for (0: none): fitting (render/fit.py) takes the first step of its ladder that
+    # keeps within this many, else the first within its limit (a flowing kind: as it flowed).
+    page_target: int = Field(default=0, ge=0, le=12)
     # How far a page-limited kind flexes before it refuses (render/fit.py): the line spacing and the
     # space between paragraphs and sections tighten down to these, then the body type steps down in
     # 0.25 pt steps to min_body_pt (None: the section's body size; never below it in large print).

@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable
 from ..design.layouts import Layout
 from ..design.theme import Theme, can_tighten, make_theme, tightened, with_profile
 from ..errors import FitError, TooLongError
-from ..plan.blocks import ClinicBand, Columns, DocumentPlan
+from ..plan.blocks import ClinicBand, ClinicContact, Columns, DocumentPlan, NotesBox
 from ..plan.kinds import Kind
 from ..plan.profile import as_band, droppable, has_profile, kept, variants
 from .document import render
@@ -53,7 +53,7 @@ class Rendered:
 class Fitted:
     """What fitting chose: the PDF and its pages, the body size, the room left on the last page
     (pt; measured for page-limited kinds), the profile parts that gave way (as a note names them),
-    and the page limit held to (0: none)."""
+    and the page limit held to (the section's page target where it was met; 0: none)."""
 
     data: bytes
     pages: int
@@ -72,17 +72,35 @@ def fit(plan: DocumentPlan, kind: Kind, layout: Layout) -> Fitted:
     nothing fits."""
     theme = make_theme(layout, layout.kind(kind.section))
     if kind.fitting == "flow":
-        drawn = render(plan, theme)
-        return Fitted(drawn.data, drawn.pages, theme.body_size, 0.0, tags=drawn.tags, slots=drawn.slots)
+        return _flowed(plan, theme)
     return _page_limited(plan, kind, theme)
+
+
+def _flowed(plan: DocumentPlan, theme: Theme) -> Fitted:
+    """As many pages as it takes; where the section aims for a number of pages (``page_target``,
+    large print's full sheet) and the document runs past it, the first rung of the ladder that keeps
+    within it (the spaces tightened, the clinic's boxes last, the blank notes box left out), else the
+    document as it flowed."""
+    drawn = render(plan, theme)
+    target = theme.kind.page_target
+    if target and drawn.pages > target:
+        for rung in (r for r in ladder(plan, theme) if r.steps):  # past the document as it flowed
+            rendered = _render(rung.plan, rung.theme, lambda r: r.pages <= target)
+            if rendered.pages <= target:
+                return Fitted(rendered.data, rendered.pages, rendered.body, 0.0, rung.dropped, target, rendered.tags,
+                              rendered.slots, rung.steps)
+    return Fitted(drawn.data, drawn.pages, theme.body_size, 0.0, tags=drawn.tags, slots=drawn.slots)
 
 
 # The fitting steps, in the order they are taken (Fitted.steps names those a document took).
 BALANCED = "balanced columns"
 COMPACT = "compact letterhead"
 TIGHTER = "tighter spacing"
+NOTES_LAST = "notes box last"  # large print: the blank notes box after the disclaimer
+CONTACT_LAST = "clinic's boxes last"  # and the questions line, the clinic's note and the QR code before it
+TIGHTEST = "tightest spacing"  # at the type's floor: the spacing's whole range
 STEP = 0.25  # pt: the body type steps down by this, to the section's min_body_pt
-TIGHTEN = (0.5, 1.0)  # the spacing tightens half of its range, then all of it
+TIGHTEN = (1 / 3, 2 / 3)  # the spacing tightens a third of its range, then two thirds (all of it: TIGHTEST)
 
 
 @dataclass(frozen=True)
@@ -103,11 +121,14 @@ def _page_limited(plan: DocumentPlan, kind: Kind, theme: Theme) -> Fitted:
     if section.kind.clinic_band and has_profile(plan):
         plan = as_band(plan)
     rungs = ladder(plan, theme)
-    for rung in rungs:
-        rendered = _render(rung.plan, rung.theme, _wanted(rung.theme, section))  # too long: not written
-        if fits(rendered, rung.theme, section):  # within the limit; full size also with headroom
-            return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, rung.dropped,
-                          section.max_pages, rendered.tags, rendered.slots, rung.steps)
+    target = section.kind.page_target
+    aims = [min(target, section.max_pages), section.max_pages] if target else [section.max_pages]
+    for aim in dict.fromkeys(aims):  # the page target first, then the limit
+        for rung in rungs:
+            rendered = _render(rung.plan, rung.theme, _wanted(rung.theme, section, aim))  # too long: not written
+            if fits(rendered, rung.theme, section) and rendered.pages <= aim:  # full size also with headroom
+                return Fitted(rendered.data, rendered.pages, rendered.body, rendered.room, rung.dropped,
+                              aim, rendered.tags, rendered.slots, rung.steps)
     raise _too_long(rungs[-1], kind, plan)
 
 
@@ -116,9 +137,12 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     than the section's (with the section's headroom left free); then at the section's size:
     (1) the text columns balanced (always: render/columns.py); (2) the letterhead compacted (name and
     department on two tighter lines, the logo and QR code at their minimums); (3) the spacing
-    tightened within the section's range; (4) the blank notes box left out (and without it, the page
-    tried as it was before 2 and 3, then with them again); (5) the body type down in 0.25 pt steps to
-    the section's ``min_body_pt``. A rung's steps name what its page has, in this order. Nothing the
+    tightened within two thirds of the section's range; where the section aims for a number of pages (large
+    print's ``page_target``), the same with the notes box, then the clinic's boxes, moved after the
+    disclaimer; (4) the blank notes box left out (and without it, the page tried as it was before 2
+    and 3, then with them again, its boxes moved too); (5) the body type down in 0.25 pt steps to
+    the section's ``min_body_pt``, and there the spacing tightened all the way (``TIGHTEST``). A
+    rung's steps name what its page has, in this order. Nothing the
     user gave (the patient's name, the clinic's note) ever gives way: past the last rung is an error."""
     layout, kind = theme.layout, theme.kind
     profile = has_profile(plan)
@@ -137,17 +161,44 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
         flexes.append(((*base, COMPACT), 0.0))
     if can_tighten(theme):  # half the range, then all of it
         flexes += [((*flexes[-1][0], TIGHTER), amount) for amount in TIGHTEN]
-    rungs += [Rung(_flexed(at(), steps, amount), full, steps) for steps, amount in flexes]
     gone = tuple(f"without {name.removeprefix('the ')}" for name in lighter[0])
-    if gone:  # without the notes box: the page as it was, then flexed again
-        rungs += [Rung(_flexed(at(), steps, amount), lighter[1], (*steps, *gone), lighter[0])
-                  for steps, amount in flexes]
+    aiming = kind.page_target > 0
+    pages: list[tuple[tuple[str, ...], DocumentPlan, tuple[str, ...]]] = [
+        ((), full, ()), *((named, moved, ()) for named, moved in _orders(full, aiming))]
+    if gone:  # without the notes box: the page as it was, then flexed again (and its boxes moved)
+        pages += [(named, moved, lighter[0]) for named, moved in [((), lighter[1]), *_orders(lighter[1], aiming)]]
+    rungs += [Rung(_flexed(at(), steps, amount), moved, (*steps, *named, *(gone if left else ())), left)
+              for named, moved, left in pages for steps, amount in flexes]
     steps, amount = (*flexes[-1][0], *gone), flexes[-1][1]
     body, floor = theme.body_size, kind.min_body_pt or theme.body_size
     while body - STEP >= floor - 1e-9:
         body -= STEP
         rungs.append(Rung(_flexed(at(body), steps, amount), lighter[1], (*steps, f"type {body:g} pt"), lighter[0]))
+    if can_tighten(theme):  # the last rung: at the type's floor, the spacing's whole range
+        last = (*steps, f"type {body:g} pt") if body < theme.body_size else steps
+        rungs.append(Rung(_flexed(at(body if body < theme.body_size else None), last, 1.0), lighter[1],
+                          (*last, TIGHTEST), lighter[0]))
     return rungs
+
+
+def _orders(plan: DocumentPlan, aiming: bool) -> list[tuple[tuple[str, ...], DocumentPlan]]:
+    """Where a section aims for a number of pages (large print): the plan with the blank notes box
+    moved after the disclaimer, then with the clinic's boxes (questions line, note, QR code) moved
+    there too; each only where it moves something (the text's own order never changes)."""
+    if not aiming:
+        return []
+    out: list[tuple[tuple[str, ...], DocumentPlan]] = []
+    for named, moving in (((NOTES_LAST,), (NotesBox,)), ((CONTACT_LAST,), (ClinicContact, NotesBox))):
+        moved = _last(plan, moving)
+        if moved.blocks != plan.blocks and all(moved.blocks != m.blocks for _, m in out):
+            out.append((named, moved))
+    return out
+
+
+def _last(plan: DocumentPlan, moving: tuple[type, ...]) -> DocumentPlan:
+    """``plan`` with its blocks of the types ``moving`` after all the others, in their order."""
+    rest = tuple(b for b in plan.blocks if not isinstance(b, moving))
+    return replace(plan, blocks=(*rest, *(b for b in plan.blocks if isinstance(b, moving))))
 
 
 def _flexed(theme: Theme, steps: tuple[str, ...], amount: float) -> Theme:
@@ -158,8 +209,8 @@ def _flexed(theme: Theme, steps: tuple[str, ...], amount: float) -> Theme:
     return replace(theme, compact_band=COMPACT in steps)
 
 
-def _wanted(candidate: Theme, theme: Theme) -> Callable[[Rendered], bool]:
-    return lambda rendered: fits(rendered, candidate, theme)
+def _wanted(candidate: Theme, theme: Theme, aim: int) -> Callable[[Rendered], bool]:
+    return lambda rendered: fits(rendered, candidate, theme) and rendered.pages <= aim
 
 
 def fits(rendered: Rendered, candidate: Theme, theme: Theme) -> bool:

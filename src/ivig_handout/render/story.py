@@ -335,15 +335,26 @@ class StoryBuilder:
 
     def _beside(self, rows: list[tuple[str, tuple[str, ...]]]) -> Table:
         """Each row a bold label in a narrow first column (as wide as the widest label, at most 30 % of
-        the box) and its paragraphs beside it, all in body size; rows are divided by a thin rule."""
+        the box) and its paragraphs beside it, all in body size; a label longer than that goes above its
+        paragraphs, which then take the box's whole width. Rows are divided by a thin rule."""
         t = self.theme
         style = ParagraphStyle("label", parent=self.st["body"], fontName=self.st["box_heading"].fontName)
         width = t.layout.frame_width - 2 * self._box_pad()
-        widest = max(stringWidth(heading, style.fontName, style.fontSize) for heading, _ in rows)
-        first = min(widest + t.body_size, width * 0.3)  # a longer label wraps
-        data = [[paragraph(to_markup(heading, "text", bold=True, shaped=True), style, heading),
-                 [self.para(text, "cell") for text in texts] if len(texts) > 1 else self.para(texts[0], "cell")]
-                for heading, texts in rows]
+        widths = [stringWidth(heading, style.fontName, style.fontSize) + t.body_size for heading, _ in rows]
+        beside = [w <= width * 0.3 for w in widths]
+        first = max((w for w, b in zip(widths, beside, strict=True) if b), default=width * 0.3)
+        data: list[list[Any]] = []
+        ends: list[int] = []  # each row's last table row
+        spans: list[int] = []
+        for (heading, texts), side in zip(rows, beside, strict=True):
+            label = paragraph(to_markup(heading, "text", bold=True, shaped=True), style, heading)
+            body = [self.para(text, "cell") for text in texts] if len(texts) > 1 else self.para(texts[0], "cell")
+            if not side:  # above its paragraphs, each across the box
+                spans += [len(data), len(data) + 1]
+                data += [[label, ""], [body, ""]]
+            else:
+                data.append([label, body])
+            ends.append(len(data) - 1)
         gap = self.st["body"].spaceAfter
         table = Table(data, colWidths=[first, width - first], hAlign="LEFT")
         table.setStyle(TableStyle([
@@ -351,7 +362,8 @@ class StoryBuilder:
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             *((side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING")),
             ("BOTTOMPADDING", (0, 0), (-1, -1), gap),
-            *(command for r in range(len(rows) - 1) for command in (
+            *(("SPAN", (0, r), (-1, r)) for r in spans),
+            *(command for r in ends[:-1] for command in (
                 ("LINEBELOW", (0, r), (-1, r), 0.6, self.colour("notice_border")),
                 ("BOTTOMPADDING", (0, r), (-1, r), gap * 1.5), ("TOPPADDING", (0, r + 1), (-1, r + 1), gap * 1.5))),
         ]))

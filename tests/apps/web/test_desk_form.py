@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from ...conftest import edit
 from ...printserver import PrintServer
 from .conftest import CHECKOUT, NAME, VENDOR, Page, Served, handout_form, open_page, serve
 from .test_desk import ROSTER
@@ -253,10 +254,13 @@ def test_the_paper_a_job_takes_is_said(page_client: Page) -> None:
     assert f"Paper: 2 copies of {pages} pages, two-sided: {sheets} sheets." in html.unescape(full.text)
 
 
-def test_a_handout_too_long_for_its_page_is_worded_for_the_desk(tmp_path: Path) -> None:
+def test_a_handout_too_long_for_its_page_is_worded_for_the_desk(tmp_path: Path, pack: Path) -> None:
     """A clinic profile with every text at its limit in the widest letters (the note in its 3
-    paragraphs) and a 60-character name do not fit the MG one-pager on letter: the command line's "10 pt ... qr_url ... `ivig-handout layouts`"
+    paragraphs) and a 60-character name, with a content pack whose MG text runs longer (the profile
+    alone fits since issue 21), do not fit the MG one-pager on letter: the command line's "10 pt ... qr_url ... `ivig-handout layouts`"
     becomes what to do at the desk, tied to the Layout field, and what it advises works."""
+    last = "The person may need a breathing machine."
+    edit(pack, "sheet.yaml", last, last + " WWWWWWW WWWWWW." * 60)
     wide = "WWWWWWW " * 60
     profile = tmp_path / "clinic.yaml"
     profile.write_text("\n".join([f"name: {wide[:80]}", f"department: {wide[:60]}", "address: |",
@@ -264,7 +268,7 @@ def test_a_handout_too_long_for_its_page_is_worded_for_the_desk(tmp_path: Path) 
                                    "note: |", *[f"  {wide[:130].strip()}\n" for _ in range(3)],
                                    "phone: (217) 555-0142", "qr_url: https://example.org/{id}",
                                    "prepared_for: yes", ""]), encoding="utf-8")
-    page = open_page(clinics={"example": profile})
+    page = open_page(clinics={"example": profile}, content=pack)
     longest = ("Maria da Conceição Albuquerque Nascimento de Oliveira Santos Lima" * 2)[:60].strip()
     form = handout_form(patient_name=longest, date="28 September 2026")
     refused = page.post("/", {**form, "action": "download"})
