@@ -30,13 +30,14 @@ from ..api import (
     Request,
     Result,
     RosterRow,
+    RowTemplate,
     __version__,
     document_finder,
-    get_layout,
     language_finder,
     layout_finder,
     load_handout,
     read_roster,
+    row_template,
     validate,
 )
 from ..errors import ContentError, IvigError, NotFoundError, OutputError
@@ -98,8 +99,10 @@ class Item:
 
     @property
     def file(self) -> str:
-        """Named by row number, document and layout; never by the patient's name."""
-        return f"row-{self.row.row:04d}-{self.row.document}-{self.layout}.pdf"
+        """Named by row number, document and layout; never by the patient's name (api.row_file)."""
+        from ..api import row_file
+
+        return row_file(self.row, self.layout)
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class Rendered:
     data: bytes = b""
     pages: int = 0
     error: str = ""
-    member: Member | None = None
+    member: bytes | Member | None = None  # its place in the print run, if not ``data``
 
 
 def render_row(request: Request, stamp: bool = True) -> Rendered:
@@ -259,7 +262,7 @@ class _Writer:
         self.outcome = Outcome(roster.out_dir, total=total)
         self.records: list[dict[str, Any]] = []
         self.done = 0
-        self.templates: dict[tuple[str, str, bool, bool, str], Result] = {}
+        self.templates: dict[tuple[str, str, bool, bool, str], RowTemplate] = {}
         self.executor: Workers | None = None  # the worker pool, once needed
         self.workers = 0
         self.writers: ThreadPoolExecutor | None = None  # made for the first file
@@ -356,7 +359,7 @@ class _Writer:
         for key, request in wanted.items():
             found = lookup(self.cache, request)
             if found is not None:
-                self.templates[key] = found
+                self.templates[key] = row_template(found)
         missing = {key: request for key, request in wanted.items() if key not in self.templates}
         if not missing:
             return
@@ -369,17 +372,18 @@ class _Writer:
                 return
             made = future.result()
             if isinstance(made, Result):  # a template that fails: its rows render in full (and say why)
-                self.templates[key] = made
+                self.templates[key] = row_template(made)
 
     def _template_key(self, item: Item) -> tuple[str, str, bool, bool, str] | None:
-        """Which template the item is stamped into (None: rendered in full, as a two-language one is)."""
-        if not self.roster.stamp or get_layout(item.layout).imposition != "none" or item.row.also is not None:
+        """Which template the item is stamped into (None: rendered in full, as a two-language one is);
+        on a layout that imposes, the template is imposed once and each row stamped on its sheets."""
+        if not self.roster.stamp or item.row.also is not None:
             return None
         patient = item.row.patient
         return (item.row.document, item.layout, bool(patient and patient.name), bool(patient and patient.date),
                 item.row.language or "")
 
-    def _stamp_values(self, item: Item) -> tuple[Result, Member] | None:
+    def _stamp_values(self, item: Item) -> tuple[RowTemplate, Member] | None:
         """The row's template and its print-run member, if its values fit the template's slots."""
         from ..api import run_member
 
@@ -387,7 +391,7 @@ class _Writer:
         template = self.templates.get(key) if key is not None else None
         if template is None or item.row.patient is None:
             return None
-        member = run_member(template, item.row.patient)
+        member = run_member(template.sheets, item.row.patient)
         return None if member is None else (template, member)
 
     def _rows(self) -> None:
@@ -411,14 +415,19 @@ class _Writer:
                 continue
             self.cursor += 1
 
-    def _stamped(self, item: Item, template: Result, member: Member) -> Rendered:
-        """A stamped row: its print-run member and, with ``files``, its own PDF."""
-        from ..api import stamped
+    def _stamped(self, item: Item, template: RowTemplate, member: Member) -> Rendered:
+        """A stamped row: its print-run member and, with ``files``, its own PDF (api.roster_row, as
+        api.print_runs makes them)."""
+        from ..api import roster_row
+        from .workers import failure_reason
 
-        own = stamped(template, item.row.patient) if self.roster.files and item.row.patient else None
-        if self.roster.files and own is None:  # a face the template lacks: the pool renders it in full
-            return render_row(self.roster.request(item))
-        return Rendered(own.data if own else b"", template.pages, member=member)
+        if not self.roster.files:
+            return Rendered(b"", template.sheets.pages, member=member)
+        try:
+            made = roster_row(self.roster.request(item), template, own=True)
+        except Exception as exc:  # noqa: BLE001 - one failing row must not stop the others
+            return Rendered(error=failure_reason(exc))
+        return Rendered(made.data, made.pages, member=made.member)
 
     def _take(self, item: Item, made: Rendered) -> None:
         run = self.runs[item.layout]
@@ -426,7 +435,7 @@ class _Writer:
             run.failed = True
             self.outcome.failed.append((f"row {item.row.row}", f"{item.row.document} on {item.layout}: {made.error}"))
             return
-        run.members.append((made.member or made.data, item.copies))
+        run.members.append((made.member if made.member is not None else made.data, item.copies))
         run.items.append(item)
         if self.roster.files:
             record = {"file": item.file, "row": item.row.row, "document": item.row.document, "layout": item.layout,
