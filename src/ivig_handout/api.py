@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 from . import personalise
 from .design.formats import FORMATS, Format, get_format
@@ -304,10 +305,12 @@ def row_file(row: RosterRow, layout: str) -> str:
     return f"row-{row.row:04d}-{row.document}-{layout}.pdf"
 
 
-def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None, pad: bool = True) -> bytes:
+def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None, pad: bool = True,
+              into: BinaryIO | None = None) -> bytes:
     """One print-ready PDF of ``members`` (a PDF, or a run_member), each its count of times, in order,
-    each starting on a front side (``pad``: a blank page after an odd one)."""
-    return personalise.print_run(members, title, pad)
+    each starting on a front side (``pad``: a blank page after an odd one). ``into``: a file it is
+    written to as it is saved, never held whole in memory (b"" is returned)."""
+    return personalise.print_run(members, title, pad, into)
 
 
 def run_title(layout: str, handouts: int) -> str:

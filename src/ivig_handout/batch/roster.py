@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -149,6 +149,34 @@ def render_template(request: Request, cache: RenderCache | None = None) -> Resul
         return failure_reason(exc)
 
 
+class _Hashed:
+    """A file a print run is saved into, hashing and counting what passes through."""
+
+    def __init__(self) -> None:
+        self.out: BinaryIO | None = None
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        assert self.out is not None
+        self.sha.update(data)
+        self.size += len(data)
+        return self.out.write(data)
+
+    def flush(self) -> None:
+        if self.out is not None:
+            self.out.flush()
+
+    def tell(self) -> int:
+        return self.size
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Only to where it is (pikepdf asks for a seekable file; a print run is written in one pass)."""
+        if (offset, whence) not in ((self.size, 0), (0, 1), (0, 2)):
+            raise OSError("a print run is written in one pass")
+        return self.size
+
+
 # -- loading ---------------------------------------------------------------------------------------
 
 def load_roster(path: Path, out_dir: Path, document: str | None = None, layouts: Sequence[str] = (DEFAULT_LAYOUT,),
@@ -240,6 +268,7 @@ class _Run:
     members: list[tuple[bytes | Member, int]] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     failed: bool = False
+    pages: int = 0  # each handout's pages x its copies, each padded to start on a front side
 
 
 def run_roster(roster: Roster, progress: Progress | None = None, lock_wait: float = LOCK_WAIT,
@@ -437,24 +466,40 @@ class _Writer:
             return
         run.members.append((made.member if made.member is not None else made.data, item.copies))
         run.items.append(item)
+        run.pages += item.copies * (made.pages + made.pages % 2)
         if self.roster.files:
             record = {"file": item.file, "row": item.row.row, "document": item.row.document, "layout": item.layout,
                       "copies": item.copies}
             self._write(item.file, made.data, made.pages, record)
 
     def _print_run(self, run: _Run) -> None:
-        from ..api import page_count, print_run, run_title
+        """The layout's print run, streamed to disk as it is saved (a temporary file renamed into place
+        once whole; never held in memory whole), after the rows' own files."""
+        from ..api import print_run, run_title
+        from ..export.sinks.file import write_atomic_from
 
         file = f"{PRINT_RUN}-{run.layout}.pdf"
         if run.failed or not run.members:
             self.outcome.failed.append((file, "not made because rows of it failed (see above)"))
             return
         handouts = sum(copies for _, copies in run.members)
-        data = print_run(run.members, run_title(run.layout, handouts))
-        run.members.clear()  # the print run holds them now
-        record = {"file": file, "layout": run.layout, "rows": [i.row.row for i in run.items],
-                  "documents": [i.row.document for i in run.items], "copies": [i.copies for i in run.items]}
-        self._write(file, data, page_count(data), record)
+        record: dict[str, Any] = {"file": file, "layout": run.layout, "rows": [i.row.row for i in run.items],
+                                  "documents": [i.row.document for i in run.items],
+                                  "copies": [i.copies for i in run.items]}
+        self._settle()  # the files before it are taken in first, in order
+        hashed = _Hashed()
+
+        def fill(out: BinaryIO) -> None:
+            hashed.out = out
+            print_run(run.members, run_title(run.layout, handouts), into=cast("BinaryIO", hashed))
+
+        try:
+            write_atomic_from(self.roster.out_dir / file, fill, private=True)  # prints names: 0600
+        except (OutputError, OSError) as exc:
+            self._taken(file, exc)
+        else:
+            self._taken(file, record | {"pages": run.pages, "bytes": hashed.size, "sha256": hashed.sha.hexdigest()})
+        run.members.clear()
 
     def _write(self, file: str, data: bytes, pages: int, record: dict[str, Any]) -> None:
         """Write a file atomically on a writer thread (writing waits on the disk, mostly in fsync, and
@@ -479,14 +524,21 @@ class _Writer:
             try:
                 record = done.result()
             except (OutputError, OSError) as exc:
-                self.outcome.failed.append((file, (str(exc).splitlines() or [type(exc).__name__])[0]))
+                self._taken(file, exc)
             else:
-                self.records.append(record)
-                self.outcome.written.append(file)
-                pauses.reached("file-written")
-            self.done += 1
-            if self.progress:
-                self.progress(self.done, self.outcome.total)
+                self._taken(file, record)
+
+    def _taken(self, file: str, made: dict[str, Any] | OutputError | OSError) -> None:
+        """A file written (its manifest record) or not (why), counted in order."""
+        if isinstance(made, dict):
+            self.records.append(made)
+            self.outcome.written.append(file)
+            pauses.reached("file-written")
+        else:
+            self.outcome.failed.append((file, (str(made).splitlines() or [type(made).__name__])[0]))
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.outcome.total)
 
     def _write_manifest(self, planned: list[str] | None = None) -> None:
         """manifest.json: files, row numbers, documents, layouts, pages and hashes; never names or dates.

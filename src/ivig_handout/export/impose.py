@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import pikepdf
 from pikepdf import Array, Dictionary, Matrix, Name, OutlineItem, Page, Pdf, Rectangle
@@ -118,8 +118,8 @@ def run_title(layout: str, handouts: int) -> str:
     return f"Print run: {layout}, {handouts} handout{'' if handouts == 1 else 's'}"
 
 
-def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
-            stamp: Stamp | None = None, title: str | None = None) -> tuple[bytes, list[int]]:
+def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True, stamp: Stamp | None = None,
+            title: str | None = None, into: BinaryIO | None = None) -> tuple[bytes, list[int]]:
     """Concatenate documents; return the PDF and each document's 0-based start page index.
 
     A ``Stamped`` member is its template with the values of its page of ``stamp`` set into the
@@ -136,7 +136,8 @@ def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
     /StructParent).
 
     ``title`` (a print run's, run_title): the output's title, shown as the viewer's window title,
-    instead of its first document's.
+    instead of its first document's. ``into``: the PDF is written there as it is saved (a print run
+    streamed to disk, never held whole in memory), and the bytes returned are empty.
     """
     if not pdfs:
         raise ValueError("combine() needs at least one PDF")
@@ -159,7 +160,7 @@ def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
         _write_outline(out, marks, lambda page: (page, Matrix()), run.order)
         if title is not None:
             _set_title(out, title)
-        return _save(out), starts
+        return _save(out, into), starts
     finally:
         run.close()
 
@@ -641,11 +642,12 @@ def _set_title(out: Pdf, title: str) -> None:
     out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
 
 
-def _save(out: Pdf) -> bytes:
-    """Serialise deterministically: same input bytes give byte-identical output."""
+def _save(out: Pdf, into: BinaryIO | None = None) -> bytes:
+    """Serialise deterministically: same input bytes give byte-identical output (written ``into`` a
+    file as it goes, if given: then the bytes returned are empty)."""
     buf = BytesIO()
     out.save(
-        buf,
+        buf if into is None else into,
         deterministic_id=True,
         compress_streams=True,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
