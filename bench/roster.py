@@ -388,10 +388,12 @@ def write_mixed(path: Path, rows: list[tuple[str, str, str]]) -> Path:
 def programs() -> dict[str, dict[str, str]]:
     """The programs paired in one run: ``now`` (this checkout) and, with BENCH_BEFORE=DIR (a checkout of
     main before the change), ``before``: each an environment for `python -m ivig_handout`."""
-    found = {"now": dict(os.environ)}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as an installed program
+    env["PYTHONPYCACHEPREFIX"] = str(Path(os.environ["IVIG_HANDOUT_CACHE_DIR"]).parent / "pycache")  # runs:
+    found = {"now": env}  # its bytecode compiled once, by the first run (pip compiles it at install)
     before = os.environ.get("BENCH_BEFORE")
     if before:
-        found["before"] = {**os.environ, "PYTHONPATH": str(Path(before) / "src")}
+        found["before"] = {**env, "PYTHONPATH": str(Path(before) / "src")}
     return found
 
 
