@@ -161,7 +161,9 @@ class _Hashed:
         assert self.out is not None
         self.sha.update(data)
         self.size += len(data)
-        return self.out.write(data)
+        wrote = self.out.write(data)
+        pauses.reached("print-run-writing", self.out.flush)  # tests: part of it on disk, under a temporary name
+        return wrote
 
     def flush(self) -> None:
         if self.out is not None:
