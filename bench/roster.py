@@ -365,6 +365,105 @@ def render_cache(table: Table, work: Path) -> None:
               "(plain column)", secs(warm), secs(cold), ratio(min(cold), min(warm)))
 
 
+# -- issue 25: the mixed 10,000-row roster and the 1,000 one-pagers, before and now in one run -----------
+
+MIXED_DOCS = ("gbs", "full", "mg", "cidp")
+MIXED_LAYOUTS = ("letter", "a4", "large-print", "booklet")
+
+
+def mixed_rows(n: int) -> list[tuple[str, str, str]]:
+    """``n`` (name, document, layout): four documents and four layouts in turn, every 10th name non-ASCII."""
+    return [(f"{NON_ASCII} {i:05d}" if i % 10 == 0 else f"Patient {i:05d}", MIXED_DOCS[i % 4],
+             MIXED_LAYOUTS[(i // 4) % 4]) for i in range(1, n + 1)]
+
+
+def write_mixed(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["name", "disorder", "date", "layout"])
+        out.writerows([name, doc, DATE, layout] for name, doc, layout in rows)
+    return path
+
+
+def programs() -> dict[str, dict[str, str]]:
+    """The programs paired in one run: ``now`` (this checkout) and, with BENCH_BEFORE=DIR (a checkout of
+    main before the change), ``before``: each an environment for `python -m ivig_handout`."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as an installed program
+    env["PYTHONPYCACHEPREFIX"] = str(Path(os.environ["IVIG_HANDOUT_CACHE_DIR"]).parent / "pycache")  # runs:
+    found = {"now": env}  # its bytecode compiled once, by the first run (pip compiles it at install)
+    before = os.environ.get("BENCH_BEFORE")
+    if before:
+        found["before"] = {**env, "PYTHONPATH": str(Path(before) / "src")}
+    return found
+
+
+def peak_run(env: dict[str, str], roster: Path, out: Path, *extra: str) -> tuple[float, int]:
+    """(wall seconds, peak RSS in KB of the largest process) of `batch --roster` in a fresh process."""
+    shutil.rmtree(out, ignore_errors=True)
+    args = [sys.executable, "-m", "ivig_handout", "batch", "--roster", str(roster), "--out-dir", str(out), *extra]
+    start = time.perf_counter()
+    got = subprocess.run([sys.executable, "-c", PEAK, *args], check=True, capture_output=True, text=True, env=env)
+    return time.perf_counter() - start, int(got.stdout)
+
+
+def spread(values: list[float], unit: str, digits: int = 2) -> str:
+    """Median (min-max) of ``values``."""
+    return (f"{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f}, "
+            f"{len(values)} runs)")
+
+
+def issue25(table: Table, work: Path) -> None:
+    """Issue 25's roster figures, each program's runs alternating (BENCH_RUNS each): a mixed roster of 1,000
+    and of 10,000 rows (four documents x four layouts; wall time and peak RSS of `batch --roster`), and
+    1,000 personalised GBS one-pagers as one print file. Paired with the plain way (a full render per
+    row, in a fresh process) for the 1,000 rows; the plain 10,000 rows only with BENCH_FULL=1."""
+    cases = {"mixed 1,000": (write_mixed(work / "mixed-1000.csv", mixed_rows(1000)), ()),
+             "mixed 10,000": (write_mixed(work / "mixed-10000.csv", mixed_rows(10_000)), ()),
+             "GBS 1,000": (write_roster(work / "gbs-1000.csv", roster_rows(1000, ["gbs"])), ())}
+    got: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    for name, env in programs().items():  # warm each program's render cache, and check its output
+        for case, (roster, extra) in cases.items():
+            say(f"  {name}: {case} (warm-up)")
+            peak_run(env, roster, work / "i25", *extra)
+            check_mixed(work / "i25", roster)
+    for i in range(RUNS):
+        for case, (roster, extra) in cases.items():
+            for name, env in programs().items():
+                say(f"  run {i + 1}/{RUNS}: {name}, {case}")
+                got.setdefault((name, case), []).append(peak_run(env, roster, work / "i25", *extra))
+    plain = {case: driver(roster, work / "plain", False)[0] for case, (roster, _) in cases.items()
+             if FULL or case != "mixed 10,000"}
+    for case in cases:
+        for name in programs():
+            runs = got[name, case]
+            table.add(f"{case} rows, `batch --roster`: {name}", spread([t for t, _ in runs], "s"),
+                      f"{plain[case]:.1f} s" if case in plain and name == "now" else "",
+                      f"{plain[case] / statistics.median([t for t, _ in runs]):.1f}x"
+                      if case in plain and name == "now" else "",
+                      f"peak RSS {spread([kb / 1024 for _, kb in runs], 'MB', 0)}")
+    for name in programs():
+        small, big = (statistics.median(t for t, _ in got[name, c]) for c in ("mixed 1,000", "mixed 10,000"))
+        table.add(f"10,000 / 1,000 mixed rows, time: {name}", f"{big / small:.1f}x", "", "",
+                  f"within 11x: {'meets' if big / small <= 11 else 'MISSES'}")
+
+
+def check_mixed(out: Path, roster: Path) -> None:
+    """Every print run's pages hold its rows' names in roster order (pdftotext), 0600."""
+    with open(roster, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for layout in dict.fromkeys(row.get("layout") or LAYOUT for row in rows):
+        path = out / f"roster-{layout}.pdf"
+        if path.stat().st_mode & 0o077:
+            raise SystemExit(f"{path.name} is readable by others")
+        names = [row["name"] for row in rows if (row.get("layout") or LAYOUT) == layout]
+        text, at = text_of(path), 0
+        for name in names:
+            found = text.find(name, at)
+            if found < 0:
+                raise SystemExit(f"{path.name}: {name!r} missing or out of roster order")
+            at = found + len(name)
+
+
 def main() -> None:
     from ivig_handout.api import Request, build, documents
 
@@ -383,6 +482,11 @@ def main() -> None:
         ("peak memory", lambda t, w: memory(t, w, pages)),
         ("render cache", render_cache),
     ]
+    only = os.environ.get("BENCH_ONLY")  # issue25: only that section
+    if only == "issue25":
+        sections = [("issue 25: mixed rosters and 1,000 one-pagers, before and now", issue25)]
+    else:
+        sections.append(("issue 25: mixed rosters and 1,000 one-pagers, before and now", issue25))
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["IVIG_HANDOUT_CACHE_DIR"] = str(Path(tmp) / "cache")  # never the user's own cache,
         os.environ["XDG_DATA_HOME"] = str(Path(tmp) / "data")  # nor education record (rosters are recorded)

@@ -5,6 +5,7 @@ to disk. The command line still refuses a roster with a bad row, with the same o
 from __future__ import annotations
 
 import io
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -79,3 +80,35 @@ def test_a_file_that_cannot_be_read_has_no_rows() -> None:
     checked = api.roster(api.RosterFile("name\n".encode("utf-16"), label="day.csv"))
     assert checked.rows == () and [(p.line, p.field) for p in checked.problems] == [(None, "")]
     assert str(checked.problems[0]).startswith("day.csv: is UTF-16 text")
+
+
+def _pdftotext(data: bytes, folder: Path) -> list[str]:
+    """Each page's text (poppler), spaces collapsed."""
+    path = folder / "read.pdf"
+    path.write_bytes(data)
+    got = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
+    path.unlink()
+    return [" ".join(page.split()) for page in got.stdout.split("\f")[:-1]]
+
+
+def test_print_runs_give_each_row_s_own_file_when_asked(tmp_path: Path) -> None:
+    """issue 22: print_runs(..., files=True) returns every good row's own PDF too, named by row number,
+    document and layout (never the name), each the row's handout as a full render of it reads: its
+    pages, and its own patient's name (and no other) on them; on imposed layouts too."""
+    rows = [("Ann Lee", "mg", "letter"), ("Nguyễn Thị Minh", "gbs", "a4"), ("Bo Chan", "gbs", "booklet"),
+            ("Cy Diaz", "cidp", "2up"), ("Di Fox", "full", "letter")]
+    data = ("name,disorder,layout,date\n" + "".join(f"{n},{d},{lay},1 December 2026\n" for n, d, lay in rows)).encode()
+    made = api.print_runs(api.RosterFile(data, label="day.csv"), files=True)
+    assert made.problems == ()
+    assert list(made.files) == [f"row-{i + 2:04d}-{d}-{lay}.pdf" for i, (_n, d, lay) in enumerate(rows)]
+    for (name, doc, layout), pdf in zip(rows, made.files.values(), strict=True):
+        full = api.build(api.Request(doc, layout, patient=api.Patient(name, "1 December 2026")), stamp=False)
+        pages = _pdftotext(pdf, tmp_path)
+        assert pages == _pdftotext(full.data, tmp_path), (doc, layout)
+        assert len(pages) == full.pages and any(name in page for page in pages)
+        assert not any(other in " ".join(pages) for other, _d, _l in rows if other != name)
+    for layout in ("letter", "booklet", "2up"):  # the print runs hold the same handouts, in order
+        printed = " ".join(_pdftotext(made.runs[layout], tmp_path))
+        names = [n for n, _d, lay in rows if lay == layout]
+        assert [n for n in names if n in printed] == names
+    assert api.print_runs(api.RosterFile(data, label="day.csv")).files == {}  # only when asked

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import personalise
 from .design.formats import FORMATS, Format, get_format
@@ -38,11 +38,11 @@ from .resources import default_content_dir, resolve_pack, shipped_packs
 from .version import __version__
 
 __all__ = ["FORMATS", "REVIEW_AFTER_DAYS", "SITE_LAYOUTS", "Format", "Layout", "Member", "OnlineSite", "Patient",
-           "PrintRuns", "Problem", "Provenance", "Request", "Result", "RosterFile", "RosterRows", "about", "build",
-           "build_all", "content", "document_finder", "documents", "given", "impose", "layout_finder", "layouts",
-           "make", "online_site", "page_count", "patient", "print_run", "print_runs", "render_pages", "review_notes",
-           "roster", "run_member", "run_title", "site_problem", "stamped", "template", "template_for", "values_for",
-           "warm_up"]
+           "PrintRuns", "Problem", "Provenance", "Request", "Result", "RosterFile", "RosterRows", "RowMade",
+           "RowTemplate", "about", "build", "build_all", "content", "document_finder", "documents", "given", "impose",
+           "layout_finder", "layouts", "make", "online_site", "page_count", "patient", "print_run", "print_runs",
+           "render_pages", "review_notes", "roster", "roster_row", "row_file", "row_template", "run_member",
+           "run_title", "site_problem", "stamped", "template", "template_for", "values_for", "warm_up"]
 # The stages' parts the front ends use: apps/ and batch/ import only this module, errors and export.sinks
 # (pyproject.toml's contract "The door is closed"), so what they need of the stages is named here.
 __all__ += [
@@ -258,10 +258,59 @@ def run_member(template: Result, patient: Patient) -> Member | None:
     return personalise.member(template.data, template.slots, patient)
 
 
-def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None, pad: bool = True) -> bytes:
+@dataclass(frozen=True)
+class RowTemplate:
+    """A document's template as a roster's rows use it: its logical pages (``pages``: a row's own file
+    is stamped into them, then placed on print sheets if the layout imposes) and the same on the
+    layout's print sheets (``sheets``: a print run's members are stamped there; ``pages`` itself
+    where the layout does not impose)."""
+
+    pages: Result
+    sheets: Result
+
+
+def row_template(template: Result) -> RowTemplate:
+    """``template`` (template_for) ready for a roster's rows: imposed once, if its layout imposes."""
+    return RowTemplate(template, impose(template))
+
+
+@dataclass(frozen=True)
+class RowMade:
+    """A roster row made: its place in its layout's print run (a template with its values, or a PDF
+    made in full) and, when asked, its own PDF and page count."""
+
+    member: bytes | Member
+    data: bytes = b""
+    pages: int = 0
+
+
+def roster_row(request: Request, template: RowTemplate | None = None, own: bool = False) -> RowMade:
+    """A roster row (``request``, with its patient): stamped into ``template`` where its values fit the
+    slots (``own``: its own file too, stamped and imposed as build() makes it), else made in full."""
+    patient = request.patient
+    if template is not None and patient is not None:
+        member = run_member(template.sheets, patient)
+        if member is not None and not own:
+            return RowMade(member, b"", template.sheets.pages)
+        made = stamped(template.pages, patient) if member is not None else None
+        if member is not None and made is not None:
+            made = impose(made)
+            return RowMade(member, made.data, made.pages)
+    made = build(request)
+    return RowMade(made.data, made.data if own else b"", made.pages)
+
+
+def row_file(row: RosterRow, layout: str) -> str:
+    """A roster row's own file name: its row number, document and layout; never the patient's name."""
+    return f"row-{row.row:04d}-{row.document}-{layout}.pdf"
+
+
+def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None, pad: bool = True,
+              into: BinaryIO | None = None) -> bytes:
     """One print-ready PDF of ``members`` (a PDF, or a run_member), each its count of times, in order,
-    each starting on a front side (``pad``: a blank page after an odd one)."""
-    return personalise.print_run(members, title, pad)
+    each starting on a front side (``pad``: a blank page after an odd one). ``into``: a file it is
+    written to as it is saved, never held whole in memory (b"" is returned)."""
+    return personalise.print_run(members, title, pad, into)
 
 
 def run_title(layout: str, handouts: int) -> str:
@@ -554,6 +603,7 @@ class PrintRuns:
     runs: dict[str, bytes]
     rows: dict[str, tuple[tuple[RosterRow, Request, int], ...]]
     problems: tuple[Problem, ...]
+    files: dict[str, bytes] = field(default_factory=dict)  # with files=True: each row's own PDF by row_file()
 
 
 def roster(source: RosterFile) -> RosterRows:
@@ -589,35 +639,41 @@ def draft_rows(rows: Sequence[RosterRow], label: str) -> list[Problem]:
     return found
 
 
-def print_runs(source: RosterFile, checked: RosterRows | None = None) -> PrintRuns:
+def print_runs(source: RosterFile, checked: RosterRows | None = None, files: bool = False) -> PrintRuns:
     """The print run of each layout of ``source``'s good rows, in memory (nothing is written to disk);
-    a row that cannot be made is left out, with its problem. ``checked``: roster(source), if done."""
+    a row that cannot be made is left out, with its problem. ``checked``: roster(source), if done.
+    ``files``: each row's own PDF as well (``.files``, by row_file(), in roster order)."""
     checked = checked or roster(source)
     problems = list(checked.problems)
     members: dict[str, list[tuple[bytes | Member, int]]] = {}
     rows: dict[str, list[tuple[RosterRow, Request, int]]] = {}
+    own: dict[str, bytes] = {}
+    templates: dict[int, tuple[Result, RowTemplate]] = {}
     for row in checked.rows:
         request, copies = source.request(row), row.copies or source.copies
         try:
-            made = _run_member(request)
+            made = roster_row(request, _row_template(request, templates), files)
         except IvigError as exc:
             problems.append(Problem(source.label, row.row, "", (str(exc).splitlines() or ["cannot be made"])[0]))
             continue
-        members.setdefault(request.layout, []).append((made, copies))
+        members.setdefault(request.layout, []).append((made.member, copies))
         rows.setdefault(request.layout, []).append((row, request, copies))
+        if files:
+            own[row_file(row, request.layout)] = made.data
     runs = {lay: print_run(made) for lay, made in members.items()}
-    return PrintRuns(runs, {lay: tuple(held) for lay, held in rows.items()}, tuple(problems))
+    return PrintRuns(runs, {lay: tuple(held) for lay, held in rows.items()}, tuple(problems), own)
 
 
-def _run_member(request: Request) -> bytes | Member:
-    """A row's place in its print run: its template with its values where they fit, else its PDF made
-    in full."""
-    if request.patient is not None and request.also is None \
-            and get_layout(request.layout, mono=request.mono).imposition == "none":
-        made = run_member(template_for(request), request.patient)
-        if made is not None:
-            return made
-    return build(request).data
+def _row_template(request: Request, held: dict[int, tuple[Result, RowTemplate]]) -> RowTemplate | None:
+    """The template a row is stamped into (imposed once per run: ``held``); None for a row made in full
+    (no patient, two languages)."""
+    if request.patient is None or request.also is not None:
+        return None
+    template = template_for(request)  # kept in memory (personalise/kept.py): the same object per document
+    found = held.get(id(template))
+    if found is None:
+        found = held[id(template)] = (template, row_template(template))
+    return found[1]
 
 
 def document_finder(handout: Handout) -> Callable[[str], str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -200,3 +201,47 @@ def test_a_roster_of_a_thousand_rows_shares_one_template_per_document(tmp_path: 
     assert all(f"Prepared for {name} Date" in text for name, text in zip(names, firsts, strict=True))
     assert all(not pages[p].strip() for p in range(1, 2000, 2))  # blank backs
     assert len(data) < 120_000 + 1000 * 600, len(data)
+
+
+def _forms(path: Path) -> int:
+    """The Form XObjects (placed pages) an imposed print file holds."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        return sum(1 for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Form")
+
+
+@pytest.mark.parametrize("layout", ["booklet", "2up"])
+def test_rows_on_imposed_layouts_are_stamped_on_the_template_s_sheets(tmp_path: Path, layout: str) -> None:
+    """issue 25: a row on booklet or 2-up adds only its stamped placed page to the print run, not every
+    page of its handout imposed again (which held each row's PDF and 864 MB for 10,000 rows); every name
+    prints in roster order, on its own handout (2-up: twice, side by side), reading as a full render."""
+    from ivig_handout.api import Patient, Request, build
+
+    names = [f"Patient Number{i:02d}" for i in range(6)]
+    made = {}
+    for count in (1, 6):
+        roster, out = tmp_path / f"r{count}.csv", tmp_path / f"out{count}"
+        roster.write_text("name,date\n" + "".join(f"{n},1 December 2026\n" for n in names[:count]), encoding="utf-8")
+        outcome = run_roster(load_roster(roster, out, document="full", layouts=(layout,)))
+        assert not outcome.failed and outcome.written == [f"roster-{layout}.pdf"]
+        made[count] = out / f"roster-{layout}.pdf"
+    assert _forms(made[6]) - _forms(made[1]) == 5  # one stamped placed page a further row
+    text = subprocess.run(["pdftotext", str(made[6]), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [" ".join(p.split()) for p in text.split("\f")[:-1]]
+    full = build(Request("full", layout, patient=Patient(names[2], "1 December 2026")), stamp=False)
+    (tmp_path / "full.pdf").write_bytes(full.data)
+    one = subprocess.run(["pdftotext", str(tmp_path / "full.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    n = full.pages + full.pages % 2
+    assert len(pages) == 6 * n
+    assert pages[2 * n: 3 * n][:full.pages] == [" ".join(p.split()) for p in one.split("\f")[:-1]]
+    for i, name in enumerate(names):
+        mine = " ".join(pages[i * n: (i + 1) * n])
+        assert mine.count(name) == (2 if layout == "2up" else 1), (i, name)
+    manifest = json.loads((made[6].parent / "manifest.json").read_text(encoding="utf-8"))
+    [record] = manifest["files"]
+    assert (record["pages"], record["bytes"]) == (len(pages), made[6].stat().st_size)
+    assert record["sha256"] == hashlib.sha256(made[6].read_bytes()).hexdigest()
+    assert stat.S_IMODE(made[6].stat().st_mode) == 0o600
+

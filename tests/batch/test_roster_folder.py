@@ -97,6 +97,33 @@ def test_a_roster_run_killed_mid_way_is_cleaned_and_reported_by_the_next(tmp_pat
     assert "Dee Fox" in text and "Ann Lee" not in text
 
 
+def test_a_print_run_killed_while_it_is_written_is_never_under_its_name(tmp_path: Path) -> None:
+    """issue 25: a print run is streamed to disk as it is saved; kill -9 half way leaves its temporary
+    file (never a half print run named roster-letter.pdf), which the next run removes and reports."""
+    out = tmp_path / "out"
+    day = roster(tmp_path, "monday.csv", FIRST)
+    with started("--roster", str(day), "--out-dir", str(out), pause="print-run-writing", cwd=tmp_path) as proc:
+        paused(proc, "the print run was part written")
+        [part] = out.glob(".roster-letter.pdf.*.part")
+        assert part.read_bytes().startswith(b"%PDF-") and b"%%EOF" not in part.read_bytes()
+        assert oct(part.stat().st_mode & 0o777) == oct(0o600 & ~_umask())
+        proc.kill()  # kill -9
+        proc.wait(timeout=WAIT)
+    assert not (out / "roster-letter.pdf").exists()
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["planned"] == ["roster-letter.pdf"]
+    again = batch("--roster", str(roster(tmp_path, "tuesday.csv", SECOND)), "--out-dir", str(out), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "0 of its 1 files were complete and 1 was cut off mid-write" in again.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "roster-letter.pdf"]
+    assert "Dee Fox" in texts(out) and "Ann Lee" not in texts(out)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_a_part_file_without_a_manifest_is_removed_and_said(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

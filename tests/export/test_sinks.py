@@ -459,3 +459,30 @@ def test_a_part_of_a_killed_but_unreaped_writer_is_stale(tmp_path: Path) -> None
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_file_written_as_it_is_made_lands_whole_or_not_at_all(tmp_path: Path) -> None:
+    """write_atomic_from (a print run streamed to disk as it is saved): while it is being written the old
+    file is all there is under the name (and a temporary file of this process beside it); a writer that
+    fails half way leaves the old file and no temporary file; one that finishes replaces it, private."""
+    from ivig_handout.export.sinks.file import write_atomic_from
+
+    target = tmp_path / "roster-letter.pdf"
+    target.write_bytes(b"old run")
+    seen: list[tuple[bytes, list[str]]] = []
+
+    def half(out: object) -> None:
+        out.write(DATA[:1000])  # type: ignore[attr-defined]
+        seen.append((target.read_bytes(), parts(tmp_path)))
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError) as refused:
+        write_atomic_from(target, half, private=True)
+    assert one_line(refused).endswith("roster-letter.pdf: could not be written (the disk is full); nothing was changed")
+    [(during, partial)] = seen
+    assert during == b"old run" and len(partial) == 1 and partial[0].startswith(".roster-letter.pdf.")
+    assert target.read_bytes() == b"old run" and parts(tmp_path) == []
+    with umask(0o022):
+        write_atomic_from(target, lambda out: out.write(DATA) and None, private=True)
+    assert target.read_bytes() == DATA and parts(tmp_path) == []
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

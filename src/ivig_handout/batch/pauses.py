@@ -3,7 +3,8 @@ IVIG_HANDOUT_TEST_PAUSE lists it, so a test acts (a signal, a kill) exactly ther
 (waitid), acts, and continues the batch with SIGCONT. Unset (always, outside tests), nothing happens.
 
 Points: ``folder-wait`` (another process holds the output folder: the batch is about to wait for it) and
-``file-written`` (the first output file is on disk; in a plain batch, listed in manifest.json on disk too).
+``file-written`` (the first output file is on disk; in a plain batch, listed in manifest.json on disk too),
+``print-run-writing`` (a roster's print run is part written, under its temporary name).
 Each pauses once per process."""
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,13 +30,14 @@ from ..api import (
     Request,
     Result,
     RosterRow,
+    RowTemplate,
     __version__,
     document_finder,
-    get_layout,
     language_finder,
     layout_finder,
     load_handout,
     read_roster,
+    row_template,
     validate,
 )
 from ..errors import ContentError, IvigError, NotFoundError, OutputError
@@ -97,8 +98,10 @@ class Item:
 
     @property
     def file(self) -> str:
-        """Named by row number, document and layout; never by the patient's name."""
-        return f"row-{self.row.row:04d}-{self.row.document}-{self.layout}.pdf"
+        """Named by row number, document and layout; never by the patient's name (api.row_file)."""
+        from ..api import row_file
+
+        return row_file(self.row, self.layout)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class Rendered:
     data: bytes = b""
     pages: int = 0
     error: str = ""
-    member: Member | None = None
+    member: bytes | Member | None = None  # its place in the print run, if not ``data``
 
 
 def render_row(request: Request, stamp: bool = True) -> Rendered:
@@ -142,6 +145,36 @@ def render_template(request: Request, cache: RenderCache | None = None) -> Resul
         return cached(cache, request, template_for)
     except Exception as exc:  # noqa: BLE001 - the rows of a failing template fail, the others go on
         return failure_reason(exc)
+
+
+class _Hashed:
+    """A file a print run is saved into, hashing and counting what passes through."""
+
+    def __init__(self) -> None:
+        self.out: BinaryIO | None = None
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        assert self.out is not None
+        self.sha.update(data)
+        self.size += len(data)
+        wrote = self.out.write(data)
+        pauses.reached("print-run-writing", self.out.flush)  # tests: part of it on disk, under a temporary name
+        return wrote
+
+    def flush(self) -> None:
+        if self.out is not None:
+            self.out.flush()
+
+    def tell(self) -> int:
+        return self.size
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Only to where it is (pikepdf asks for a seekable file; a print run is written in one pass)."""
+        if (offset, whence) not in ((self.size, 0), (0, 1), (0, 2)):
+            raise OSError("a print run is written in one pass")
+        return self.size
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -235,6 +268,7 @@ class _Run:
     members: list[tuple[bytes | Member, int]] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     failed: bool = False
+    pages: int = 0  # each handout's pages x its copies, each padded to start on a front side
 
 
 def run_roster(roster: Roster, progress: Progress | None = None, lock_wait: float = LOCK_WAIT,
@@ -257,7 +291,7 @@ class _Writer:
         self.outcome = Outcome(roster.out_dir, total=total)
         self.records: list[dict[str, Any]] = []
         self.done = 0
-        self.templates: dict[tuple[str, str, bool, bool, str], Result] = {}
+        self.templates: dict[tuple[str, str, bool, bool, str], RowTemplate] = {}
         self.executor: Workers | None = None  # the worker pool, once needed
         self.workers = 0
         self.writers: ThreadPoolExecutor | None = None  # made for the first file
@@ -354,7 +388,7 @@ class _Writer:
         for key, request in wanted.items():
             found = lookup(self.cache, request)
             if found is not None:
-                self.templates[key] = found
+                self.templates[key] = row_template(found)
         missing = {key: request for key, request in wanted.items() if key not in self.templates}
         if not missing:
             return
@@ -367,17 +401,18 @@ class _Writer:
                 return
             made = future.result()
             if isinstance(made, Result):  # a template that fails: its rows render in full (and say why)
-                self.templates[key] = made
+                self.templates[key] = row_template(made)
 
     def _template_key(self, item: Item) -> tuple[str, str, bool, bool, str] | None:
-        """Which template the item is stamped into (None: rendered in full, as a two-language one is)."""
-        if not self.roster.stamp or get_layout(item.layout).imposition != "none" or item.row.also is not None:
+        """Which template the item is stamped into (None: rendered in full, as a two-language one is);
+        on a layout that imposes, the template is imposed once and each row stamped on its sheets."""
+        if not self.roster.stamp or item.row.also is not None:
             return None
         patient = item.row.patient
         return (item.row.document, item.layout, bool(patient and patient.name), bool(patient and patient.date),
                 item.row.language or "")
 
-    def _stamp_values(self, item: Item) -> tuple[Result, Member] | None:
+    def _stamp_values(self, item: Item) -> tuple[RowTemplate, Member] | None:
         """The row's template and its print-run member, if its values fit the template's slots."""
         from ..api import run_member
 
@@ -385,7 +420,7 @@ class _Writer:
         template = self.templates.get(key) if key is not None else None
         if template is None or item.row.patient is None:
             return None
-        member = run_member(template, item.row.patient)
+        member = run_member(template.sheets, item.row.patient)
         return None if member is None else (template, member)
 
     def _rows(self) -> None:
@@ -409,14 +444,19 @@ class _Writer:
                 continue
             self.cursor += 1
 
-    def _stamped(self, item: Item, template: Result, member: Member) -> Rendered:
-        """A stamped row: its print-run member and, with ``files``, its own PDF."""
-        from ..api import stamped
+    def _stamped(self, item: Item, template: RowTemplate, member: Member) -> Rendered:
+        """A stamped row: its print-run member and, with ``files``, its own PDF (api.roster_row, as
+        api.print_runs makes them)."""
+        from ..api import roster_row
+        from .workers import failure_reason
 
-        own = stamped(template, item.row.patient) if self.roster.files and item.row.patient else None
-        if self.roster.files and own is None:  # a face the template lacks: the pool renders it in full
-            return render_row(self.roster.request(item))
-        return Rendered(own.data if own else b"", template.pages, member=member)
+        if not self.roster.files:
+            return Rendered(b"", template.sheets.pages, member=member)
+        try:
+            made = roster_row(self.roster.request(item), template, own=True)
+        except Exception as exc:  # noqa: BLE001 - one failing row must not stop the others
+            return Rendered(error=failure_reason(exc))
+        return Rendered(made.data, made.pages, member=made.member)
 
     def _take(self, item: Item, made: Rendered) -> None:
         run = self.runs[item.layout]
@@ -424,26 +464,42 @@ class _Writer:
             run.failed = True
             self.outcome.failed.append((f"row {item.row.row}", f"{item.row.document} on {item.layout}: {made.error}"))
             return
-        run.members.append((made.member or made.data, item.copies))
+        run.members.append((made.member if made.member is not None else made.data, item.copies))
         run.items.append(item)
+        run.pages += item.copies * (made.pages + made.pages % 2)
         if self.roster.files:
             record = {"file": item.file, "row": item.row.row, "document": item.row.document, "layout": item.layout,
                       "copies": item.copies}
             self._write(item.file, made.data, made.pages, record)
 
     def _print_run(self, run: _Run) -> None:
-        from ..api import page_count, print_run, run_title
+        """The layout's print run, streamed to disk as it is saved (a temporary file renamed into place
+        once whole; never held in memory whole), after the rows' own files."""
+        from ..api import print_run, run_title
+        from ..export.sinks.file import write_atomic_from
 
         file = f"{PRINT_RUN}-{run.layout}.pdf"
         if run.failed or not run.members:
             self.outcome.failed.append((file, "not made because rows of it failed (see above)"))
             return
         handouts = sum(copies for _, copies in run.members)
-        data = print_run(run.members, run_title(run.layout, handouts))
-        run.members.clear()  # the print run holds them now
-        record = {"file": file, "layout": run.layout, "rows": [i.row.row for i in run.items],
-                  "documents": [i.row.document for i in run.items], "copies": [i.copies for i in run.items]}
-        self._write(file, data, page_count(data), record)
+        record: dict[str, Any] = {"file": file, "layout": run.layout, "rows": [i.row.row for i in run.items],
+                                  "documents": [i.row.document for i in run.items],
+                                  "copies": [i.copies for i in run.items]}
+        self._settle()  # the files before it are taken in first, in order
+        hashed = _Hashed()
+
+        def fill(out: BinaryIO) -> None:
+            hashed.out = out
+            print_run(run.members, run_title(run.layout, handouts), into=cast("BinaryIO", hashed))
+
+        try:
+            write_atomic_from(self.roster.out_dir / file, fill, private=True)  # prints names: 0600
+        except (OutputError, OSError) as exc:
+            self._taken(file, exc)
+        else:
+            self._taken(file, record | {"pages": run.pages, "bytes": hashed.size, "sha256": hashed.sha.hexdigest()})
+        run.members.clear()
 
     def _write(self, file: str, data: bytes, pages: int, record: dict[str, Any]) -> None:
         """Write a file atomically on a writer thread (writing waits on the disk, mostly in fsync, and
@@ -468,14 +524,21 @@ class _Writer:
             try:
                 record = done.result()
             except (OutputError, OSError) as exc:
-                self.outcome.failed.append((file, (str(exc).splitlines() or [type(exc).__name__])[0]))
+                self._taken(file, exc)
             else:
-                self.records.append(record)
-                self.outcome.written.append(file)
-                pauses.reached("file-written")
-            self.done += 1
-            if self.progress:
-                self.progress(self.done, self.outcome.total)
+                self._taken(file, record)
+
+    def _taken(self, file: str, made: dict[str, Any] | OutputError | OSError) -> None:
+        """A file written (its manifest record) or not (why), counted in order."""
+        if isinstance(made, dict):
+            self.records.append(made)
+            self.outcome.written.append(file)
+            pauses.reached("file-written")
+        else:
+            self.outcome.failed.append((file, (str(made).splitlines() or [type(made).__name__])[0]))
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.outcome.total)
 
     def _write_manifest(self, planned: list[str] | None = None) -> None:
         """manifest.json: files, row numbers, documents, layouts, pages and hashes; never names or dates.

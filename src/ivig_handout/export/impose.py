@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import pikepdf
 from pikepdf import Array, Dictionary, Matrix, Name, OutlineItem, Page, Pdf, Rectangle
@@ -118,8 +118,8 @@ def run_title(layout: str, handouts: int) -> str:
     return f"Print run: {layout}, {handouts} handout{'' if handouts == 1 else 's'}"
 
 
-def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
-            stamp: Stamp | None = None, title: str | None = None) -> tuple[bytes, list[int]]:
+def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True, stamp: Stamp | None = None,
+            title: str | None = None, into: BinaryIO | None = None) -> tuple[bytes, list[int]]:
     """Concatenate documents; return the PDF and each document's 0-based start page index.
 
     A ``Stamped`` member is its template with the values of its page of ``stamp`` set into the
@@ -136,7 +136,8 @@ def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
     /StructParent).
 
     ``title`` (a print run's, run_title): the output's title, shown as the viewer's window title,
-    instead of its first document's.
+    instead of its first document's. ``into``: the PDF is written there as it is saved (a print run
+    streamed to disk, never held whole in memory), and the bytes returned are empty.
     """
     if not pdfs:
         raise ValueError("combine() needs at least one PDF")
@@ -159,7 +160,7 @@ def combine(pdfs: Sequence[bytes | Stamped], pad_to_even: bool = True,
         _write_outline(out, marks, lambda page: (page, Matrix()), run.order)
         if title is not None:
             _set_title(out, title)
-        return _save(out), starts
+        return _save(out, into), starts
     finally:
         run.close()
 
@@ -216,7 +217,8 @@ class _Run:
             _share_page(out, page, self.streams)
         info = src.trailer.get(Name.Info)
         title = str(info.get(Name.Title, "")) if info is not None else ""
-        source = self.opened[data] = _Source(pages, title, tuple(_read_outline(src)), [split(pg) for pg in pages])
+        source = self.opened[data] = _Source(pages, title, tuple(_read_outline(src)), [split(pg) for pg in pages],
+                                             [_form_parts(pg) for pg in pages])
         self.order += pages
         return source, pages
 
@@ -261,6 +263,7 @@ class _Source:
     title: str
     outline: tuple[_Mark, ...]
     parts: list[list[bytes | int] | None] = field(default_factory=list)
+    forms: list[_Forms | None] = field(default_factory=list)  # an imposed sheet's placed pages with slots
     shared: dict[tuple[int, int], pikepdf.Object] = field(default_factory=dict)
     resources: dict[int, pikepdf.Object] = field(default_factory=dict)
 
@@ -269,6 +272,9 @@ def _stamp_pages(out: Pdf, source: _Source, pages: Sequence[pikepdf.Object], sta
     """Set the values of stamp page ``index`` into ``pages`` (a copy of ``source``): a page with slots
     draws the template's content (shared) with the stamped values (its own) between."""
     for number, (page, parts) in enumerate(zip(pages, source.parts, strict=True)):
+        forms = source.forms[number] if source.forms else None
+        if forms is not None:
+            _stamp_forms(out, source, page, forms, stamper, index)
         if parts is None:
             continue
         template = source.pages[number]
@@ -284,6 +290,62 @@ def _stamp_pages(out: Pdf, source: _Source, pages: Sequence[pikepdf.Object], sta
         page.Contents = contents
         if stamper.fonts:
             page.Resources = _with_fonts(out, source, number, stamper.fonts)
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """An imposed sheet of a template as first copied: its resources, and the Form XObjects on it (the
+    placed pages) that hold slots, each with its content cut at them (split), by name."""
+
+    resources: pikepdf.Object
+    slotted: dict[str, tuple[pikepdf.Object, list[bytes | int]]]
+
+
+def _form_parts(page: pikepdf.Object) -> _Forms | None:
+    """``page``'s placed pages with slots (an imposed template's sheet); None when it has none."""
+    resources = page.get(Name.Resources, Dictionary())
+    found: dict[str, tuple[pikepdf.Object, list[bytes | int]]] = {}
+    for name, form in resources.get(Name.XObject, Dictionary()).items():
+        if isinstance(form, pikepdf.Stream) and form.get(Name.Subtype) == Name.Form:
+            parts = split(Dictionary(Contents=form))  # its content, as a page's
+            if parts is not None:
+                found[str(name)] = (form, parts)
+    return _Forms(resources, found) if found else None
+
+
+def _stamp_forms(out: Pdf, source: _Source, page: pikepdf.Object, forms: _Forms, stamper: Stamper,
+                 index: int) -> None:
+    """Set the values of stamp page ``index`` into the placed pages of an imposed sheet (``page``, a
+    copy of one of ``source``'s): each slotted Form XObject becomes one of this copy's own (the page it
+    draws, with the values between), the sheet's resources a dictionary of its own naming them; a form
+    placed twice (2-up) is stamped once."""
+    made: dict[tuple[int, int], pikepdf.Object] = {}
+    mine = Dictionary(dict(forms.resources.XObject.items()))
+    for name, (form, parts) in forms.slotted.items():
+        if form.objgen not in made:
+            resources = form.get(Name.Resources, Dictionary())
+            ops = stamper.ops(index, resources.get(Name.Font, Dictionary()))
+            content = b"".join(ops[part] if isinstance(part, int) else part for part in parts)
+            described = {k: v for k, v in form.stream_dict.items() if k not in ("/Length", "/Filter", "/DecodeParms")}
+            if stamper.fonts:
+                described["/Resources"] = _form_fonts(out, source, form, stamper.fonts)
+            made[form.objgen] = out.make_stream(content, Dictionary(described))
+        mine[Name(name)] = made[form.objgen]
+    own = Dictionary(dict(forms.resources.items()))
+    own.XObject = mine
+    page.Resources = out.make_indirect(own)
+
+
+def _form_fonts(out: Pdf, source: _Source, form: pikepdf.Object, fonts: dict[str, pikepdf.Object]) -> pikepdf.Object:
+    """A placed page's resources with the stamp's fonts added (one dictionary for every stamped copy)."""
+    key = -1 - form.objgen[0]  # beside the pages' own numbers in source.resources
+    if key not in source.resources:
+        source.resources[key] = out.make_indirect(with_fonts(form.get(Name.Resources, Dictionary()), {}))
+    held = source.resources[key]
+    for name, font in fonts.items():
+        if Name("/" + name) not in held.Font:
+            held.Font[Name("/" + name)] = font
+    return held
 
 
 def _with_fonts(out: Pdf, source: _Source, number: int, fonts: dict[str, pikepdf.Object]) -> pikepdf.Object:
@@ -580,11 +642,12 @@ def _set_title(out: Pdf, title: str) -> None:
     out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
 
 
-def _save(out: Pdf) -> bytes:
-    """Serialise deterministically: same input bytes give byte-identical output."""
+def _save(out: Pdf, into: BinaryIO | None = None) -> bytes:
+    """Serialise deterministically: same input bytes give byte-identical output (written ``into`` a
+    file as it goes, if given: then the bytes returned are empty)."""
     buf = BytesIO()
     out.save(
-        buf,
+        buf if into is None else into,
         deterministic_id=True,
         compress_streams=True,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from .decide import stamp_values
 from .kept import prepared
@@ -49,10 +49,11 @@ def member(template: bytes, slots: tuple[Slot, ...], patient: Patient) -> Member
     return None if values is None else Member(template, slots, values)
 
 
-def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None, pad: bool = True) -> bytes:
+def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None = None, pad: bool = True,
+              into: BinaryIO | None = None) -> bytes:
     """One print-ready PDF: each member (a PDF made in full, or a Member) its count of times, in order,
     each starting on a front side (``pad``: a blank page after an odd one); Members share their
-    template's pages and add only their values."""
+    template's pages and add only their values. ``into``: written there as it is saved (b"" returned)."""
     from ..export.impose import combine
     from ..export.stamp import Stamped
 
@@ -65,7 +66,7 @@ def print_run(members: Sequence[tuple[bytes | Member, int]], title: str | None =
         else:
             pdfs += [made] * copies
     if not values:  # PDFs made in full only: nothing to stamp, no ReportLab
-        return combine(pdfs, pad, None, title=title)[0]
+        return combine(pdfs, pad, None, title=title, into=into)[0]
     from ..render.stamp import draw_stamps
 
-    return combine(pdfs, pad, draw_stamps(values), title=title)[0]
+    return combine(pdfs, pad, draw_stamps(values), title=title, into=into)[0]

@@ -23,9 +23,10 @@ import os
 import secrets
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ...errors import OutputError
 from . import Artifact
@@ -79,6 +80,22 @@ def write_atomic(path: Path, data: bytes, *, private: bool = False, sync: bool =
     of such files together)."""
     path = Path(path)
     _deliver([_resolve(path, True)], [data], [private], sync)
+    return path
+
+
+def write_atomic_from(path: Path, fill: Callable[[BinaryIO], None], *, private: bool = False) -> Path:
+    """write_atomic for a file too big to hold in memory: ``fill`` writes it into the temporary file
+    (a print run streamed to disk as it is saved), which is synced and renamed into place only once
+    it is whole. A regular file or a new name only."""
+    path = Path(path)
+    target = _resolve(path, True)
+    if target.through:
+        raise OutputError(f"{_show(path)}: not a regular file; name a file in a folder")
+    part = _stage(target, fill, private)
+    try:
+        _commit([(target, part, None)])
+    finally:
+        _unlink(part)
     return path
 
 
@@ -344,9 +361,9 @@ def _zombie(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
-def _stage(t: _Target, data: bytes, private: bool, sync: bool = True) -> Path:
-    """A temporary file beside ``t.where`` holding ``data`` (synced unless ``sync`` is False), with the
-    final permissions."""
+def _stage(t: _Target, data: bytes | Callable[[BinaryIO], None], private: bool, sync: bool = True) -> Path:
+    """A temporary file beside ``t.where`` holding ``data`` (or what the callable ``data`` writes into
+    it; synced unless ``sync`` is False), with the final permissions."""
     folder = t.where.parent
     try:
         if t.where == t.given:
@@ -367,7 +384,10 @@ def _stage(t: _Target, data: bytes, private: bool, sync: bool = True) -> Path:
         with os.fdopen(fd, "wb") as fh:
             if t.existing is not None:
                 _keep_owner_and_mode(fh.fileno(), t.existing, private)
-            fh.write(data)
+            if callable(data):
+                data(fh)
+            else:
+                fh.write(data)
             fh.flush()
             if sync:
                 os.fsync(fh.fileno())
