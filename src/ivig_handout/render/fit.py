@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable
 from ..design.layouts import Layout
 from ..design.theme import Theme, can_tighten, make_theme, tightened, with_profile
 from ..errors import FitError, TooLongError
-from ..plan.blocks import ClinicBand, ClinicContact, Columns, DocumentPlan, NotesBox
+from ..plan.blocks import ClinicBand, ClinicContact, Columns, DocumentPlan, NotesBox, SideEffectBox
 from ..plan.kinds import Kind
 from ..plan.profile import as_band, droppable, has_profile, kept, variants
 from .document import render
@@ -99,6 +99,7 @@ TIGHTER = "tighter spacing"
 NOTES_LAST = "notes box last"  # large print: the blank notes box after the disclaimer
 CONTACT_LAST = "clinic's boxes last"  # and the questions line, the clinic's note and the QR code before it
 TIGHTEST = "tightest spacing"  # at the type's floor: the spacing's whole range
+BOX_SPLIT = "side-effect box split"  # large print, last: the box may split after its lead-in or between lines
 STEP = 0.25  # pt: the body type steps down by this, to the section's min_body_pt
 TIGHTEN = (1 / 3, 2 / 3)  # the spacing tightens a third of its range, then two thirds (all of it: TIGHTEST)
 
@@ -169,6 +170,8 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
         pages += [(named, moved, lighter[0]) for named, moved in [((), lighter[1]), *_orders(lighter[1], aiming)]]
     rungs += [Rung(_flexed(at(), steps, amount), moved, (*steps, *named, *(gone if left else ())), left)
               for named, moved, left in pages for steps, amount in flexes]
+    late = [replace(r, theme=replace(r.theme, split_box=True), steps=(*r.steps, BOX_SPLIT))
+            for r in rungs if splits(plan, theme)]  # the same again, each with the side-effect box split
     steps, amount = (*flexes[-1][0], *gone), flexes[-1][1]
     body, floor = theme.body_size, kind.min_body_pt or theme.body_size
     while body - STEP >= floor - 1e-9:
@@ -178,7 +181,15 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
         last = (*steps, f"type {body:g} pt") if body < theme.body_size else steps
         rungs.append(Rung(_flexed(at(body if body < theme.body_size else None), last, 1.0), lighter[1],
                           (*last, TIGHTEST), lighter[0]))
-    return rungs
+    return rungs + late
+
+
+def splits(plan: DocumentPlan, theme: Theme) -> bool:
+    """Whether the side-effect box may split between lines: large print (one column, breaking
+    between lines) with a page target, where the plan has the box."""
+    kind = theme.kind
+    return bool(kind.page_target and kind.keep_lines and kind.columns == 1
+                and any(isinstance(b, SideEffectBox) for b in plan.blocks))
 
 
 def _orders(plan: DocumentPlan, aiming: bool) -> list[tuple[tuple[str, ...], DocumentPlan]]:
