@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ from ivig_handout.plan.profile import apply
 from ivig_handout.render.fit import BALANCED, COMPACT, TIGHTER, TIGHTEST, Fitted, fit
 from ivig_handout.render.profile import printed_url, url_lines
 
-from ..pdfcheck import glyph_sizes, page_texts, reader
+from ..pdfcheck import glyph_sizes, page_texts, reader, squash
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE = EXAMPLES / "clinic.yaml"
@@ -395,3 +396,72 @@ def test_the_qr_address_is_never_broken_inside_a_name(doc: str, tmp_path: Path) 
     assert "https://" not in text and "clinica-saojose.\n" not in text
     flat = " ".join(text.split())
     assert "Scan with your phone camera, or type the web address" in flat
+
+
+# --- large print: the side-effect box split, the ladder's late step ------------------------------------
+
+
+def _box_parts(data: bytes, fill: str) -> list[int]:
+    """The pages (0-based) on which a rectangle is filled and stroked (a box) in the colour ``fill``."""
+    import pikepdf
+
+    rgb = [round(int(fill[i:i + 2], 16) / 255, 2) for i in (1, 3, 5)]
+    found = []
+    with pikepdf.open(BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages):
+            colour: list[float] = []
+            pending = False
+            for operands, op in pikepdf.parse_content_stream(page):
+                name = str(op)
+                if name == "rg":
+                    colour = [round(float(x), 2) for x in operands]
+                elif name == "re":
+                    pending = colour == rgb
+                elif name in ("B", "B*") and pending:
+                    found.append(number)
+                    break
+    return found
+
+
+@pytest.mark.parametrize("doc", ["gbs", "cidp", "mg"])
+def test_large_print_splits_the_side_effect_box_where_kept_whole_it_would_miss_four_pages(
+        handout: Handout, tmp_path: Path, doc: str) -> None:
+    """The example profile with its note at the 400-character limit, large print on Letter: GBS, CIDP and
+    MG ran to 5 pages (the side-effect box needed about 215 pt at the foot of page 2 and moved whole to
+    page 3). The ladder's late step splits the box: 4 pages, the step named last in Fitted.steps, the
+    box drawn around each part, the part overleaf headed "... (continued)", every row once, in order,
+    and the structure tree reads it once, in order, without the "(continued)" heading."""
+    from ivig_handout.api import Request, build
+    from ivig_handout.render.fit import BOX_SPLIT
+
+    from ..design.test_layouts import LONGER
+    from .test_tagging import struct_text
+
+    note = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))["note"] + LONGER[1]
+    assert LIMITS["note"] - 10 <= len(note) <= LIMITS["note"]
+    path = write_profile(tmp_path, note=note)
+    patient = Patient("Ana Souza", "1 Dec 2026")
+    done = fitted(handout, doc, "large-print", load_profile(path), patient)
+    assert done.pages == 4 and done.limit == 4, (done.pages, done.steps)
+    assert done.steps[-1] == BOX_SPLIT and done.steps.count(BOX_SPLIT) == 1, done.steps
+    se = handout.sheet.side_effects
+    continued = canon(handout.labels.continued.replace("{heading}", se.heading))
+    pages = [canon(t) for t in page_texts(done.data)]
+    first = next(i for i, t in enumerate(pages) if canon(se.heading) in t)
+    assert continued not in pages[first] and pages[first + 1].startswith(continued)  # overleaf, at the top
+    assert canon(se.intro) in pages[first] and canon(se.items[0]) in pages[first + 1]
+    text = "".join(pages)
+    assert text.count(canon(se.heading)) == 2  # the heading, and in the continued heading
+    cursor = 0
+    for row in (se.intro, *se.items, *se.after):  # every row once, in order
+        assert text.count(canon(row)) == 1, row
+        cursor = text.index(canon(row), cursor) + 1
+    assert canon(note) in text
+    assert _box_parts(done.data, get_layout("large-print").colours.box_fill) == [first, first + 1]
+    made = build(Request(doc, "large-print", clinic=path, patient=patient)).data
+    (tmp_path / "made.pdf").write_bytes(made)
+    _, tree = struct_text(tmp_path / "made.pdf")
+    assert "(continued)" not in tree and tree.count(squash(se.heading)) == 1
+    cursor = 0
+    for row in (se.heading, se.intro, *se.items, *se.after):
+        cursor = tree.index(squash(row), cursor) + 1
