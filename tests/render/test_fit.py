@@ -465,3 +465,43 @@ def test_large_print_splits_the_side_effect_box_where_kept_whole_it_would_miss_f
     cursor = 0
     for row in (se.heading, se.intro, *se.items, *se.after):
         cursor = tree.index(squash(row), cursor) + 1
+
+
+def test_the_box_split_leaves_two_lines_on_each_page() -> None:
+    """The late step's box (``lines``): the paragraph the page's foot meets splits between its lines with
+    two or more on each side, under the heading; where only one would stay (either side), the box splits
+    between rows (here: after the heading and lead-in) or not at all; every part after the first opens
+    with the continued heading."""
+    from reportlab.lib.colors import white
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    from ivig_handout.render.boxes import FramedRows
+    from ivig_handout.render.fonts import MAIN, register_fonts
+
+    register_fonts()
+    style = ParagraphStyle("t", fontName=MAIN, fontSize=18, leading=25, allowWidows=0, allowOrphans=0)
+    text = " ".join(f"word{n}" for n in range(22))  # five lines in the box (checked below)
+
+    def box() -> FramedRows:
+        rows = [Paragraph("Heading", style), Paragraph("Lead-in:", style), Paragraph(text, style)]
+        made = FramedRows(rows, white, white, pad=10, continued=Paragraph("Heading (continued)", style))
+        made.flexible = made.lines = True
+        return made
+
+    def count(para: Paragraph) -> int:
+        para.wrap(280, 1e6)
+        return len(para.blPara.lines)
+
+    pads = 10 * 0.7 + 10 * 0.55
+    head = pads + 2 * 25  # the heading and the lead-in
+    assert count(box().rows[2]) == 5
+    parts = box().split(300, head + 3 * 25 + 2)  # three lines here, two overleaf
+    assert len(parts[0].rows) == 3 and len(parts[1].rows) == 2  # heading, lead-in, 3 lines / continued, 2 lines
+    assert parts[1].rows[0].text == "Heading (continued)"
+    assert [count(r) for r in (parts[0].rows[2], parts[1].rows[1])] == [3, 2]
+    one_here = box().split(300, head + 1 * 25 + 5)  # one line would stay: after the lead-in instead
+    assert [len(p.rows) for p in one_here] == [2, 2] and count(one_here[1].rows[1]) == 5
+    assert box().split(300, pads + 25 + 5) == []  # the heading alone: the box goes on whole
+    four = box().split(300, head + 4 * 25 + 5)  # one line would go on: three here, two overleaf
+    assert [count(r) for r in (four[0].rows[2], four[1].rows[1])] == [3, 2]
