@@ -79,8 +79,8 @@ def fit(plan: DocumentPlan, kind: Kind, layout: Layout) -> Fitted:
 def _flowed(plan: DocumentPlan, theme: Theme) -> Fitted:
     """As many pages as it takes; where the section aims for a number of pages (``page_target``,
     large print's full sheet) and the document runs past it, the first rung of the ladder that keeps
-    within it (the spaces tightened, the clinic's boxes last, the blank notes box left out), else the
-    document as it flowed."""
+    within it (the spaces tightened, the clinic's boxes last, the blank notes box left out, the
+    side-effect box split), else the document as it flowed."""
     drawn = render(plan, theme)
     target = theme.kind.page_target
     if target and drawn.pages > target:
@@ -142,8 +142,11 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     print's ``page_target``), the same with the notes box, then the clinic's boxes, moved after the
     disclaimer; (4) the blank notes box left out (and without it, the page tried as it was before 2
     and 3, then with them again, its boxes moved too); (5) the body type down in 0.25 pt steps to
-    the section's ``min_body_pt``, and there the spacing tightened all the way (``TIGHTEST``). A
-    rung's steps name what its page has, in this order. Nothing the
+    the section's ``min_body_pt``, and there the spacing tightened all the way (``TIGHTEST``); last,
+    large print with a page target (``splits``): the rungs of (1)-(4) again, each with the side-effect
+    box allowed to split after its lead-in or between a paragraph's lines, the clinic's boxes' spaces
+    tightened with the rest (``BOX_SPLIT``; render/boxes.py). A rung's steps name what its page has,
+    in this order. Nothing the
     user gave (the patient's name, the clinic's note) ever gives way: past the last rung is an error."""
     layout, kind = theme.layout, theme.kind
     profile = has_profile(plan)
@@ -171,7 +174,7 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     rungs += [Rung(_flexed(at(), steps, amount), moved, (*steps, *named, *(gone if left else ())), left)
               for named, moved, left in pages for steps, amount in flexes]
     late = [replace(r, theme=replace(r.theme, split_box=True), steps=(*r.steps, BOX_SPLIT))
-            for r in rungs if splits(plan, theme)]  # the same again, each with the side-effect box split
+            for r in (rungs if splits(plan, theme) else [])]  # the same again, each with the box split
     steps, amount = (*flexes[-1][0], *gone), flexes[-1][1]
     body, floor = theme.body_size, kind.min_body_pt or theme.body_size
     while body - STEP >= floor - 1e-9:
