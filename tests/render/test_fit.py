@@ -460,6 +460,10 @@ def test_large_print_splits_the_side_effect_box_where_kept_whole_it_would_miss_f
     assert _box_parts(done.data, get_layout("large-print").colours.box_fill) == [first, first + 1]
     made = build(Request(doc, "large-print", clinic=path, patient=patient)).data
     (tmp_path / "made.pdf").write_bytes(made)
+    from pdfua import validate
+
+    report = validate(str(tmp_path / "made.pdf"))  # PDF/UA-1, as test_tagging checks it
+    assert not report.findings, [(f.rule_id, f.message) for f in report.findings]
     _, tree = struct_text(tmp_path / "made.pdf")
     assert "(continued)" not in tree and tree.count(squash(se.heading)) == 1
     cursor = 0
