@@ -229,27 +229,23 @@ LONGER = (" Drink plenty of water for two days after each infusion.",
           (" Drink plenty of water for two days after each infusion. Tell us before your next infusion about any new"
            " medicine, a recent illness or vaccine, or if you are pregnant. Bring a list of your medicines to every"
            " visit, and tell the nurse if you had a reaction last time. Thank you."))
-# Known miss: with the note at its limit, GBS, CIDP and MG in large print on Letter run to 5 pages (the
-# side-effect box moves whole to page 3; even with the clinic's boxes last and without the notes box the
-# disclaimer's last two lines spill). Strict: the mark fails the test once they fit.
-_NOTE_AT_LIMIT = pytest.mark.xfail(strict=True, reason="large print, Letter, a 400-character note: GBS, CIDP, MG 5 pages")
 
 
 @pytest.mark.parametrize("part", ("full", "one-pagers"))
 @pytest.mark.parametrize("more", range(len(LONGER)), ids=("sentence", "limit"))
 @pytest.mark.parametrize("name", LARGE)
 def test_large_print_with_a_longer_note_keeps_to_its_pages(name: str, more: int, part: str, handout: Handout,
-                                                           tmp_path: Path, request: pytest.FixtureRequest) -> None:
+                                                           tmp_path: Path) -> None:
     """The example profile with a longer clinic note (up to its 400-character limit): the full sheet in 8
     pages or fewer, each one-pager in 4, no page but the last under 60 % full (the fitting ladder moves
-    the clinic's boxes last or leaves out the blank notes box; the note itself is printed whole)."""
+    the clinic's boxes last or leaves out the blank notes box; the note itself is printed whole). With the
+    note at its limit, GBS, CIDP and MG on Letter ran to 5 pages (the side-effect box moved whole to page
+    3): the ladder's late step splits the box at the foot of page 2."""
     import yaml
 
     from ivig_handout.inputs.patient import Patient
     from ivig_handout.inputs.profile import LIMITS, load_clinic
 
-    if (name, more, part) == ("large-print", 1, "one-pagers"):
-        request.applymarker(_NOTE_AT_LIMIT)
     data = yaml.safe_load((EXAMPLES / "clinic.yaml").read_text(encoding="utf-8"))
     data["note"] += LONGER[more]
     assert len(data["note"]) <= LIMITS["note"] and (more == 0 or len(data["note"]) >= LIMITS["note"] - 10)
@@ -263,16 +259,47 @@ def test_large_print_with_a_longer_note_keeps_to_its_pages(name: str, more: int,
         assert squash(data["note"]) in squash(" ".join(page_texts(pdf))), doc
 
 
-@pytest.mark.parametrize("part", ("full", "one-pagers"))
-@pytest.mark.parametrize("name", LARGE)
-def test_large_print_spanish_keeps_to_its_pages(name: str, part: str) -> None:
-    """The Spanish pack (its text runs longer): the full sheet in 8 pages or fewer (it ran to 9 on
-    Letter), each one-pager in 4, no page but the last under 60 % full."""
+# Known misses, the Spanish pack with the example profile (and a patient): the full sheet runs to 9 pages on
+# Letter and A4 (every page but the last over 80 % full: the box already splits there), and on Letter the
+# one-pagers of GBS, CIDP, MMN and MG to 5 (the disclaimer's last lines, or the QR code, spill even with
+# the side-effect box split and without the notes box). Strict: a mark fails the test once they fit.
+SPANISH_MISSES = ("gbs", "cidp", "mmn", "mg")
+
+
+def _spanish_cases() -> list[object]:
+    cases = []
+    for name in LARGE:
+        for profile in (False, True):
+            who = "clinic" if profile else "plain"
+            for part in ("full", "one-pagers"):
+                miss = profile and part == "full"
+                marks = [pytest.mark.xfail(strict=True, reason=f"Spanish, example profile, {name}: full sheet 9 pages")]
+                cases.append(pytest.param(name, profile, part, marks=marks if miss else (), id=f"{name}-{who}-{part}"))
+            if profile and name == "large-print":
+                reason = "Spanish, example profile, large print Letter: GBS, CIDP, MMN, MG 5 pages"
+                cases.append(pytest.param(name, profile, ",".join(SPANISH_MISSES), id=f"{name}-{who}-gbs-cidp-mmn-mg",
+                                          marks=pytest.mark.xfail(strict=True, reason=reason)))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "profile", "part"), _spanish_cases())
+def test_large_print_spanish_keeps_to_its_pages(name: str, profile: bool, part: str) -> None:
+    """The Spanish pack (its text runs longer), without a profile and with examples/clinic.yaml and a
+    patient: the full sheet in 8 pages or fewer (it ran to 9 on Letter), each one-pager in 4, no page
+    but the last under 60 % full. (``part``: "full", "one-pagers", or the one-pagers named, comma-separated;
+    "one-pagers" leaves out the known misses named apart.)"""
     from ivig_handout.inputs.content import load_handout
+    from ivig_handout.inputs.patient import Patient
+    from ivig_handout.inputs.profile import load_clinic
 
     spanish = load_handout(Path("es"))
-    docs = ["full"] if part == "full" else [d.id for d, _ in spanish.disorders()]
-    check_pages([(doc, build_pdf(spanish, doc, get_layout(name))) for doc in docs], get_layout(name))
+    clinic = load_clinic(EXAMPLES / "clinic.yaml") if profile else None
+    patient = Patient("Ana Souza", "1 Dec 2026") if profile else None
+    named = (name, profile) == ("large-print", True)
+    docs = (["full"] if part == "full" else part.split(",") if part != "one-pagers"
+            else [d.id for d, _ in spanish.disorders() if not (named and d.id in SPANISH_MISSES)])
+    layout = get_layout(name)
+    check_pages([(doc, build_pdf(spanish, doc, layout, clinic, patient)) for doc in docs], layout)
 
 
 @pytest.mark.parametrize("profile", (False, True), ids=("plain", "clinic"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ from ivig_handout.plan.profile import apply
 from ivig_handout.render.fit import BALANCED, COMPACT, TIGHTER, TIGHTEST, Fitted, fit
 from ivig_handout.render.profile import printed_url, url_lines
 
-from ..pdfcheck import glyph_sizes, page_texts, reader
+from ..pdfcheck import glyph_sizes, page_texts, reader, squash
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE = EXAMPLES / "clinic.yaml"
@@ -395,3 +396,116 @@ def test_the_qr_address_is_never_broken_inside_a_name(doc: str, tmp_path: Path) 
     assert "https://" not in text and "clinica-saojose.\n" not in text
     flat = " ".join(text.split())
     assert "Scan with your phone camera, or type the web address" in flat
+
+
+# --- large print: the side-effect box split, the ladder's late step ------------------------------------
+
+
+def _box_parts(data: bytes, fill: str) -> list[int]:
+    """The pages (0-based) on which a rectangle is filled and stroked (a box) in the colour ``fill``."""
+    import pikepdf
+
+    rgb = [round(int(fill[i:i + 2], 16) / 255, 2) for i in (1, 3, 5)]
+    found = []
+    with pikepdf.open(BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages):
+            colour: list[float] = []
+            pending = False
+            for operands, op in pikepdf.parse_content_stream(page):
+                name = str(op)
+                if name == "rg":
+                    colour = [round(float(x), 2) for x in operands]
+                elif name == "re":
+                    pending = colour == rgb
+                elif name in ("B", "B*") and pending:
+                    found.append(number)
+                    break
+    return found
+
+
+@pytest.mark.parametrize("doc", ["gbs", "cidp", "mg"])
+def test_large_print_splits_the_side_effect_box_where_kept_whole_it_would_miss_four_pages(
+        handout: Handout, tmp_path: Path, doc: str) -> None:
+    """The example profile with its note at the 400-character limit, large print on Letter: GBS, CIDP and
+    MG ran to 5 pages (the side-effect box needed about 215 pt at the foot of page 2 and moved whole to
+    page 3). The ladder's late step splits the box: 4 pages, the step named last in Fitted.steps, the
+    box drawn around each part, the part overleaf headed "... (continued)", every row once, in order,
+    and the structure tree reads it once, in order, without the "(continued)" heading."""
+    from ivig_handout.api import Request, build
+    from ivig_handout.render.fit import BOX_SPLIT
+
+    from ..design.test_layouts import LONGER
+    from .test_tagging import struct_text
+
+    note = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))["note"] + LONGER[1]
+    assert LIMITS["note"] - 10 <= len(note) <= LIMITS["note"]
+    path = write_profile(tmp_path, note=note)
+    patient = Patient("Ana Souza", "1 Dec 2026")
+    done = fitted(handout, doc, "large-print", load_profile(path), patient)
+    assert done.pages == 4 and done.limit == 4, (done.pages, done.steps)
+    assert done.steps[-1] == BOX_SPLIT and done.steps.count(BOX_SPLIT) == 1, done.steps
+    se = handout.sheet.side_effects
+    continued = canon(handout.labels.continued.replace("{heading}", se.heading))
+    pages = [canon(t) for t in page_texts(done.data)]
+    first = next(i for i, t in enumerate(pages) if canon(se.heading) in t)
+    assert continued not in pages[first] and pages[first + 1].startswith(continued)  # overleaf, at the top
+    assert canon(se.intro) in pages[first] and canon(se.items[0]) in pages[first + 1]
+    text = "".join(pages)
+    assert text.count(canon(se.heading)) == 2  # the heading, and in the continued heading
+    cursor = 0
+    for row in (se.intro, *se.items, *se.after):  # every row once, in order
+        assert text.count(canon(row)) == 1, row
+        cursor = text.index(canon(row), cursor) + 1
+    assert canon(note) in text
+    assert _box_parts(done.data, get_layout("large-print").colours.box_fill) == [first, first + 1]
+    made = build(Request(doc, "large-print", clinic=path, patient=patient)).data
+    (tmp_path / "made.pdf").write_bytes(made)
+    from pdfua import validate
+
+    report = validate(str(tmp_path / "made.pdf"))  # PDF/UA-1, as test_tagging checks it
+    assert not report.findings, [(f.rule_id, f.message) for f in report.findings]
+    _, tree = struct_text(tmp_path / "made.pdf")
+    assert "(continued)" not in tree and tree.count(squash(se.heading)) == 1
+    cursor = 0
+    for row in (se.heading, se.intro, *se.items, *se.after):
+        cursor = tree.index(squash(row), cursor) + 1
+
+
+def test_the_box_split_leaves_two_lines_on_each_page() -> None:
+    """The late step's box (``lines``): the paragraph the page's foot meets splits between its lines with
+    two or more on each side, under the heading; where only one would stay (either side), the box splits
+    between rows (here: after the heading and lead-in) or not at all; every part after the first opens
+    with the continued heading."""
+    from reportlab.lib.colors import white
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    from ivig_handout.render.boxes import FramedRows
+    from ivig_handout.render.fonts import MAIN, register_fonts
+
+    register_fonts()
+    style = ParagraphStyle("t", fontName=MAIN, fontSize=18, leading=25, allowWidows=0, allowOrphans=0)
+    text = " ".join(f"word{n}" for n in range(22))  # five lines in the box (checked below)
+
+    def box() -> FramedRows:
+        rows = [Paragraph("Heading", style), Paragraph("Lead-in:", style), Paragraph(text, style)]
+        made = FramedRows(rows, white, white, pad=10, continued=Paragraph("Heading (continued)", style))
+        made.flexible = made.lines = True
+        return made
+
+    def count(para: Paragraph) -> int:
+        para.wrap(280, 1e6)
+        return len(para.blPara.lines)
+
+    pads = 10 * 0.7 + 10 * 0.55
+    head = pads + 2 * 25  # the heading and the lead-in
+    assert count(box().rows[2]) == 5
+    parts = box().split(300, head + 3 * 25 + 2)  # three lines here, two overleaf
+    assert len(parts[0].rows) == 3 and len(parts[1].rows) == 2  # heading, lead-in, 3 lines / continued, 2 lines
+    assert parts[1].rows[0].text == "Heading (continued)"
+    assert [count(r) for r in (parts[0].rows[2], parts[1].rows[1])] == [3, 2]
+    one_here = box().split(300, head + 1 * 25 + 5)  # one line would stay: after the lead-in instead
+    assert [len(p.rows) for p in one_here] == [2, 2] and count(one_here[1].rows[1]) == 5
+    assert box().split(300, pads + 25 + 5) == []  # the heading alone: the box goes on whole
+    four = box().split(300, head + 4 * 25 + 5)  # one line would go on: three here, two overleaf
+    assert [count(r) for r in (four[0].rows[2], four[1].rows[1])] == [3, 2]

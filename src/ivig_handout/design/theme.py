@@ -36,6 +36,7 @@ class Theme:
     small_size: float
     compact_band: bool = False  # fitting's compact letterhead (render/fit.py): tighter lines, smaller logo and QR
     space: float = 1.0  # fitting's tighter spacing: the fraction of the spaces kept (tightened)
+    split_box: bool = False  # fitting's late step (large print): the side-effect box may split between lines
 
     def colour(self, name: str) -> str:
         """A colour of the layout by name (``ink``, ``rule``, a rating ...), as ``#rrggbb``."""

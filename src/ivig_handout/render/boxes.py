@@ -4,7 +4,9 @@ A box that fits on a page is never split: if it does not fit in the room left, i
 next page. Only a box taller than a whole page (large print with long edited content) splits, and
 then it starts where it is: between its rows (heading, intro, each side effect, each closing
 paragraph), never through a line; each part is drawn as a complete box, and every part after the
-first opens with the "continued" heading.
+first opens with the "continued" heading. Fitting's late step (``lines``, large print's side-effect
+box where kept whole it would miss the page target) lets it split after its lead-in too, or between
+the lines of a paragraph, never leaving fewer than two lines of it on either page.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class FramedRows(Flowable):
     on a page of its own, rather than move on whole and leave the page before it part empty."""
 
     flexible = False
+    lines = False  # fitting's "box split": a part may end after the lead-in or inside a paragraph (two lines on)
 
     def __init__(self, rows: list[Flowable], fill: Color, border: Color, pad: float, line: float = 1.5,
                  continued: Flowable | None = None, space: tuple[float, float] = (0.0, 0.0)) -> None:
@@ -84,19 +87,42 @@ class FramedRows(Flowable):
             if used + gap + height > availHeight:
                 break
             used, fits = used + gap + height, i + 1
+        if self.lines:
+            return self._parts(*self._through(fits, availHeight - used, availWidth - 2 * self.pad))
         fits = self._cut(fits) if self.flexible else fits
         if fits < 2 or fits == len(self.rows):
             return []
+        return self._parts(self.rows[:fits], self.rows[fits:])
+
+    def _parts(self, kept: list[Flowable], rest: list[Flowable]) -> list[Flowable]:
+        """Two complete boxes: ``kept`` on this page, ``rest`` overleaf under the "continued" heading."""
+        if not kept or not rest:
+            return []
         look = (self.fill, self.border, self.pad, self.line)
-        first = FramedRows(self.rows[:fits], *look, space=(self.spaceBefore, 0.0))
-        rest = ([self.continued] if self.continued is not None else []) + self.rows[fits:]
-        second = FramedRows(rest, *look, continued=self.continued, space=(0.0, self.spaceAfter))
-        second.flexible = self.flexible
+        first = FramedRows(kept, *look, space=(self.spaceBefore, 0.0))
+        more = ([self.continued] if self.continued is not None else []) + rest
+        second = FramedRows(more, *look, continued=self.continued, space=(0.0, self.spaceAfter))
+        second.flexible, second.lines = self.flexible, self.lines
         return [first, second]
 
-    def _cut(self, fits: int) -> int:
-        """The rows to keep on this page, at most ``fits``: never the heading or a lead-in (a paragraph
-        just before the items) last, never a single item of a list on either side of the cut."""
+    def _through(self, fits: int, room: float, inner: float) -> tuple[list[Flowable], list[Flowable]]:
+        """``lines``: the rows to keep here and those overleaf. The paragraph the page's foot meets
+        splits between its lines where two or more stay on each side (it follows at least the
+        heading); else the box splits between rows, after its lead-in too; ([], []) where neither
+        leaves two lines on each page."""
+        rows = self.rows
+        if 0 < fits < len(rows) and isinstance(rows[fits], Paragraph):
+            halves = rows[fits].split(inner, room - self._gap(fits - 1))
+            if len(halves) == 2:
+                return [*rows[:fits], halves[0]], [halves[1], *rows[fits + 1:]]
+        fits = self._cut(fits, leads=False)
+        if fits < 2 or fits == len(rows) or _lines(rows[fits:], inner) < 2:
+            return [], []
+        return rows[:fits], rows[fits:]
+
+    def _cut(self, fits: int, leads: bool = True) -> int:
+        """The rows to keep on this page, at most ``fits``: never the heading or (``leads``) a lead-in
+        (a paragraph just before the items) last, never a single item of a list on either side of the cut."""
         rows = self.rows
         counts = [_items(row) for row in rows]
 
@@ -109,7 +135,7 @@ class FramedRows(Flowable):
             return total
 
         def bad(n: int) -> bool:
-            lead = n == 1 or (isinstance(rows[n - 1], Paragraph) and not isinstance(rows[n], Paragraph))
+            lead = n == 1 or (leads and isinstance(rows[n - 1], Paragraph) and not isinstance(rows[n], Paragraph))
             inside = bool(counts[n - 1] and counts[n])
             return lead or (inside and min(run(range(n - 1, -1, -1)), run(range(n, len(rows)))) < 2)
 
@@ -128,3 +154,17 @@ def _items(row: Flowable) -> int:
     lists = [c for c in cells if isinstance(c, ListFlowable)  # a cell laid out: a tuple of flowables
              or (isinstance(c, (list, tuple)) and len(c) == 1 and isinstance(c[0], ListFlowable))]
     return len(lists) if lists and len(lists) == len(cells) else 0
+
+
+def _lines(rows: list[Flowable], width: float) -> int:
+    """About how many lines of text ``rows`` hold: a paragraph its lines, anything else its height in
+    lines of the paragraphs' leading (at least one)."""
+    leading = min((float(r.style.leading) for r in rows if isinstance(r, Paragraph)), default=0.0)
+    total = 0
+    for row in rows:
+        height = row.wrap(width, _TALL)[1]
+        if isinstance(row, Paragraph):
+            total += len(row.blPara.lines)
+        else:
+            total += max(1, round(height / leading)) if leading else 1
+    return total

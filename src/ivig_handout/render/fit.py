@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable
 from ..design.layouts import Layout
 from ..design.theme import Theme, can_tighten, make_theme, tightened, with_profile
 from ..errors import FitError, TooLongError
-from ..plan.blocks import ClinicBand, ClinicContact, Columns, DocumentPlan, NotesBox
+from ..plan.blocks import ClinicBand, ClinicContact, Columns, DocumentPlan, NotesBox, SideEffectBox
 from ..plan.kinds import Kind
 from ..plan.profile import as_band, droppable, has_profile, kept, variants
 from .document import render
@@ -79,8 +79,8 @@ def fit(plan: DocumentPlan, kind: Kind, layout: Layout) -> Fitted:
 def _flowed(plan: DocumentPlan, theme: Theme) -> Fitted:
     """As many pages as it takes; where the section aims for a number of pages (``page_target``,
     large print's full sheet) and the document runs past it, the first rung of the ladder that keeps
-    within it (the spaces tightened, the clinic's boxes last, the blank notes box left out), else the
-    document as it flowed."""
+    within it (the spaces tightened, the clinic's boxes last, the blank notes box left out, the
+    side-effect box split), else the document as it flowed."""
     drawn = render(plan, theme)
     target = theme.kind.page_target
     if target and drawn.pages > target:
@@ -99,6 +99,7 @@ TIGHTER = "tighter spacing"
 NOTES_LAST = "notes box last"  # large print: the blank notes box after the disclaimer
 CONTACT_LAST = "clinic's boxes last"  # and the questions line, the clinic's note and the QR code before it
 TIGHTEST = "tightest spacing"  # at the type's floor: the spacing's whole range
+BOX_SPLIT = "side-effect box split"  # large print, last: the box may split after its lead-in or between lines
 STEP = 0.25  # pt: the body type steps down by this, to the section's min_body_pt
 TIGHTEN = (1 / 3, 2 / 3)  # the spacing tightens a third of its range, then two thirds (all of it: TIGHTEST)
 
@@ -141,8 +142,11 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     print's ``page_target``), the same with the notes box, then the clinic's boxes, moved after the
     disclaimer; (4) the blank notes box left out (and without it, the page tried as it was before 2
     and 3, then with them again, its boxes moved too); (5) the body type down in 0.25 pt steps to
-    the section's ``min_body_pt``, and there the spacing tightened all the way (``TIGHTEST``). A
-    rung's steps name what its page has, in this order. Nothing the
+    the section's ``min_body_pt``, and there the spacing tightened all the way (``TIGHTEST``); last,
+    large print with a page target (``splits``): the rungs of (1)-(4) again, each with the side-effect
+    box allowed to split after its lead-in or between a paragraph's lines, the clinic's boxes' spaces
+    tightened with the rest (``BOX_SPLIT``; render/boxes.py). A rung's steps name what its page has,
+    in this order. Nothing the
     user gave (the patient's name, the clinic's note) ever gives way: past the last rung is an error."""
     layout, kind = theme.layout, theme.kind
     profile = has_profile(plan)
@@ -169,6 +173,8 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
         pages += [(named, moved, lighter[0]) for named, moved in [((), lighter[1]), *_orders(lighter[1], aiming)]]
     rungs += [Rung(_flexed(at(), steps, amount), moved, (*steps, *named, *(gone if left else ())), left)
               for named, moved, left in pages for steps, amount in flexes]
+    late = [replace(r, theme=replace(r.theme, split_box=True), steps=(*r.steps, BOX_SPLIT))
+            for r in (rungs if splits(plan, theme) else [])]  # the same again, each with the box split
     steps, amount = (*flexes[-1][0], *gone), flexes[-1][1]
     body, floor = theme.body_size, kind.min_body_pt or theme.body_size
     while body - STEP >= floor - 1e-9:
@@ -178,7 +184,15 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
         last = (*steps, f"type {body:g} pt") if body < theme.body_size else steps
         rungs.append(Rung(_flexed(at(body if body < theme.body_size else None), last, 1.0), lighter[1],
                           (*last, TIGHTEST), lighter[0]))
-    return rungs
+    return rungs + late
+
+
+def splits(plan: DocumentPlan, theme: Theme) -> bool:
+    """Whether the side-effect box may split between lines: large print (one column, breaking
+    between lines) with a page target, where the plan has the box."""
+    kind = theme.kind
+    return bool(kind.page_target and kind.keep_lines and kind.columns == 1
+                and any(isinstance(b, SideEffectBox) for b in plan.blocks))
 
 
 def _orders(plan: DocumentPlan, aiming: bool) -> list[tuple[tuple[str, ...], DocumentPlan]]:

@@ -150,6 +150,8 @@ class StoryBuilder:
             # and the disclaimer break between lines too (never leaving one line behind).
             flows = self._blocks(self.plan.blocks if self.kind.compact else _notes_last(self.plan.blocks))
             layout = self.theme.layout
+            while self.theme.split_box and flows and isinstance(flows[-1], Spacer):
+                flows.pop()  # fitting's late step: no space after the last block to push it overleaf
             return _release_headings(flows, self.kind.keep_lines, (layout.frame_width, layout.frame_height))
         return _release_headings(self._blocks(self.plan.blocks))
 
@@ -274,6 +276,7 @@ class StoryBuilder:
         mark.keepWithNext = not self.large
         box = self._box(inner, "box_fill", "box_border", continued)
         box.flexible = self.large  # large print: starts on the page before, where that has room
+        box.lines = self.large and self.theme.split_box  # fitting's late step: after its lead-in, between lines
         return [mark, box]
 
     def _grid(self, items: tuple[str, ...], columns: int) -> list[Flowable]:
@@ -413,6 +416,8 @@ class StoryBuilder:
                 for part in parts[:2]:
                     part.keepWithNext = True
             out += parts
+        if self.theme.split_box:  # fitting's late step: the spaces between them tighten with the rest
+            out = [Spacer(f.width, f.height * self.theme.space) if isinstance(f, Spacer) else f for f in out]
         return out
 
     def notes_box(self, b: p.NotesBox) -> list[Flowable]:
