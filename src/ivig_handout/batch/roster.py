@@ -162,13 +162,15 @@ class _Hashed:
         self.out: BinaryIO | None = None
         self.sha = hashlib.sha256()
         self.size = 0
+        self.pause = pauses.wanted("print-run-writing")  # (asked once: pikepdf writes about 30 times a row)
 
     def write(self, data: bytes) -> int:
         assert self.out is not None
         self.sha.update(data)
         self.size += len(data)
         wrote = self.out.write(data)
-        pauses.reached("print-run-writing", self.out.flush)  # tests: part of it on disk, under a temporary name
+        if self.pause:
+            pauses.reached("print-run-writing", self.out.flush)  # tests: part of it on disk, under a temporary name
         return wrote
 
     def flush(self) -> None:
