@@ -419,7 +419,12 @@ def issue25(table: Table, work: Path) -> None:
     row, in a fresh process) for the 1,000 rows; the plain 10,000 rows only with BENCH_FULL=1."""
     cases = {"mixed 1,000": (write_mixed(work / "mixed-1000.csv", mixed_rows(1000)), ()),
              "mixed 10,000": (write_mixed(work / "mixed-10000.csv", mixed_rows(10_000)), ()),
-             "GBS 1,000": (write_roster(work / "gbs-1000.csv", roster_rows(1000, ["gbs"])), ())}
+             "GBS 1,000": (write_roster(work / "gbs-1000.csv", roster_rows(1000, ["gbs"])), ()),
+             "GBS 1,000 ASCII": (write_roster(work / "gbs-1000-ascii.csv", [(name.replace(NON_ASCII, "Patient X"), doc)
+                                  for name, doc in roster_rows(1000, ["gbs"])]), ())}
+    chosen = os.environ.get("BENCH_CASES")  # e.g. "GBS 1,000;GBS 1,000 ASCII": only those (default: all)
+    if chosen:
+        cases = {case: cases[case] for case in chosen.split(";")}
     got: dict[tuple[str, str], list[tuple[float, int]]] = {}
     for name, env in programs().items():  # warm each program's render cache, and check its output
         for case, (roster, extra) in cases.items():
@@ -432,7 +437,7 @@ def issue25(table: Table, work: Path) -> None:
                 say(f"  run {i + 1}/{RUNS}: {name}, {case}")
                 got.setdefault((name, case), []).append(peak_run(env, roster, work / "i25", *extra))
     plain = {case: driver(roster, work / "plain", False)[0] for case, (roster, _) in cases.items()
-             if FULL or case != "mixed 10,000"}
+             if (FULL or case != "mixed 10,000") and os.environ.get("BENCH_PLAIN") != "0"}  # (0: before/now only)
     for case in cases:
         for name in programs():
             runs = got[name, case]
@@ -441,7 +446,7 @@ def issue25(table: Table, work: Path) -> None:
                       f"{plain[case] / statistics.median([t for t, _ in runs]):.1f}x"
                       if case in plain and name == "now" else "",
                       f"peak RSS {spread([kb / 1024 for _, kb in runs], 'MB', 0)}")
-    for name in programs():
+    for name in programs() if {"mixed 1,000", "mixed 10,000"} <= cases.keys() else ():
         small, big = (statistics.median(t for t, _ in got[name, c]) for c in ("mixed 1,000", "mixed 10,000"))
         table.add(f"10,000 / 1,000 mixed rows, time: {name}", f"{big / small:.1f}x", "", "",
                   f"within 11x: {'meets' if big / small <= 11 else 'MISSES'}")

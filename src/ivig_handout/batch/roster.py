@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
+import sys
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -139,12 +140,19 @@ def render_template(request: Request, cache: RenderCache | None = None) -> Resul
     """A document's template (``request``: a template_request; runs in a worker; kept in ``cache``);
     the reason if it fails."""
     from ..api import cached, template_for
-    from .workers import failure_reason
 
     try:
         return cached(cache, request, template_for)
     except Exception as exc:  # noqa: BLE001 - the rows of a failing template fail, the others go on
+        from .workers import failure_reason  # (only then: a roster that needs no pool imports none of it)
+
         return failure_reason(exc)
+
+
+def _worker_lost(exc: Exception) -> bool:
+    """Whether ``exc`` is the pool's WorkerLostError (workers.py, imported only when a pool starts)."""
+    workers = sys.modules.get(f"{__package__}.workers")
+    return workers is not None and isinstance(exc, workers.WorkerLostError)
 
 
 class _Hashed:
@@ -154,13 +162,15 @@ class _Hashed:
         self.out: BinaryIO | None = None
         self.sha = hashlib.sha256()
         self.size = 0
+        self.pause = pauses.wanted("print-run-writing")  # (asked once: pikepdf writes about 30 times a row)
 
     def write(self, data: bytes) -> int:
         assert self.out is not None
         self.sha.update(data)
         self.size += len(data)
         wrote = self.out.write(data)
-        pauses.reached("print-run-writing", self.out.flush)  # tests: part of it on disk, under a temporary name
+        if self.pause:
+            pauses.reached("print-run-writing", self.out.flush)  # tests: part of it on disk, under a temporary name
         return wrote
 
     def flush(self) -> None:
@@ -349,13 +359,13 @@ class _Writer:
         others rendered in the pool), then the rows in roster order: stamped here, or rendered in the
         pool where their values do not fit or the layout imposes. No pool is started when nothing
         needs one (every template cached, every row stamped)."""
-        from .workers import WorkerLostError
-
         self.cursor = 0
         try:
             self._templates()
             self._rows()
-        except WorkerLostError:
+        except Exception as exc:
+            if not _worker_lost(exc):
+                raise
             if not self.stop.signum:
                 raise IvigError("a worker process stopped unexpectedly (out of memory?); run the same "
                                 "command again") from None
@@ -448,13 +458,14 @@ class _Writer:
         """A stamped row: its print-run member and, with ``files``, its own PDF (api.roster_row, as
         api.print_runs makes them)."""
         from ..api import roster_row
-        from .workers import failure_reason
 
         if not self.roster.files:
             return Rendered(b"", template.sheets.pages, member=member)
         try:
             made = roster_row(self.roster.request(item), template, own=True)
         except Exception as exc:  # noqa: BLE001 - one failing row must not stop the others
+            from .workers import failure_reason
+
             return Rendered(error=failure_reason(exc))
         return Rendered(made.data, made.pages, member=made.member)
 

@@ -45,6 +45,7 @@ class Stamper:
         self.stamp, self.out = stamp, out
         self.src = pikepdf.open(BytesIO(stamp.pdf)) if stamp.pdf else None
         self.fonts: dict[str, pikepdf.Object] = {}  # the stamp PDF's fonts, copied into ``out``
+        self.faces: dict[tuple[int, int], list[tuple[pikepdf.Object, dict[str, str]]]] = {}  # _first_subsets
 
     def close(self) -> None:
         if self.src is not None:
@@ -63,7 +64,7 @@ class Stamper:
     def _names(self, template_fonts: pikepdf.Object) -> Callable[[str], str]:
         """A drawing's font name -> the name on the page: a face's name -> the template's font of
         that face (first subset); a stamp page's font -> its copy in the output (PREFIX + name)."""
-        by_face = first_subsets(template_fonts)
+        by_face = self._first_subsets(template_fonts)
         fonts = self.src.pages[0].obj.Resources.Font if self.src is not None else Dictionary()
 
         def name_on_page(name: str) -> str:
@@ -77,6 +78,18 @@ class Stamper:
             return PREFIX + name
 
         return name_on_page
+
+    def _first_subsets(self, template_fonts: pikepdf.Object) -> dict[str, str]:
+        """first_subsets of a template page's /Font, read once per dictionary (a print run stamps the
+        same template's pages row after row)."""
+        if not template_fonts.is_indirect:
+            return first_subsets(template_fonts)
+        kept = self.faces.setdefault(template_fonts.objgen, [])  # (templates from several PDFs: each checked)
+        for fonts, by_face in kept:
+            if fonts.is_same_object_as(template_fonts):
+                return by_face
+        kept.append((template_fonts, first_subsets(template_fonts)))
+        return kept[-1][1]
 
 
 def stamp(template: bytes, values: Stamp, page: int = 0) -> bytes:

@@ -6,17 +6,22 @@ A value in printable ASCII is the slot's frame (the drawing of a probe, reported
 the value's string, in the template's own face: that needs neither ReportLab's paragraphs nor a font
 of its own, so a roster whose templates come from the cache draws its names without them. A value
 wider than its slot's room would lay the line out differently: ``fits`` says so, and the caller
-renders that one in full."""
+renders that one in full. ``fits`` reads a value in the main face's characters from that face's own
+width table (no ReportLab: a roster of such names whose templates come from the cache imports none)."""
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import cast
 
+from ..inputs.files import read_regular
+from ..inputs.fonts import FONT_LIMIT, MAIN, _cmap, face_name, face_path
 from ..inputs.text import main_safe, needs_shaping, normalise, script_lang
 from .fonts import register_main
-from .markup import is_bold, text_width
 from .record import Slot
 
 NAME, DATE = "patient name", "date"  # a slot's field: the value it takes (and the field errors name)
@@ -31,14 +36,56 @@ def fits(slot: Slot, value: str) -> bool:
     order); one in Greek or Cyrillic does when the wide subsets hold it (it is tagged with its
     language as markup.ScriptParagraph tags it); one in another script never does."""
     text = normalise(value)
-    if not main_safe().issuperset(text):
-        if needs_shaping(text):
-            return False
+    if main_safe().issuperset(text):
+        width = main_width(text, slot.size, bold=slot.font in _bold_faces())
+        if abs(width - slot.room) > NEAR:  # (else summed as ReportLab sums it, below)
+            return width <= slot.room
+    elif needs_shaping(text):
+        return False
+    else:
         lang = script_lang(text)
         if lang is not None and (lang not in LANGS or not _in_wide(slot, text)):
             return False
+    from .markup import is_bold, text_width
+
     register_main()  # (a roster whose templates all came from the cache has rendered nothing yet)
     return text_width(value, slot.size, bold=is_bold(slot.font)) <= slot.room
+
+
+NEAR = 0.001  # pt: a value whose width from the table is this close to its slot's room is measured by ReportLab
+
+
+def main_width(text: str, size: float, bold: bool = False) -> float:
+    """The width of ``text`` (normalised, in the main face's characters) in the main face, from that
+    face's width table: markup.text_width's figure, give or take the rounding of the sum."""
+    widths, default = advances(str(face_path(face_name(MAIN, bold))))
+    return sum(widths.get(ord(ch), default) for ch in text) * size / 1000
+
+
+@cache
+def _bold_faces() -> tuple[str, str]:
+    """The main family's bold faces (markup.is_bold, without ReportLab)."""
+    return face_name(MAIN, bold=True), face_name(MAIN, bold=True, italic=True)
+
+
+@cache
+def advances(path: str) -> tuple[dict[int, float], float]:
+    """A TrueType face's widths as ReportLab reads them (TTFontFile.extractInfo): each character's glyph
+    advance in thousandths of an em, and glyph 0's for a character the face lacks; read from the file's
+    cmap, head, hhea and hmtx tables, once per face file."""
+    font = read_regular(Path(path), FONT_LIMIT)
+    tables = {font[12 + 16 * i: 16 + 16 * i]: struct.unpack(">I", font[20 + 16 * i: 24 + 16 * i])[0]
+              for i in range(struct.unpack(">H", font[4:6])[0])}
+    per_em = struct.unpack(">H", font[tables[b"head"] + 18: tables[b"head"] + 20])[0]
+    metrics = struct.unpack(">H", font[tables[b"hhea"] + 34: tables[b"hhea"] + 36])[0]
+    advance = struct.unpack(f">{2 * metrics}H", font[tables[b"hmtx"]: tables[b"hmtx"] + 4 * metrics])[::2]
+    scaled = [float(width) if per_em == 1000 else width * (1000 / per_em) for width in advance]
+    widths = {cp: scaled[min(glyph, metrics - 1)] for cp, glyph in _cmap(font).items()}
+    if 0x20 in widths:  # (ReportLab: a no-break space as wide as a space, or the other way)
+        widths[0xA0] = widths[0x20]
+    elif 0xA0 in widths:
+        widths[0x20] = widths[0xA0]
+    return widths, scaled[0]
 
 
 def _in_wide(slot: Slot, text: str) -> bool:
