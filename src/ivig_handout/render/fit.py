@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable
 from ..design.layouts import Layout
 from ..design.theme import Theme, can_tighten, make_theme, tightened, with_profile
 from ..errors import FitError, TooLongError
-from ..plan.blocks import ClinicBand, ClinicContact, Columns, DocumentPlan, NotesBox, SideEffectBox
+from ..plan.blocks import ClinicBand, ClinicContact, ClinicHeader, Columns, DocumentPlan, NotesBox, SideEffectBox
 from ..plan.kinds import Kind
 from ..plan.profile import as_band, droppable, has_profile, kept, variants
 from .document import render
@@ -184,7 +184,17 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
         last = (*steps, f"type {body:g} pt") if body < theme.body_size else steps
         rungs.append(Rung(_flexed(at(body if body < theme.body_size else None), last, 1.0), lighter[1],
                           (*last, TIGHTEST), lighter[0]))
-    return rungs + late
+    squeezed = [replace(r, theme=replace(r.theme, compact_band=True), steps=(*r.steps, COMPACT))
+                for r in (late if compacts(plan, theme) else [])]  # and the letterhead and QR code compact
+    return rungs + late + squeezed
+
+
+def compacts(plan: DocumentPlan, theme: Theme) -> bool:
+    """Whether large print's last rungs compact the clinic's parts (the contact line under the logo and
+    the name, across the page; the QR code at its minimum, its address after its label): a page target,
+    the profile's header and boxes as on the full sheet (no band), and a header or a QR code."""
+    parts = any(isinstance(b, ClinicHeader) or (isinstance(b, ClinicContact) and b.qr_url) for b in plan.blocks)
+    return bool(theme.kind.page_target and not theme.kind.clinic_band and parts)
 
 
 def splits(plan: DocumentPlan, theme: Theme) -> bool:
