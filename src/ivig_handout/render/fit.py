@@ -186,7 +186,10 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
                           (*last, TIGHTEST), lighter[0]))
     squeezed = [replace(r, theme=replace(r.theme, compact_band=True), steps=(*r.steps, COMPACT))
                 for r in (late if compacts(plan, theme) else [])]  # and the letterhead and QR code compact
-    return rungs + late + squeezed
+    whole = {r.steps: Rung(replace(tightened(at(), 1.0), split_box=True, compact_band=True), r.plan,
+                           (*r.steps, TIGHTEST), r.dropped)
+             for r in squeezed if TIGHTER in r.steps}  # last: those with the spacing's whole range
+    return rungs + late + squeezed + list(whole.values())
 
 
 def compacts(plan: DocumentPlan, theme: Theme) -> bool:

@@ -85,7 +85,7 @@ def header(sb: StoryBuilder, b: p.ClinicHeader) -> list[Flowable]:
     line with the address, phone and website; a rule below."""
     t = sb.theme
     sizes = t.layout.clinic
-    text = _letterhead(sb, b, "box_heading")
+    text = _letterhead(sb, b, "box_heading", width=t.layout.frame_width if t.compact_band else None)
     gap = t.body_size
     rule = [("LINEBELOW", (0, 0), (-1, -1), 0.8, sb.colour("rule")), ("BOTTOMPADDING", (0, 0), (-1, -1), gap * 0.35),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
