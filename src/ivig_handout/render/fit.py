@@ -80,7 +80,7 @@ def _flowed(plan: DocumentPlan, theme: Theme) -> Fitted:
     """As many pages as it takes; where the section aims for a number of pages (``page_target``,
     large print's full sheet) and the document runs past it, the first rung of the ladder that keeps
     within it (the spaces tightened, the clinic's boxes last, the blank notes box left out, the
-    side-effect box split), else the document as it flowed."""
+    side-effect box split, the clinic's parts compact), else the document as it flowed."""
     drawn = render(plan, theme)
     target = theme.kind.page_target
     if target and drawn.pages > target:
@@ -145,7 +145,9 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     the section's ``min_body_pt``, and there the spacing tightened all the way (``TIGHTEST``); last,
     large print with a page target (``splits``): the rungs of (1)-(4) again, each with the side-effect
     box allowed to split after its lead-in or between a paragraph's lines, the clinic's boxes' spaces
-    tightened with the rest (``BOX_SPLIT``; render/boxes.py). A rung's steps name what its page has,
+    tightened with the rest (``BOX_SPLIT``; render/boxes.py); then those again with the clinic's parts
+    compact (``compacts``: ``COMPACT``), and last with the spacing's whole range (``TIGHTEST``). A rung's
+    steps name what its page has,
     in this order. Nothing the
     user gave (the patient's name, the clinic's note) ever gives way: past the last rung is an error."""
     layout, kind = theme.layout, theme.kind
