@@ -222,6 +222,27 @@ def test_large_print_aims_for_four_pages_saying_which_steps_it_took(handout) -> 
     assert (a4.pages, a4.steps, a4.left_out) == (4, (), ())
 
 
+@pytest.mark.parametrize("doc", ("gbs", "cidp", "mmn", "mg"))
+def test_large_print_spanish_compacts_the_letterhead_and_qr_code_last(doc: str) -> None:
+    """The Spanish pack with the example profile on large print Letter: GBS, CIDP, MMN and MG ran to 5
+    pages, the QR code and its caption alone on the last, even with the side-effect box split and without
+    the notes box. The ladder's last rungs compact the letterhead (the contact line under the logo and
+    the name, across the page) and the QR code (at its 0.8 in minimum, its address after its label's last
+    line): 4 pages, the steps saying so; the name, the note and the address printed whole."""
+    spanish = load_handout(Path("es"))
+    clinic = load_profile(EXAMPLE)
+    patient = Patient("Ana Souza", "1 Dec 2026")
+    done = fitted(spanish, doc, "large-print", clinic, patient)
+    assert (done.pages, done.limit, done.steps[-2:]) == (4, 4, ("side-effect box split", COMPACT)), done.steps
+    assert get_layout("large-print").clinic.band_qr_min >= 0.8 * 72  # the compact QR code's side
+    text = printed(done.data)
+    assert canon(patient.name or "") in text and all(canon(x) in text for x in clinic.profile.note)
+    url = printed_url(clinic.profile.qr_url or "").replace("{id}", doc)
+    page = next(t for t in page_texts(done.data) if url in t)  # whole, on the page of its label
+    assert canon(spanish.labels.clinic.qr_label) in canon(page), page
+    assert body_size(done.data) >= 18
+
+
 def test_a_profile_that_fits_takes_no_step_it_does_not_need(handout) -> None:  # type: ignore[no-untyped-def]
     """No profile: a one-pager takes no step but its balanced columns; the notes box alone is kept
     where the page has room, before the type would step down."""

@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable
 from ..design.layouts import Layout
 from ..design.theme import Theme, can_tighten, make_theme, tightened, with_profile
 from ..errors import FitError, TooLongError
-from ..plan.blocks import ClinicBand, ClinicContact, Columns, DocumentPlan, NotesBox, SideEffectBox
+from ..plan.blocks import ClinicBand, ClinicContact, ClinicHeader, Columns, DocumentPlan, NotesBox, SideEffectBox
 from ..plan.kinds import Kind
 from ..plan.profile import as_band, droppable, has_profile, kept, variants
 from .document import render
@@ -80,7 +80,7 @@ def _flowed(plan: DocumentPlan, theme: Theme) -> Fitted:
     """As many pages as it takes; where the section aims for a number of pages (``page_target``,
     large print's full sheet) and the document runs past it, the first rung of the ladder that keeps
     within it (the spaces tightened, the clinic's boxes last, the blank notes box left out, the
-    side-effect box split), else the document as it flowed."""
+    side-effect box split, the clinic's parts compact), else the document as it flowed."""
     drawn = render(plan, theme)
     target = theme.kind.page_target
     if target and drawn.pages > target:
@@ -145,7 +145,9 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
     the section's ``min_body_pt``, and there the spacing tightened all the way (``TIGHTEST``); last,
     large print with a page target (``splits``): the rungs of (1)-(4) again, each with the side-effect
     box allowed to split after its lead-in or between a paragraph's lines, the clinic's boxes' spaces
-    tightened with the rest (``BOX_SPLIT``; render/boxes.py). A rung's steps name what its page has,
+    tightened with the rest (``BOX_SPLIT``; render/boxes.py); then those again with the clinic's parts
+    compact (``compacts``: ``COMPACT``), and last with the spacing's whole range (``TIGHTEST``). A rung's
+    steps name what its page has,
     in this order. Nothing the
     user gave (the patient's name, the clinic's note) ever gives way: past the last rung is an error."""
     layout, kind = theme.layout, theme.kind
@@ -184,7 +186,20 @@ def ladder(plan: DocumentPlan, theme: Theme) -> list[Rung]:
         last = (*steps, f"type {body:g} pt") if body < theme.body_size else steps
         rungs.append(Rung(_flexed(at(body if body < theme.body_size else None), last, 1.0), lighter[1],
                           (*last, TIGHTEST), lighter[0]))
-    return rungs + late
+    squeezed = [replace(r, theme=replace(r.theme, compact_band=True), steps=(*r.steps, COMPACT))
+                for r in (late if compacts(plan, theme) else [])]  # and the letterhead and QR code compact
+    whole = {r.steps: Rung(replace(tightened(at(), 1.0), split_box=True, compact_band=True), r.plan,
+                           (*r.steps, TIGHTEST), r.dropped)
+             for r in squeezed if TIGHTER in r.steps}  # last: those with the spacing's whole range
+    return rungs + late + squeezed + list(whole.values())
+
+
+def compacts(plan: DocumentPlan, theme: Theme) -> bool:
+    """Whether large print's last rungs compact the clinic's parts (the contact line under the logo and
+    the name, across the page; the QR code at its minimum, its address after its label): a page target,
+    the profile's header and boxes as on the full sheet (no band), and a header or a QR code."""
+    parts = any(isinstance(b, ClinicHeader) or (isinstance(b, ClinicContact) and b.qr_url) for b in plan.blocks)
+    return bool(theme.kind.page_target and not theme.kind.clinic_band and parts)
 
 
 def splits(plan: DocumentPlan, theme: Theme) -> bool:

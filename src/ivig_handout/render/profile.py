@@ -85,12 +85,19 @@ def header(sb: StoryBuilder, b: p.ClinicHeader) -> list[Flowable]:
     line with the address, phone and website; a rule below."""
     t = sb.theme
     sizes = t.layout.clinic
-    text = _letterhead(sb, b, "box_heading")
+    text = _letterhead(sb, b, "box_heading", width=t.layout.frame_width if t.compact_band else None)
     gap = t.body_size
     rule = [("LINEBELOW", (0, 0), (-1, -1), 0.8, sb.colour("rule")), ("BOTTOMPADDING", (0, 0), (-1, -1), gap * 0.35),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
     if b.logo and b.logo_pixels:
         logo = LogoImage(b.logo, b.logo_pixels, (sizes.logo_width, sizes.logo_height), t.layout.mono)
+        if t.compact_band and b.contact and len(text) > 1:  # fitting (large print): the contact line under
+            under = text.pop()  # the logo and the name, across the page, in fewer lines
+            rows: list[list[Any]] = [[logo, text], [under, ""]]
+            extra = [("SPAN", (0, 1), (-1, 1)), ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+                     ("LINEBELOW", (0, 1), (-1, 1), 0.8, sb.colour("rule")),
+                     ("BOTTOMPADDING", (0, 1), (-1, 1), gap * 0.35), ("TOPPADDING", (0, 1), (-1, 1), gap * 0.2)]
+            return [_grid(rows, [sizes.logo_width + gap, "*"], extra), Spacer(1, gap * 0.5)]
         table = _grid([[logo, text]], [sizes.logo_width + gap, "*"], rule)
     else:
         table = _grid([[text]], ["*"], rule)
@@ -265,7 +272,46 @@ def _caption(sb: StoryBuilder, label: str, url: str, width: float, inline: bool 
         address = Paragraph(f'<a href="{href}">{to_markup(shown, "qr_url")}</a>', style)
         return [_grid([[head, address]], [head_w, width - head_w])]
     links = [f'<a href="{href}">{to_markup(line, "qr_url")}</a>' for line in url_lines(shown, width, size)]
-    return [_para(label, _style(sb, "small_bold", "qr_label"), "qr_label"), Paragraph("<br/>".join(links), style)]
+    head = _para(label, _style(sb, "small_bold", "qr_label"), "qr_label")
+    address = Paragraph("<br/>".join(links), style)
+    if sb.theme.compact_band and not sb.kind.clinic_band and len(links) == 1:  # fitting (large print)
+        return [RunOn(head, address, size * 0.6)]
+    return [head, address]
+
+
+class RunOn(Flowable):
+    """The QR code's label and, where it fits after the label's last line, its address on that line
+    (two paragraphs, read as two: the Link holds the address alone); else the address under it."""
+
+    def __init__(self, head: Paragraph, address: Paragraph, gap: float) -> None:
+        super().__init__()
+        self.head, self.address, self.gap = head, address, gap
+        self.at = 0.0  # the address's left edge on the label's last line (0: under the label)
+
+    def tag_parts(self) -> list[Flowable]:
+        return [self.head, self.address]
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        _, high = self.head.wrap(availWidth, availHeight)
+        _, low = self.address.wrap(availWidth, availHeight)
+        last = self.head.blPara.lines[-1]
+        spare = float(last[0] if isinstance(last, tuple) else last.extraSpace)
+        used = availWidth - spare + self.gap
+        same = (self.head.style.fontSize, self.head.style.leading) == (self.address.style.fontSize,
+                                                                        self.address.style.leading)
+        words = text_width(printed(self.address), float(self.address.style.fontSize))
+        self.at = used if same and used + words <= availWidth else 0.0
+        self.width, self.height = availWidth, high + (0 if self.at else low)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.head.drawOn(self.canv, 0, self.height - self.head.height)
+        self.address.drawOn(self.canv, self.at, 0)
+
+
+def printed(para: Paragraph) -> str:
+    """A paragraph's text as printed (its markup left out)."""
+    return re.sub(r"<[^>]+>", "", para.text).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
 
 
 def _attribute(text: str) -> str:
@@ -450,7 +496,8 @@ class QrCode(Flowable):
 
 def _qr_block(sb: StoryBuilder, b: p.ClinicContact) -> Table:
     t = sb.theme
-    size = t.layout.clinic.qr_size
+    compact = t.compact_band and not t.kind.clinic_band  # fitting (large print): the code at its minimum
+    size = min(t.layout.clinic.qr_size, t.layout.clinic.band_qr_min) if compact else t.layout.clinic.qr_size
     # the label and address beside the code, across the rest of the column: in large print the label
     # takes two lines beside the code instead of three or four under each other
     text_w = max(size * 2, t.layout.frame_width / max(1, t.kind.columns) - size)

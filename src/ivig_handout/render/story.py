@@ -418,6 +418,9 @@ class StoryBuilder:
             out += parts
         if self.theme.split_box:  # fitting's late step: the spaces between them tighten with the rest
             out = [Spacer(f.width, f.height * self.theme.space) if isinstance(f, Spacer) else f for f in out]
+        solid = [i for i, f in enumerate(out) if not isinstance(f, Spacer)]
+        if self.theme.compact_band and b.qr_url and len(solid) > 1 and solid[-1] - solid[-2] == 2:
+            out[solid[-1] - 1] = Spacer(1, 0)  # compacted: the QR code follows the box straight on
         return out
 
     def notes_box(self, b: p.NotesBox) -> list[Flowable]:
