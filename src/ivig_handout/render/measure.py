@@ -5,7 +5,10 @@ trying it, keep-together, splitting, balancing one-pager columns), and each wrap
 again (``Paragraph.breakLines``: the glyph widths of every word). :class:`Para` keeps what the
 last few breaks of this very paragraph gave, keyed by the widths, and hands the same lines back
 while its fragments are the ones that break produced (a break replaces a paragraph's fragments
-by its word list; a paragraph that is a piece of a split keeps its own lines and is not kept).
+by its word list, so a paragraph of several runs hits only at the width it was last broken at;
+a paragraph that is a piece of a split keeps its own lines and is not kept). A break that split a
+word too long for its line, or hyphenated one, is not kept either: broken again from its word
+list, ReportLab gives such a line another shape (an empty word before the piece), drawn otherwise.
 What a break leaves on the paragraph (its widest line, the count of split words and hyphenations,
 the first line's width less its bullet) is put back as the break left it, so a wrap or split
 that follows sees what it would have seen.
@@ -55,6 +58,8 @@ class Para(Paragraph):
         if known is not None and known.fits(self):
             return known.restore(self, width)
         bl = super().breakLines(width)
+        if self._splitLongWordCount or self._hyphenations:  # broken again, ReportLab breaks such words anew
+            return bl
         if len(kept) >= KEPT:
             del kept[next(iter(kept))]
         kept[key] = _Broken(self, list(width) if isinstance(width, list) else None, bl)
