@@ -23,6 +23,7 @@ from ..inputs.text import (
     script_lang,
 )
 from . import fonts
+from .measure import Para
 
 BOLD = fonts.face_name(fonts.MAIN, bold=True)
 
@@ -82,16 +83,16 @@ def paragraph(markup: str, style: ParagraphStyle, text: str, lines: Callable[[st
     (to_markup), so right-to-left text that takes several lines is put in display order per line."""
     text = normalise(text)
     if main_safe().issuperset(text):
-        return Paragraph(markup, style)
+        return Para(markup, style)
     shaped, lang = needs_shaping(text), script_lang(text)
     if not shaped and lang is None:
-        return Paragraph(markup, style)
+        return Para(markup, style)
     rtl = right_to_left(text)
     return ScriptParagraph(markup, style, shaped=shaped, actual=text if shaped and not rtl else None, lang=lang,
                            lines=(text, lines) if rtl and lines is not None else None)
 
 
-class ScriptParagraph(Paragraph):
+class ScriptParagraph(Para):
     """A paragraph in another script: shaped by HarfBuzz (ReportLab's ``shaping``) when it needs it,
     its text given in logical order as ``/ActualText`` (so extraction reads it as written, not as
     drawn; right-to-left text extracts from its glyphs, drawn in display order), and its language
