@@ -125,6 +125,8 @@ def right_to_left(text: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _complex(ch: str) -> bool:
+    if ch in IGNORED:  # (RIGHT-TO-LEFT MARK is of class R, but dropped: it makes no text shaped)
+        return False
     return unicodedata.bidirectional(ch) in ("R", "AL") or "\u0900" <= ch <= "\u097f" or "\ua8e0" <= ch <= "\ua8ff"
 
 
