@@ -86,11 +86,34 @@ def coverage(face: str) -> frozenset[int]:
     return frozenset(cp for cp, glyph in _cmap(data).items() if glyph)
 
 
+@cache
+def advances(path: str) -> tuple[dict[int, float], float]:
+    """A TrueType face's widths as ReportLab reads them (TTFontFile.extractInfo): each character's glyph
+    advance in thousandths of an em, and glyph 0's for a character the face lacks; read from the file's
+    cmap, head, hhea and hmtx tables, once per face file."""
+    font = read_regular(Path(path), FONT_LIMIT)
+    tables = _tables(font)
+    per_em = struct.unpack(">H", font[tables[b"head"] + 18: tables[b"head"] + 20])[0]
+    metrics = struct.unpack(">H", font[tables[b"hhea"] + 34: tables[b"hhea"] + 36])[0]
+    advance = struct.unpack(f">{2 * metrics}H", font[tables[b"hmtx"]: tables[b"hmtx"] + 4 * metrics])[::2]
+    scaled = [float(width) if per_em == 1000 else width * (1000 / per_em) for width in advance]
+    widths = {cp: scaled[min(glyph, metrics - 1)] for cp, glyph in _cmap(font).items()}
+    if 0x20 in widths:  # (ReportLab: a no-break space as wide as a space, or the other way)
+        widths[0xA0] = widths[0x20]
+    elif 0xA0 in widths:
+        widths[0x20] = widths[0xA0]
+    return widths, scaled[0]
+
+
+def _tables(font: bytes) -> dict[bytes, int]:
+    """The font's table directory: tag -> offset."""
+    return {font[12 + 16 * i: 16 + 16 * i]: struct.unpack(">I", font[20 + 16 * i: 24 + 16 * i])[0]
+            for i in range(struct.unpack(">H", font[4:6])[0])}
+
+
 def _cmap(font: bytes) -> dict[int, int]:
     """Code point -> glyph id from the font's Unicode cmap subtable (format 12 preferred, else 4)."""
-    tables = {font[12 + 16 * i: 16 + 16 * i]: struct.unpack(">II", font[20 + 16 * i: 28 + 16 * i])
-              for i in range(struct.unpack(">H", font[4:6])[0])}
-    start = tables[b"cmap"][0]
+    start = _tables(font)[b"cmap"]
     count = struct.unpack(">H", font[start + 2: start + 4])[0]
     subtables: dict[tuple[int, int], int] = {}
     for i in range(count):

@@ -11,15 +11,12 @@ width table (no ReportLab: a roster of such names whose templates come from the 
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import cast
 
-from ..inputs.files import read_regular
-from ..inputs.fonts import FONT_LIMIT, MAIN, _cmap, face_name, face_path
+from ..inputs.fonts import MAIN, advances, face_name, face_path
 from ..inputs.text import main_safe, needs_shaping, normalise, script_lang
 from .fonts import register_main
 from .record import Slot
@@ -66,26 +63,6 @@ def main_width(text: str, size: float, bold: bool = False) -> float:
 def _bold_faces() -> tuple[str, str]:
     """The main family's bold faces (markup.is_bold, without ReportLab)."""
     return face_name(MAIN, bold=True), face_name(MAIN, bold=True, italic=True)
-
-
-@cache
-def advances(path: str) -> tuple[dict[int, float], float]:
-    """A TrueType face's widths as ReportLab reads them (TTFontFile.extractInfo): each character's glyph
-    advance in thousandths of an em, and glyph 0's for a character the face lacks; read from the file's
-    cmap, head, hhea and hmtx tables, once per face file."""
-    font = read_regular(Path(path), FONT_LIMIT)
-    tables = {font[12 + 16 * i: 16 + 16 * i]: struct.unpack(">I", font[20 + 16 * i: 24 + 16 * i])[0]
-              for i in range(struct.unpack(">H", font[4:6])[0])}
-    per_em = struct.unpack(">H", font[tables[b"head"] + 18: tables[b"head"] + 20])[0]
-    metrics = struct.unpack(">H", font[tables[b"hhea"] + 34: tables[b"hhea"] + 36])[0]
-    advance = struct.unpack(f">{2 * metrics}H", font[tables[b"hmtx"]: tables[b"hmtx"] + 4 * metrics])[::2]
-    scaled = [float(width) if per_em == 1000 else width * (1000 / per_em) for width in advance]
-    widths = {cp: scaled[min(glyph, metrics - 1)] for cp, glyph in _cmap(font).items()}
-    if 0x20 in widths:  # (ReportLab: a no-break space as wide as a space, or the other way)
-        widths[0xA0] = widths[0x20]
-    elif 0xA0 in widths:
-        widths[0x20] = widths[0xA0]
-    return widths, scaled[0]
 
 
 def _in_wide(slot: Slot, text: str) -> bool:
