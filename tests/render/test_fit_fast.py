@@ -102,3 +102,73 @@ def test_fitting_a_name_in_the_main_face_imports_no_reportlab() -> None:
                           check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True", "[]"]
+
+
+def _mixed_names() -> list[str]:
+    """400 random names mixing the main face's characters with Vietnamese, Latin Extended and other
+    letters the main face lacks (drawn in the fallback face), and NAMES' such names."""
+    rng = random.Random(2025)
+    main = sorted(main_safe())
+    other = [chr(cp) for first, last in ((0x1EA0, 0x1EF9), (0x100, 0x24F), (0x250, 0x2AF)) for cp in range(first, last + 1)]
+    made = [normalise("".join(rng.choice(other if rng.random() < 0.3 else main) for _ in range(rng.randint(1, 45))))
+            for _ in range(400)]
+    return [*NAMES, "Ŋgozi ɓello", *made]
+
+
+def _fallback_names() -> list[str]:
+    """Those of _mixed_names that fits measures by the two faces' tables (not shaped, not another script,
+    some character outside the main face's safe ones)."""
+    from ivig_handout.inputs.text import needs_shaping, script_lang
+
+    return [name for name in map(normalise, _mixed_names())
+            if name and not main_safe().issuperset(name) and not needs_shaping(name) and script_lang(name) is None]
+
+
+def test_the_two_faces_tables_give_reportlabs_widths() -> None:
+    """A name with letters the main face lacks: the width from the main and fallback faces' tables is
+    markup.text_width's (ReportLab's), character by character in the face markup chooses."""
+    from ivig_handout.render.stamp import mixed_width
+
+    register_main()
+    names = _fallback_names()
+    assert len(names) > 250
+    for name in names:
+        for bold in (False, True):
+            for size in SIZES:
+                assert mixed_width(name, size, bold) == pytest.approx(text_width(name, size, bold), abs=1e-9), name
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_the_fast_decision_for_fallback_letters_is_the_exact_one_also_at_the_limit(face: str) -> None:
+    """As for the main face's characters: slots whose room is the name's exact width, a hair either
+    side, 0.01 pt either side and far off; the decision is ReportLab's."""
+    register_main()
+    checked = 0
+    for size in (11.0, 9.5):
+        for name in _fallback_names():
+            exact = text_width(name, size, bold=is_bold(face))
+            for room in (exact, exact - 1e-12, exact + 1e-12, exact - 1e-6, exact + 1e-6, exact - 0.01, exact + 0.01,
+                         exact / 2, exact * 2, 305.84):
+                slot = _slot(face, size, room)
+                assert fits(slot, name) == _exact(slot, name), (name, size, room)
+                checked += 1
+    assert checked > 5_000
+
+
+def test_fitting_a_name_with_fallback_letters_imports_no_reportlab() -> None:
+    """In a fresh process: deciding for a Vietnamese name (letters from the fallback face) loads none
+    of ReportLab unless the name is within a hair of its slot's room."""
+    code = (
+        "import sys\n"
+        "from ivig_handout.render.record import Slot\n"
+        "from ivig_handout.render.stamp import fits\n"
+        "wide = Slot('patient name', 0, 305.84, 305.84, 'Atkinson-Bold', 11.0, 12.98, '#1a1a1a', ('', '', 'X'))\n"
+        "narrow = Slot('patient name', 0, 30.0, 30.0, 'Atkinson-Bold', 11.0, 12.98, '#1a1a1a', ('', '', 'X'))\n"
+        "print(fits(wide, 'Nguyễn Thị Minh 0010'), fits(narrow, 'Nguyễn Thị Minh 0010'),\n"
+        "      sorted(m for m in sys.modules if m.split('.')[0] == 'reportlab'))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False", "[]"]

@@ -6,8 +6,10 @@ A value in printable ASCII is the slot's frame (the drawing of a probe, reported
 the value's string, in the template's own face: that needs neither ReportLab's paragraphs nor a font
 of its own, so a roster whose templates come from the cache draws its names without them. A value
 wider than its slot's room would lay the line out differently: ``fits`` says so, and the caller
-renders that one in full. ``fits`` reads a value in the main face's characters from that face's own
-width table (no ReportLab: a roster of such names whose templates come from the cache imports none)."""
+renders that one in full. ``fits`` reads a value from the width tables of the main face and, for the
+characters it lacks, the fallback face (no ReportLab: a roster of names in the main face's characters
+whose templates come from the cache imports none); only a value within a hair of its slot's room is
+measured by ReportLab."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import cast
 
-from ..inputs.fonts import MAIN, advances, face_name, face_path
+from ..inputs.fonts import FALLBACK, MAIN, advances, coverage, face_name, face_path
 from ..inputs.text import main_safe, needs_shaping, normalise, script_lang
 from .fonts import register_main
 from .record import Slot
@@ -33,16 +35,18 @@ def fits(slot: Slot, value: str) -> bool:
     order); one in Greek or Cyrillic does when the wide subsets hold it (it is tagged with its
     language as markup.ScriptParagraph tags it); one in another script never does."""
     text = normalise(value)
+    bold = slot.font in _bold_faces()
     if main_safe().issuperset(text):
-        width = main_width(text, slot.size, bold=slot.font in _bold_faces())
-        if abs(width - slot.room) > NEAR:  # (else summed as ReportLab sums it, below)
-            return width <= slot.room
+        width = main_width(text, slot.size, bold)
     elif needs_shaping(text):
         return False
     else:
         lang = script_lang(text)
         if lang is not None and (lang not in LANGS or not _in_wide(slot, text)):
             return False
+        width = mixed_width(text, slot.size, bold)
+    if abs(width - slot.room) > NEAR:  # (else summed as ReportLab sums it, below)
+        return width <= slot.room
     from .markup import is_bold, text_width
 
     register_main()  # (a roster whose templates all came from the cache has rendered nothing yet)
@@ -55,8 +59,27 @@ NEAR = 0.001  # pt: a value whose width from the table is this close to its slot
 def main_width(text: str, size: float, bold: bool = False) -> float:
     """The width of ``text`` (normalised, in the main face's characters) in the main face, from that
     face's width table: markup.text_width's figure, give or take the rounding of the sum."""
-    widths, default = advances(str(face_path(face_name(MAIN, bold))))
+    widths, default = _widths(face_name(MAIN, bold))
     return sum(widths.get(ord(ch), default) for ch in text) * size / 1000
+
+
+def mixed_width(text: str, size: float, bold: bool = False) -> float:
+    """The width of ``text`` (normalised, not shaped) with each character in the main face if that
+    face has it, else in the fallback face, from their width tables: markup.text_width's figure for
+    such text, give or take the rounding of the sum."""
+    main = coverage(MAIN)
+    own, fallback = _widths(face_name(MAIN, bold)), _widths(face_name(FALLBACK, bold))
+    total = 0.0
+    for ch in text:
+        widths, default = own if ord(ch) in main else fallback
+        total += widths.get(ord(ch), default) * size * 0.001
+    return total
+
+
+@cache
+def _widths(face: str) -> tuple[dict[int, float], float]:
+    """A face's width table (inputs.fonts.advances), by face name."""
+    return advances(str(face_path(face)))
 
 
 @cache
