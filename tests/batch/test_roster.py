@@ -245,3 +245,30 @@ def test_rows_on_imposed_layouts_are_stamped_on_the_template_s_sheets(tmp_path: 
     assert record["sha256"] == hashlib.sha256(made[6].read_bytes()).hexdigest()
     assert stat.S_IMODE(made[6].stat().st_mode) == 0o600
 
+
+
+def test_a_roster_without_language_cells_reads_no_language_data_and_one_with_them_does(tmp_path: Path) -> None:
+    """Issue 25: the shipped packs and Babel's language names are read only for a row naming a language
+    (in a fresh process: this one may have Babel loaded); such a row is still checked and resolved."""
+    plain, named = tmp_path / "plain.csv", tmp_path / "named.csv"
+    plain.write_text("name,disorder\nAna Lima,gbs\nBob Li,mg\n", encoding="utf-8")
+    named.write_text("name,disorder,language\nAna Lima,gbs,Spanish\nBob Li,mg,\nCy Do,mg,klingon\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ivig_handout.batch.roster import load_roster\n"
+        "from ivig_handout.errors import ContentError\n"
+        "rows = load_roster(Path(sys.argv[1]), Path(sys.argv[3])).rows\n"
+        "print([row.language for row in rows], 'babel' in sys.modules)\n"
+        "try:\n"
+        "    load_roster(Path(sys.argv[2]), Path(sys.argv[3]))\n"
+        "except ContentError as exc:\n"
+        "    print(exc.problems, 'babel' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run([sys.executable, "-c", code, str(plain), str(named), str(tmp_path / "out")], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "[None, None] False",
+        f"[\"{named}:4: language: unknown language 'klingon', expected en or es\"] True"]

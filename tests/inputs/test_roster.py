@@ -137,3 +137,32 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "r.csv"
     os.mkfifo(fifo)
     assert "named pipe" in _problems(fifo)[0]
+
+
+def test_a_cell_repeated_row_after_row_is_checked_once_and_reported_on_every_row(tmp_path: Path) -> None:
+    """Issue 25: each distinct document, layout and date text is checked once per roster (rows repeat
+    them), yet a bad one is still reported on every row that has it, and the good rows' values are as
+    checked on their own."""
+    calls: list[str] = []
+    find = document_finder(load_handout(None))
+
+    def counted(text: str) -> str:
+        calls.append(text)
+        return find(text)
+
+    path = tmp_path / "roster.csv"
+    lines = ["name,disorder,date"] + [f"P{i} ,gbs,  1 December   2026" for i in range(50)]
+    lines += ["Bad One,gbz,1 December 2026", "Bad Two,gbz,\x07", "Bad Three,GBS,\x07"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        read_roster(path, counted, layout_finder(False), label="r.csv")
+    assert sorted(calls) == ["GBS", "gbs", "gbz"]
+    problems = info.value.problems
+    control = "date: the character U+0007 is a control character; remove it"
+    assert problems == ["r.csv:52: disorder: unknown 'gbz', did you mean 'gbs'?", f"r.csv:53: {control}",
+                        "r.csv:53: disorder: unknown 'gbz', did you mean 'gbs'?", f"r.csv:54: {control}"]
+    path.write_text("\n".join(lines[:51]) + "\n", encoding="utf-8")
+    rows = read_roster(path, counted, layout_finder(False), label="r.csv")
+    assert [(r.patient.name, r.patient.date, r.document) for r in rows[:2]] == [
+        ("P0", "1 December 2026", "gbs"), ("P1", "1 December 2026", "gbs")]
+    assert len(rows) == 50

@@ -210,8 +210,21 @@ def load_roster(path: Path, out_dir: Path, document: str | None = None, layouts:
     if problems:
         raise ContentError(problems)
     rows = read_roster(path, find, layout_finder(mono), default, language=handout.language,
-                       languages=language_finder())
+                       languages=_languages_later())
     return Roster(rows, checked, Path(out_dir), copies, mono, content_dir, clinic_ok, files)
+
+
+def _languages_later() -> Callable[[str], str]:
+    """api.language_finder, made the first time a row names a language (it reads every shipped pack and
+    Babel's language names: a roster without ``language`` or ``also`` cells needs neither)."""
+    made: list[Callable[[str], str]] = []
+
+    def find(text: str) -> str:
+        if not made:
+            made.append(language_finder())
+        return made[0](text)
+
+    return find
 
 
 def _check_layouts(names: Sequence[str], mono: bool, where: Callable[[str], str],

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from difflib import get_close_matches
 from pathlib import Path
@@ -183,12 +183,15 @@ def _outside_quotes(line: str, char: str) -> int:
 
 @dataclass(frozen=True)
 class _Checks:
-    """How a row's cells are checked: its document, layout and languages, and the run's language."""
+    """How a row's cells are checked: its document, layout and languages, and the run's language. The
+    outcome of checking a cell's text other than a name is kept (``seen``): a roster repeats its
+    documents, layouts and dates row after row."""
 
     document: Resolve
     layout: Resolve
     languages: Resolve | None
     language: str  # the run's (BCP 47), for dates
+    seen: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = field(default_factory=dict)
 
     def home(self) -> str | None:
         """The run's language as a ``language`` cell names it (None: not one the cells can name)."""
@@ -298,28 +301,38 @@ def _row(cells: Cells, columns: Mapping[int, str], at: Problem, checks: _Checks,
     who_name, when = _text(values.get("name")), _when(values.get("date"), language or checks.language)
     if not who_name:
         problems.append(replace(at, field="name", text="is empty; every row needs the patient's name"))
-    for column, text in (("name", who_name), ("date", when)):
-        try:
-            if column == "name":
-                patient(text or None, None, fields=(column, column))
-            else:
-                patient(None, text or None, fields=(column, column))
-        except ContentError as exc:
-            problems += [replace(at, field=column, text=p.removeprefix(f"{column}: "), value=text)
-                         for p in exc.problems]
+    given = Patient(_value(who_name, "name", checks, at, problems), _value(when, "date", checks, at, problems))
     disorder = _text(values.get("disorder"))
-    doc = _resolve(disorder, "disorder", checks.document, at, problems)
+    doc = _resolve(disorder, "disorder", checks.document, at, problems, checks)
     if doc is None and not disorder:
         if default_document is None:
             problems.append(replace(at, field="disorder", text="is empty and no default document was given (--doc, "
                                     "or documents: in the job file)"))
         doc = default_document
-    lay = _resolve(_text(values.get("layout")), "layout", checks.layout, at, problems)
+    lay = _resolve(_text(values.get("layout")), "layout", checks.layout, at, problems, checks)
     copies = _copies(values.get("copies"), at, problems)
     if len(problems) > bad or doc is None:
         return None
-    return RosterRow(at.line or 0, patient(who_name or None, when or None, fields=("name", "date")) or Patient(),
-                     doc, lay, copies, language, also)
+    return RosterRow(at.line or 0, given, doc, lay, copies, language, also)
+
+
+def _value(text: str, column: str, checks: _Checks, at: Problem, problems: list[Problem]) -> str | None:
+    """A name or date cell's text checked as ``--patient-name`` or ``--date`` are (inputs.patient), its
+    problems added: the value as printed (normalised; None if empty). A date's outcome is kept for the
+    rows after (a roster's rows mostly share one); a name's is not."""
+    found = checks.seen.get((column, text)) if column != "name" else None
+    if found is None:
+        try:
+            made = patient(text or None, None, fields=(column, column)) if column == "name" else \
+                patient(None, text or None, fields=(column, column))
+            found = ((made.name if column == "name" else made.date) if made is not None else None, ())
+        except ContentError as exc:
+            found = (None, tuple(exc.problems))
+        if column != "name":
+            checks.seen[column, text] = found
+    value, texts = found
+    problems += [replace(at, field=column, text=p.removeprefix(f"{column}: "), value=text) for p in texts]
+    return value
 
 
 def _when(value: Any, language: str) -> str:
@@ -340,7 +353,7 @@ def _languages(values: Mapping[str, Any], checks: _Checks, at: Problem,
                                     value=text))
             found.append(None)
             continue
-        found.append(_resolve(text, column, checks.languages, at, problems) if checks.languages else None)
+        found.append(_resolve(text, column, checks.languages, at, problems, checks) if checks.languages else None)
     language, also = found
     if also is not None and also == (language or checks.home()):
         problems.append(replace(at, field="also", text=f"'{also}' is the handout's own language; name another, or "
@@ -348,14 +361,22 @@ def _languages(values: Mapping[str, Any], checks: _Checks, at: Problem,
     return language, also
 
 
-def _resolve(text: str, column: str, check: Resolve, at: Problem, problems: list[Problem]) -> str | None:
+def _resolve(text: str, column: str, check: Resolve, at: Problem, problems: list[Problem],
+             checks: _Checks) -> str | None:
+    """A document, layout or language cell's canonical name (None with its problem added, or if empty);
+    each distinct text is checked once (``checks.seen``)."""
     if not text:
         return None
-    try:
-        return check(text)
-    except IvigError as exc:
-        problems.append(replace(at, field=column, text=(str(exc).splitlines() or ["not known"])[0], value=text))
-        return None
+    found = checks.seen.get((column, text))
+    if found is None:
+        try:
+            found = (check(text), ())
+        except IvigError as exc:
+            found = (None, ((str(exc).splitlines() or ["not known"])[0],))
+        checks.seen[column, text] = found
+    value, texts = found
+    problems += [replace(at, field=column, text=reason, value=text) for reason in texts]
+    return value
 
 
 def _copies(value: Any, at: Problem, problems: list[Problem]) -> int | None:
