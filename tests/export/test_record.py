@@ -715,3 +715,16 @@ def test_a_version_3_record_gets_uuids_and_its_fhir_export_stays_the_same(tmp_pa
         stored = [row[0] for row in conn.execute("SELECT uuid FROM given ORDER BY id")]
     conn.close()
     assert stored == [old.uuid, new.uuid]
+
+
+def test_a_givens_fields_are_asdicts_without_the_deep_copy() -> None:
+    """Issue 25: add_all copies a Given's fields without dataclasses.asdict's deep copy; that is the same
+    only while every field is a string, a number or None (a new field of another type fails here)."""
+    from dataclasses import asdict, fields
+
+    from ivig_handout.export.sinks.record import given_fields
+
+    row = Given("gbs", "one-pager", "letter", 2, "ab" * 32, "e1", 2012, "desk", "17", "JS", "Ana Lima", "GBS",
+                "m1", 3, "es-US", "2")
+    assert given_fields(row) == asdict(row)
+    assert {str(f.type) for f in fields(Given)} <= {"str", "int", "str | None", "int | None"}

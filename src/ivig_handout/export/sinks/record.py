@@ -154,6 +154,15 @@ class Entry(Given):
         return Given(**{f.name: getattr(self, f.name) for f in fields(Given)})
 
 
+def given_fields(given: Given) -> dict[str, Any]:
+    """``given``'s fields by name: dataclasses.asdict's dict without its deep copy (every field of a
+    Given is a string, a number or None; a roster's day adds thousands of rows)."""
+    return {name: getattr(given, name) for name in _GIVEN_FIELDS}
+
+
+_GIVEN_FIELDS = tuple(f.name for f in fields(Given))
+
+
 def made_id(sha256: str, copies: int) -> str:
     """The id of a document made: the same PDF (same input gives byte-identical output) in the same
     number of copies is the same document, whichever way it is made again (downloaded, printed)."""
@@ -320,8 +329,8 @@ class SQLiteRecord:
                     cursor = conn.execute(f"INSERT INTO given (at, {', '.join(names)}) VALUES ({marks})",
                                           (at, *_values(given), given.made, first, key, *late(given)))
                     assert cursor.lastrowid is not None
-                    made.append(Entry(**(asdict(given) | {"reprint_of": first}), id=cursor.lastrowid, when=when,
-                                      uuid=key))
+                    made.append(Entry(**(given_fields(given) | {"reprint_of": first}), id=cursor.lastrowid,
+                                      when=when, uuid=key))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
