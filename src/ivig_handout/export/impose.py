@@ -3,6 +3,7 @@ into print runs."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from collections import Counter
@@ -181,6 +182,7 @@ class _Run:
         self.held: list[Pdf] = []  # the sources must stay open until the result is saved
         self.streams: dict[bytes, pikepdf.Object] = {}
         self.blanks: dict[tuple[tuple[float, ...], int], pikepdf.Object] = {}  # by size and rotation
+        self.sizes: dict[tuple[int, int], tuple[tuple[float, ...], int]] = {}  # a page's size and rotation
         self.uses: dict[int, int] = {}  # copies of each source so far, by id
 
     def add(self, member: bytes | Stamped) -> _Source:
@@ -226,8 +228,12 @@ class _Run:
         """A blank page the size (and rotation) of ``last`` (the page it follows, or the page of the
         input it is a copy of)."""
         out = self.out
-        box = tuple(float(v) for v in last.MediaBox)
-        rotate = int(last.get(Name.Rotate, 0))
+        size = self.sizes.get(last.objgen) if last.is_indirect else None
+        if size is None:
+            size = (tuple(float(v) for v in last.MediaBox), int(last.get(Name.Rotate, 0)))
+            if last.is_indirect:
+                self.sizes[last.objgen] = size  # (a template's last page, row after row)
+        box, rotate = size
         first_blank = self.blanks.get((box, rotate))
         if first_blank is None:
             blank = self.blanks[(box, rotate)] = out.add_blank_page().obj
@@ -266,6 +272,8 @@ class _Source:
     forms: list[_Forms | None] = field(default_factory=list)  # an imposed sheet's placed pages with slots
     shared: dict[tuple[int, int], pikepdf.Object] = field(default_factory=dict)
     resources: dict[int, pikepdf.Object] = field(default_factory=dict)
+    fonts: dict[int, pikepdf.Object] = field(default_factory=dict)  # each page's /Font, once read
+    added: dict[int, set[str]] = field(default_factory=dict)  # fonts added to ``resources`` so far
 
 
 def _stamp_pages(out: Pdf, source: _Source, pages: Sequence[pikepdf.Object], stamper: Stamper, index: int) -> None:
@@ -277,8 +285,9 @@ def _stamp_pages(out: Pdf, source: _Source, pages: Sequence[pikepdf.Object], sta
             _stamp_forms(out, source, page, forms, stamper, index)
         if parts is None:
             continue
-        template = source.pages[number]
-        ops = stamper.ops(index, template.Resources.get(Name.Font, Dictionary()))
+        if number not in source.fonts:  # (read once: pikepdf's lookups cost microseconds a row)
+            source.fonts[number] = source.pages[number].Resources.get(Name.Font, Dictionary())
+        ops = stamper.ops(index, source.fonts[number])
         contents = Array()
         for at, part in enumerate(parts):
             if isinstance(part, int):
@@ -354,9 +363,12 @@ def _with_fonts(out: Pdf, source: _Source, number: int, fonts: dict[str, pikepdf
     if number not in source.resources:
         source.resources[number] = out.make_indirect(with_fonts(source.pages[number].Resources, {}))
     made = source.resources[number]
-    for name, font in fonts.items():
-        if Name("/" + name) not in made.Font:
-            made.Font[Name("/" + name)] = font
+    added = source.added.setdefault(number, set())
+    if len(added) < len(fonts):  # (the stamp's fonts only grow; each added once)
+        for name, font in fonts.items():
+            if name not in added and Name("/" + name) not in made.Font:
+                made.Font[Name("/" + name)] = font
+            added.add(name)
     return made
 
 
@@ -427,18 +439,16 @@ def _clone_page(out: Pdf, page: pikepdf.Object) -> pikepdf.Object:
     """A new page dictionary drawing what ``page`` draws: the same content streams and resources
     (referenced, not copied); its own annotations (an annotation belongs to one page), sharing their
     actions."""
-    clone = Dictionary()
-    for key, value in page.items():
-        if key not in (Name.Parent, Name.Annots):
-            clone[key] = value
-    made = out.make_indirect(clone)
+    made = out.make_indirect(copy.copy(page))  # a shallow copy: the same values (one call, not one a key)
+    if Name.Parent in made:
+        del made[Name.Parent]
     if Name.Annots in page:
         annots = Array()
         for annot in page.Annots:
-            copy = Dictionary({k: v for k, v in annot.items() if k != Name.P})
+            own = copy.copy(annot)
             if Name.P in annot:
-                copy[Name.P] = made
-            annots.append(out.make_indirect(copy))
+                own[Name.P] = made
+            annots.append(out.make_indirect(own))
         made.Annots = annots
     return made
 

@@ -46,6 +46,7 @@ class Stamper:
         self.src = pikepdf.open(BytesIO(stamp.pdf)) if stamp.pdf else None
         self.fonts: dict[str, pikepdf.Object] = {}  # the stamp PDF's fonts, copied into ``out``
         self.faces: dict[tuple[int, int], list[tuple[pikepdf.Object, dict[str, str]]]] = {}  # _first_subsets
+        self.named: dict[int, dict[str, str]] = {}  # by id of a _first_subsets dict: a drawing's name -> the page's
 
     def close(self) -> None:
         if self.src is not None:
@@ -63,21 +64,29 @@ class Stamper:
 
     def _names(self, template_fonts: pikepdf.Object) -> Callable[[str], str]:
         """A drawing's font name -> the name on the page: a face's name -> the template's font of
-        that face (first subset); a stamp page's font -> its copy in the output (PREFIX + name)."""
-        by_face = self._first_subsets(template_fonts)
-        fonts = self.src.pages[0].obj.Resources.Font if self.src is not None else Dictionary()
+        that face (first subset); a stamp page's font -> its copy in the output (PREFIX + name).
+        Each name is looked up once per template /Font dictionary (a print run stamps row after row)."""
+        by_face = self._first_subsets(template_fonts)  # (kept, so its id stays its own, if indirect)
+        named = self.named.setdefault(id(by_face), {}) if template_fonts.is_indirect else {}
 
         def name_on_page(name: str) -> str:
-            face = self.stamp.faces.get(name)
-            if face is not None:
-                if face not in by_face:
-                    raise LookupError(f"the template has no font {face} to stamp with")
-                return by_face[face]
-            if PREFIX + name not in self.fonts:
-                self.fonts[PREFIX + name] = self.out.copy_foreign(fonts[Name("/" + name)])
-            return PREFIX + name
+            found = named.get(name)
+            if found is None:
+                found = named[name] = self._name_on_page(name, by_face)
+            return found
 
         return name_on_page
+
+    def _name_on_page(self, name: str, by_face: dict[str, str]) -> str:
+        face = self.stamp.faces.get(name)
+        if face is not None:
+            if face not in by_face:
+                raise LookupError(f"the template has no font {face} to stamp with")
+            return by_face[face]
+        if PREFIX + name not in self.fonts:
+            fonts = self.src.pages[0].obj.Resources.Font if self.src is not None else Dictionary()
+            self.fonts[PREFIX + name] = self.out.copy_foreign(fonts[Name("/" + name)])
+        return PREFIX + name
 
     def _first_subsets(self, template_fonts: pikepdf.Object) -> dict[str, str]:
         """first_subsets of a template page's /Font, read once per dictionary (a print run stamps the
