@@ -249,7 +249,8 @@ def test_rows_on_imposed_layouts_are_stamped_on_the_template_s_sheets(tmp_path: 
 
 def test_a_roster_without_language_cells_reads_no_language_data_and_one_with_them_does(tmp_path: Path) -> None:
     """Issue 25: the shipped packs and Babel's language names are read only for a row naming a language
-    (in a fresh process: this one may have Babel loaded); such a row is still checked and resolved."""
+    (in a fresh process: this one may have Babel loaded); such a row is still checked and resolved. A
+    CSV roster given on the command line builds no job-file model and loads no XLSX reader."""
     plain, named = tmp_path / "plain.csv", tmp_path / "named.csv"
     plain.write_text("name,disorder\nAna Lima,gbs\nBob Li,mg\n", encoding="utf-8")
     named.write_text("name,disorder,language\nAna Lima,gbs,Spanish\nBob Li,mg,\nCy Do,mg,klingon\n", encoding="utf-8")
@@ -260,6 +261,7 @@ def test_a_roster_without_language_cells_reads_no_language_data_and_one_with_the
         "from ivig_handout.errors import ContentError\n"
         "rows = load_roster(Path(sys.argv[1]), Path(sys.argv[3])).rows\n"
         "print([row.language for row in rows], 'babel' in sys.modules)\n"
+        "print(sorted(m for m in ('ivig_handout.batch.roster_job', 'ivig_handout.inputs.xlsx') if m in sys.modules))\n"
         "try:\n"
         "    load_roster(Path(sys.argv[2]), Path(sys.argv[3]))\n"
         "except ContentError as exc:\n"
@@ -271,4 +273,5 @@ def test_a_roster_without_language_cells_reads_no_language_data_and_one_with_the
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "[None, None] False",
+        "[]",  # nor the job file's model, nor the XLSX reader
         f"[\"{named}:4: language: unknown language 'klingon', expected en or es\"] True"]

@@ -22,10 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from ..api import (
-    MAX_COPIES,
     Member,
     Patient,
     Request,
@@ -238,29 +235,10 @@ def _check_layouts(names: Sequence[str], mono: bool, where: Callable[[str], str]
     return tuple(dict.fromkeys(found))
 
 
-class RosterJobFile(BaseModel):
-    """A job file with ``roster:``; see docs/rosters.md."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    roster: str = Field(min_length=1)
-    documents: tuple[str, ...] = Field(default=(), max_length=1)  # the default document, if any
-    layouts: tuple[str, ...] = Field(default=(DEFAULT_LAYOUT,), min_length=1)
-    copies: int = Field(default=1, ge=1, le=MAX_COPIES)
-    output: str = Field(min_length=1)
-    content: str | None = None
-    mono: bool = False
-    clinic: str | None = None
-    files: bool = False
-    printer: str | None = Field(default=None, min_length=1)  # a CUPS queue for the print runs (apps/printing)
-
-    @field_validator("documents", "layouts", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-
 def roster_from_job(path: Path, located: Located) -> Roster:
     """A job file's roster run; paths are relative to the job file's folder."""
+    from .roster_job import RosterJobFile  # (a pydantic model: built only for a job file)
+
     fields = validate(located, RosterJobFile)
     base = Path(path).parent
     options = {"--doc": ("documents", 0), "--layout": ("layouts", 0), "--out-dir": ("output",)}

@@ -24,14 +24,12 @@ import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
 from ..errors import ContentError, IvigError, Problem, ProblemsError
 from .files import read_regular
 from .patient import Patient, patient
-from .xlsx import sheet_rows
 
 COLUMNS = ("name", "disorder", "date", "layout", "copies", "language", "also")
 MAX_ROWS = 10_000  # patients in one roster (rows that are not empty)
@@ -115,7 +113,7 @@ def roster_rows(data: bytes, name: str, document: Resolve, layout: Resolve, defa
             raise ProblemsError([Problem(name, None, "", "is an Excel 97-2003 workbook (.xls) or one saved with a "
                                          "password; save it as an Excel workbook (.xlsx) without a password, or as "
                                          "'CSV UTF-8'")])
-        records = sheet_rows(data, name) if data.startswith(_XLSX_MAGIC) else _csv_records(data, name)
+        records = _xlsx_records(data, name) if data.startswith(_XLSX_MAGIC) else _csv_records(data, name)
         checks = _Checks(document, layout, languages, language)
         rows, problems = _check(records, name, checks, default_document)
     except ProblemsError as exc:
@@ -123,6 +121,13 @@ def roster_rows(data: bytes, name: str, document: Resolve, layout: Resolve, defa
     except ContentError as exc:  # the XLSX reader's: the file cannot be read
         return (), tuple(Problem(name, None, "", p.removeprefix(f"{name}: ")) for p in exc.problems)
     return (() if strict and problems else rows), problems
+
+
+def _xlsx_records(data: bytes, name: str) -> Iterator[tuple[int, Cells]]:
+    """inputs.xlsx's rows (imported only for an XLSX roster)."""
+    from .xlsx import sheet_rows
+
+    return sheet_rows(data, name)
 
 
 def _utf16_order(data: bytes) -> str | None:
@@ -269,6 +274,8 @@ def _header(cells: Cells, name: str, number: int) -> dict[int, str]:
         if not key:
             continue
         if key not in COLUMNS:
+            from difflib import get_close_matches  # (only for a header with a mistake)
+
             close = get_close_matches(key, COLUMNS, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'? " if close else ""
             problems.append(Problem(name, number, "", f"unknown column '{_echo(_text(cell))}': {hint}the columns are "
