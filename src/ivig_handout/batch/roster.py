@@ -13,6 +13,7 @@ names, which are never hashed into a manifest).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import stat
 import sys
@@ -182,6 +183,34 @@ class _Hashed:
         if (offset, whence) not in ((self.size, 0), (0, 1), (0, 2)):
             raise OSError("a print run is written in one pass")
         return self.size
+
+
+_BUFFER = 1 << 18  # bytes of a print run gathered before they are hashed and written
+
+
+class _Raw(io.RawIOBase):
+    """A _Hashed as a raw stream, for a buffer in front of it: pikepdf writes a print run in pieces of
+    about 15 bytes, each a call into Python unless a buffer (C code) gathers them (a test pausing
+    mid-write is given the _Hashed itself, which pauses at every piece)."""
+
+    def __init__(self, hashed: _Hashed) -> None:
+        super().__init__()
+        self.hashed = hashed
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return self.hashed.write(bytes(data))
+
+    def tell(self) -> int:
+        return self.hashed.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.hashed.seek(offset, whence)
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -493,7 +522,9 @@ class _Writer:
 
         def fill(out: BinaryIO) -> None:
             hashed.out = out
-            print_run(run.members, run_title(run.layout, handouts), into=cast("BinaryIO", hashed))
+            into = cast("BinaryIO", hashed) if hashed.pause else io.BufferedWriter(_Raw(hashed), _BUFFER)
+            print_run(run.members, run_title(run.layout, handouts), into=into)
+            into.flush()
 
         try:
             write_atomic_from(self.roster.out_dir / file, fill, private=True)  # prints names: 0600
