@@ -185,7 +185,7 @@ class _Hashed:
         return self.size
 
 
-_BUFFER = 1 << 18  # bytes of a print run gathered before they are hashed and written
+_BUFFER = 1 << 16  # bytes of a print run gathered before they are hashed and written
 
 
 class _Raw(io.RawIOBase):
