@@ -413,8 +413,8 @@ class _Writer:
         wanted: dict[tuple[str, str, bool, bool, str], Request] = {}
         for item in self.items:
             key = self._template_key(item)
-            if key is not None:
-                wanted.setdefault(key, template_request(self.roster.request(item)))
+            if key is not None and key not in wanted:  # (rows share their templates)
+                wanted[key] = template_request(self.roster.request(item))
         for key, request in wanted.items():
             found = lookup(self.cache, request)
             if found is not None:

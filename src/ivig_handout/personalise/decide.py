@@ -6,6 +6,7 @@ full with the patient in its plan."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,6 +28,14 @@ def stamp_values(slots: Sequence[Slot], patient: Patient) -> dict[str, str] | No
     from ..render.stamp import DATE, NAME, fits
 
     values = {NAME: patient.name or "", DATE: patient.date or ""}
-    if not slots or not all(fits(slot, values[slot.field]) for slot in slots):
+    if not slots or not all((_fits_date if slot.field == DATE else fits)(slot, values[slot.field]) for slot in slots):
         return None
     return values
+
+
+@lru_cache(maxsize=64)
+def _fits_date(slot: Slot, value: str) -> bool:
+    """render/stamp.fits for a date, kept: a roster's rows mostly share one date (names are not kept)."""
+    from ..render.stamp import fits
+
+    return fits(slot, value)

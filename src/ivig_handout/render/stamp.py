@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import repeat
 from typing import cast
 
 from ..inputs.fonts import FALLBACK, MAIN, advances, coverage, face_name, face_path
@@ -60,7 +61,7 @@ def main_width(text: str, size: float, bold: bool = False) -> float:
     """The width of ``text`` (normalised, in the main face's characters) in the main face, from that
     face's width table: markup.text_width's figure, give or take the rounding of the sum."""
     widths, default = _widths(face_name(MAIN, bold))
-    return sum(widths.get(ord(ch), default) for ch in text) * size / 1000
+    return sum(map(widths.get, map(ord, text), repeat(default, len(text)))) * size / 1000
 
 
 def mixed_width(text: str, size: float, bold: bool = False) -> float:
