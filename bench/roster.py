@@ -60,11 +60,13 @@ print(json.dumps({"import": t1 - t0, "run": t2 - t1}))
 """
 
 # Runs argv and prints the peak resident memory (KB) of its largest process: the command or any of
-# its workers (RUSAGE_CHILDREN covers every descendant waited for, and only those of this process).
+# its workers (RUSAGE_CHILDREN covers every descendant waited for, and only those of this process);
+# then the CPU seconds (user + system) of them all.
 PEAK = """
 import resource, subprocess, sys
 subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(used.ru_maxrss, used.ru_utime + used.ru_stime)
 """
 
 
@@ -198,7 +200,7 @@ def peak_kb(args: list[str]) -> tuple[int, float]:
     """(peak memory of the largest process in KB, wall time) of ``args`` run in a fresh process."""
     start = time.perf_counter()
     got = subprocess.run([sys.executable, "-c", PEAK, *args], check=True, capture_output=True, text=True)
-    return int(got.stdout), time.perf_counter() - start
+    return int(got.stdout.split()[0]), time.perf_counter() - start
 
 
 def size(out: Path, pattern: str) -> int:
@@ -397,13 +399,16 @@ def programs() -> dict[str, dict[str, str]]:
     return found
 
 
-def peak_run(env: dict[str, str], roster: Path, out: Path, *extra: str) -> tuple[float, int]:
-    """(wall seconds, peak RSS in KB of the largest process) of `batch --roster` in a fresh process."""
+def peak_run(env: dict[str, str], roster: Path, out: Path, *extra: str) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS in KB of the largest process, CPU seconds: user + system of every process)
+    of `batch --roster` in a fresh process."""
     shutil.rmtree(out, ignore_errors=True)
     args = [sys.executable, "-m", "ivig_handout", "batch", "--roster", str(roster), "--out-dir", str(out), *extra]
     start = time.perf_counter()
     got = subprocess.run([sys.executable, "-c", PEAK, *args], check=True, capture_output=True, text=True, env=env)
-    return time.perf_counter() - start, int(got.stdout)
+    wall = time.perf_counter() - start
+    kb, cpu = got.stdout.split()
+    return wall, int(kb), float(cpu)
 
 
 def spread(values: list[float], unit: str, digits: int = 2) -> str:
@@ -425,7 +430,7 @@ def issue25(table: Table, work: Path) -> None:
     chosen = os.environ.get("BENCH_CASES")  # e.g. "GBS 1,000;GBS 1,000 ASCII": only those (default: all)
     if chosen:
         cases = {case: cases[case] for case in chosen.split(";")}
-    got: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    got: dict[tuple[str, str], list[tuple[float, int, float]]] = {}
     for name, env in programs().items():  # warm each program's render cache, and check its output
         for case, (roster, extra) in cases.items():
             say(f"  {name}: {case} (warm-up)")
@@ -441,13 +446,14 @@ def issue25(table: Table, work: Path) -> None:
     for case in cases:
         for name in programs():
             runs = got[name, case]
-            table.add(f"{case} rows, `batch --roster`: {name}", spread([t for t, _ in runs], "s"),
+            table.add(f"{case} rows, `batch --roster`: {name}", spread([t for t, _, _ in runs], "s"),
                       f"{plain[case]:.1f} s" if case in plain and name == "now" else "",
-                      f"{plain[case] / statistics.median([t for t, _ in runs]):.1f}x"
+                      f"{plain[case] / statistics.median([t for t, _, _ in runs]):.1f}x"
                       if case in plain and name == "now" else "",
-                      f"peak RSS {spread([kb / 1024 for _, kb in runs], 'MB', 0)}")
+                      f"peak RSS {spread([kb / 1024 for _, kb, _ in runs], 'MB', 0)}; "
+                      f"CPU {spread([cpu for _, _, cpu in runs], 's')}")
     for name in programs() if {"mixed 1,000", "mixed 10,000"} <= cases.keys() else ():
-        small, big = (statistics.median(t for t, _ in got[name, c]) for c in ("mixed 1,000", "mixed 10,000"))
+        small, big = (statistics.median(t for t, _, _ in got[name, c]) for c in ("mixed 1,000", "mixed 10,000"))
         table.add(f"10,000 / 1,000 mixed rows, time: {name}", f"{big / small:.1f}x", "", "",
                   f"within 11x: {'meets' if big / small <= 11 else 'MISSES'}")
 
