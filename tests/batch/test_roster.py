@@ -278,3 +278,37 @@ def test_a_roster_without_language_cells_reads_no_language_data_and_one_with_the
         "[None, None] False",
         "[]",  # nor the job file's model, nor the XLSX reader
         f"[\"{named}:4: language: unknown language 'klingon', expected en or es\"] True"]
+
+
+def test_a_print_run_that_cannot_be_written_fails_alone_and_leaves_nothing_behind(tmp_path: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: the print run is gathered in a buffer before it is written; a write that fails part way
+    (the disk full) fails that file with one line, as before, leaves no file under its name, and what
+    was left in the buffer is never written later (no "Exception ignored" when the buffer is collected;
+    flushed from pikepdf while it unwinds from the error, it aborted the process)."""
+    import errno
+    import gc
+
+    import ivig_handout.batch.roster as batch_roster
+
+    names = [f"Patient {i:04d}" for i in range(400)]  # a print run of several 64 KB buffers
+    (tmp_path / "r.csv").write_text("name\n" + "\n".join(names) + "\n", encoding="utf-8")
+    roster = load_roster(tmp_path / "r.csv", tmp_path / "out", document="gbs")
+    write, calls = batch_roster._Hashed.write, []
+
+    def full(self: object, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(self, data)  # type: ignore[arg-type]
+
+    unraisable: list[object] = []
+    monkeypatch.setattr(batch_roster._Hashed, "write", full)
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    outcome = run_roster(roster)
+    gc.collect()
+    assert len(calls) == 2  # a buffer written, the next one failed (then nothing more)
+    assert outcome.failed == [("roster-letter.pdf", f"{tmp_path / 'out' / 'roster-letter.pdf'}: could not be written "
+                                                    "(the disk is full); nothing was changed")]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json"]
+    assert unraisable == []

@@ -188,14 +188,36 @@ class _Hashed:
 _BUFFER = 1 << 16  # bytes of a print run gathered before they are hashed and written
 
 
+class _Gathered:
+    """What pikepdf saves a print run into: a buffer in front of a _Hashed. pikepdf writes in pieces of
+    about 15 bytes, each a call into Python were it not the buffer's own ``write`` (C code). The buffer
+    is flushed by the caller once the save is over, never by pikepdf: a write failing (the disk full)
+    while pikepdf unwinds from an error would abort the process."""
+
+    def __init__(self, hashed: _Hashed) -> None:
+        self.raw = _Raw(hashed)
+        self.buffer = io.BufferedWriter(self.raw, _BUFFER)
+        self.write = self.buffer.write
+
+    def flush(self) -> None:
+        """Nothing: the caller flushes the buffer once the save is over."""
+
+    def tell(self) -> int:
+        return self.buffer.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.buffer.seek(offset, whence)
+
+    def seekable(self) -> bool:
+        return True
+
+
 class _Raw(io.RawIOBase):
-    """A _Hashed as a raw stream, for a buffer in front of it: pikepdf writes a print run in pieces of
-    about 15 bytes, each a call into Python unless a buffer (C code) gathers them (a test pausing
-    mid-write is given the _Hashed itself, which pauses at every piece)."""
+    """A _Hashed as the raw stream under _Gathered's buffer."""
 
     def __init__(self, hashed: _Hashed) -> None:
         super().__init__()
-        self.hashed = hashed
+        self.hashed: _Hashed | None = hashed  # None once the print run is over
 
     def writable(self) -> bool:
         return True
@@ -204,12 +226,16 @@ class _Raw(io.RawIOBase):
         return True
 
     def write(self, data: Any) -> int:
+        if self.hashed is None:  # (a buffer's leftovers after a failed save: dropped)
+            return len(data)
         return self.hashed.write(bytes(data))
 
     def tell(self) -> int:
-        return self.hashed.tell()
+        return self.hashed.tell() if self.hashed is not None else 0
 
     def seek(self, offset: int, whence: int = 0) -> int:
+        if self.hashed is None:
+            raise OSError("the print run is over")
         return self.hashed.seek(offset, whence)
 
 
@@ -522,9 +548,15 @@ class _Writer:
 
         def fill(out: BinaryIO) -> None:
             hashed.out = out
-            into = cast("BinaryIO", hashed) if hashed.pause else io.BufferedWriter(_Raw(hashed), _BUFFER)
-            print_run(run.members, run_title(run.layout, handouts), into=into)
-            into.flush()
+            if hashed.pause:  # (a test pausing mid-write: every piece written as it comes)
+                print_run(run.members, run_title(run.layout, handouts), into=cast("BinaryIO", hashed))
+                return
+            gathered = _Gathered(hashed)
+            try:
+                print_run(run.members, run_title(run.layout, handouts), into=cast("BinaryIO", gathered))
+                gathered.buffer.flush()
+            finally:
+                gathered.raw.hashed = None  # what a failed save left in the buffer is dropped, never written later
 
         try:
             write_atomic_from(self.roster.out_dir / file, fill, private=True)  # prints names: 0600
