@@ -308,7 +308,7 @@ def test_a_print_run_that_cannot_be_written_fails_alone_and_leaves_nothing_behin
     outcome = run_roster(roster)
     gc.collect()
     assert len(calls) == 2  # a buffer written, the next one failed (then nothing more)
-    assert outcome.failed == [("roster-letter.pdf", f"{tmp_path / 'out' / 'roster-letter.pdf'}: could not be written "
-                                                    "(the disk is full); nothing was changed")]
+    reason = f"{tmp_path / 'out' / 'roster-letter.pdf'}: could not be written (the disk is full); nothing was changed"
+    assert outcome.failed == [("roster-letter.pdf", reason)]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json"]
     assert unraisable == []
