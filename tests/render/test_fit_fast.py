@@ -172,3 +172,20 @@ def test_fitting_a_name_with_fallback_letters_imports_no_reportlab() -> None:
                           check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "False", "[]"]
+
+
+@pytest.mark.parametrize("family", ["Atkinson", "DejaVu", "NotoArabic", "NotoHebrew", "NotoDevanagari"])
+def test_every_faces_width_table_and_coverage_are_reportlabs(family: str) -> None:
+    """inputs.fonts reads each bundled face's widths and characters as ReportLab does (TTFontFile): the
+    same width for every character (but U+FFFF, a non-character ReportLab lists), glyph 0's width for
+    the others, and the characters with a glyph."""
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    from ivig_handout.inputs.fonts import SUFFIXES, advances, coverage, face_path
+
+    for face in (family + suffix for suffix in SUFFIXES):
+        theirs = TTFontFile(str(face_path(face)))
+        widths, default = advances(str(face_path(face)))
+        assert widths == {cp: w for cp, w in theirs.charWidths.items() if cp != 0xFFFF}, face
+        assert default == theirs.defaultWidth, face
+        assert coverage(face) == {cp for cp, glyph in theirs.charToGlyph.items() if glyph and cp != 0xFFFF}, face

@@ -83,7 +83,8 @@ def extra_families() -> tuple[str, ...]:
 def coverage(face: str) -> frozenset[int]:
     """Code points the face (a family or face name, e.g. ``DejaVu-Bold``) has a glyph for."""
     data = read_regular(face_path(face), FONT_LIMIT)
-    return frozenset(cp for cp, glyph in _cmap(data).items() if glyph)
+    cmap = _cmap(data)
+    return frozenset(filter(cmap.get, cmap))  # (the code points whose glyph is not 0)
 
 
 @cache
@@ -152,7 +153,6 @@ def _format4(font: bytes, at: int) -> dict[int, int]:
 def _format12(font: bytes, at: int) -> dict[int, int]:
     groups = struct.unpack(">I", font[at + 12: at + 16])[0]
     out: dict[int, int] = {}
-    for g in range(groups):
-        first, last, glyph = struct.unpack(">III", font[at + 16 + 12 * g: at + 28 + 12 * g])
-        out.update((cp, glyph + cp - first) for cp in range(first, last + 1))
+    for first, last, glyph in struct.iter_unpack(">III", font[at + 16: at + 16 + 12 * groups]):
+        out.update(zip(range(first, last + 1), range(glyph, glyph + last - first + 1), strict=True))  # (no Python loop)
     return out
