@@ -11,7 +11,8 @@ show the floor with ReportLab, pikepdf and pydantic.
    same number of PDF objects written by plain Python (an estimate of a hand-written writer).
 
 Medians (min-max) of BENCH_RUNS fresh processes (default 5) for the ASCII roster and the one with every
-10th name non-ASCII. Run: `python bench/roster_floor.py`.
+10th name non-ASCII. Run: `python bench/roster_floor.py`; with PYTHONPATH=DIR/src (a checkout of an
+older commit), the same parts of that one.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ ROWS = (("imports", "imports: the CLI, batch.roster and the api (pydantic, pikep
         ("others", "  of which: the 100 values that are not ASCII (ReportLab's import, fonts, paragraphs)"),
         ("register", "  of which: registering 8 faces with ReportLab (and its font modules' import)"),
         ("combine", "the print run: export/impose.combine, with pikepdf's save"),
-        ("save", "  of which: pikepdf's save (through a 64 KB buffer, hashed, to disk)"),
+        ("save", "  of which: pikepdf's save (hashed, to disk)"),
         ("record", "the education record: 1,000 rows in one SQLite transaction"),
         ("rest", "the rest: folder lock, manifest, report, exit"),
         ("total", "total after the interpreter started"))
