@@ -312,3 +312,24 @@ def test_a_print_run_that_cannot_be_written_fails_alone_and_leaves_nothing_behin
     assert outcome.failed == [("roster-letter.pdf", reason)]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json"]
     assert unraisable == []
+
+
+def test_a_shipped_pack_that_cannot_be_read_is_the_runs_error_as_before(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: the languages are read when a row first names one; if they cannot be (a shipped pack's
+    error), that error ends the run as it did when they were read first, never a problem of a row; a
+    roster naming no language does not read them."""
+    import ivig_handout.batch.roster as batch_roster
+    from ivig_handout.errors import ContentError
+
+    def broken() -> object:
+        raise ContentError(["content/es/pack.yaml: line 3: broken"])
+
+    monkeypatch.setattr(batch_roster, "language_finder", broken)
+    named, plain = tmp_path / "named.csv", tmp_path / "plain.csv"
+    named.write_text("name,disorder,language\nAna Lima,gbs,\nBob Li,gbs,es\nCy Do,gbs,es\n", encoding="utf-8")
+    plain.write_text("name,disorder\nAna Lima,gbs\n", encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_roster(named, tmp_path / "out")
+    assert info.value.problems == ["content/es/pack.yaml: line 3: broken"]
+    assert [row.patient.name for row in load_roster(plain, tmp_path / "out").rows] == ["Ana Lima"]

@@ -261,9 +261,20 @@ def load_roster(path: Path, out_dir: Path, document: str | None = None, layouts:
             problems.append(at("--doc", str(exc)))
     if problems:
         raise ContentError(problems)
-    rows = read_roster(path, find, layout_finder(mono), default, language=handout.language,
-                       languages=_languages_later())
+    try:
+        rows = read_roster(path, find, layout_finder(mono), default, language=handout.language,
+                           languages=_languages_later())
+    except _NoLanguages as exc:  # (the error as it was when the languages were read first)
+        raise exc.error from None
     return Roster(rows, checked, Path(out_dir), copies, mono, content_dir, clinic_ok, files)
+
+
+class _NoLanguages(Exception):  # noqa: N818 - not an error of its own: it carries one past the rows' checks
+    """The languages could not be read (a shipped pack's error): the run's error, not a row's problem."""
+
+    def __init__(self, error: IvigError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _languages_later() -> Callable[[str], str]:
@@ -273,7 +284,10 @@ def _languages_later() -> Callable[[str], str]:
 
     def find(text: str) -> str:
         if not made:
-            made.append(language_finder())
+            try:
+                made.append(language_finder())
+            except IvigError as exc:
+                raise _NoLanguages(exc) from exc
         return made[0](text)
 
     return find
