@@ -74,15 +74,16 @@ class Para(Paragraph):
         except TypeError:  # a style value that cannot be a key: parsed as ReportLab does
             super()._setup(text, style, bulletText, frags, cleaner)
             return
+        me: Any = self  # (ReportLab's attributes are untyped)
         if known is None:
             super()._setup(text, style, bulletText, frags, cleaner)
-            if self.style is not style or self.bulletText:  # a <para> or <bullet> of its own: not kept
+            if me.style is not style or me.bulletText:  # a <para> or <bullet> of its own: not kept
                 return
             if len(_parsed) >= PARSES:
                 del _parsed[next(iter(_parsed))]
-            _parsed[key] = known = (self.text, self.frags)
-        self.text, self.frags = known[0], [f.clone() for f in known[1]]
-        self.style, self.bulletText, self.debug = style, bulletText, 0
+            _parsed[key] = known = (me.text, me.frags)
+        me.text, me.frags = known[0], [f.clone() for f in known[1]]
+        me.style, me.bulletText, me.debug = style, bulletText, 0
 
     def breakLines(self, width: Any) -> Any:  # noqa: N802 (ReportLab's name)
         if getattr(self, "_splitpara", 0):  # a piece of a split: ReportLab returns its own lines
