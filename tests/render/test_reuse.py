@@ -94,3 +94,23 @@ def test_untagged_drawing_is_plain_where_not_imposed() -> None:
         handout, kind, doc_id, found, clinic = _inputs(api.Request("gbs", layout))
         drawn, _tags = _drawn(handout, kind, doc_id, found, clinic, None)
         assert _content_filters(drawn.data) == {filters}
+
+
+def test_fonts_compressed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made again in the same process, a document compresses none of its font subsets' programs or
+    ToUnicode maps (kept from the first time) and, on a page design that is not imposed, no page
+    content either (pikepdf compresses that): ReportLab calls zlib for none of it."""
+    import zlib
+
+    api.build(api.Request("gbs", "letter"))
+    compressed: list[int] = []
+    plain = zlib.compress
+
+    def counted(data: bytes, /, level: int = -1, wbits: int = 15) -> bytes:
+        compressed.append(len(data))
+        return plain(data, level, wbits)
+
+    monkeypatch.setattr(zlib, "compress", counted)
+    again = api.build(api.Request("gbs", "letter"))
+    assert compressed == []
+    assert again.pages == 1
