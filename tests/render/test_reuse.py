@@ -114,3 +114,23 @@ def test_fonts_compressed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     again = api.build(api.Request("gbs", "letter"))
     assert compressed == []
     assert again.pages == 1
+
+
+def test_text_normalised_once() -> None:
+    """markup normalises a text once per process (to_markup and paragraph both ask), as inputs/text.py does."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    from ivig_handout.inputs.text import normalise as plain
+    from ivig_handout.render import markup
+    from ivig_handout.render.fonts import MAIN, register_main
+
+    register_main()
+    markup.normalise.cache_clear()
+    text = "  Guillain\u2013Barr\u00e9   syndrome (GBS)  "
+    made = markup.to_markup(text)
+    para = markup.paragraph(made, ParagraphStyle("body", fontName=MAIN, fontSize=11, leading=14), text)
+    assert markup.to_markup(text) == made == "Guillain\u2013Barr\u00e9 syndrome (GBS)"
+    assert markup.normalise(text) == plain(text)
+    assert [f.text for f in para.frags] == [made]
+    info = markup.normalise.cache_info()
+    assert (info.misses, info.hits) == (1, 3)
