@@ -1,23 +1,25 @@
 """Benchmark (a script, not a test): where the cold batch's CPU goes, and the floor ReportLab sets.
 
 In one warm process (every import done, fonts registered, the content loaded, one pass over all page
-designs already made so each later pass is alike), the 52 page designs of the cold batch (13 documents
-on letter, a4, large-print and booklet's half-letter pages; 2up shares booklet's) are rendered and
-imposed as the batch's workers do (render_pages then impose per layout), and the CPU time (process_time,
-one process, no profiler) is split into:
+designs already made, so each later pass is alike), the work of the cold batch after its start: the 52
+page designs (13 documents on letter, a4, large-print and booklet's half-letter pages; 2up shares
+booklet's) rendered and imposed as the batch's workers do (render_pages, then impose per layout), and
+each layout's print run of them. Its CPU time (process_time, one process, no profiler) is split into:
 
-- ReportLab's page layout and PDF writing (``BaseDocTemplate.build``: wrapping, splitting and drawing
-  the flowables, then the canvas's save, which formats and compresses the PDF), counted apart for the
-  attempts fitting discards and for the canvas save;
-- the story (render/story.py: the plan's blocks as flowables, markup parsed into Paragraphs);
-- the rest of rendering (the plan, fitting's bookkeeping), tagging (export/tagging.py: pikepdf) and
-  imposition (export/impose.py: pikepdf).
+- ReportLab's build of each kept rendering (``BaseDocTemplate.build``: wrapping, splitting and drawing
+  the flowables, the project's own flowables and marks among them), and its canvas save (formatting
+  and compressing the PDF);
+- the attempts fitting lays out and then discards (one-pagers tried at the full 12 pt first), all parts;
+- the story (render/story.py: the plan's blocks as flowables, the markup parsed into Paragraphs), the
+  rest of rendering (the plan, fitting's bookkeeping);
+- pikepdf: tagging (export/tagging.py: about a third of it the project's code making the structure
+  tree's objects, the rest pikepdf opening and saving), imposition and print runs (export/impose.py).
 
 Then the serial start: the CPU time of a new process that imports the CLI and the render pipeline and
-loads the content, as the batch does before its workers fork (median of several).
+loads the content, as the batch does before its workers fork (its interpreter's start counted).
 
 Run with the Python that has ivig-handout installed: `python bench/cold_floor.py` (BENCH_RUNS=N passes,
-median per pass reported).
+the median per pass reported; PYTHONPATH=DIR/src measures another checkout).
 """
 
 from __future__ import annotations
@@ -27,15 +29,21 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-DISCARDED = "discarded attempts (all parts)"
 DESIGNS = ("letter", "a4", "large-print", "booklet")  # 2up draws booklet's pages
 IMPOSED = {"booklet": ("booklet", "2up")}
+BUILD, SAVE, DISCARDED = "ReportLab build", "ReportLab canvas save", "discarded attempts"
+STORY, FITTING, OTHER = "story", "fitting", "other rendering"
+TAGGING, IMPOSITION, RUNS_PART = "tagging (pikepdf)", "imposition (pikepdf)", "print runs (pikepdf)"
+GROUPS = {"ReportLab, the kept renderings (build and save)": (BUILD, SAVE),
+          "discarded fitting attempts (all parts)": (DISCARDED,),
+          "pikepdf (tagging, imposition, print runs)": (TAGGING, IMPOSITION, RUNS_PART),
+          "the project's Python around them (story, fitting, rest)": (STORY, FITTING, OTHER)}
 
 
 class Clock:
@@ -64,37 +72,35 @@ class Clock:
             self._switch()
             self.stack.pop()
 
-    def wrap(self, owner: Any, attr: str, name: str | Callable[..., str]) -> None:
-        inner = getattr(owner, attr)
 
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            with self.part(name(*args, **kwargs) if callable(name) else name):
-                return inner(*args, **kwargs)
-
-        setattr(owner, attr, timed)
-
-
-def instrument(clock: Clock) -> None:
-    """Wrap the parts to be timed (this process only)."""
+def _targets() -> list[tuple[Any, str, str]]:
+    """(owner, attribute, part) for each function timed."""
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import BaseDocTemplate
 
     from ivig_handout import api
     from ivig_handout.export import tagging
-    from ivig_handout.render import document, fit
+    from ivig_handout.render import document
 
-    clock.wrap(api, "_render", "other render")
-    clock.wrap(document, "tagged_story", "story")
-    clock.wrap(BaseDocTemplate, "build", "reportlab build (layout, draw)")
-    clock.wrap(Canvas, "save", "reportlab canvas save")
-    clock.wrap(tagging, "tag", "tagging (pikepdf)")
-    clock.wrap(api, "impose_for", "imposition (pikepdf)")
-    original = fit._render
+    return [(api, "_render", OTHER), (document, "tagged_story", STORY), (BaseDocTemplate, "build", BUILD),
+            (Canvas, "save", SAVE), (tagging, "tag", TAGGING), (api, "impose_for", IMPOSITION)]
 
-    def attempt(plan: Any, theme: Any, wanted: Any = None) -> Any:
+
+@contextmanager
+def instrumented(clock: Clock) -> Iterator[None]:
+    """The timed functions wrapped (this process only) while inside; fitting's discarded attempts
+    counted apart."""
+    from ivig_handout.render import fit
+
+    originals = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in _targets()]
+    attempt_of = fit._render
+    for owner, attr, name in _targets():
+        setattr(owner, attr, _timed(clock, getattr(owner, attr), name))
+
+    def attempt(*args: Any, **kwargs: Any) -> Any:
         before = dict(clock.spent)
-        with clock.part("fitting"):
-            rendered = original(plan, theme, wanted)
+        with clock.part(FITTING):
+            rendered = attempt_of(*args, **kwargs)
         if not rendered.data:  # discarded: its time (every part) counted apart
             clock.calls["discarded"] = clock.calls.get("discarded", 0) + 1
             moved = sum(spent - before.get(name, 0.0) for name, spent in clock.spent.items())
@@ -103,6 +109,20 @@ def instrument(clock: Clock) -> None:
         return rendered
 
     fit._render = attempt
+    try:
+        yield
+    finally:
+        fit._render = attempt_of
+        for owner, attr, original in originals:
+            setattr(owner, attr, original)
+
+
+def _timed(clock: Clock, inner: Any, name: str) -> Any:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        with clock.part(name):
+            return inner(*args, **kwargs)
+
+    return timed
 
 
 def one_pass(clock: Clock) -> float:
@@ -117,7 +137,7 @@ def one_pass(clock: Clock) -> float:
             pages = api.render_pages(api.Request(doc, design))
             for name in IMPOSED.get(design, (design,)):
                 runs.setdefault(name, []).append(api.impose(replace(pages, layout=api.layouts()[name])).data)
-    with clock.part("print runs (pikepdf)"):
+    with clock.part(RUNS_PART):
         for name, members in runs.items():
             api.print_run([(member, 1) for member in members], api.run_title(name, len(members)))
     return time.process_time() - start
@@ -134,63 +154,34 @@ def serial_start() -> float:
     return float(run.stdout.split()[-1])
 
 
+def _line(name: str, values: list[float], width: int = 56) -> str:
+    return f"  {name:<{width}} {statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})"
+
+
 def main() -> None:
     from ivig_handout import api
 
     api.warm_up(api.Request())
-    one_pass(Clock())  # the fallback faces, lazily built tables, bytecode: as a worker has them after a while
+    one_pass(Clock())  # the fallback faces, lazily built tables, what each process keeps: as a worker has them
     passes: list[dict[str, float]] = []
-    totals, builds, discards = [], 0, 0
+    totals: list[float] = []
+    calls: dict[str, int] = {}
     for _ in range(RUNS):
         clock = Clock()
-        instrument(clock)
-        totals.append(one_pass(clock))
+        with instrumented(clock):
+            totals.append(one_pass(clock))
         passes.append(dict(clock.spent))
-        builds = clock.calls.get("reportlab build (layout, draw)", 0)
-        discards = clock.calls.get("discarded", 0)
-        _restore()
-    names = sorted({n for p in passes for n in p}, key=lambda n: -statistics.median(p.get(n, 0.0) for p in passes))
-    print(f"one warm process, {len(api.documents()) * len(DESIGNS)} page designs, {builds} ReportLab builds "
-          f"({discards} discarded attempts); CPU s per pass, median of {RUNS} (min-max)")
-    print(f"  total                          {statistics.median(totals):.3f} ({min(totals):.3f}-{max(totals):.3f})")
-    for name in names:
-        values = [p.get(name, 0.0) for p in passes]
-        print(f"  {name:<30} {statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})")
+        calls = clock.calls
+    print(f"one warm process, {len(api.documents()) * len(DESIGNS)} page designs, {calls.get(BUILD, 0)} ReportLab "
+          f"builds ({calls.get('discarded', 0)} discarded attempts); CPU s per pass, median of {RUNS} (min-max)")
+    print(_line("total", totals))
+    for group, parts in GROUPS.items():
+        print(_line(group, [sum(p.get(n, 0.0) for n in parts) for p in passes]))
+        for name in parts if len(parts) > 1 else ():
+            print(_line(f"  {name}", [p.get(name, 0.0) for p in passes]))
     starts = [serial_start() for _ in range(RUNS)]
-    print(f"  serial start (new process: imports, fonts, content): {statistics.median(starts):.3f} "
-          f"({min(starts):.3f}-{max(starts):.3f})")
-
-
-def _restore() -> None:
-    """Undo instrument() by reloading nothing: the wrappers are re-wrapped per pass, so peel them off."""
-    from reportlab.pdfgen.canvas import Canvas
-    from reportlab.platypus import BaseDocTemplate
-
-    from ivig_handout import api
-    from ivig_handout.export import tagging
-    from ivig_handout.render import document, fit
-
-    for owner, attr in ((api, "_render"), (document, "tagged_story"), (BaseDocTemplate, "build"),
-                        (Canvas, "save"), (tagging, "tag"), (api, "impose_for"), (fit, "_render")):
-        setattr(owner, attr, ORIGINAL[owner, attr])
-
-
-ORIGINAL: dict[tuple[Any, str], Any] = {}
-
-
-def _remember() -> None:
-    from reportlab.pdfgen.canvas import Canvas
-    from reportlab.platypus import BaseDocTemplate
-
-    from ivig_handout import api
-    from ivig_handout.export import tagging
-    from ivig_handout.render import document, fit
-
-    for owner, attr in ((api, "_render"), (document, "tagged_story"), (BaseDocTemplate, "build"),
-                        (Canvas, "save"), (tagging, "tag"), (api, "impose_for"), (fit, "_render")):
-        ORIGINAL[owner, attr] = getattr(owner, attr)
+    print(_line("serial start (new process: imports, fonts, content)", starts))
 
 
 if __name__ == "__main__":
-    _remember()
     main()
