@@ -123,3 +123,41 @@ def test_same_pdf_as_paragraphs(seed: int) -> None:
     """Laid out and split across frames and pages, Paras make the very PDF plain Paragraphs make."""
     assert build(Para, seed) == build(Paragraph, seed)
     assert measure.Para is Para
+
+
+def test_parsed_once_per_text_and_style(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same markup in the same style values is parsed once per process; each Para gets fragments of
+    its own (changing one's leaves the next Para's as parsed); another size or colour is parsed again."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus.paraparser import ParaParser
+
+    text = "immune globulin <b>infusion</b>, a <i>headache</i> or a rash"
+    st = ParagraphStyle("body", fontName=REGULAR, fontSize=11, leading=14)
+    expected = [(f.text, f.fontName) for f in Paragraph(text, st).frags]
+    parsed: list[str] = []
+    plain = ParaParser.parse
+
+    def counted(self: ParaParser, text: str, style: Any) -> Any:
+        parsed.append(text)
+        return plain(self, text, style)
+
+    monkeypatch.setattr(ParaParser, "parse", counted)
+    monkeypatch.setattr(measure, "_parsed", {})
+    first = Para(text, st)
+    first.frags[0].text = "changed"  # as a wrap or split may change its own
+    first.wrap(90.0, 10_000)
+    again = Para(text, ParagraphStyle("other", parent=st, leading=20))  # leading: not read by the parser
+    assert len(parsed) == 1
+    assert [(f.text, f.fontName) for f in again.frags] == expected
+    assert not {id(f) for f in again.frags} & {id(f) for f in first.frags}
+    Para(text, ParagraphStyle("big", parent=st, fontSize=12))
+    Para(text, ParagraphStyle("red", parent=st, textColor=HexColor("#aa0000")))
+    assert len(parsed) == 3
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_same_pdf_when_parsed_before(seed: int) -> None:
+    """Paras whose markup this process parsed before (the same paragraphs laid out again) make the PDF
+    plain Paragraphs make."""
+    build(Para, seed)
+    assert build(Para, seed) == build(Paragraph, seed)

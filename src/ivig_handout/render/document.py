@@ -88,18 +88,33 @@ def _frames(theme: Theme) -> list[Frame]:
     ]
 
 
+def plain_pages(theme: Theme) -> bool:
+    """Whether the pages' content streams are written uncompressed: on a layout whose pages are not
+    imposed (letter, A4, large print), whose PDF always leaves through pikepdf (export/tagging.py, or
+    export/twolang.py), which writes ReportLab's page streams compressed anew (it undoes their
+    ASCII85 and Flate and compresses the content again); given them plain, it compresses the same
+    content to the same bytes, and neither ReportLab's compressing nor qpdf's undoing is done.
+    Imposed pages (booklet, 2-up) are returned as drawn (render_pages), so they stay compressed."""
+    return theme.layout.imposition == "none"
+
+
 def _footer_canvas(plan: DocumentPlan, theme: Theme, drawn: Drawn,
                    discard: Callable[[], bool] | None = None) -> type[Canvas]:
     """A canvas class that draws "Page X of Y" footers once the page count is known, and records the
     count in ``drawn`` (and writes nothing if ``discard()`` says so then).
 
     Tagging (tagging.py): every page is drawn in artifact mode, which marked flowables leave and
-    reenter; the footer is a pagination artifact."""
+    reenter; the footer is a pagination artifact.
+
+    Pages that are not imposed (``plain_pages``) have their content streams written uncompressed."""
     running = to_markup(plan.running_title, "running title") if theme.layout.footer_title else ""
+    plain = plain_pages(theme)
 
     class FooterCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            if plain:
+                self._pageCompression = 0  # the page content streams only (fonts stay compressed)
             self._pages: list[dict[str, Any]] = []
             self._ivig_tags = Recorder()
             self._ivig_url = ""

@@ -131,17 +131,96 @@ def _tagged_ttfont() -> type:
                 pdf_font.BaseFont = base_font_name
                 pdf_font.FirstChar = 0
                 pdf_font.LastChar = len(subset) - 1
-                pdf_font.Widths = pdfdoc.PDFArray(list(map(face.getCharWidth, subset)))
+                pdf_font.Widths = _widths(face, tuple(subset))
 
                 cmap = pdfdoc.PDFStream()
                 cmap.content = makeToUnicodeCMap(base_font_name, subset)
                 if doc.compression:
-                    cmap.filters = [pdfdoc.PDFZCompress]
+                    cmap.filters = [_kept_flate()]
                 pdf_font.ToUnicode = doc.Reference(cmap, "toUnicodeCMap:" + base_font_name)
-                pdf_font.FontDescriptor = face.addSubsetObjects(doc, base_font_name, subset)
+                pdf_font.FontDescriptor = _subset_objects(face, doc, base_font_name, subset)
 
                 doc.Reference(pdf_font, internal_name)
                 doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font
             del self.state[doc]
 
     return TaggedTTFont
+
+
+def _subset_objects(face: Any, doc: Any, name: str, subset: list[int]) -> Any:
+    """ReportLab's ``TTFontFace.addSubsetObjects`` (5.x), its font program compressed by _kept_flate:
+    the subset's program and its FontDescriptor added to ``doc``; a reference to the descriptor."""
+    from reportlab.pdfbase import pdfdoc
+    from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC
+
+    font_file = pdfdoc.PDFStream()
+    font_file.content = face.makeSubset(subset)
+    font_file.dictionary["Length1"] = len(font_file.content)
+    if doc.compression:
+        font_file.filters = [_kept_flate()]
+    reference = doc.Reference(font_file, f"fontFile:{face.filename}({name})")
+    descriptor = pdfdoc.PDFDictionary({
+        "Type": "/FontDescriptor", "Ascent": face.ascent, "CapHeight": face.capHeight, "Descent": face.descent,
+        "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC, "FontBBox": pdfdoc.PDFArray(face.bbox),
+        "FontName": pdfdoc.PDFName(name), "ItalicAngle": face.italicAngle, "StemV": face.stemV,
+        "FontFile2": reference, "MissingWidth": face.defaultWidth,
+    })
+    return doc.Reference(descriptor, "fontDescriptor:" + name)
+
+
+KEPT = 256  # compressed streams, and widths arrays, kept per process
+
+
+@cache
+def _kept_flate() -> Any:
+    """ReportLab's Flate filter (PDFZCompress), each stream it compresses kept for the next PDF that
+    embeds the same one: a subset's font program and its ToUnicode map, the same in handout after
+    handout (the subsets are the same few: _subsets_once)."""
+    from reportlab.pdfbase import pdfdoc
+
+    class KeptFlate(pdfdoc.PDFStreamFilterZCompress):
+        def __init__(self) -> None:
+            self.kept: dict[bytes | str, bytes] = {}
+
+        def encode(self, text: bytes | str) -> bytes:
+            made = self.kept.get(text)
+            if made is None:
+                if len(self.kept) >= KEPT:
+                    del self.kept[next(iter(self.kept))]
+                made = self.kept[text] = super().encode(text)
+            return made
+
+    return KeptFlate()
+
+
+_WIDTHS: dict[tuple[str, tuple[int, ...]], Any] = {}
+
+
+def _widths(face: Any, subset: tuple[int, ...]) -> Any:
+    """The /Widths array of ``face``'s ``subset`` as ReportLab formats it (a PDFArray of the glyph
+    widths), formatted once per process: a number's format does not depend on the PDF."""
+    from reportlab.pdfbase import pdfdoc
+
+    key = (str(face.filename), subset)
+    kept = _WIDTHS.get(key)
+    if kept is None:
+        if len(_WIDTHS) >= KEPT:
+            del _WIDTHS[next(iter(_WIDTHS))]
+        array = pdfdoc.PDFArray(list(map(face.getCharWidth, subset)))
+        kept = _WIDTHS[key] = _formatted()(array.format(None))
+    return kept
+
+
+@cache
+def _formatted() -> type:
+    """A PDF object whose bytes are made already (ReportLab formats a PDFObject by its ``format``)."""
+    from reportlab.pdfbase import pdfdoc
+
+    class Formatted(pdfdoc.PDFObject):
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def format(self, document: Any) -> bytes:
+            return self.data
+
+    return Formatted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
@@ -11,13 +12,13 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph
 
 from ..errors import UncoveredCharacterError
+from ..inputs import text as plain
 from ..inputs.fonts import SHAPED, coverage
 from ..inputs.text import (
     SHAPED_ONLY,
     display_runs,
     main_safe,
     needs_shaping,
-    normalise,
     right_to_left,
     runs,
     script_lang,
@@ -27,6 +28,10 @@ from .measure import Para
 
 BOLD = fonts.face_name(fonts.MAIN, bold=True)
 
+# inputs/text.py's normalise (a pure function of the text), once per process for each text: a batch
+# sets the same texts on page design after page design, and markup normalises each twice (to_markup,
+# paragraph).
+normalise = lru_cache(maxsize=8192)(plain.normalise)
 
 
 def escape(text: str) -> str:

@@ -12,6 +12,11 @@ list, ReportLab gives such a line another shape (an empty word before the piece)
 What a break leaves on the paragraph (its widest line, the count of split words and hyphenations,
 the first line's width less its bullet) is put back as the break left it, so a wrap or split
 that follows sees what it would have seen.
+
+A Para's markup is parsed once per process for each text and the style values the parser reads
+(``_parsed``): a batch sets the same text on several page designs, and fitting sets it again on
+each rung. The parse gives fragments (``ParaFrag``) that wrapping and splitting change, so each Para
+takes copies of its own; the kept ones are never handed out.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from reportlab.platypus import Paragraph
+from reportlab.platypus.paragraph import cleanBlockQuotedText
 
 KEPT = 4  # the widths a paragraph remembers its lines for (a frame's width, a column's, a box's)
 
@@ -46,8 +52,38 @@ class _Broken:
         return self.bl
 
 
+# What ReportLab's parser (ParaParser._initial_frag) and _setup read of a paragraph's style.
+PARSED_BY = ("fontName", "fontSize", "textColor", "underlineWidth", "underlineColor", "underlineOffset",
+             "underlineGap", "strikeWidth", "strikeColor", "strikeOffset", "strikeGap", "linkUnderline",
+             "textTransform")
+PARSES = 4096  # the parses kept per process (a batch's documents need a few hundred)
+_parsed: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+
+
 class Para(Paragraph):
-    """A ReportLab Paragraph whose line breaking at a given width is done once (see the module)."""
+    """A ReportLab Paragraph whose markup is parsed once per process and whose line breaking at a
+    given width is done once (see the module)."""
+
+    def _setup(self, text: Any, style: Any, bulletText: Any, frags: Any, cleaner: Any) -> None:  # noqa: N803
+        if frags is not None or bulletText or cleaner is not cleanBlockQuotedText or not isinstance(text, str):
+            super()._setup(text, style, bulletText, frags, cleaner)
+            return
+        key = (text, self.caseSensitive, *(getattr(style, name, None) for name in PARSED_BY))
+        try:
+            known = _parsed.get(key)
+        except TypeError:  # a style value that cannot be a key: parsed as ReportLab does
+            super()._setup(text, style, bulletText, frags, cleaner)
+            return
+        me: Any = self  # (ReportLab's attributes are untyped)
+        if known is None:
+            super()._setup(text, style, bulletText, frags, cleaner)
+            if me.style is not style or me.bulletText:  # a <para> or <bullet> of its own: not kept
+                return
+            if len(_parsed) >= PARSES:
+                del _parsed[next(iter(_parsed))]
+            _parsed[key] = known = (me.text, me.frags)
+        me.text, me.frags = known[0], [f.clone() for f in known[1]]
+        me.style, me.bulletText, me.debug = style, bulletText, 0
 
     def breakLines(self, width: Any) -> Any:  # noqa: N802 (ReportLab's name)
         if getattr(self, "_splitpara", 0):  # a piece of a split: ReportLab returns its own lines
