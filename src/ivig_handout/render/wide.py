@@ -83,12 +83,29 @@ def draw_wide(wide: Wide, slot: Slot, value: str) -> bytes | None:
     if not wide.names.issuperset(names):  # (drawn in a face they are not of)
         return None
     own, face = wide.internal[slot.font].encode(), slot.frame[2].encode()
-    return _ASCII_RUN.sub(lambda m: b"/" + face + b"+0 " + m.group(2) if m.group(1) == own else m.group(0), made)
+
+    def ascii_run(m: re.Match[bytes]) -> bytes:
+        if m.group(1) != own or not _ascii_after(made, m.end()):
+            return m.group(0)
+        return b"/" + face + b"+0 " + m.group(2)
+
+    return _ASCII_RUN.sub(ascii_run, made)
 
 
 # A run of printable ASCII in a first subset (codes as in ASCII, as in the template's first subset of the
 # same face): set in the template's own font, so a name adds only the subsets of its other letters.
-_ASCII_RUN = re.compile(rb"/(F\d+)\+0 ([\d.]+ Tf(?: [\d.]+ TL)? \((?:[ -'*-\[\]-~]|\\[()\\])*\) Tj)")
+_ASCII = rb"\((?:[ -'*-\[\]-~]|\\[()\\])*\)"
+_ASCII_RUN = re.compile(rb"/(F\d+)\+0 ([\d.]+ Tf(?: [\d.]+ TL)? " + _ASCII + rb" Tj)")
+_STRING = re.compile(rb"\((?:[^()\\]|\\.)*\)", re.S)  # a literal string (escapes: \( \) \\ and octal codes)
+_NEXT_FONT = re.compile(rb"/F\d+\+\d+ [\d.]+ Tf|\bET\b")
+
+
+def _ascii_after(ops: bytes, at: int) -> bool:
+    """Whether every string shown from ``at`` in the same font (up to the next font set or the text's end)
+    is printable ASCII too: a run split where markup escaped a character (``&``, ``<``, a quote) goes on
+    in that font, and a code past ASCII is another letter in the template's face."""
+    end = _NEXT_FONT.search(ops, at)
+    return all(re.fullmatch(_ASCII, s) for s in _STRING.findall(ops, at, end.start() if end else len(ops)))
 
 
 @cache
