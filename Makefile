@@ -53,6 +53,7 @@ bench: install-bench
 	$(BIN)/python bench/typst_pair.py
 	$(BIN)/python bench/cached_batch.py
 	$(BIN)/python bench/cold_batch.py
+	$(BIN)/python bench/cache_cap.py
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/print_run.py
 	$(BIN)/python bench/roster.py

@@ -84,6 +84,8 @@ DEFAULT_CAP = 256 * 1024 * 1024  # bytes: about 3,000 renderings
 SUFFIX = ".render"
 FORMAT = 2  # the entry's layout (1: no format, key or request in its line; such entries are misses)
 ENTRY_LIMIT = 64 * 1024 * 1024  # bytes: a larger entry (a rendering is well under 1 MB) is not one we wrote
+SCAN_EVERY = 32  # entries a process stores between counts of the folder (RenderCache._keep_under_cap)
+_TALLY: dict[Path, list[int]] = {}  # folder -> [bytes as last counted + this process's entries since, entries since]
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,23 @@ class RenderCache:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-            self.evict()
+            self._keep_under_cap(len(head) + 1 + len(data))
         except OSError:
             return
 
-    def evict(self) -> None:
-        """Remove the least recently used entries until the folder is under the cap."""
+    def _keep_under_cap(self, added: int) -> None:
+        """Evict when the folder may be past the cap. Counting it means a stat of every entry (12 ms for
+        3,000), so it is counted on this process's first entry, then after SCAN_EVERY more (other
+        processes add theirs), or as soon as this process's own count would pass the cap."""
+        tally = _TALLY.get(self.folder)
+        if tally is not None and tally[1] < SCAN_EVERY and tally[0] + added <= self.cap:
+            tally[0] += added
+            tally[1] += 1
+            return
+        _TALLY[self.folder] = [self.evict(), 0]
+
+    def evict(self) -> int:
+        """Remove the least recently used entries until the folder is under the cap; the bytes left."""
         entries = []
         for path in self.folder.glob(f"*{SUFFIX}"):
             try:
@@ -194,6 +207,7 @@ class RenderCache:
                 break
             path.unlink(missing_ok=True)
             total -= size
+        return total
 
 
 def cached(cache: RenderCache | None, request: Q, render: Callable[[Q], M], entries: Entries[Q, M]) -> M:
