@@ -97,11 +97,7 @@ def test_fitting_a_name_in_the_main_face_imports_no_reportlab() -> None:
         "      stamp_values((slot, date), Patient('W' * 60, '1 December 2026')) is None,\n"
         "      sorted(m for m in sys.modules if m.split('.')[0] == 'reportlab'))\n"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "True", "[]"]
+    assert _printed(code) == ["True", "True", "[]"]
 
 
 def _mixed_names() -> list[str]:
@@ -167,11 +163,7 @@ def test_fitting_a_name_with_fallback_letters_imports_no_reportlab() -> None:
         "print(fits(wide, 'Nguyễn Thị Minh 0010'), fits(narrow, 'Nguyễn Thị Minh 0010'),\n"
         "      sorted(m for m in sys.modules if m.split('.')[0] == 'reportlab'))\n"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "False", "[]"]
+    assert _printed(code) == ["True", "False", "[]"]
 
 
 @pytest.mark.parametrize("family", ["Atkinson", "DejaVu", "NotoArabic", "NotoHebrew", "NotoDevanagari"])
@@ -189,3 +181,12 @@ def test_every_faces_width_table_and_coverage_are_reportlabs(family: str) -> Non
         assert widths == {cp: w for cp, w in theirs.charWidths.items() if cp != 0xFFFF}, face
         assert default == theirs.defaultWidth, face
         assert coverage(face) == {cp for cp, glyph in theirs.charToGlyph.items() if glyph and cp != 0xFFFF}, face
+
+
+def _printed(code: str) -> list[str]:
+    """The words ``code`` prints, run in a new Python process (its imports its own)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
