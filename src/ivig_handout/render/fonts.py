@@ -108,7 +108,7 @@ def _tagged_ttfont() -> type:
 
     ``addObjects`` is ReportLab's own (5.x), the subset's base font name being the only change."""
     from reportlab.pdfbase import pdfdoc
-    from reportlab.pdfbase.ttfonts import TTFont, makeToUnicodeCMap
+    from reportlab.pdfbase.ttfonts import TTFont
 
     class TaggedTTFont(TTFont):
         def addObjects(self, doc: Any) -> None:  # noqa: N802 (ReportLab's name)
@@ -134,7 +134,7 @@ def _tagged_ttfont() -> type:
                 pdf_font.Widths = _widths(face, tuple(subset))
 
                 cmap = pdfdoc.PDFStream()
-                cmap.content = makeToUnicodeCMap(base_font_name, subset)
+                cmap.content = _to_unicode(base_font_name, subset)
                 if doc.compression:
                     cmap.filters = [_kept_flate()]
                 pdf_font.ToUnicode = doc.Reference(cmap, "toUnicodeCMap:" + base_font_name)
@@ -145,6 +145,20 @@ def _tagged_ttfont() -> type:
             del self.state[doc]
 
     return TaggedTTFont
+
+
+def _to_unicode(name: str, subset: list[int]) -> str:
+    """ReportLab's ToUnicode CMap of ``subset``, a character past U+FFFF mapped to its UTF-16 pair:
+    ReportLab (5.1) writes ``<1F600>``, which readers take for other characters (copying the text and
+    screen readers lost it)."""
+    from reportlab.pdfbase.ttfonts import makeToUnicodeCMap
+
+    made = makeToUnicodeCMap(name, subset)
+    for code, char in enumerate(subset):
+        if char > 0xFFFF:
+            made = made.replace(f"\n<{code:02X}> <{char:04X}>\n",
+                                f"\n<{code:02X}> <{chr(char).encode('utf-16-be').hex().upper()}>\n")
+    return made
 
 
 def _subset_objects(face: Any, doc: Any, name: str, subset: list[int]) -> Any:
