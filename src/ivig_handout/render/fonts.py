@@ -153,7 +153,7 @@ def _to_unicode(name: str, subset: list[int]) -> str:
     screen readers lost it)."""
     from reportlab.pdfbase.ttfonts import makeToUnicodeCMap
 
-    made = makeToUnicodeCMap(name, subset)
+    made: str = makeToUnicodeCMap(name, subset)
     for code, char in enumerate(subset):
         if char > 0xFFFF:
             made = made.replace(f"\n<{code:02X}> <{char:04X}>\n",
