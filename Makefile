@@ -54,9 +54,11 @@ bench: install-bench
 	$(BIN)/python bench/cached_batch.py
 	$(BIN)/python bench/cold_batch.py
 	$(BIN)/python bench/cache_cap.py
+	$(BIN)/python bench/cold_floor.py
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/print_run.py
 	$(BIN)/python bench/roster.py
+	$(BIN)/python bench/roster_floor.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/names.py
 	$(BIN)/python bench/limits.py
