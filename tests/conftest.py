@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from ivig_handout.api import Result, make
 from ivig_handout.design.layouts import Layout, get_layout
@@ -28,6 +29,11 @@ from .skipreport import pytest_terminal_summary  # noqa: F401  (the closing line
 
 SHARED_SOURCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "source" / "aan-ivig-neuromuscular-2012.txt"
 FIXTURE_SOURCE = Path(__file__).resolve().parent / "data" / "aan-ivig-neuromuscular-2012.txt"
+
+# No property test is timed: Hypothesis's default 200 ms deadline per example is a timed assertion, and one
+# stall on a busy machine (CI, a garbage collection) fails it at random as "Unreliable test timings".
+settings.register_profile("ivig", deadline=None)
+settings.load_profile("ivig")
 
 
 @pytest.fixture(autouse=True, scope="session")
