@@ -37,6 +37,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 SHARED_SOURCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "source" / "aan-ivig-neuromuscular-2012.txt"
 FIXTURE_SOURCE = Path(__file__).resolve().parent / "data" / "aan-ivig-neuromuscular-2012.txt"
 
+# No property test is timed: Hypothesis's default 200 ms deadline per example is a timed assertion, and one
+# stall on a busy machine (CI, a garbage collection) fails it at random as "Unreliable test timings".
+settings.register_profile("ivig", deadline=None)
+settings.load_profile("ivig")
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
