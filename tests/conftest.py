@@ -29,18 +29,15 @@ from .skipreport import pytest_terminal_summary  # noqa: F401  (the closing line
 
 # Property tests draw the same examples on every run (the suite's verdict never depends on the draw: a
 # random find made CI red now and then). HYPOTHESIS_PROFILE=explore draws new ones on each run (with
-# --hypothesis-seed=N, a given draw) to look for defects: pin each find with @example.
-settings.register_profile("suite", derandomize=True, database=None)
-settings.register_profile("explore", derandomize=False)
+# --hypothesis-seed=N, a given draw) to look for defects: pin each find with @example. Neither is timed:
+# Hypothesis's default 200 ms deadline per example is a timed assertion, and one stall on a busy machine
+# (CI, a garbage collection) fails it at random as "Unreliable test timings".
+settings.register_profile("suite", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 SHARED_SOURCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "source" / "aan-ivig-neuromuscular-2012.txt"
 FIXTURE_SOURCE = Path(__file__).resolve().parent / "data" / "aan-ivig-neuromuscular-2012.txt"
-
-# No property test is timed: Hypothesis's default 200 ms deadline per example is a timed assertion, and one
-# stall on a busy machine (CI, a garbage collection) fails it at random as "Unreliable test timings".
-settings.register_profile("ivig", deadline=None)
-settings.load_profile("ivig")
 
 
 @pytest.fixture(autouse=True, scope="session")
