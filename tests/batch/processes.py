@@ -25,10 +25,20 @@ WAIT = 120  # seconds: the bound on every wait for a batch process
 
 def start(*args: str, pause: str = "", env: dict[str, str] | None = None,
           **popen: object) -> subprocess.Popen[str]:
-    """The batch in a new process; with ``pause`` it stops itself at that point (see ``paused``)."""
+    """The batch in a new process; with ``pause`` it stops itself at that point (see ``paused``). It starts
+    with the stop signals at their defaults, as from a terminal, however the tests were started (a
+    batch keeps a signal ignored when it was started so: under `nohup`, SIGHUP), unless ``preexec_fn``
+    says otherwise."""
     env = {**(env or ENV), **({PAUSE: pause} if pause else {})}
+    popen.setdefault("preexec_fn", _default_stops)
     return subprocess.Popen(COMMAND + ["batch", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env, **popen)  # type: ignore[call-overload]
+
+
+def _default_stops() -> None:
+    """In the child, before it runs the batch: Ctrl-C, SIGTERM and SIGHUP as a terminal's shell leaves them."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 @contextmanager
