@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import timeit
 import unicodedata
 
 import pytest
@@ -17,6 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate
 from ivig_handout.errors import UncoveredCharacterError
 from ivig_handout.inputs import fonts
 from ivig_handout.inputs.text import IGNORED, check_text, needs_shaping, normalise, runs
+from ivig_handout.render import markup
 from ivig_handout.render.fonts import register_fonts
 from ivig_handout.render.markup import escape, to_markup
 
@@ -191,11 +191,14 @@ def test_check_text_accepts_printable_text():
     check_text("Nguyễn Thị Minh Khai ☐ <b> & ❤️", "f")
 
 
-def test_ascii_fast_enough():
+def test_ascii_text_takes_the_fast_path(monkeypatch):
+    """Text wholly in the main font is escaped and returned without looking for runs or shaping (its speed
+    is a benchmark's business, not a test's)."""
     text = ("Call the clinic if you have a headache & a stiff neck <urgent>. " * 10)[:500]
-    to_markup(text)
-    best = min(timeit.repeat(lambda: to_markup(text), number=200, repeat=5)) / 200
-    assert best < 1e-3, f"{best * 1e3:.3f} ms"
+    for name in ("runs", "needs_shaping"):
+        monkeypatch.setattr(markup, name, lambda *args, **kwargs: pytest.fail("ASCII text left the fast path"))
+    assert to_markup(text) == escape(normalise(text))
+    assert "&amp; a stiff neck &lt;urgent&gt;." in to_markup(text)
 
 
 # --- properties ---------------------------------------------------------------------------------
