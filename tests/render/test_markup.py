@@ -7,7 +7,7 @@ import pickle
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 from reportlab.lib.styles import ParagraphStyle
@@ -215,15 +215,28 @@ BROAD = st.one_of(
 )
 
 
+# Any one character no font prints refuses a whole text, so three texts in four are drawn from the
+# characters the fonts print (test_covered_text_round_trips_through_pdf's alphabet, with markup's specials
+# and whitespace) and the fourth from BROAD: 85 % of the draws reach the markup checks, against 34 % when
+# every text came from BROAD (`--hypothesis-show-statistics`). (A list, not st.one_of: one_of keeps a
+# strategy given twice once.)
+PRINTED = st.deferred(lambda: st.one_of(
+    st.sampled_from("<>&;\"'/=#ab \n\t\xa0\xad"),
+    st.sampled_from(_printable_alphabet()),
+))
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(BROAD, max_size=80))
+@given(st.sampled_from([PRINTED, PRINTED, PRINTED, BROAD]).flatmap(lambda chars: st.text(chars, max_size=80)))
 @example("\u200c\u200f")  # a RIGHT-TO-LEFT MARK (dropped) once made the text "shaped", so the ZWNJ stayed
 def test_any_text_gives_valid_markup_or_uncovered_error(text):
     try:
         markup = to_markup(text, "prop")
     except UncoveredCharacterError as err:
+        event("refused: a character no font prints")
         assert err.char in text or err.char in unicodedata.normalize("NFC", text)
         return
+    event("printed: markup checked")
     para = Paragraph(markup, STYLE)
     frags = list(para.frags)  # wrap() replaces .frags with its line-breaking words
     para.wrap(400, 10_000)
