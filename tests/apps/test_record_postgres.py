@@ -342,3 +342,29 @@ def test_the_page_says_a_print_went_out_but_was_not_recorded(print_server: Print
             "Tell the person who looks after it; the handout will be recorded later.")
     assert printed.warnings == (said,)
     assert [(e.document, e.printer, e.job_id, e.by) for e in held()] == [("mg", "clinic", printed.job, "AB")]
+
+
+def test_the_page_never_says_a_print_will_be_recorded_when_it_cannot_be_kept(
+        print_server: PrintServer, own_server: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As above, but the data folder where the row would wait cannot be made (a file stands in its place,
+    as a full disk stops it too): the page says the handout could not be kept either and is to be noted
+    by hand, never that it will be recorded later."""
+    from ivig_handout.api import Request, build
+    from ivig_handout.apps.web.desk import Desk
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "ivig-handout").write_text("not a folder\n", encoding="utf-8")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("IVIG_HANDOUT_RECORD_RETRY", "0.5")
+    desk = Desk("clinic", own_server.url(own_server.database()))
+    mark = print_server.mark()
+    own_server.stop()
+    try:
+        printed = desk.print(build(Request(document="mg")), 1, "AB")
+    finally:
+        desk.record.close()
+    print_server.job("clinic", mark)
+    said = (f"Printed on clinic as job {printed.job}, but NOT recorded: the education record cannot be reached. Tell "
+            "the person who looks after it; this handout could not be kept to record later either, so note it by hand.")
+    assert printed.warnings == (said,)
+    assert (tmp_path / "data" / "ivig-handout").read_text(encoding="utf-8") == "not a folder\n"

@@ -175,7 +175,7 @@ def record_given(record: RecordStore, rows: Sequence[Given], err: bool = False) 
 def recorded_after(record: RecordStore, rows: Sequence[Given], done: str, err: bool = False) -> None:
     """record_given for handouts already out of the door (``done``: ``printed on clinic as job 12``): a
     record that fails now is one line saying exactly that, ``... but NOT recorded: why`` (exit 1); the rows
-    wait in the data folder for ``record pending``."""
+    wait in the data folder for ``record pending``, or the line says that they could not be kept either."""
     from ..export.sinks.record_held import hold
 
     try:
@@ -183,8 +183,9 @@ def recorded_after(record: RecordStore, rows: Sequence[Given], done: str, err: b
     except OutputError as exc:
         try:
             hold(rows, record.where)
-        except OutputError:
-            raise OutputError(f"{done}, but NOT recorded: {exc}") from None
+        except OutputError as held:  # (both on a full disk): say so, never that they wait
+            raise OutputError(f"{done}, but NOT recorded: {exc}; nor kept to record later: {held}; record "
+                              f"{'it' if len(rows) == 1 else 'them'} by hand") from None
         raise OutputError(f"{done}, but NOT recorded: {exc}; `ivig-handout record pending` records "
                                f"{'it' if len(rows) == 1 else 'them'} once the record is back") from None
 

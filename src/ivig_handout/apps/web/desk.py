@@ -10,7 +10,6 @@ memory only (the record never keeps what the name was unless the clinic says so)
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -84,10 +83,13 @@ class Desk:
         try:
             self._add(row if reprint_of is None else _reprint(row, reprint_of), request, copies)
         except OutputError:  # it was printed: say so, and keep the row for `record pending` (issue 24)
-            with contextlib.suppress(OutputError):
+            try:
                 hold([row], self.record.where)
+                later = "the handout will be recorded later."
+            except OutputError:  # (a full disk, say): never claim it waits
+                later = "this handout could not be kept to record later either, so note it by hand."
             said += ((f"Printed on {sink.queue_used} as job {job}, but NOT recorded: the education record cannot be "
-                      "reached. Tell the person who looks after it; the handout will be recorded later."),)
+                      f"reached. Tell the person who looks after it; {later}"),)
         return Printed(sink.queue_used, job, what, said)
 
     def print_runs(self, runs: dict[str, bytes], queue: str | None = None) -> list[Printed]:

@@ -333,7 +333,7 @@ class SQLiteRecord:
                                       when=when, uuid=key))
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
         return made
 
@@ -368,7 +368,7 @@ class SQLiteRecord:
                                               (ids[entry.uuid], at, entry.void_by)).rowcount
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
         return Copied(rows, present, voids)
 
@@ -579,8 +579,18 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         conn.execute("INSERT INTO schema_version (version) VALUES (?)", (VERSION,))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo the transaction under way, where SQLite has not already: on a full disk or an I/O error it
+    rolls back by itself, and a ROLLBACK then failed with "no transaction is active", which replaced the
+    error that says what happened. A ROLLBACK that fails leaves the transaction uncommitted all the same
+    (the connection is closed next): the first error is the one told."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 def _version(conn: sqlite3.Connection, path: Path) -> int:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ...errors import OutputError
+from .file import write_atomic
 from .record import Entry, Given, _make_folder, default_path
 
 HELD_NAME = "not-recorded.jsonl"
@@ -41,21 +42,31 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def hold(rows: Sequence[Given], meant_for: str) -> Path:
-    """Keep ``rows`` (not recorded in ``meant_for``, the record's name as shown) to record later; where."""
+    """Keep ``rows`` (not recorded in ``meant_for``, the record's name as shown) to record later; where;
+    OutputError naming the file if they cannot be kept. The file is rewritten whole (write_atomic): on a
+    full disk it stays as it was, never with a line cut short (an append cut short kept part of the
+    rows, silently, and its broken last line then stopped ``record pending`` for all of them)."""
     path = held_path()
     now = datetime.now(UTC).isoformat(timespec="microseconds")
     text = "".join(json.dumps(asdict(row) | {"when": now, "uuid": str(uuid.uuid4()), "meant_for": meant_for},
                               ensure_ascii=False) + "\n" for row in rows)
     try:
         with _locked(path):
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                os.write(fd, text.encode("utf-8"))
-            finally:
-                os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot keep the handouts to record later ({exc.strerror or exc})") from None
+            before = _read(path)
+            if before and not before.endswith(b"\n"):  # (a line cut short by an older version: kept as it was)
+                before += b"\n"
+            write_atomic(path, before + text.encode("utf-8"), private=True)
+    except OSError as exc:  # (the lock file, the folder)
+        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     return path
+
+
+def _read(path: Path) -> bytes:
+    """The waiting rows' file as it is (b"": none)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
 
 
 def held() -> list[Entry]:
@@ -88,8 +99,4 @@ def forget(keys: set[str]) -> None:
         if not kept:
             path.unlink()
             return
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write("".join(line + "\n" for line in kept))
-        temporary.replace(path)
+        write_atomic(path, "".join(line + "\n" for line in kept).encode("utf-8"), private=True)
