@@ -6,6 +6,7 @@ and never a file it did not write."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,11 +101,13 @@ def _render(task: tuple[Request, RenderCache | None]) -> bytes:
 
 
 def write_changed(folder: Path, files: dict[str, bytes]) -> list[str]:
-    """Write each file whose bytes differ from the file there (atomically: the old file or the whole
-    new one); the names written."""
+    """Write the files whose bytes differ from the files there, all or none (staged first, then renamed
+    into place: on a full disk the site stays as it was, never new pages beside missing or older PDFs);
+    the names written. The pages go in after the PDFs they link, index.html last."""
     from ..errors import OutputError
-    from ..export.sinks.file import write_atomic
+    from ..export.sinks.file import write_atomic_all
 
+    new = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -114,12 +117,15 @@ def write_changed(folder: Path, files: dict[str, bytes]) -> list[str]:
         if path.is_symlink() or (path.exists() and not path.is_file()):
             raise OutputError(f"{path}: is not a regular file; move it out of the way (the site writes its "
                               f"{'page' if name.endswith('.html') else 'file'} there; nothing was written)")
-    written = []
-    for name, data in files.items():
-        if _same(folder / name, data):
-            continue
-        write_atomic(folder / name, data, sync=False)  # whole after a kill; synced together below
-        written.append(name)
+    written = sorted((name for name, data in files.items() if not _same(folder / name, data)),
+                     key=lambda name: (name == "index.html", name.endswith(".html")))
+    try:
+        write_atomic_all([(folder / name, files[name]) for name in written], sync=False)  # synced together below
+    except OutputError:
+        if new:  # (the folder this run made, empty again)
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     if written:
         from ..batch.runner import sync_files
 

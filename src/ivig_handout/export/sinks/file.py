@@ -83,6 +83,16 @@ def write_atomic(path: Path, data: bytes, *, private: bool = False, sync: bool =
     return path
 
 
+def write_atomic_all(files: Sequence[tuple[Path, bytes]], *, sync: bool = True) -> None:
+    """write_atomic for files that belong together (a site's pages and the PDFs they link): every one or
+    none. Each is staged beside its target first (where a full disk fails: then nothing was changed),
+    then all are renamed into place in the order given, and a failure puts back the ones replaced.
+    ``sync=False``: not fsynced (the caller syncs them together)."""
+    if files:
+        _deliver([_resolve(Path(path), True) for path, _ in files], [data for _, data in files],
+                 [False] * len(files), sync)
+
+
 def write_atomic_from(path: Path, fill: Callable[[BinaryIO], None], *, private: bool = False) -> Path:
     """write_atomic for a file too big to hold in memory: ``fill`` writes it into the temporary file
     (a print run streamed to disk as it is saved), which is synced and renamed into place only once

@@ -1,4 +1,4 @@
-"""The education record on a full disk: a real one, not a mocked write. Each case runs in a child process
+"""The education record and the online copy on a full disk: a real one, not a mocked write. Each case runs in a child process
 whose files may not grow past a size (RLIMIT_FSIZE, SIGXFSZ ignored: a write past it fails with EFBIG,
 as a write to a full disk fails with ENOSPC, the first one part way). Nothing is half-written, nothing
 is counted twice or lost without a word, and the error says what happened."""
@@ -18,7 +18,8 @@ import pytest
 
 from ivig_handout.export.sinks.record_held import HELD_NAME, held, hold
 
-from .test_record import a_given
+from .export.test_record import a_given
+from .render.test_clinic import EXAMPLE
 
 TIMEOUT = 120  # seconds: a hang fails the test (the work takes about 2 s)
 
@@ -100,3 +101,36 @@ def test_a_roster_made_on_a_full_disk_says_it_is_not_recorded_nor_kept(tmp_path:
     assert not (_data_folder() / HELD_NAME).exists()
     assert sorted(p.name for p in _data_folder().iterdir() if not p.name.startswith("record.sqlite3")) == \
         [f"{HELD_NAME}.lock"]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _site(out: Path, *extra: str, limit: int | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ivig_handout", "site", "--out-dir", str(out), *extra],
+                          preexec_fn=_limited(limit) if limit else None, capture_output=True, text=True,
+                          timeout=TIMEOUT, check=False)
+
+
+def test_the_online_copy_is_written_whole_or_left_as_it_was(tmp_path: Path) -> None:
+    """The online copy's files go in all together or not at all: where one PDF cannot be written (each
+    is about 35 KB; the limit 20 KB lets the pages through), a new site leaves no folder, and an update
+    of a published one (made with the example profile, now without) leaves every file, and its list of
+    files, byte for byte as they were: never pages of one edition beside missing or older PDFs."""
+    new = tmp_path / "new"
+    done = _site(new, limit=20_000)
+    assert done.returncode == 1
+    assert done.stderr == (f"error: {new / 'full-letter.pdf'}: could not be written (the file is larger than this "
+                           "disk or account allows); nothing was changed\n")
+    assert not new.exists()
+    published = tmp_path / "published"
+    assert _site(published, "--clinic", str(EXAMPLE)).returncode == 0
+    before = _files(published)
+    assert "clinic-logo.png" in before and len(before) == 56  # 14 pages, 39 PDFs, css, logo, the list of files
+    done = _site(published, limit=20_000)
+    assert done.returncode == 1 and done.stderr.startswith(f"error: {published}/") and "Traceback" not in done.stderr
+    assert _files(published) == before  # (no temporary file left either)
+    assert _site(published).returncode == 0  # with room, the update goes in whole
+    after = _files(published)
+    assert "clinic-logo.png" not in after and after["gbs.html"] != before["gbs.html"]
