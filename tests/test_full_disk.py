@@ -69,6 +69,19 @@ def test_handouts_kept_for_later_stay_whole_when_the_disk_fills(tmp_path: Path) 
     assert sorted(p.name for p in path.parent.iterdir()) == [HELD_NAME, f"{HELD_NAME}.lock"]
 
 
+
+def test_a_pipe_in_place_of_the_waiting_rows_is_refused_not_waited_on() -> None:
+    """`record pending` reads the waiting rows as every input is read: a named pipe put in the file's place
+    is one line naming it, exit 1 (it blocked for ever, reading a pipe no one writes)."""
+    folder = _data_folder()
+    folder.mkdir(parents=True, mode=0o700)
+    os.mkfifo(folder / HELD_NAME)
+    done = subprocess.run([sys.executable, "-m", "ivig_handout", "record", "pending"], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=TIMEOUT, check=False)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (f"error: {folder / HELD_NAME}: is not a regular file but a named pipe (FIFO); expected a "
+                           "regular file; move it out of the way (it keeps handouts to record later)\n")
+
 def test_a_roster_made_on_a_full_disk_says_it_is_not_recorded_nor_kept(tmp_path: Path) -> None:
     """A 1,000-row roster whose print file fits but whose record and waiting-rows file cannot grow:
     the print file is made, the command ends with one line saying the handouts are NOT recorded, nor

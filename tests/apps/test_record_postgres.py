@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 
 import ivig_handout
 from ivig_handout.apps.cli import main
+from ivig_handout.apps.web.desk import Printed
 from ivig_handout.export.sinks.record import open_record
 
 from ..batch.processes import paused, resume
@@ -319,18 +320,15 @@ def test_the_page_records_through_its_pool_and_finds_the_server_again_after_a_re
     assert rows(own_server, url, "SELECT staff, patient FROM given ORDER BY id") == [("AB", None), (None, None)]
 
 
-def test_the_page_says_a_print_went_out_but_was_not_recorded(print_server: PrintServer, own_server: PgServer,
-                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The desk (the web page's Print): the record's server stops after the page started; the job is
-    printed, the page is told it was NOT recorded, and the row waits for `record pending`."""
+def _printed_as_the_record_is_lost(print_server: PrintServer, own_server: PgServer,
+                                   monkeypatch: pytest.MonkeyPatch) -> Printed:
+    """The desk (the web page's Print) prints MG after the record's server stopped: what it says; the job
+    is checked to have reached the printer."""
     from ivig_handout.api import Request, build
     from ivig_handout.apps.web.desk import Desk
-    from ivig_handout.export.sinks.record_held import held
 
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("IVIG_HANDOUT_RECORD_RETRY", "0.5")
-    url = own_server.url(own_server.database())
-    desk = Desk("clinic", url)
+    desk = Desk("clinic", own_server.url(own_server.database()))
     mark = print_server.mark()
     own_server.stop()
     try:
@@ -338,6 +336,17 @@ def test_the_page_says_a_print_went_out_but_was_not_recorded(print_server: Print
     finally:
         desk.record.close()
     print_server.job("clinic", mark)
+    return printed
+
+
+def test_the_page_says_a_print_went_out_but_was_not_recorded(print_server: PrintServer, own_server: PgServer,
+                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk (the web page's Print): the record's server stops after the page started; the job is
+    printed, the page is told it was NOT recorded, and the row waits for `record pending`."""
+    from ivig_handout.export.sinks.record_held import held
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    printed = _printed_as_the_record_is_lost(print_server, own_server, monkeypatch)
     said = (f"Printed on clinic as job {printed.job}, but NOT recorded: the education record cannot be reached. "
             "Tell the person who looks after it; the handout will be recorded later.")
     assert printed.warnings == (said,)
@@ -349,21 +358,10 @@ def test_the_page_never_says_a_print_will_be_recorded_when_it_cannot_be_kept(
     """As above, but the data folder where the row would wait cannot be made (a file stands in its place,
     as a full disk stops it too): the page says the handout could not be kept either and is to be noted
     by hand, never that it will be recorded later."""
-    from ivig_handout.api import Request, build
-    from ivig_handout.apps.web.desk import Desk
-
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "ivig-handout").write_text("not a folder\n", encoding="utf-8")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("IVIG_HANDOUT_RECORD_RETRY", "0.5")
-    desk = Desk("clinic", own_server.url(own_server.database()))
-    mark = print_server.mark()
-    own_server.stop()
-    try:
-        printed = desk.print(build(Request(document="mg")), 1, "AB")
-    finally:
-        desk.record.close()
-    print_server.job("clinic", mark)
+    printed = _printed_as_the_record_is_lost(print_server, own_server, monkeypatch)
     said = (f"Printed on clinic as job {printed.job}, but NOT recorded: the education record cannot be reached. Tell "
             "the person who looks after it; this handout could not be kept to record later either, so note it by hand.")
     assert printed.warnings == (said,)

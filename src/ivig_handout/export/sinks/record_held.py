@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ...errors import OutputError
+from ...inputs.files import FileRefusedError, read_regular
 from .file import write_atomic
 from .record import Entry, Given, _make_folder, default_path
 
 HELD_NAME = "not-recorded.jsonl"
+HELD_LIMIT = 256 * 1024 * 1024  # bytes: about 500,000 rows waiting
 _GIVEN = {f.name for f in fields(Given)}
 
 
@@ -62,11 +64,14 @@ def hold(rows: Sequence[Given], meant_for: str) -> Path:
 
 
 def _read(path: Path) -> bytes:
-    """The waiting rows' file as it is (b"": none)."""
+    """The waiting rows' file as it is (b"": none), read as every input is (inputs/files.py: a regular
+    file only, so a pipe put in its place cannot hang a command, and bounded); OutputError otherwise."""
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return b""
+        return read_regular(path, HELD_LIMIT)
+    except FileRefusedError as exc:
+        if exc.kind == "missing":
+            return b""
+        raise OutputError(f"{path}: {exc.why}; move it out of the way (it keeps handouts to record later)") from None
 
 
 def held() -> list[Entry]:
@@ -75,7 +80,7 @@ def held() -> list[Entry]:
     if not path.exists():
         return []
     with _locked(path):
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = _read(path).decode("utf-8", "replace").splitlines()  # (a broken line: its number said below)
     found = []
     for number, line in enumerate(lines, 1):
         try:
@@ -94,7 +99,7 @@ def forget(keys: set[str]) -> None:
     with _locked(path):
         if not path.exists():
             return
-        kept = [line for line in path.read_text(encoding="utf-8").splitlines()
+        kept = [line for line in _read(path).decode("utf-8").splitlines()
                 if line.strip() and json.loads(line).get("uuid") not in keys]
         if not kept:
             path.unlink()
